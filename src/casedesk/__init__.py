@@ -1,0 +1,1 @@
+"""casedesk: a self-hosted, multi-tenant case management system."""

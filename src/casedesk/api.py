@@ -1,0 +1,82 @@
+"""The REST API at /api/v1: mounts each app's router; errors are JSON `{"detail": ...}`."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from casedesk.cases.api import router as cases_router
+from casedesk.cases.config_api import router as config_router
+from casedesk.core.api_auth import TokenAuth
+from casedesk.core.errors import DomainError, Invalid
+from casedesk.crm.api import router as crm_router
+from casedesk.routing.api import router as routing_router
+from casedesk.tenancy.api import router as tenancy_router
+
+api = NinjaAPI(
+    title="casedesk API",
+    version="1.0.0",
+    description=(
+        "Cases, their lifecycle, notes, timeline, queues and CRM links. Authenticate with "
+        "`Authorization: Bearer <token>` (`casedesk create_token`). Errors are JSON "
+        '`{"detail": "..."}`: 401 unauthenticated, 403 forbidden, 404 not found (also for '
+        "another tenant's records), 409 a refused transition or a lost race, 422 invalid input."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+for router in (cases_router, crm_router, routing_router, tenancy_router, config_router):
+    api.add_router("", router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body: dict[str, Any] = {"detail": exc.detail}
+    if isinstance(exc, Invalid) and exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status_code)
+
+
+def _location(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "header")]
+    return ".".join(parts)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    messages = []
+    first_field = None
+    for error in exc.errors:
+        where = _location(list(error.get("loc", ())))
+        first_field = first_field or where or None
+        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where
+                        else str(error.get("msg", "invalid")))
+    detail = "; ".join(messages) or "Invalid input."
+    return api.create_response(request, {"detail": detail, "field": first_field}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Authentication required: send Authorization: Bearer <token>."},
+        status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="casedesk"'
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # ninja's "Cannot parse request body": invalid input, which the API answers with 422.
+        return api.create_response(
+            request, {"detail": "The request body is not valid JSON.", "field": None},
+            status=422)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

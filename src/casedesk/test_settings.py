@@ -1,0 +1,30 @@
+"""Settings for the test suite: PostgreSQL when CASEDESK_TEST_DATABASE_URL is set, else SQLite."""
+
+import os
+
+from casedesk.settings import *  # noqa: F403
+from casedesk.settings import STATIC_ROOT, VAR_DIR, database_from_url
+
+_test_url = os.environ.get("CASEDESK_TEST_DATABASE_URL")
+if _test_url:
+    DATABASES = {"default": database_from_url(_test_url)}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES = {"default": database_from_url(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")}
+    # A file, not Django's default in-memory test database: the browser tests' live server
+    # would otherwise share one sqlite3 connection between its request threads and the test,
+    # and the page's own polling makes those requests overlap. With a file every thread has
+    # its own connection and WAL keeps them apart, as in a real SQLite deployment.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests serve static files through the finders (as in development); an empty STATIC_ROOT keeps
+# whitenoise from warning on every request that `collectstatic` has not run.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
