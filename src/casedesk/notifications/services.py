@@ -1,0 +1,31 @@
+"""Writes for notifications. Callers run inside their own transaction, so a notification
+exists exactly when the change that caused it does."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from casedesk.cases.models import Case
+from casedesk.notifications.models import Notification
+from casedesk.tenancy.models import User
+
+
+def notify(*, case: Case, recipients: Iterable[int], actor: User | None, kind: str,
+           message: str, now: datetime) -> list[Notification]:
+    """One notification per recipient (user ids), never to the actor themselves."""
+    actor_id = actor.pk if actor is not None else None
+    rows = [
+        Notification(tenant_id=case.tenant_id, recipient_id=user_id, actor=actor, kind=kind,
+                     case=case, message=message[:500], created_at=now)
+        for user_id in dict.fromkeys(recipients) if user_id != actor_id
+    ]
+    return Notification.objects.bulk_create(rows)
+
+
+def notifications_mark_read(*, tenant_id: int, recipient: User, now: datetime,
+                            ids: Iterable[int] | None = None) -> int:
+    """Marks the given notifications (or all) of `recipient` read; returns how many."""
+    qs = Notification.objects.filter(tenant_id=tenant_id, recipient=recipient,
+                                     read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=now)
