@@ -1,0 +1,42 @@
+"""The only way views and API handlers fetch cases: scoped to the member's tenant."""
+
+import re
+
+from casedesk.cases.models import Case, CaseAssignment
+from casedesk.cases.selectors import CASE_RELATED
+from casedesk.core.errors import NotFound
+from casedesk.tenancy.models import Membership
+
+_NUMBER = re.compile(r"^\s*(?:([A-Za-z][A-Za-z0-9]{0,9})-)?(\d{1,18})\s*$")
+
+
+def parse_case_number(text: str, prefix: str) -> int | None:
+    """The number in `CS-1042` (the tenant's prefix, any case) or `1042`; None otherwise."""
+    match = _NUMBER.match(text or "")
+    if match is None:
+        return None
+    if match.group(1) is not None and match.group(1).upper() != prefix.upper():
+        return None
+    return int(match.group(2))
+
+
+def get_case_for_member(membership: Membership, number: str) -> Case:
+    """The case shown as `number` in the member's tenant; NotFound for anything else,
+    including another tenant's case."""
+    tenant = membership.tenant
+    parsed = parse_case_number(number, tenant.case_prefix)
+    case = None
+    if parsed is not None:
+        case = (Case.objects.select_related(*CASE_RELATED)
+                .filter(tenant=tenant, number=parsed).first())
+    if case is None:
+        raise NotFound(f"No case {number} in this tenant.")
+    return case
+
+
+def get_assignment_for_case(case: Case, assignment_id: int) -> CaseAssignment:
+    assignment = (CaseAssignment.objects.select_related("queue", "case__tenant")
+                  .filter(tenant_id=case.tenant_id, case=case, pk=assignment_id).first())
+    if assignment is None:
+        raise NotFound(f"No case assignment {assignment_id} on {case.display_number}.")
+    return assignment

@@ -1,0 +1,306 @@
+"""The cases API: thin handlers that parse, fetch through access helpers and call services."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Query, Router
+
+from casedesk.cases import selectors, services
+from casedesk.cases.access import get_assignment_for_case, get_case_for_member
+from casedesk.cases.models import CaseAssignment, Priority
+from casedesk.cases.presenters import assignment_out, case_out, event_out, note_out
+from casedesk.cases.schemas import (
+    AssignmentCloseIn,
+    AssignmentIn,
+    AssignmentOut,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CasePatch,
+    FollowUpIn,
+    InboxPage,
+    NoteIn,
+    NoteOut,
+    OwnerIn,
+    PriorityName,
+    StatusName,
+    TimelinePage,
+    TransitionIn,
+)
+from casedesk.core import clock
+from casedesk.core.api_auth import member
+from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.schemas import MAX_ID, Error, Text
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership, User
+
+router = Router(tags=["cases"])
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+def _queue(membership: Membership, queue_id: int, field: str = "queue_id") -> Queue:
+    queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
+    if queue is None:
+        raise Invalid(f"No queue with id {queue_id}.", field=field)
+    return queue
+
+
+def _id_or_keyword(value: str | None, field: str, keywords: tuple[str, ...]
+                   ) -> tuple[int | None, str | None]:
+    if value is None or value == "":
+        return None, None
+    if value in keywords:
+        return None, value
+    if value.isdigit() and 0 < int(value) <= MAX_ID:
+        return int(value), None
+    raise Invalid(f"{field} must be an id or one of: {', '.join(keywords)}.", field=field)
+
+
+@router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS},
+             summary="Create a case")
+def create_case(request: HttpRequest, response: HttpResponse, payload: CaseIn,
+                idempotency_key: str | None = Header(None, alias="Idempotency-Key",
+                                                     max_length=255)) -> Any:
+    """Creates a case. Send an `Idempotency-Key` header to make retries safe: the same key
+    returns the case the first request made (status 200), never a second case."""
+    membership = member(request)
+    now = clock.now()
+    data = services.CaseInput(**{**payload.dict(), "priority": Priority.from_name(
+        payload.priority)})
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not idempotency_key or not idempotency_key.isprintable():
+            raise Invalid("Idempotency-Key must be non-blank printable text.",
+                          field="Idempotency-Key")
+    case, created = services.case_create(tenant=membership.tenant, actor=membership.user,
+                                         data=data, now=now, idempotency_key=idempotency_key)
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return (201 if created else 200), case_out(case, now)
+
+
+@router.get("/cases", response={200: CasePage, **ERRORS}, summary="List cases")
+def list_cases(
+    request: HttpRequest,
+    status: list[StatusName] | None = Query(None, description="Repeat for several."),
+    priority: list[PriorityName] | None = Query(None),
+    queue: str | None = Query(None, max_length=20, description="Queue id, or `none`."),
+    owner: str | None = Query(None, max_length=20, description="User id, `me` or `none`."),
+    account: int | None = Query(None, ge=1, le=MAX_ID),
+    contact: int | None = Query(None, ge=1, le=MAX_ID),
+    type: str | None = Query(None, max_length=80),
+    category: str | None = Query(None, max_length=80),
+    open: bool = Query(False, description="Only cases not resolved or closed."),
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    q: Text | None = Query(None, max_length=200, description="Words in subject or description."),
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(50, ge=1, le=100),
+) -> Any:
+    """Cases newest first, with cursor pagination: pass `next_cursor` back as `cursor`."""
+    membership = member(request)
+    queue_id, queue_kw = _id_or_keyword(queue, "queue", ("none",))
+    owner_id, owner_kw = _id_or_keyword(owner, "owner", ("me", "none"))
+    if owner_kw == "me":
+        owner_id = membership.user_id
+    for name, value in (("type", type), ("category", category), ("cursor", cursor)):
+        if value is not None and "\x00" in value:
+            raise Invalid(f"{name} must not contain NUL characters.", field=name)
+    for name, moment in (("created_after", created_after), ("created_before", created_before)):
+        try:
+            if moment is not None and moment.tzinfo is not None:
+                moment.astimezone(UTC)  # the database compares in UTC
+        except OverflowError:
+            raise Invalid(f"{name} is out of range.", field=name) from None
+    filters = selectors.CaseFilters(
+        status=list(status) if status else None,
+        priority=[Priority.from_name(p) for p in priority] if priority else None,
+        queue_id=queue_id, no_queue=queue_kw == "none", owner_id=owner_id,
+        unassigned=owner_kw == "none", account_id=account, contact_id=contact, type=type,
+        category=category, created_after=created_after, created_before=created_before, q=q,
+        open_only=open,
+    )
+    page = selectors.case_list(membership.tenant, filters, cursor=cursor, limit=limit)
+    now = clock.now()
+    return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="Read a case")
+def get_case(request: HttpRequest, number: str) -> Any:
+    return case_out(get_case_for_member(member(request), number), clock.now())
+
+
+@router.patch("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="Change fields")
+def patch_case(request: HttpRequest, number: str, payload: CasePatch) -> Any:
+    """Changes the fields sent; every change lands on the timeline. Status changes go through
+    `POST /cases/{number}/transitions`."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    changes = payload.dict(exclude_unset=True)
+    for name in ("subject", "priority", "source", "tags", "type", "category", "subcategory",
+                 "sub_status", "custom_fields"):
+        if name in changes and changes[name] is None:
+            raise Invalid(f"{name} cannot be null.", field=name)
+    if "priority" in changes:
+        changes["priority"] = Priority.from_name(changes["priority"])
+    now = clock.now()
+    services.case_update(case=case, actor=membership.user, changes=changes, now=now)
+    return case_out(get_case_for_member(membership, number), now)
+
+
+@router.post("/cases/{number}/transitions", response={200: CaseOut, **ERRORS},
+             summary="Move a case through the lifecycle")
+def transition_case(request: HttpRequest, number: str, payload: TransitionIn) -> Any:
+    """Moves the case to `to`. A move the lifecycle forbids is a 409 naming the allowed moves;
+    `resolved` and `closed` need a `note`, and `closed` a `closed_reason`."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    now = clock.now()
+    services.case_transition(case=case, actor=membership.user, to=payload.to.strip(),
+                             note=payload.note, closed_reason=payload.closed_reason.strip(),
+                             now=now)
+    return case_out(get_case_for_member(membership, number), now)
+
+
+@router.post("/cases/{number}/follow-ups", response={201: CaseOut, **ERRORS},
+             summary="Create a follow-up case of a closed case")
+def follow_up_case(request: HttpRequest, number: str, payload: FollowUpIn) -> Any:
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    now = clock.now()
+    follow_up = services.case_follow_up_create(case=case, actor=membership.user, now=now,
+                                               subject=payload.subject,
+                                               description=payload.description)
+    return 201, case_out(get_case_for_member(membership, str(follow_up.number)), now)
+
+
+@router.get("/cases/{number}/notes", response={200: list[NoteOut], **ERRORS},
+            summary="Notes and replies")
+def list_notes(request: HttpRequest, number: str) -> Any:
+    case = get_case_for_member(member(request), number)
+    return [note_out(n) for n in selectors.notes_of(case)]
+
+
+@router.post("/cases/{number}/notes", response={201: NoteOut, **ERRORS},
+             summary="Add an internal note or a public reply")
+def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    note = services.case_add_note(case=case, actor=membership.user, body=payload.body,
+                                  is_public=payload.public, now=clock.now())
+    return 201, note_out(note)
+
+
+@router.get("/cases/{number}/timeline", response={200: TimelinePage, **ERRORS},
+            summary="The case's history, oldest first")
+def timeline(request: HttpRequest, number: str, cursor: str | None = Query(None, max_length=500),
+             limit: int = Query(100, ge=1, le=100)) -> Any:
+    case = get_case_for_member(member(request), number)
+    page = selectors.timeline_page(case, cursor=cursor, limit=limit)
+    return {"items": [event_out(e) for e in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/cases/{number}/claim", response={200: CaseOut, **ERRORS},
+             summary="Take an unassigned case")
+def claim(request: HttpRequest, number: str) -> Any:
+    """Makes you the owner. If someone else claimed it first, a 409 says who."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    now = clock.now()
+    services.case_claim(case=case, membership=membership, now=now)
+    return case_out(get_case_for_member(membership, number), now)
+
+
+@router.put("/cases/{number}/owner", response={200: CaseOut, **ERRORS},
+            summary="Give the case to a user or a queue")
+def change_owner(request: HttpRequest, number: str, payload: OwnerIn) -> Any:
+    """Send `owner_id` to give the case to a member, or `queue_id` to put it in a queue
+    unassigned."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    owner = queue = None
+    if payload.owner_id is not None:
+        owner = User.objects.filter(pk=payload.owner_id, memberships__tenant_id=case.tenant_id,
+                                    memberships__is_active=True).first()
+        if owner is None:
+            raise Invalid(f"No member of this tenant has user id {payload.owner_id}.",
+                          field="owner_id")
+    if payload.queue_id is not None:
+        queue = _queue(membership, payload.queue_id)
+    now = clock.now()
+    services.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
+                               now=now)
+    return case_out(get_case_for_member(membership, number), now)
+
+
+@router.get("/cases/{number}/assignments", response={200: list[AssignmentOut], **ERRORS},
+            summary="Case assignments (work referred to other teams)")
+def list_assignments(request: HttpRequest, number: str) -> Any:
+    case = get_case_for_member(member(request), number)
+    rows = (CaseAssignment.objects.filter(tenant_id=case.tenant_id, case=case)
+            .select_related("queue", "opened_by", "closed_by"))
+    return [assignment_out(a) for a in rows]
+
+
+@router.post("/cases/{number}/assignments", response={201: AssignmentOut, **ERRORS},
+             summary="Refer work to another team's queue")
+def open_assignment(request: HttpRequest, number: str, payload: AssignmentIn) -> Any:
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    queue = _queue(membership, payload.queue_id)
+    assignment = services.assignment_open(case=case, actor=membership.user, queue=queue,
+                                          description=payload.description, now=clock.now())
+    return 201, assignment_out(assignment)
+
+
+@router.post("/cases/{number}/assignments/{assignment_id}/close",
+             response={200: AssignmentOut, **ERRORS}, summary="Close a case assignment")
+def close_assignment(request: HttpRequest, number: str, assignment_id: int,
+                     payload: AssignmentCloseIn) -> Any:
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    if not 0 < assignment_id <= MAX_ID:
+        raise NotFound(f"No case assignment {assignment_id} on {case.display_number}.")
+    assignment = get_assignment_for_case(case, assignment_id)
+    assignment = services.assignment_close(assignment=assignment, actor=membership.user,
+                                           note=payload.note, now=clock.now())
+    return assignment_out(assignment)
+
+
+@router.get("/inbox/cases", response={200: InboxPage, **ERRORS}, summary="My inbox")
+def inbox(request: HttpRequest, cursor: str | None = Query(None, max_length=500),
+          limit: int = Query(50, ge=1, le=100)) -> Any:
+    """My open cases and the unassigned open cases of my queues, in claim order: urgent and
+    high first, then oldest first."""
+    membership = member(request)
+    queue_ids = selectors.inbox_queue_ids(membership)
+    page = selectors.inbox_cases(membership, cursor=cursor, limit=limit, queue_ids=queue_ids)
+    counts = selectors.queue_counts(membership, queue_ids)
+    names = dict(Queue.objects.filter(pk__in=queue_ids).values_list("pk", "name"))
+    now = clock.now()
+    return {
+        "items": [case_out(c, now) for c in page.items],
+        "next_cursor": page.next_cursor,
+        "queues": [{"id": q, "name": names[q], "waiting": counts[q]} for q in queue_ids],
+    }
+
+
+@router.post("/queues/{queue_id}/claim-next", response={200: CaseOut, **ERRORS},
+             summary="Claim the next case waiting in a queue")
+def claim_next(request: HttpRequest, queue_id: int) -> Any:
+    """Gives you the oldest unassigned case of the queue, urgent and high first. Two agents
+    calling at once never get the same case. 404 when nothing waits."""
+    membership = member(request)
+    queue = (Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
+             if 0 < queue_id <= MAX_ID else None)
+    if queue is None:
+        raise NotFound(f"No queue with id {queue_id}.")
+    now = clock.now()
+    case = services.case_claim_next(queue=queue, membership=membership, now=now)
+    if case is None:
+        raise NotFound(f"No unassigned open case waits in {queue.name}.")
+    return case_out(get_case_for_member(membership, str(case.number)), now)
+
+
+

@@ -1,0 +1,272 @@
+"""Cases and everything that hangs off one: notes, timeline, assignments, picklists, fields."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from casedesk.cases.customfields import FieldKind
+from casedesk.cases.lifecycle import OPEN_STATUSES, Status
+from casedesk.core.models import TenantScoped
+
+StatusChoices = models.TextChoices("StatusChoices", [(s.name, s.value) for s in Status])
+OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
+_IS_OPEN = Q(status__in=OPEN_STATUS_VALUES)
+
+
+class Priority(models.IntegerChoices):
+    """Priority rungs, stored as integers so `ORDER BY priority DESC` puts urgent first."""
+
+    LOW = 1, "low"
+    NORMAL = 2, "normal"
+    HIGH = 3, "high"
+    URGENT = 4, "urgent"
+
+    @classmethod
+    def from_name(cls, name: str) -> "Priority":
+        for member in cls:
+            if member.label == name:
+                return member
+        raise ValueError(name)
+
+
+class Source(models.TextChoices):
+    EMAIL = "email"
+    WEB = "web"
+    PHONE = "phone"
+    CHAT = "chat"
+    SLACK = "slack"
+    API = "api"
+    PORTAL = "portal"
+
+
+class Case(TenantScoped):
+    """A customer's issue, question or request. Change it only through `cases.services`."""
+
+    number = models.PositiveBigIntegerField()
+    subject = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=StatusChoices.choices, default=Status.NEW)
+    sub_status = models.CharField(max_length=80, blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices,
+                                                default=Priority.NORMAL)
+    type = models.CharField(max_length=80, blank=True)
+    category = models.CharField(max_length=80, blank=True)
+    subcategory = models.CharField(max_length=80, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    account = models.ForeignKey("crm.Account", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="cases")
+    contact = models.ForeignKey("crm.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="cases")
+    deal = models.ForeignKey("crm.Deal", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="cases")
+    queue = models.ForeignKey("routing.Queue", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="cases")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="owned_cases")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    tags = models.JSONField(default=list, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    follow_up_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="follow_ups")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=80, blank=True)
+    closure_note = models.TextField(blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="case_unique_number"),
+        ]
+        indexes = [
+            # The case list: newest first, narrowed by one indexed filter.
+            models.Index(fields=["tenant", "status", "-number"], name="case_list_status"),
+            models.Index(fields=["tenant", "queue", "status", "-number"], name="case_list_queue"),
+            models.Index(fields=["tenant", "owner", "status", "-number"], name="case_list_owner"),
+            models.Index(fields=["tenant", "priority", "-number"], name="case_list_priority"),
+            models.Index(fields=["tenant", "account", "-number"], name="case_list_account"),
+            models.Index(fields=["tenant", "contact", "-number"], name="case_list_contact"),
+            models.Index(fields=["tenant", "created_at"], name="case_list_created"),
+            # The inbox and claim-next: open cases in claim order, per owner and per queue.
+            models.Index(fields=["tenant", "owner", "-priority", "created_at", "id"],
+                         condition=_IS_OPEN, name="case_inbox_owner"),
+            models.Index(fields=["tenant", "queue", "-priority", "created_at", "id"],
+                         condition=_IS_OPEN & Q(owner__isnull=True), name="case_inbox_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_number}: {self.subject}"
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.tenant.case_prefix}-{self.number}"
+
+    @property
+    def priority_name(self) -> str:
+        return Priority(self.priority).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUS_VALUES
+
+
+class PicklistKind(models.TextChoices):
+    TYPE = "type", "Type"
+    CATEGORY = "category", "Category"
+    SUBCATEGORY = "subcategory", "Subcategory"
+    CLOSED_REASON = "closed_reason", "Closed reason"
+    SUB_STATUS = "sub_status", "Sub-status"
+
+
+class PicklistValue(TenantScoped):
+    """One value of a tenant picklist; a subcategory names its category in `parent`.
+
+    A sub-status value names the canonical status it maps onto in `parent`.
+    """
+
+    kind = models.CharField(max_length=20, choices=PicklistKind.choices)
+    value = models.CharField(max_length=80)
+    parent = models.CharField(max_length=80, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "parent", "value"],
+                                    name="picklist_unique_value")
+        ]
+        ordering = ["kind", "parent", "position", "value"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
+
+
+class CustomFieldDefinition(TenantScoped):
+    """A tenant-defined field on cases; values live in `Case.custom_fields` under `key`."""
+
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in FieldKind])
+    required = models.BooleanField(default=False)
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="customfield_unique_key")
+        ]
+        ordering = ["position", "key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Note(TenantScoped):
+    """An internal note or a public reply on a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    is_public = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at"], name="note_case_time")]
+
+    def __str__(self) -> str:
+        return f"{'Reply' if self.is_public else 'Note'} on case {self.case_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created"
+    FIELD_CHANGED = "field_changed"
+    STATUS_CHANGED = "status_changed"
+    NOTE_ADDED = "note_added"
+    REPLY_ADDED = "reply_added"
+    CLAIMED = "claimed"
+    OWNER_CHANGED = "owner_changed"
+    ASSIGNMENT_OPENED = "assignment_opened"
+    ASSIGNMENT_CLOSED = "assignment_closed"
+    FOLLOW_UP_CREATED = "follow_up_created"
+
+
+class TimelineEvent(TenantScoped):
+    """One change of a case, in order: the case's history and the automation event log.
+
+    Written in the same transaction as the change it records, so it never disagrees with it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    field = models.CharField(max_length=60, blank=True)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    note = models.ForeignKey(Note, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "id"], name="timeline_case_order")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id}"
+
+
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CaseAssignment(TenantScoped):
+    """Work on a case referred to another team's queue; the case cannot close while open."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    queue = models.ForeignKey("routing.Queue", on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    status = models.CharField(max_length=10, choices=AssignmentStatus.choices,
+                              default=AssignmentStatus.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField()
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "status"], name="assignment_case_status")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Assignment {self.pk} of case {self.case_id} to {self.queue_id}"
+
+
+class IdempotencyKey(TenantScoped):
+    """Remembers which case an `Idempotency-Key` made, so a retried create returns it."""
+
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

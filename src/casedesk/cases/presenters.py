@@ -1,0 +1,91 @@
+"""Plain-dict views of cases for the API (and anything else that emits JSON)."""
+
+from datetime import datetime
+from typing import Any
+
+from casedesk.cases.lifecycle import Status, allowed_moves, case_age
+from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
+from casedesk.tenancy.models import User
+
+
+def person(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.display_name, "email": user.email}
+
+
+def case_out(case: Case, now: datetime) -> dict[str, Any]:
+    prefix = case.tenant.case_prefix
+    return {
+        "number": f"{prefix}-{case.number}",
+        "subject": case.subject,
+        "description": case.description,
+        "status": case.status,
+        "sub_status": case.sub_status,
+        "priority": Priority(case.priority).label,
+        "type": case.type,
+        "category": case.category,
+        "subcategory": case.subcategory,
+        "source": case.source,
+        "account": ({"id": case.account.pk, "name": case.account.name}
+                    if case.account_id else None),
+        "contact": ({"id": case.contact.pk, "name": case.contact.name,
+                     "email": case.contact.email} if case.contact_id else None),
+        "deal_id": case.deal_id,
+        "queue": {"id": case.queue.pk, "name": case.queue.name} if case.queue_id else None,
+        "owner": person(case.owner) if case.owner_id else None,
+        "tags": case.tags,
+        "custom_fields": case.custom_fields,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "first_response_at": case.first_response_at,
+        "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at,
+        "closed_reason": case.closed_reason,
+        "closure_note": case.closure_note,
+        "reopen_count": case.reopen_count,
+        "follow_up_of": _follow_up_number(case, prefix),
+        "age_seconds": int(case_age(case.created_at, closed_at=case.closed_at,
+                                    now=now).total_seconds()),
+        "allowed_transitions": [s.value for s in allowed_moves(Status(case.status))],
+        "sla": {
+            "first_response_due_at": case.first_response_due_at,
+            "resolution_due_at": case.resolution_due_at,
+            "first_response_breached_at": case.first_response_breached_at,
+            "resolution_breached_at": case.resolution_breached_at,
+        },
+    }
+
+
+def _follow_up_number(case: Case, prefix: str) -> str | None:
+    if case.follow_up_of_id is None:
+        return None
+    parent = case.follow_up_of
+    return f"{prefix}-{parent.number}" if parent is not None else None
+
+
+def note_out(note: Note) -> dict[str, Any]:
+    return {"id": note.pk, "body": note.body, "public": note.is_public,
+            "author": person(note.author), "created_at": note.created_at}
+
+
+def event_out(event: TimelineEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk, "kind": event.kind, "actor": person(event.actor), "field": event.field,
+        "old_value": event.old_value, "new_value": event.new_value, "message": event.message,
+        "note": note_out(event.note) if event.note_id else None, "created_at": event.created_at,
+    }
+
+
+def assignment_out(assignment: CaseAssignment) -> dict[str, Any]:
+    return {
+        "id": assignment.pk,
+        "queue": {"id": assignment.queue.pk, "name": assignment.queue.name},
+        "description": assignment.description,
+        "status": assignment.status,
+        "opened_by": person(assignment.opened_by),
+        "opened_at": assignment.opened_at,
+        "closed_by": person(assignment.closed_by),
+        "closed_at": assignment.closed_at,
+        "closing_note": assignment.closing_note,
+    }

@@ -1,0 +1,186 @@
+"""API schemas for cases: separate input and output shapes."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, Field
+
+from casedesk.core.schemas import Id, LongText, RequiredText, ShortText, Text, check_json_text
+
+PriorityName = Literal["low", "normal", "high", "urgent"]
+SourceName = Literal["email", "web", "phone", "chat", "slack", "api", "portal"]
+StatusName = Literal["new", "open", "in_progress", "pending_customer", "resolved", "closed"]
+Picklist = Annotated[str, Field(max_length=80), AfterValidator(lambda v: v.strip())]
+Tag = Annotated[Text, Field(max_length=50)]
+CustomFields = Annotated[dict[str, Any], AfterValidator(check_json_text)]
+
+
+class CaseIn(Schema):
+    subject: RequiredText
+    description: LongText = ""
+    priority: PriorityName = "normal"
+    type: Picklist = ""
+    category: Picklist = ""
+    subcategory: Picklist = ""
+    source: SourceName = "api"
+    account_id: Id | None = None
+    contact_id: Id | None = None
+    deal_id: Id | None = None
+    queue_id: Id | None = None
+    owner_id: Id | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    custom_fields: CustomFields = Field(default_factory=dict)
+
+
+class CasePatch(Schema):
+    subject: RequiredText | None = None
+    description: LongText | None = None
+    priority: PriorityName | None = None
+    type: Picklist | None = None
+    category: Picklist | None = None
+    subcategory: Picklist | None = None
+    sub_status: Picklist | None = None
+    source: SourceName | None = None
+    account_id: Id | None = None
+    contact_id: Id | None = None
+    deal_id: Id | None = None
+    queue_id: Id | None = None
+    owner_id: Id | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+    custom_fields: CustomFields | None = None
+    status: Text | None = Field(default=None, description="Not writable: use transitions.")
+
+
+class TransitionIn(Schema):
+    to: Annotated[Text, Field(max_length=40)]
+    note: LongText = ""
+    closed_reason: Annotated[Text, Field(max_length=80)] = ""
+
+
+class NoteIn(Schema):
+    body: Annotated[Text, Field(min_length=1, max_length=200_000)]
+    public: bool = False
+
+
+class OwnerIn(Schema):
+    owner_id: Id | None = None
+    queue_id: Id | None = None
+
+
+class AssignmentIn(Schema):
+    queue_id: Id
+    description: Annotated[Text, Field(min_length=1, max_length=10_000)]
+
+
+class AssignmentCloseIn(Schema):
+    note: Annotated[Text, Field(min_length=1, max_length=10_000)]
+
+
+class FollowUpIn(Schema):
+    subject: ShortText | None = None
+    description: LongText = ""
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class SlaOut(Schema):
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_breached_at: datetime | None
+    resolution_breached_at: datetime | None
+
+
+class CaseOut(Schema):
+    number: str
+    subject: str
+    description: str
+    status: StatusName
+    sub_status: str
+    priority: PriorityName
+    type: str
+    category: str
+    subcategory: str
+    source: SourceName
+    account: RefOut | None
+    contact: PersonOut | None
+    deal_id: int | None
+    queue: RefOut | None
+    owner: PersonOut | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    closed_reason: str
+    closure_note: str
+    reopen_count: int
+    follow_up_of: str | None
+    age_seconds: int
+    allowed_transitions: list[StatusName]
+    sla: SlaOut
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class NoteOut(Schema):
+    id: int
+    body: str
+    public: bool
+    author: PersonOut | None
+    created_at: datetime
+
+
+class TimelineEventOut(Schema):
+    id: int
+    kind: str
+    actor: PersonOut | None
+    field: str
+    old_value: Any = None
+    new_value: Any = None
+    message: str
+    note: NoteOut | None
+    created_at: datetime
+
+
+class TimelinePage(Schema):
+    items: list[TimelineEventOut]
+    next_cursor: str | None
+
+
+class AssignmentOut(Schema):
+    id: int
+    queue: RefOut
+    description: str
+    status: Literal["open", "closed"]
+    opened_by: PersonOut | None
+    opened_at: datetime
+    closed_by: PersonOut | None
+    closed_at: datetime | None
+    closing_note: str
+
+
+class InboxQueueOut(Schema):
+    id: int
+    name: str
+    waiting: int
+
+
+class InboxPage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+    queues: list[InboxQueueOut]

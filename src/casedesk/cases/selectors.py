@@ -1,0 +1,237 @@
+"""Reads of cases: the filtered list, the inbox, the timeline. Always tenant-scoped."""
+
+import heapq
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from casedesk.cases.lifecycle import OPEN_STATUSES
+from casedesk.cases.models import Case, Note, TimelineEvent
+from casedesk.core.cursors import decode_cursor, encode_cursor
+from casedesk.core.errors import Invalid
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership, Tenant
+
+OPEN_VALUES = [s.value for s in OPEN_STATUSES]
+CASE_RELATED = ("tenant", "owner", "queue", "account", "contact", "follow_up_of")
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+@dataclass
+class CaseFilters:
+    status: list[str] | None = None
+    priority: list[int] | None = None
+    queue_id: int | None = None
+    no_queue: bool = False
+    owner_id: int | None = None
+    unassigned: bool = False
+    account_id: int | None = None
+    contact_id: int | None = None
+    type: str | None = None
+    category: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    q: str | None = None
+    open_only: bool = False
+
+
+def case_queryset(tenant: Tenant) -> QuerySet[Case]:
+    return Case.objects.filter(tenant=tenant).select_related(*CASE_RELATED)
+
+
+def _filtered(tenant: Tenant, f: CaseFilters) -> QuerySet[Case]:
+    qs = case_queryset(tenant)
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    elif f.open_only:
+        qs = qs.filter(status__in=OPEN_VALUES)
+    if f.priority:
+        qs = qs.filter(priority__in=f.priority)
+    if f.no_queue:
+        qs = qs.filter(queue__isnull=True)
+    elif f.queue_id is not None:
+        qs = qs.filter(queue_id=f.queue_id)
+    if f.unassigned:
+        qs = qs.filter(owner__isnull=True)
+    elif f.owner_id is not None:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.account_id is not None:
+        qs = qs.filter(account_id=f.account_id)
+    if f.contact_id is not None:
+        qs = qs.filter(contact_id=f.contact_id)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.created_after:
+        qs = qs.filter(created_at__gte=f.created_after)
+    if f.created_before:
+        qs = qs.filter(created_at__lt=f.created_before)
+    if f.q:
+        text = f.q.strip()
+        qs = qs.filter(Q(subject__icontains=text) | Q(description__icontains=text))
+    return qs
+
+
+# Sortable columns of the case list: each sorts by (column, number) so the order is total and
+# a keyset cursor can continue it.
+SORT_FIELDS = {"number": "number", "created": "number", "priority": "priority",
+               "updated": "updated_at"}
+
+
+def parse_sort(sort: str) -> tuple[str, bool]:
+    """(model field, descending) for a sort such as `-updated`; Invalid for anything else."""
+    key = sort.strip().lstrip("-")
+    if key not in SORT_FIELDS:
+        raise Invalid(f"Unknown sort {sort!r}; one of: {', '.join(SORT_FIELDS)} "
+                      "(prefix - for descending).", field="sort")
+    return SORT_FIELDS[key], sort.strip().startswith("-")
+
+
+def _cursor_value(field: str, raw: Any) -> Any:
+    value: Any
+    if field == "updated_at":
+        try:
+            value = parse_datetime(raw) if isinstance(raw, str) else None
+            if value is not None and value.tzinfo is not None:
+                value.astimezone(UTC)
+        except (ValueError, OverflowError):
+            value = None
+    else:
+        value = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if value is None:
+        raise Invalid("The cursor is not valid.", field="cursor")
+    return value
+
+
+def case_list(tenant: Tenant, filters: CaseFilters, *, cursor: str | None = None,
+              limit: int = 50, sort: str = "-number") -> Page:
+    """Cases in `sort` order (newest first by default), one keyset page at a time.
+
+    Keyset pages cost the same on page 1 and page 1,000, unlike OFFSET.
+    """
+    field, descending = parse_sort(sort)
+    qs = _filtered(tenant, filters)
+    lt = "lt" if descending else "gt"
+    if field == "number":
+        order = ["-number"] if descending else ["number"]
+        if cursor:
+            (last,) = decode_cursor(cursor, length=1)
+            qs = qs.filter(**{f"number__{lt}": _cursor_value("number", last)})
+    else:
+        order = [f"-{field}", "-number"] if descending else [field, "number"]
+        if cursor:
+            raw_value, raw_number = decode_cursor(cursor, length=2)
+            value, number = _cursor_value(field, raw_value), _cursor_value("number", raw_number)
+            qs = qs.filter(Q(**{f"{field}__{lt}": value})
+                           | Q(**{field: value, f"number__{lt}": number}))
+    rows = list(qs.order_by(*order)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        last_row = rows[limit - 1]
+        if field == "number":
+            next_cursor = encode_cursor([last_row.number])
+        else:
+            value = getattr(last_row, field)
+            next_cursor = encode_cursor([value.isoformat() if field == "updated_at" else value,
+                                         last_row.number])
+    return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def _claim_order_key(case: Case) -> tuple[int, datetime, int]:
+    return (-case.priority, case.created_at, case.pk)
+
+
+def _after_cursor(qs: QuerySet[Case], key: list[Any]) -> QuerySet[Case]:
+    priority, created_raw, pk = key
+    try:
+        created = parse_datetime(created_raw) if isinstance(created_raw, str) else None
+        if created is not None and created.tzinfo is not None:
+            created.astimezone(UTC)  # a forged offset can push it out of datetime's range
+    except (ValueError, OverflowError):
+        created = None
+    if not isinstance(priority, int) or not isinstance(pk, int) or created is None:
+        raise Invalid("The cursor is not valid.", field="cursor")
+    return qs.filter(
+        Q(priority__lt=priority)
+        | Q(priority=priority, created_at__gt=created)
+        | Q(priority=priority, created_at=created, pk__gt=pk)
+    )
+
+
+def inbox_queue_ids(membership: Membership) -> list[int]:
+    return list(Queue.objects.filter(tenant_id=membership.tenant_id, members=membership,
+                                     is_active=True).values_list("pk", flat=True))
+
+
+def inbox_cases(membership: Membership, *, cursor: str | None = None, limit: int = 50,
+                queue_ids: list[int] | None = None) -> Page:
+    """My open cases plus the unassigned open cases of my queues, in claim order.
+
+    Each source is read by its own index in claim order and the streams are merged, so the
+    cost follows the page size, not how many cases wait.
+    """
+    if queue_ids is None:
+        queue_ids = inbox_queue_ids(membership)
+    base = case_queryset(membership.tenant).filter(status__in=OPEN_VALUES)
+    sources = [base.filter(owner_id=membership.user_id)]
+    sources += [base.filter(queue_id=qid, owner__isnull=True) for qid in queue_ids]
+    key = decode_cursor(cursor, length=3) if cursor else None
+    streams = []
+    for qs in sources:
+        if key is not None:
+            qs = _after_cursor(qs, key)
+        streams.append(list(qs.order_by("-priority", "created_at", "id")[: limit + 1]))
+    merged = list(heapq.merge(*streams, key=_claim_order_key))[: limit + 1]
+    items = merged[:limit]
+    next_cursor = None
+    if len(merged) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor([last.priority, last.created_at.isoformat(), last.pk])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def queue_counts(membership: Membership, queue_ids: list[int]) -> dict[int, int]:
+    """Unassigned open cases waiting in each of the given queues."""
+    from django.db.models import Count
+
+    rows = (Case.objects.filter(tenant_id=membership.tenant_id, queue_id__in=queue_ids,
+                                owner__isnull=True, status__in=OPEN_VALUES)
+            .values("queue_id").annotate(n=Count("id")))
+    counts = dict.fromkeys(queue_ids, 0)
+    counts.update({row["queue_id"]: row["n"] for row in rows})
+    return counts
+
+
+def timeline_page(case: Case, *, cursor: str | None = None, limit: int = 100,
+                  newest_first: bool = False) -> Page:
+    """A case's history, oldest first (or newest first, for a feed read from the top)."""
+    qs = (TimelineEvent.objects.filter(tenant_id=case.tenant_id, case=case)
+          .select_related("actor", "note"))
+    if cursor:
+        (last_id,) = decode_cursor(cursor, length=1)
+        if not isinstance(last_id, int):
+            raise Invalid("The cursor is not valid.", field="cursor")
+        qs = qs.filter(pk__lt=last_id) if newest_first else qs.filter(pk__gt=last_id)
+    rows = list(qs.order_by("-id" if newest_first else "id")[: limit + 1])
+    next_cursor = encode_cursor([rows[limit - 1].pk]) if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def notes_of(case: Case) -> QuerySet[Note]:
+    return (Note.objects.filter(tenant_id=case.tenant_id, case=case)
+            .select_related("author").order_by("created_at", "id"))
+
+
+def case_count_capped(tenant: Tenant, filters: CaseFilters, *, cap: int) -> int:
+    """How many cases match, counting no further than `cap`: the count runs over a LIMIT
+    subquery, so it costs the same at 1,000,000 cases as at 100 (the board's "50+")."""
+    return _filtered(tenant, filters).order_by()[:cap].count()
