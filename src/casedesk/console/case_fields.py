@@ -1,0 +1,297 @@
+"""The editable fields of the case page: how each is shown, which editor it gets, and how a
+posted editor becomes the `changes` of `case_update`.
+
+Parsing only: whether a value is allowed is for the services to say (they raise Invalid with
+the field). Options are loaded only for the one field being edited.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.http import QueryDict
+
+from casedesk.cases.customfields import FieldKind
+from casedesk.cases.models import (
+    Case,
+    CustomFieldDefinition,
+    PicklistKind,
+    PicklistValue,
+    Priority,
+    Source,
+)
+from casedesk.core.errors import Invalid
+from casedesk.core.schemas import MAX_ID
+from casedesk.crm.models import Account, Contact
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership, User
+
+CUSTOM_PREFIX = "cf."
+SEARCH_LIMIT = 50
+
+# name: (label, editor). The header shows subject and description; the rest is "Details".
+FIELDS: dict[str, tuple[str, str]] = {
+    "subject": ("Subject", "text"),
+    "description": ("Description", "textarea"),
+    "priority": ("Priority", "select"),
+    "type": ("Type", "select"),
+    "category": ("Category", "category"),
+    "source": ("Source", "select"),
+    "queue": ("Queue", "select"),
+    "owner": ("Owner", "owner"),
+    "account": ("Account", "search"),
+    "contact": ("Contact", "search"),
+    "tags": ("Tags", "tags"),
+}
+DETAIL_FIELDS = ("priority", "type", "category", "owner", "queue", "account", "contact",
+                 "source", "tags")
+CUSTOM_EDITORS = {FieldKind.TEXT: "text", FieldKind.NUMBER: "number", FieldKind.DATE: "date",
+                  FieldKind.PICKLIST: "select", FieldKind.CHECKBOX: "checkbox"}
+SOURCE_LABELS = {"api": "API", "web": "Web form"}
+Options = list[tuple[str, str]]
+
+
+@dataclass
+class FieldRow:
+    """One field as the page shows it, and what its editor needs when it is open."""
+
+    name: str
+    label: str
+    editor: str
+    display: str = ""
+    detail: str = ""
+    css: str = ""
+    pills: list[str] = field(default_factory=list)
+    value: str = ""
+    value2: str = ""
+    options: Options = field(default_factory=list)
+    groups: list[tuple[str, Options]] = field(default_factory=list)
+    search: str = ""
+    editing: bool = False
+    error: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.display and not self.pills
+
+    @property
+    def dom_id(self) -> str:
+        return "field-" + self.name.replace(".", "-")
+
+
+def custom_definitions(case: Case) -> list[CustomFieldDefinition]:
+    return list(CustomFieldDefinition.objects.filter(tenant_id=case.tenant_id, is_active=True))
+
+
+def is_known(name: str, definitions: list[CustomFieldDefinition]) -> bool:
+    if name.startswith(CUSTOM_PREFIX):
+        return any(d.key == name[len(CUSTOM_PREFIX):] for d in definitions)
+    return name in FIELDS
+
+
+def _definition(name: str, definitions: list[CustomFieldDefinition]) -> CustomFieldDefinition:
+    key = name[len(CUSTOM_PREFIX):]
+    return next(d for d in definitions if d.key == key)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return str(value)
+
+
+def field_row(case: Case, name: str, definitions: list[CustomFieldDefinition]) -> FieldRow:
+    """`name` shown read-only, its editor's current value filled in."""
+    if name.startswith(CUSTOM_PREFIX):
+        definition = _definition(name, definitions)
+        raw = case.custom_fields.get(definition.key)
+        editor = CUSTOM_EDITORS.get(FieldKind(definition.kind), "text")
+        return FieldRow(name=name, label=definition.label, editor=editor, display=_shown(raw),
+                        value="on" if raw is True else _shown(raw) if raw is not False else "")
+    label, editor = FIELDS[name]
+    row = FieldRow(name=name, label=label, editor=editor)
+    if name in ("subject", "description", "type"):
+        row.display = row.value = getattr(case, name)
+    elif name == "source":
+        row.value = case.source
+        row.display = SOURCE_LABELS.get(case.source, case.source.capitalize())
+    elif name == "priority":
+        row.value = case.priority_name
+        row.display = row.value.capitalize()
+        row.css = f"prio-{row.value}"
+    elif name == "category":
+        row.value, row.value2 = case.category, case.subcategory
+        row.display = " › ".join(v for v in (case.category, case.subcategory) if v)
+    elif name == "queue":
+        row.value = str(case.queue_id or "")
+        row.display = case.queue.name if case.queue is not None else ""
+    elif name == "owner":
+        row.value = f"user:{case.owner_id}" if case.owner_id else ""
+        row.display = case.owner.display_name if case.owner is not None else ""
+    elif name == "account":
+        row.value = str(case.account_id or "")
+        row.display = case.account.name if case.account is not None else ""
+    elif name == "contact":
+        row.value = str(case.contact_id or "")
+        if case.contact is not None:
+            row.display = case.contact.name or case.contact.email
+            row.detail = case.contact.email if case.contact.name else ""
+    elif name == "tags":
+        row.pills = list(case.tags)
+        row.value = ", ".join(case.tags)
+    return row
+
+
+def detail_rows(case: Case, definitions: list[CustomFieldDefinition]) -> list[FieldRow]:
+    names = [*DETAIL_FIELDS, *(CUSTOM_PREFIX + d.key for d in definitions)]
+    return [field_row(case, name, definitions) for name in names]
+
+
+def _picklist(tenant_id: int, kind: str, current: str, parent: str | None = None) -> Options:
+    qs = PicklistValue.objects.filter(tenant_id=tenant_id, kind=kind, is_active=True)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    values = list(dict.fromkeys(qs.order_by("position", "value").values_list("value", flat=True)))
+    if current and current not in values:
+        values.insert(0, current)
+    return [("", "—"), *((v, v) for v in values)]
+
+
+def fill_editor(row: FieldRow, case: Case, membership: Membership,
+                definitions: list[CustomFieldDefinition], *, search: str = "") -> FieldRow:
+    """Opens `row`'s editor: loads the choices it offers (at most one or two queries)."""
+    row.editing = True
+    tenant_id = case.tenant_id
+    name = row.name
+    if name.startswith(CUSTOM_PREFIX):
+        definition = _definition(name, definitions)
+        if definition.kind == FieldKind.PICKLIST:
+            row.options = [("", "—"), *((c, c) for c in definition.choices)]
+    elif name == "priority":
+        row.options = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
+    elif name == "type":
+        row.options = _picklist(tenant_id, PicklistKind.TYPE, case.type)
+    elif name == "source":
+        row.options = [(s.value, SOURCE_LABELS.get(s.value, s.value.capitalize()))
+                       for s in Source]
+    elif name == "category":
+        rows = (PicklistValue.objects.filter(
+            tenant_id=tenant_id, is_active=True,
+            kind__in=[PicklistKind.CATEGORY, PicklistKind.SUBCATEGORY])
+            .order_by("position", "value").values_list("kind", "parent", "value"))
+        categories = [v for k, _, v in rows if k == PicklistKind.CATEGORY]
+        row.options = [("", "—"), *((c, c) for c in categories)]
+        row.groups = [(c, [(v, v) for k, p, v in rows if k == PicklistKind.SUBCATEGORY and p == c])
+                      for c in categories]
+    elif name == "queue":
+        queues = Queue.objects.filter(tenant_id=tenant_id, is_active=True).order_by("name")
+        row.options = [("", "No queue"), *((str(q.pk), q.name) for q in queues)]
+    elif name == "owner":
+        members = (Membership.objects.filter(tenant_id=tenant_id, is_active=True,
+                                             user__is_active=True)
+                   .select_related("user").order_by("user__full_name", "user__email"))
+        queues = Queue.objects.filter(tenant_id=tenant_id, is_active=True).order_by("name")
+        row.groups = [
+            ("People", [(f"user:{m.user_id}", m.user.display_name
+                         + (" (me)" if m.user_id == membership.user_id else ""))
+                        for m in members]),
+            ("Back to a queue, unassigned", [(f"queue:{q.pk}", q.name) for q in queues]),
+        ]
+    elif name in ("account", "contact"):
+        row.search = search
+        row.options = search_options(name, case, search)
+    return row
+
+
+def search_options(name: str, case: Case, search: str) -> Options:
+    """Accounts or contacts matching `search` for a picker, the current one kept in."""
+    search = search.strip()[:100]
+    found: Options
+    if name == "account":
+        accounts = Account.objects.filter(tenant_id=case.tenant_id)
+        if search:
+            accounts = accounts.filter(Q(name__icontains=search) | Q(domain__icontains=search))
+        found = [(str(a.pk), a.name) for a in accounts.order_by("name")[:SEARCH_LIMIT]]
+        current = (str(case.account_id), case.account.name) if case.account is not None else None
+    else:
+        contacts = Contact.objects.filter(tenant_id=case.tenant_id).select_related("account")
+        if search:
+            contacts = contacts.filter(Q(name__icontains=search) | Q(email__icontains=search))
+        elif case.account_id:
+            contacts = contacts.filter(account_id=case.account_id)
+        found = [(str(c.pk), _contact_label(c)) for c in
+                 contacts.order_by("name", "email")[:SEARCH_LIMIT]]
+        current = ((str(case.contact_id), _contact_label(case.contact))
+                   if case.contact is not None else None)
+    options: Options = [("", "— none —")]
+    if current is not None and current[0] not in {value for value, _ in found}:
+        options.append(current)
+    return options + found
+
+
+def _contact_label(contact: Contact) -> str:
+    return f"{contact.name} <{contact.email}>" if contact.name else contact.email
+
+
+def _id(raw: str, field_name: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise Invalid("Choose one of the offered values.", field=field_name)
+    return int(raw)
+
+
+def keep_submitted(row: FieldRow, data: QueryDict) -> None:
+    """Puts what the member typed back into a refused editor."""
+    if row.editor == "checkbox":
+        row.value = "on" if data.get("value") else ""
+        return
+    row.value = data.get("value", "")
+    row.value2 = data.get("subcategory", "")
+
+
+def parse_change(name: str, data: QueryDict, definitions: list[CustomFieldDefinition]
+                 ) -> dict[str, Any]:
+    """The `changes` for `case_update` that a posted editor of `name` asks for."""
+    value = data.get("value", "")
+    if name.startswith(CUSTOM_PREFIX):
+        definition = _definition(name, definitions)
+        custom: Any = value.strip() or None
+        if definition.kind == FieldKind.CHECKBOX:
+            custom = bool(value)
+        return {"custom_fields": {definition.key: custom}}
+    if name == "priority":
+        try:
+            return {"priority": Priority.from_name(value)}
+        except ValueError:
+            raise Invalid("Choose one of the priorities.", field="priority") from None
+    if name == "category":
+        return {"category": value, "subcategory": data.get("subcategory", "")}
+    if name in ("queue", "account", "contact"):
+        return {f"{name}_id": _id(value, f"{name}_id")}
+    if name == "tags":
+        return {"tags": [t for t in (part.strip() for part in value.split(",")) if t]}
+    return {name: value}
+
+
+def parse_owner(data: QueryDict, membership: Membership) -> tuple[User | None, Queue | None]:
+    """The member or queue chosen in the owner editor (`user:<id>` or `queue:<id>`)."""
+    kind, _, raw = (data.get("value") or "").partition(":")
+    target_id = _id(raw, "owner_id") if kind in ("user", "queue") else None
+    if target_id is None:
+        raise Invalid("Choose a person or a queue.", field="owner_id")
+    if kind == "user":
+        owner = User.objects.filter(pk=target_id, memberships__tenant_id=membership.tenant_id,
+                                    memberships__is_active=True).first()
+        if owner is None:
+            raise Invalid("That person is not a member of this tenant.", field="owner_id")
+        return owner, None
+    queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=target_id).first()
+    if queue is None:
+        raise Invalid("No such queue.", field="owner_id")
+    return None, queue

@@ -1,0 +1,19 @@
+"""What every console page shows around its content: tenant switcher and the bell."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from casedesk.console.access import memberships_of
+from casedesk.notifications.selectors import unread_count
+
+
+def console(request: HttpRequest) -> dict[str, Any]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    return {
+        "membership": membership,
+        "memberships": memberships_of(request),
+        "unread_count": unread_count(membership),
+    }

@@ -1,0 +1,310 @@
+"""Console forms: accounts, contacts and the agents' new-case form.
+
+The forms only parse what the browser sent; whether a value is acceptable for the tenant
+(a subcategory of its category, a required custom field, a contact of the chosen account) is
+decided by the services, whose refusals `add_domain_error` puts on the matching field.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+
+from django import forms
+from django.http import QueryDict
+from django.urls import reverse
+
+from casedesk.cases.customfields import FieldKind
+from casedesk.cases.models import (
+    CustomFieldDefinition,
+    PicklistKind,
+    PicklistValue,
+    Priority,
+    Source,
+)
+from casedesk.cases.services import CaseInput
+from casedesk.core.errors import Conflict, DomainError, Invalid
+from casedesk.core.schemas import MAX_ID
+from casedesk.crm import selectors as crm_selectors
+from casedesk.crm.models import Account, Contact
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership
+
+# Agents mostly log calls and chats; the channels that create cases by themselves come last.
+SOURCE_CHOICES = [(s, s.capitalize()) for s in ("phone", "chat", "email", "web", "portal",
+                                                "slack", "api")]
+SOURCE_CHOICES[-1] = ("api", "API")
+PRIORITY_CHOICES = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
+PICKER_FALLBACK_SIZE = 200
+CUSTOM_PREFIX = "cf_"
+_DOMAIN = re.compile(r"^[a-z0-9\u00a1-\uffff]([a-z0-9\u00a1-\uffff.-]*[a-z0-9\u00a1-\uffff])?$")
+
+
+def add_domain_error(form: forms.Form, error: DomainError,
+                     fields: dict[str, str] | None = None) -> None:
+    """Shows a service's refusal on the form field it names, else above the form.
+
+    `fields` maps the service's field names (e.g. `contact_id`) to the form's; custom fields
+    (`custom_fields.<key>`) go to `cf_<key>`.
+    """
+    name = getattr(error, "field", None) or ""
+    target = (fields or {}).get(name, name)
+    if name.startswith("custom_fields."):
+        target = CUSTOM_PREFIX + name.removeprefix("custom_fields.")
+    if target in form.fields:
+        form.add_error(target, error.detail)
+    else:
+        form.add_error(None, error.detail)
+
+
+def _picker_id_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=False, min_value=1, max_value=MAX_ID,
+                              error_messages={"invalid": "Choose from the list."})
+
+
+@dataclass
+class Picker:
+    """What the picker partial needs to draw a record picker: a search box enhanced by htmx
+    over a plain select of the first records, which is what works without JavaScript."""
+
+    name: str
+    label: str
+    url: str
+    value: int | None
+    text: str
+    options: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    account_id: int | None = None
+    placeholder: str = ""
+
+
+def contact_label(contact: Contact) -> str:
+    label = f"{contact.name} <{contact.email}>" if contact.name else contact.email
+    return f"{label} · {contact.account.name}" if contact.account is not None else label
+
+
+def _raw_id(form: forms.Form, name: str) -> int | None:
+    """The id the form holds for `name`: the submitted one, else the initial one."""
+    raw = form[name].value()
+    text = str(raw).strip() if raw is not None else ""
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+
+
+def _errors_of(form: forms.Form, name: str) -> list[str]:
+    return [str(e) for e in form.errors.get(name, [])] if form.is_bound else []
+
+
+def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+    cast(forms.ChoiceField, form.fields[name]).choices = choices
+
+
+def record_pickers(form: forms.Form, membership: Membership, *, contact: bool = True
+                   ) -> dict[str, Picker]:
+    """The account (and contact) pickers of `form`, with the chosen records' labels."""
+    tenant = membership.tenant
+    account_id = _raw_id(form, "account")
+    accounts = crm_selectors.accounts_by_id(tenant, [account_id] if account_id else [])
+    options = [(a.pk, a.name) for a in crm_selectors.account_choices(
+        tenant, limit=PICKER_FALLBACK_SIZE)]
+    chosen = accounts.get(account_id) if account_id else None
+    if chosen is not None and all(pk != chosen.pk for pk, _ in options):
+        options.insert(0, (chosen.pk, chosen.name))
+    pickers = {"account": Picker(
+        name="account", label="Account", url=reverse("console:pick_account"),
+        value=account_id, text=chosen.name if chosen else "", options=options,
+        errors=_errors_of(form, "account"),
+        placeholder="Search accounts by name or domain…")}
+    if contact:
+        contact_id = _raw_id(form, "contact")
+        contacts = crm_selectors.contacts_by_id(tenant, [contact_id] if contact_id else [])
+        picked = contacts.get(contact_id) if contact_id else None
+        contact_options = [(c.pk, contact_label(c)) for c in crm_selectors.contact_choices(
+            tenant, limit=PICKER_FALLBACK_SIZE)]
+        if picked is not None and all(pk != picked.pk for pk, _ in contact_options):
+            contact_options.insert(0, (picked.pk, contact_label(picked)))
+        pickers["contact"] = Picker(
+            name="contact", label="Contact", url=reverse("console:pick_contact"),
+            value=contact_id, text=(picked.name or picked.email) if picked else "",
+            options=contact_options, account_id=picked.account_id if picked else None,
+            errors=_errors_of(form, "contact"),
+            placeholder="Search contacts by name or email…")
+    return pickers
+
+
+class AccountForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    domain = forms.CharField(max_length=253, required=False,
+                             help_text="The customer's email domain, e.g. example.com")
+    tier = forms.CharField(max_length=50, required=False, help_text="e.g. Enterprise, SMB",
+                           widget=forms.TextInput(attrs={"list": "tier-values"}))
+    segment = forms.CharField(max_length=50, required=False,
+                              widget=forms.TextInput(attrs={"list": "segment-values"}))
+    territory = forms.CharField(max_length=100, required=False,
+                                widget=forms.TextInput(attrs={"list": "territory-values"}))
+
+    @classmethod
+    def for_account(cls, account: Account) -> "AccountForm":
+        return cls(initial={f: getattr(account, f) for f in cls.base_fields})
+
+    def clean_domain(self) -> str:
+        domain = self.cleaned_data["domain"].strip().lower()
+        domain = re.sub(r"^[a-z]+://", "", domain).split("/", 1)[0].removeprefix("www.")
+        if domain and not _DOMAIN.match(domain):
+            raise forms.ValidationError("Enter a domain such as example.com.")
+        return domain
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=50, required=False)
+    account = _picker_id_field("Account")
+
+    SERVICE_FIELDS = {"account_id": "account"}
+
+    @classmethod
+    def for_contact(cls, contact: Contact) -> "ContactForm":
+        return cls(initial={"name": contact.name, "email": contact.email,
+                            "phone": contact.phone, "account": contact.account_id})
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"name": data["name"].strip(), "email": data["email"],
+                "phone": data["phone"].strip(), "account_id": data["account"]}
+
+    def add_domain_error(self, error: DomainError) -> None:
+        if isinstance(error, Conflict):
+            self.add_error("email", error.detail)  # the only unique field of a contact
+        else:
+            add_domain_error(self, error, self.SERVICE_FIELDS)
+
+
+def _custom_field(definition: CustomFieldDefinition) -> forms.Field:
+    """A form field that parses a custom field's value; the service decides if it is
+    acceptable (required, among the choices)."""
+    common: dict[str, Any] = {"label": definition.label, "required": False}
+    attrs = {"required": True} if definition.required else {}
+    if definition.kind == FieldKind.NUMBER:
+        return forms.DecimalField(**common, widget=forms.NumberInput(attrs={**attrs,
+                                                                            "step": "any"}))
+    if definition.kind == FieldKind.DATE:
+        return forms.DateField(**common, widget=forms.DateInput(attrs={**attrs,
+                                                                       "type": "date"}))
+    if definition.kind == FieldKind.PICKLIST:
+        return forms.ChoiceField(**common, widget=forms.Select(attrs=attrs),
+                                 choices=[("", "—")] + [(c, c) for c in definition.choices])
+    if definition.kind == FieldKind.CHECKBOX:
+        return forms.BooleanField(**common)
+    return forms.CharField(**common, max_length=10_000, widget=forms.TextInput(attrs=attrs))
+
+
+class CaseNewForm(forms.Form):
+    """A case an agent takes in by phone, chat or at the desk."""
+
+    subject = forms.CharField(max_length=255)
+    description = forms.CharField(required=False, max_length=200_000,
+                                  widget=forms.Textarea(attrs={"rows": 7}))
+    source = forms.ChoiceField(choices=SOURCE_CHOICES, initial=Source.PHONE.value)
+    priority = forms.ChoiceField(choices=PRIORITY_CHOICES, initial=Priority.NORMAL.label)
+    type = forms.ChoiceField(required=False)
+    category = forms.ChoiceField(required=False)
+    subcategory = forms.ChoiceField(required=False)
+    queue = forms.ChoiceField(required=False)
+    owner = forms.ChoiceField(required=False, initial="me")
+    account = _picker_id_field("Account")
+    contact = _picker_id_field("Contact")
+    tags = forms.CharField(required=False, max_length=2_000,
+                           help_text="Separate tags with commas.")
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={
+        "required": "This form is missing its one-time key; reload the page.",
+        "invalid": "This form's one-time key is damaged; reload the page."})
+
+    SERVICE_FIELDS = {"account_id": "account", "contact_id": "contact", "queue_id": "queue",
+                      "owner_id": "owner"}
+
+    def __init__(self, data: Any = None, *, membership: Membership,
+                 initial: dict[str, Any] | None = None) -> None:
+        initial = {"idempotency_key": uuid.uuid4(), **(initial or {})}
+        super().__init__(data, initial=initial)
+        self.membership = membership
+        tenant_id = membership.tenant_id
+        picklists: dict[str, list[tuple[str, str]]] = {"type": [], "category": []}
+        subcategories: dict[str, list[tuple[str, str]]] = {}
+        for kind, parent, value in PicklistValue.objects.filter(
+            tenant_id=tenant_id, is_active=True,
+            kind__in=[PicklistKind.TYPE, PicklistKind.CATEGORY, PicklistKind.SUBCATEGORY],
+        ).order_by("position", "value").values_list("kind", "parent", "value"):
+            if kind == PicklistKind.SUBCATEGORY:
+                subcategories.setdefault(parent, []).append((value, value))
+            else:
+                picklists[kind].append((value, value))
+        _choices(self, "type", [("", "—"), *picklists["type"]])
+        _choices(self, "category", [("", "—"), *picklists["category"]])
+        _choices(self, "subcategory", [("", "—")] + [
+            (category, subcategories[category]) for category, _ in picklists["category"]
+            if category in subcategories])
+        _choices(self, "queue", [("", "No queue")] + [
+            (str(pk), name) for pk, name in Queue.objects.filter(
+                tenant_id=tenant_id, is_active=True).order_by("name").values_list("pk", "name")])
+        members = (Membership.objects.filter(tenant_id=tenant_id, is_active=True,
+                                             user__is_active=True)
+                   .exclude(user_id=membership.user_id).select_related("user")
+                   .order_by("user__full_name", "user__email"))
+        _choices(self, "owner", [
+            ("me", f"Me ({membership.user.display_name})"), ("", "Unassigned")] + [
+            (str(m.user_id), m.user.display_name) for m in members])
+        self.custom_definitions = list(CustomFieldDefinition.objects.filter(
+            tenant_id=tenant_id, is_active=True).order_by("position", "key"))
+        for definition in self.custom_definitions:
+            self.fields[CUSTOM_PREFIX + definition.key] = _custom_field(definition)
+
+    def custom_bound_fields(self) -> list[tuple[CustomFieldDefinition, forms.BoundField]]:
+        return [(d, self[CUSTOM_PREFIX + d.key]) for d in self.custom_definitions]
+
+    def one_time_key(self) -> str:
+        return f"console-{self.cleaned_data['idempotency_key']}"
+
+    def case_input(self) -> CaseInput:
+        data = self.cleaned_data
+        owner = data["owner"]
+        custom: dict[str, Any] = {}
+        for definition in self.custom_definitions:
+            value = data.get(CUSTOM_PREFIX + definition.key)
+            if isinstance(value, Decimal):
+                value = str(value)
+            elif isinstance(value, date):
+                value = value.isoformat()
+            custom[definition.key] = value
+        return CaseInput(
+            subject=data["subject"],
+            description=data["description"],
+            priority=Priority.from_name(data["priority"]),
+            type=data["type"],
+            category=data["category"],
+            subcategory=data["subcategory"],
+            source=data["source"],
+            account_id=data["account"],
+            contact_id=data["contact"],
+            queue_id=int(data["queue"]) if data["queue"] else None,
+            owner_id=(self.membership.user_id if owner == "me"
+                      else int(owner) if owner else None),
+            tags=[t for t in (part.strip() for part in data["tags"].split(",")) if t],
+            custom_fields=custom,
+        )
+
+    def add_domain_error(self, error: DomainError) -> None:
+        if isinstance(error, Invalid) and error.field == "Idempotency-Key":
+            # The key made a different case already (the form was sent, changed, and sent
+            # again): a new key lets the agent create this one on purpose.
+            data = cast(QueryDict, self.data).copy()
+            data["idempotency_key"] = str(uuid.uuid4())
+            self.data = data
+            self.add_error(None, "This form was submitted already and made a case. Submit "
+                                 "again to create another case with these details.")
+            return
+        add_domain_error(self, error, self.SERVICE_FIELDS)

@@ -1,0 +1,27 @@
+"""Console URLs. Each area's module lists its own patterns; case pages come last because
+`cases/<number>` would otherwise swallow `cases/board` and `cases/new`."""
+
+from django.urls import path
+
+from casedesk.console.views import board, case_new, case_page, cases, crm, inbox, people
+
+app_name = "console"
+
+urlpatterns = [
+    path("inbox/cases", inbox.inbox, name="inbox"),
+    path("inbox/queues/<int:queue_id>/claim-next", inbox.claim_next, name="claim_next"),
+    path("cases", cases.case_list, name="case_list"),
+    path("cases/bulk", cases.case_bulk, name="case_bulk"),
+    path("cases/views", cases.view_save, name="view_save"),
+    path("cases/views/<int:view_id>/delete", cases.view_delete, name="view_delete"),
+    path("search", cases.search, name="search"),
+    path("notifications", people.notifications, name="notifications"),
+    path("notifications/bell", people.bell, name="bell"),
+    path("notifications/read", people.notifications_read, name="notifications_read"),
+    path("tenant", people.switch_tenant, name="switch_tenant"),
+    *board.urlpatterns,
+    *case_new.urlpatterns,
+    *crm.urlpatterns,
+    path("cases/<str:number>/claim", inbox.claim, name="claim"),
+    *case_page.urlpatterns,
+]

@@ -1,0 +1,79 @@
+"""The case page (`/cases/<number>`) and its polls: the collision notice and the `@` mention
+completion. Its actions (edits, moves, notes, referrals) are in `case_actions`.
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from casedesk.cases.access import get_case_for_member
+from casedesk.console import case_reads
+from casedesk.console.access import member, member_required
+from casedesk.console.case_context import TEMPLATE, is_htmx, page_context, render_case
+from casedesk.console.presence import presence_leave, presence_others, presence_touch
+from casedesk.console.views import case_actions
+from casedesk.core import clock
+from casedesk.core.errors import Invalid
+
+
+@member_required
+@require_GET
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The page; `?edit=<field>` opens a field's editor (the no-JavaScript path of inline
+    editing) and `?cursor=` shows older timeline events."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    cursor = request.GET.get("cursor") or None
+    editing = request.GET.get("edit") or None
+    try:
+        context = page_context(request, case, editing=editing, cursor=cursor,
+                               search=request.GET.get("q", ""))
+    except Invalid as error:  # a forged cursor
+        return HttpResponse(error.detail, status=error.status_code)
+    if is_htmx(request) and cursor:
+        return render_case(request, case, f"{TEMPLATE}#timeline-page", context)
+    return render_case(request, case, TEMPLATE, context)
+
+
+@member_required
+@require_POST
+def case_presence(request: HttpRequest, number: str) -> HttpResponse:
+    """The collision poll: records that I have the case open (typing when `typing` is set)
+    and answers with who else has."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    now = clock.now()
+    presence_touch(case=case, user=membership.user, is_typing=bool(request.POST.get("typing")),
+                   now=now)
+    viewers = presence_others(case=case, user=membership.user, now=now)
+    return render(request, f"{TEMPLATE}#presence", {"viewers": viewers})
+
+
+@member_required
+@require_POST
+def case_presence_leave(request: HttpRequest, number: str) -> HttpResponse:
+    """Sent by the page as it unloads, so the others stop seeing me at once."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    presence_leave(case=case, user=membership.user)
+    return HttpResponse(status=204)
+
+
+@member_required
+@require_GET
+def case_mentions(request: HttpRequest, number: str) -> JsonResponse:
+    """Members to complete an `@` in the composer: `?q=` is what follows the @."""
+    membership = member(request)
+    get_case_for_member(membership, number)
+    found = case_reads.mention_candidates(membership.tenant_id, request.GET.get("q", ""))
+    return JsonResponse({"members": found})
+
+
+urlpatterns = [
+    *case_actions.urlpatterns,
+    path("cases/<str:number>/presence", case_presence, name="case_presence"),
+    path("cases/<str:number>/presence/leave", case_presence_leave, name="case_presence_leave"),
+    path("cases/<str:number>/mentions", case_mentions, name="case_mentions"),
+    path("cases/<str:number>", case_detail, name="case_detail"),
+]

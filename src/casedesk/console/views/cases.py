@@ -1,0 +1,152 @@
+"""The case list (filters, sort, saved views, bulk actions) and the search box."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import selectors
+from casedesk.cases.access import get_case_for_member, parse_case_number
+from casedesk.cases.models import Case
+from casedesk.console import bulk
+from casedesk.console.access import member, member_required
+from casedesk.console.filters import CaseFilterForm
+from casedesk.console.models import SavedView
+from casedesk.core import clock
+from casedesk.core.errors import DomainError, NotFound
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership
+
+PAGE_SIZE = 50
+SORTABLE = (("number", "Case"), ("priority", "Priority"), ("updated", "Updated"))
+
+
+def _sort_links(query: QueryDict, current: str) -> dict[str, str]:
+    """For each sortable column, the query string that sorts by it (toggling direction)."""
+    links = {}
+    for key, _ in SORTABLE:
+        params = query.copy()
+        params.pop("cursor", None)
+        params["sort"] = key if current == f"-{key}" else f"-{key}"
+        links[key] = params.urlencode()
+    return links
+
+
+@member_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    membership = member(request)
+    form = CaseFilterForm(request.GET or None, membership=membership)
+    if request.GET and not form.is_valid():
+        messages.error(request, "Some filters were not understood and were ignored.")
+    sort = form.sort_order() if request.GET else "-number"
+    try:
+        page = selectors.case_list(membership.tenant, form.to_filters(membership),
+                                   cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE,
+                                   sort=sort)
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("console:case_list")
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    next_query = query.copy()
+    if page.next_cursor:
+        next_query["cursor"] = page.next_cursor
+    context = {
+        "nav": "cases", "form": form, "page": page, "now": clock.now(), "sort": sort,
+        "sortable": SORTABLE, "sort_links": _sort_links(query, sort),
+        "query": query.urlencode(), "next_query": next_query.urlencode(),
+        "is_first_page": not request.GET.get("cursor"),
+        "saved_views": SavedView.objects.filter(tenant_id=membership.tenant_id,
+                                                user_id=membership.user_id),
+        "queues": Queue.objects.filter(tenant_id=membership.tenant_id, is_active=True),
+        "members": (Membership.objects.filter(tenant_id=membership.tenant_id, is_active=True)
+                    .select_related("user").order_by("user__full_name")),
+        "bulk_statuses": bulk.STATUS_TARGETS,
+        "closed_reasons": bulk.closed_reasons(membership),
+    }
+    if request.htmx and request.htmx.target == "case-results":
+        return render(request, "console/case_list.html#results", context)
+    return render(request, "console/case_list.html", context)
+
+
+@member_required
+@require_POST
+def case_bulk(request: HttpRequest) -> HttpResponse:
+    """Applies one action to the selected cases, each through its own service call; reports
+    what changed and what the lifecycle refused."""
+    membership = member(request)
+    numbers = request.POST.getlist("numbers")
+    back = request.POST.get("back") or ""
+    if not numbers:
+        messages.error(request, "Select at least one case.")
+    else:
+        try:
+            report = bulk.apply(membership, numbers, request.POST, now=clock.now())
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            if report.changed:
+                messages.success(request, f"Updated {len(report.changed)} case"
+                                          f"{'s' if len(report.changed) != 1 else ''}.")
+            for number, reason in report.refused:
+                messages.error(request, f"{number}: {reason}")
+    return redirect(f"{_list_url()}?{back}" if back else _list_url())
+
+
+def _list_url() -> str:
+    from django.urls import reverse
+
+    return reverse("console:case_list")
+
+
+@member_required
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    membership = member(request)
+    name = (request.POST.get("name") or "").strip()[:80]
+    query = (request.POST.get("query") or "")[:2000]
+    if not name:
+        messages.error(request, "Give the view a name.")
+        return redirect(f"{_list_url()}?{query}")
+    try:
+        SavedView.objects.update_or_create(tenant_id=membership.tenant_id,
+                                           user_id=membership.user_id, name=name,
+                                           defaults={"query": query})
+    except IntegrityError:
+        messages.error(request, "That view could not be saved.")
+    else:
+        messages.success(request, f"Saved the view “{name}”.")
+    return redirect(f"{_list_url()}?{query}")
+
+
+@member_required
+@require_POST
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    membership = member(request)
+    view = get_object_or_404(SavedView, tenant_id=membership.tenant_id,
+                             user_id=membership.user_id, pk=view_id)
+    view.delete()
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect("console:case_list")
+
+
+@member_required
+def search(request: HttpRequest) -> HttpResponse:
+    """A case number goes straight to the case; anything else searches subjects and
+    descriptions."""
+    membership = member(request)
+    text = (request.GET.get("q") or "").strip()[:200]
+    if not text:
+        return redirect("console:case_list")
+    number = parse_case_number(text, membership.tenant.case_prefix)
+    if number is not None:
+        try:
+            case: Case = get_case_for_member(membership, text)
+        except NotFound:
+            pass
+        else:
+            return redirect("console:case_detail", number=case.display_number)
+    return redirect(f"{_list_url()}?{urlencode({'q': text})}")

@@ -1,0 +1,79 @@
+"""The inbox: my open cases and the unassigned cases of my queues, in claim order."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import selectors, services
+from casedesk.cases.access import get_case_for_member
+from casedesk.console.access import member, member_required
+from casedesk.core import clock
+from casedesk.core.errors import DomainError, NotFound
+from casedesk.routing.models import Queue
+
+INBOX_SIZE = 50
+
+
+def _inbox_context(request: HttpRequest) -> dict[str, object]:
+    membership = member(request)
+    queue_ids = selectors.inbox_queue_ids(membership)
+    page = selectors.inbox_cases(membership, limit=INBOX_SIZE, queue_ids=queue_ids,
+                                 cursor=request.GET.get("cursor") or None)
+    counts = selectors.queue_counts(membership, queue_ids)
+    queues = Queue.objects.filter(pk__in=queue_ids).order_by("name")
+    return {
+        "nav": "inbox", "page": page, "now": clock.now(),
+        "queues": [(q, counts.get(q.pk, 0)) for q in queues],
+        "mine": sum(1 for c in page.items if c.owner_id == membership.user_id),
+    }
+
+
+@member_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    try:
+        context = _inbox_context(request)
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("console:inbox")
+    if request.htmx:
+        return render(request, "console/inbox.html#inbox-body", context)
+    return render(request, "console/inbox.html", context)
+
+
+@member_required
+@require_POST
+def claim(request: HttpRequest, number: str) -> HttpResponse:
+    """Claims one case; the loser of a race is told who won."""
+    membership = member(request)
+    try:
+        case = get_case_for_member(membership, number)
+        services.case_claim(case=case, membership=membership, now=clock.now())
+    except NotFound:
+        raise
+    except DomainError as error:
+        if request.htmx:
+            return HttpResponse(error.detail, status=error.status_code)
+        messages.error(request, error.detail)
+        return redirect(request.POST.get("next") or "console:inbox")
+    if request.htmx:
+        return render(request, "console/inbox.html#inbox-body", _inbox_context(request))
+    messages.success(request, f"You claimed {case.display_number}.")
+    return redirect(request.POST.get("next") or "console:inbox")
+
+
+@member_required
+@require_POST
+def claim_next(request: HttpRequest, queue_id: int) -> HttpResponse:
+    membership = member(request)
+    queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
+    try:
+        case = services.case_claim_next(queue=queue, membership=membership, now=clock.now())
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("console:inbox")
+    if case is None:
+        messages.info(request, f"Nothing is waiting in {queue.name}.")
+        return redirect("console:inbox")
+    messages.success(request, f"You claimed {case.display_number} from {queue.name}.")
+    return redirect("console:case_detail", number=case.display_number)
