@@ -1,0 +1,156 @@
+"""Property-based fuzzing of the whole API with schemathesis, in process.
+
+Every operation of the OpenAPI spec gets generated requests, valid (positive) and invalid
+(negative), sent with a valid admin token: once with generated path parameters (mostly
+unknown ids) and once with the ids of real records, so the handlers behind the 404s are
+reached too. Each answer must not be a server error and must match the spec: a documented
+status, the documented content type, and a body of the documented schema.
+
+The number of examples is bounded so the test stays within about a minute on SQLite; raise
+CASEDESK_FUZZ_EXAMPLES for a longer hunt, and set CASEDESK_FUZZ_SEED to vary the inputs (the
+default is a fixed, reproducible run).
+"""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from casedesk.cases.models import CustomFieldDefinition, PicklistValue, Priority
+from casedesk.cases.services import assignment_open, case_add_note, case_transition
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.services import token_create
+from tests.api.conftest import operations
+from tests.conftest import NOW
+from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = int(os.environ.get("CASEDESK_FUZZ_EXAMPLES", "8"))
+SEED = int(os.environ.get("CASEDESK_FUZZ_SEED", "20261123"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+
+
+@pytest.fixture
+def in_process_requests() -> Iterator[None]:
+    """Requests go straight to Django's WSGI handler; keep it from closing the test's
+    database connection (and with it the test transaction) after each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membership,
+          other_tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
+    """Real records of every kind, and the path parameters that name them."""
+    support = Queue.objects.get(tenant=tenant, name="Support")
+    engineering = Queue.objects.get(tenant=tenant, name="Engineering")
+    support.members.add(admin, agent)
+    account = AccountFactory(tenant=tenant)
+    contact = ContactFactory(tenant=tenant, account=account)
+    deal = DealFactory(tenant=tenant, account=account)
+    fresh = make_case(tenant, queue_id=support.pk, contact_id=contact.pk, deal_id=deal.pk)
+    waiting = make_case(tenant, queue_id=support.pk, priority=Priority.URGENT)
+    referred = make_case(tenant, owner_id=agent.user_id)
+    assignment = assignment_open(case=referred, actor=admin.user, queue=engineering,
+                                 description="Check the logs", now=NOW)
+    case_add_note(case=referred, actor=agent.user, body="Looked", is_public=True, now=NOW)
+    closed = make_case(tenant, account_id=account.pk)
+    for to in ("open", "in_progress", "resolved", "closed"):
+        closed = case_transition(case=closed, actor=admin.user, to=to, note="done",
+                                 closed_reason="Resolved", now=NOW)
+    for key, kind, choices in (("plan", "text", []), ("seats", "number", []),
+                               ("renewal", "date", []), ("region", "picklist", ["EMEA"]),
+                               ("vip", "checkbox", [])):
+        CustomFieldDefinition.objects.create(tenant=tenant, key=key, label=key, kind=kind,
+                                             choices=choices)
+    bug = PicklistValue.objects.get(tenant=tenant, kind="type", value="Bug")
+    spare_tokens = [token_create(membership=agent2, name=f"spare {i}").token for i in range(3)]
+    make_case(other_tenant)  # something to leak, were anything to leak
+    numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
+    return {
+        "number": [{"number": n} for n in numbers],
+        "assignment_id": [{"number": f"CS-{referred.number}", "assignment_id": assignment.pk}],
+        "queue_id": [{"queue_id": q.pk} for q in (support, engineering)],
+        "account_id": [{"account_id": account.pk}],
+        "contact_id": [{"contact_id": contact.pk}],
+        "deal_id": [{"deal_id": deal.pk}],
+        "user_id": [{"user_id": m.user_id} for m in (agent, agent2, admin)],
+        "token_id": [{"token_id": t.pk} for t in spare_tokens],
+        "value_id": [{"kind": "type", "value_id": bug.pk}],
+        "key": [{"key": k} for k in ("plan", "seats", "region")],
+        "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",
+                                       "sub_status")],
+    }
+
+
+def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]]
+                         ) -> list[dict[str, Any]]:
+    """The path parameter sets naming real records, for an operation's parameter names."""
+    for name in ("assignment_id", "value_id"):
+        if name in names:
+            return world[name]
+    name = next(n for n in names if n in world)
+    return world[name]
+
+
+def run_operation(operation: Any, strategy: Any, token: str, examples: int) -> str | None:
+    """Runs `examples` generated requests; the first failure, described, or None."""
+
+    @given(case=strategy)
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @seed(SEED)
+    def check(case: Any) -> None:
+        response = case.call(headers={"Authorization": f"Bearer {token}"})
+        case.validate_response(response, checks=CHECKS)
+
+    try:
+        check()
+    except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - collected, reported
+        return f"{operation.label}: {str(failure)[:3000]}"
+    return None
+
+
+def test_no_request_breaks_the_api_or_its_spec(world, admin, in_process_requests) -> None:
+    token = token_create(membership=admin, name="fuzz").secret
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    fuzzed: list[tuple[str, str]] = []
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        fuzzed.append((operation.method.upper(), operation.path.removeprefix("/api/v1")))
+        names = [p.name for p in operation.path_parameters]
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategies = [(operation.as_strategy(generation_mode=mode),
+                           EXAMPLES if not names else max(2, EXAMPLES // 2))]
+            if names:
+                real = st.sampled_from(real_path_parameters(names, world)).flatmap(
+                    lambda params, mode=mode, op=operation: op.as_strategy(
+                        generation_mode=mode, path_parameters=params))
+                strategies.append((real, EXAMPLES))
+            for strategy, examples in strategies:
+                failure = run_operation(operation, strategy, token, examples)
+                if failure:
+                    failures.append(f"[{mode.value}] {failure}")
+    assert sorted(fuzzed) == operations()
+    assert not failures, f"{len(failures)} failing runs:\n\n" + "\n\n".join(failures)

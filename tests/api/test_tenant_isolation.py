@@ -1,0 +1,282 @@
+"""No request of one tenant reads or changes another tenant's data.
+
+Every operation of the OpenAPI spec must appear in exactly one of the tables below, so a new
+endpoint without an isolation check fails `test_every_operation_has_an_isolation_check`:
+- operations that take an id or a case number are tried with ANOTHER tenant's id and must
+  answer 404 (as the tenant's admin, so a 403 cannot hide a leak) and change nothing;
+- operations without one are lists, which must not show the other tenant's records, or
+  creations, which must refuse the other tenant's ids in their body.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from casedesk.cases.models import (
+    Case,
+    CaseAssignment,
+    CustomFieldDefinition,
+    Note,
+    PicklistValue,
+    TimelineEvent,
+)
+from casedesk.crm.models import Account, Contact, Deal
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import ApiToken, Membership
+from tests.api.conftest import Foreign, error, operations
+from tests.conftest import Api
+from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
+
+Call = tuple[str, Any]  # (path, body)
+
+# Operations addressing one record by id or number: the calls that try a foreign one.
+BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
+    ("GET", "/cases/{number}"): lambda f, mine: [(f"/cases/{f.case_number}", None)],
+    ("PATCH", "/cases/{number}"): lambda f, mine: [
+        (f"/cases/{f.case_number}", {"subject": "Hijacked", "priority": "low"})],
+    ("POST", "/cases/{number}/transitions"): lambda f, mine: [
+        (f"/cases/{f.case_number}/transitions", {"to": "pending_customer"})],
+    ("POST", "/cases/{number}/follow-ups"): lambda f, mine: [
+        (f"/cases/{f.case_number}/follow-ups", {})],
+    ("GET", "/cases/{number}/notes"): lambda f, mine: [(f"/cases/{f.case_number}/notes", None)],
+    ("POST", "/cases/{number}/notes"): lambda f, mine: [
+        (f"/cases/{f.case_number}/notes", {"body": "Planted", "public": True})],
+    ("GET", "/cases/{number}/timeline"): lambda f, mine: [
+        (f"/cases/{f.case_number}/timeline", None)],
+    ("POST", "/cases/{number}/claim"): lambda f, mine: [(f"/cases/{f.case_number}/claim", {})],
+    ("PUT", "/cases/{number}/owner"): lambda f, mine: [
+        (f"/cases/{f.case_number}/owner", {"queue_id": f.queue_id})],
+    ("GET", "/cases/{number}/assignments"): lambda f, mine: [
+        (f"/cases/{f.case_number}/assignments", None)],
+    ("POST", "/cases/{number}/assignments"): lambda f, mine: [
+        (f"/cases/{f.case_number}/assignments", {"queue_id": f.queue_id,
+                                                  "description": "Planted"})],
+    ("POST", "/cases/{number}/assignments/{assignment_id}/close"): lambda f, mine: [
+        (f"/cases/{f.case_number}/assignments/{f.assignment_id}/close", {"note": "x"}),
+        (f"/cases/{mine}/assignments/{f.assignment_id}/close", {"note": "x"}),
+    ],
+    ("POST", "/queues/{queue_id}/claim-next"): lambda f, mine: [
+        (f"/queues/{f.queue_id}/claim-next", {})],
+    ("GET", "/accounts/{account_id}"): lambda f, mine: [(f"/accounts/{f.account_id}", None)],
+    ("PATCH", "/accounts/{account_id}"): lambda f, mine: [
+        (f"/accounts/{f.account_id}", {"name": "Hijacked"})],
+    ("GET", "/accounts/{account_id}/cases"): lambda f, mine: [
+        (f"/accounts/{f.account_id}/cases", None)],
+    ("GET", "/contacts/{contact_id}"): lambda f, mine: [(f"/contacts/{f.contact_id}", None)],
+    ("PATCH", "/contacts/{contact_id}"): lambda f, mine: [
+        (f"/contacts/{f.contact_id}", {"name": "Hijacked"})],
+    ("GET", "/contacts/{contact_id}/cases"): lambda f, mine: [
+        (f"/contacts/{f.contact_id}/cases", None)],
+    ("GET", "/deals/{deal_id}"): lambda f, mine: [(f"/deals/{f.deal_id}", None)],
+    ("PATCH", "/deals/{deal_id}"): lambda f, mine: [
+        (f"/deals/{f.deal_id}", {"name": "Hijacked"})],
+    ("GET", "/queues/{queue_id}"): lambda f, mine: [(f"/queues/{f.queue_id}", None)],
+    ("PATCH", "/queues/{queue_id}"): lambda f, mine: [
+        (f"/queues/{f.queue_id}", {"name": "Hijacked", "member_ids": []})],
+    ("PATCH", "/members/{user_id}"): lambda f, mine: [
+        (f"/members/{f.admin.user_id}", {"role": "agent", "is_active": False})],
+    ("DELETE", "/tokens/{token_id}"): lambda f, mine: [(f"/tokens/{f.token_id}", None)],
+    ("PATCH", "/picklists/{kind}/{value_id}"): lambda f, mine: [
+        (f"/picklists/type/{f.picklist_value_id}", {"is_active": False})],
+    ("PATCH", "/custom-fields/{key}"): lambda f, mine: [
+        (f"/custom-fields/{f.custom_field_key}", {"label": "Hijacked"})],
+}
+
+# Lists: what they answer must hold none of the other tenant's records.
+LISTS: dict[tuple[str, str], str] = {
+    ("GET", "/cases"): "/cases",
+    ("GET", "/inbox/cases"): "/inbox/cases",
+    ("GET", "/accounts"): "/accounts",
+    ("GET", "/contacts"): "/contacts",
+    ("GET", "/deals"): "/deals",
+    ("GET", "/queues"): "/queues",
+    ("GET", "/members"): "/members",
+    ("GET", "/tokens"): "/tokens",
+    ("GET", "/picklists"): "/picklists",
+    ("GET", "/picklists/{kind}"): "/picklists/type",
+    ("GET", "/custom-fields"): "/custom-fields",
+    ("GET", "/me"): "/me",
+}
+
+# Creations: a body naming the other tenant's records is refused (422) and makes nothing.
+CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
+    ("POST", "/cases"): lambda f: [("/cases", {"subject": "x", field: value}) for field, value in (
+        ("account_id", f.account_id), ("contact_id", f.contact_id), ("deal_id", f.deal_id),
+        ("queue_id", f.queue_id), ("owner_id", f.admin.user_id))],
+    ("POST", "/contacts"): lambda f: [("/contacts", {"email": "new@example.com",
+                                                     "account_id": f.account_id})],
+    ("POST", "/deals"): lambda f: [("/deals", {"name": "x", "account_id": f.account_id})],
+    ("POST", "/queues"): lambda f: [("/queues", {"name": "x", "member_ids": [f.admin.user_id]})],
+    ("POST", "/picklists/{kind}"): lambda f: [
+        ("/picklists/subcategory", {"value": "x", "parent": "Globex only"})],
+    ("POST", "/custom-fields"): lambda f: [
+        ("/custom-fields", {"key": f.custom_field_key, "label": "Mine", "kind": "number"})],
+    ("POST", "/tokens"): lambda f: [],  # acts as the caller only: checked below
+    ("POST", "/accounts"): lambda f: [],  # names no other record: checked below
+}
+
+
+def test_every_operation_has_an_isolation_check() -> None:
+    covered = [*BY_ID, *LISTS, *CREATIONS]
+    assert len(covered) == len(set(covered))
+    assert sorted(covered) == operations(), (
+        "operations without an isolation check: "
+        f"{sorted(set(operations()) - set(covered))}; checks of operations that are gone: "
+        f"{sorted(set(covered) - set(operations()))}")
+
+
+def foreign_state(f: Foreign) -> dict[str, Any]:
+    """Everything of the other tenant the calls could touch."""
+    tenant = f.tenant
+    return {
+        "cases": list(Case.objects.filter(tenant=tenant).order_by("pk").values()),
+        "notes": Note.objects.filter(tenant=tenant).count(),
+        "events": TimelineEvent.objects.filter(tenant=tenant).count(),
+        "assignments": list(CaseAssignment.objects.filter(tenant=tenant).values()),
+        "accounts": list(Account.objects.filter(tenant=tenant).values()),
+        "contacts": list(Contact.objects.filter(tenant=tenant).values()),
+        "deals": list(Deal.objects.filter(tenant=tenant).values()),
+        "queues": [(q.name, q.is_active, sorted(m.pk for m in q.members.all()))
+                   for q in Queue.objects.filter(tenant=tenant)],
+        "members": list(Membership.objects.filter(tenant=tenant).values()),
+        "tokens": list(ApiToken.objects.filter(tenant=tenant).values("pk", "revoked_at")),
+        "picklists": list(PicklistValue.objects.filter(tenant=tenant).values()),
+        "fields": list(CustomFieldDefinition.objects.filter(tenant=tenant).values()),
+    }
+
+
+def send(api: Api, method: str, path: str, body: Any) -> Any:
+    if method in ("GET", "DELETE"):
+        return getattr(api, method.lower())(path)
+    return getattr(api, method.lower())(path, body)
+
+
+@pytest.mark.parametrize("operation", sorted(BY_ID), ids=" ".join)
+def test_another_tenants_record_is_not_found(operation, foreign, admin_api, tenant) -> None:
+    mine = f"CS-{make_case(tenant).number}"
+    before = foreign_state(foreign)
+    for path, body in BY_ID[operation](foreign, mine):
+        response = send(admin_api, operation[0], path, body)
+        detail = error(response, 404)["detail"]
+        assert "Globex" not in detail and foreign.admin.user.email not in detail
+    assert foreign_state(foreign) == before
+
+
+def test_the_same_case_number_in_two_tenants_reads_each_tenants_own(admin_api, outsider_api,
+                                                                    tenant, foreign) -> None:
+    mine = make_case(tenant, subject="Acme's own")
+    theirs = Case.objects.get(tenant=foreign.tenant, number=mine.number)
+    assert admin_api.get(f"/cases/CS-{mine.number}").json()["subject"] == "Acme's own"
+    assert outsider_api.get(f"/cases/CS-{mine.number}").json()["subject"] == theirs.subject
+
+
+def _ids(body: Any, key: str) -> set[int]:
+    items = body["items"] if isinstance(body, dict) and "items" in body else body
+    return {item[key] for item in items} if isinstance(items, list) else {body[key]}
+
+
+@pytest.mark.parametrize("operation", sorted(LISTS), ids=" ".join)
+def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, agent, support,
+                                              tenant) -> None:
+    account = AccountFactory(tenant=tenant)
+    ContactFactory(tenant=tenant, account=account)
+    DealFactory(tenant=tenant, account=account)
+    CustomFieldDefinition.objects.create(tenant=tenant, key="plan", label="Plan", kind="text")
+    make_case(tenant, subject="Acme case", owner_id=agent.user_id, queue_id=support.pk)
+    support.members.add(Membership.objects.get(tenant=tenant, role="admin"))
+    response = admin_api.get(LISTS[operation])
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body, "an empty answer would prove nothing"
+    text = response.content.decode()
+    for marker in ("Globex", "globex", foreign.admin.user.email):
+        assert marker not in text, (operation, marker)
+    theirs = {
+        "/accounts": ("id", foreign.account_id), "/contacts": ("id", foreign.contact_id),
+        "/deals": ("id", foreign.deal_id), "/queues": ("id", foreign.queue_id),
+        "/tokens": ("id", foreign.token_id), "/picklists": ("id", foreign.picklist_value_id),
+        "/picklists/type": ("id", foreign.picklist_value_id),
+        "/members": ("user_id", foreign.admin.user_id), "/me": ("user_id", foreign.admin.user_id),
+        "/custom-fields": ("key", foreign.custom_field_key),
+        "/cases": ("number", foreign.case_number),
+        "/inbox/cases": ("number", foreign.case_number),
+    }[LISTS[operation]]
+    assert theirs[1] not in _ids(body, theirs[0])
+
+
+@pytest.mark.parametrize(("params", "path"), [
+    ("account", "/cases"), ("contact", "/cases"), ("queue", "/cases"), ("owner", "/cases"),
+    ("account", "/contacts"), ("account", "/deals"),
+])
+def test_filtering_by_another_tenants_id_finds_nothing(foreign, admin_api, tenant, params,
+                                                       path) -> None:
+    make_case(tenant)
+    value = {"account": foreign.account_id, "contact": foreign.contact_id,
+             "queue": foreign.queue_id, "owner": foreign.admin.user_id}[params]
+    response = admin_api.get(path, **{params: value})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+@pytest.mark.parametrize("operation", sorted(CREATIONS), ids=" ".join)
+def test_creations_refuse_another_tenants_ids(operation, foreign, admin_api, tenant) -> None:
+    before = foreign_state(foreign)
+    mine_before = Case.objects.filter(tenant=tenant).count()
+    for path, body in CREATIONS[operation](foreign):
+        response = send(admin_api, operation[0], path, body)
+        if operation == ("POST", "/custom-fields"):
+            # The other tenant's key is free here: defining it makes our own field.
+            assert response.status_code == 201
+            assert CustomFieldDefinition.objects.filter(tenant=tenant,
+                                                        key=foreign.custom_field_key).exists()
+            continue
+        error(response, 422)
+    assert foreign_state(foreign) == before
+    assert Case.objects.filter(tenant=tenant).count() == mine_before
+
+
+def test_a_new_token_acts_in_the_callers_tenant_only(foreign, admin_api, admin) -> None:
+    created = admin_api.post("/tokens", {"name": "new"}).json()
+    assert ApiToken.objects.get(pk=created["id"]).tenant_id == admin.tenant_id
+    error(Api(created["token"]).get(f"/cases/{foreign.case_number}"), 404)
+
+
+def test_a_new_account_belongs_to_the_callers_tenant(foreign, admin_api, outsider_api,
+                                                    admin) -> None:
+    body = admin_api.post("/accounts", {"name": "Initrode"}).json()
+    assert Account.objects.get(pk=body["id"]).tenant_id == admin.tenant_id
+    error(outsider_api.get(f"/accounts/{body['id']}"), 404)
+    names = [a["name"] for a in outsider_api.get("/accounts").json()["items"]]
+    assert "Initrode" not in names
+
+
+@pytest.mark.parametrize("operation", [
+    ("PATCH", "/cases/{number}"), ("PUT", "/cases/{number}/owner"),
+    ("POST", "/cases/{number}/assignments"),
+], ids=" ".join)
+def test_my_cases_cannot_be_linked_to_another_tenants_records(operation, foreign, admin_api,
+                                                              tenant) -> None:
+    number = f"CS-{make_case(tenant).number}"
+    bodies = {
+        ("PATCH", "/cases/{number}"): [{"account_id": foreign.account_id},
+                                       {"contact_id": foreign.contact_id},
+                                       {"deal_id": foreign.deal_id},
+                                       {"queue_id": foreign.queue_id},
+                                       {"owner_id": foreign.admin.user_id}],
+        ("PUT", "/cases/{number}/owner"): [{"owner_id": foreign.admin.user_id},
+                                           {"queue_id": foreign.queue_id}],
+        ("POST", "/cases/{number}/assignments"): [{"queue_id": foreign.queue_id,
+                                                   "description": "x"}],
+    }[operation]
+    path = operation[1].replace("{number}", number)
+
+    def state() -> dict[str, Any]:
+        case = admin_api.get(f"/cases/{number}").json()
+        case.pop("age_seconds")  # the one field that moves by itself
+        return case
+
+    before = state()
+    for body in bodies:
+        error(send(admin_api, operation[0], path, body), 422)
+    assert state() == before

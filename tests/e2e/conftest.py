@@ -1,0 +1,121 @@
+"""Browser tests: Playwright for Python driving Debian's chromium against pytest-django's
+live server. They run in a plain `pytest` (so in `make test`), last, and are skipped with a
+clear reason when chromium is not installed.
+
+Each test makes its data with the services and factories, then works through the real pages:
+the login form, htmx swaps, polling, native drag and drop.
+"""
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from casedesk.routing.models import Queue
+from casedesk.tenancy.models import Membership, Tenant
+
+# Playwright's sync API keeps an event loop running in the test thread; the ORM calls made by
+# the tests themselves are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CASEDESK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+PASSWORDS = {
+    "admin@acme.test": "pw-admin-123",
+    "alice@acme.test": "pw-alice-123",
+    "bob@acme.test": "pw-bob-123",
+    "mona@acme.test": "pw-mona-123",
+}
+TIMEOUT_MS = 10_000
+
+
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        return (
+            f"chromium not found at {CHROMIUM}: install Debian's `chromium` package "
+            "(or set CASEDESK_CHROMIUM to its path) to run the browser tests"
+        )
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run after every other test: Playwright's event loop stays up in this
+    thread until the session ends, which would trip anything else using asyncio. Without
+    chromium they are skipped."""
+    browser = [item for item in items if item.get_closest_marker("e2e")]
+    if not browser:
+        return
+    reason = chromium_missing()
+    if reason:
+        for item in browser:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    others = [item for item in items if not item.get_closest_marker("e2e")]
+    items[:] = others + browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": VIEWPORT}
+
+
+@pytest.fixture(autouse=True)
+def _timeouts() -> None:
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture
+def support(tenant: Tenant, agent: Membership, agent2: Membership) -> Queue:
+    """The seeded Support queue, with both agents in it."""
+    queue = Queue.objects.get(tenant=tenant, name="Support")
+    queue.members.add(agent, agent2)
+    return queue
+
+
+LogIn = Callable[[Page, Membership], Page]
+
+
+@pytest.fixture
+def log_in(live_server: Any) -> LogIn:
+    """Logs a member in through the real login form; returns the page, on the inbox."""
+
+    def run(page: Page, membership: Membership) -> Page:
+        page.set_default_timeout(TIMEOUT_MS)
+        email = membership.user.email
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORDS[email])
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/inbox/cases$"))
+        return page
+
+    return run
+
+
+@pytest.fixture
+def second_page(new_context: Callable[..., BrowserContext]) -> Callable[[], Page]:
+    """A page in a separate browser context (its own cookies: another user's session)."""
+
+    def make() -> Page:
+        return new_context().new_page()
+
+    return make
