@@ -1,0 +1,261 @@
+"""The benchmark run: data, the read benchmarks, the creation benchmark, the report."""
+
+import argparse
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db import connection
+
+from bench import database, loader, scenarios
+from bench.database import Database
+from bench.loader import BenchTenant, log
+from bench.results import Report, machine, wait_for_quiet
+from bench.server import running
+
+SMALL, LARGE = 10_000, 1_000_000
+SIZE_NAMES = {SMALL: "10k", LARGE: "1m"}
+# Cases the creation benchmark's tenant holds before it starts: integrations write into
+# established tenants, and a tenant the planner's statistics believe empty gets plans no
+# real tenant would (see docs/benchmarks.md).
+API_BASE = 50_000
+P99_TARGET_MS = 100.0
+# Above this share of the CPUs taken by other processes while measuring, a figure is
+# measured again (see --retries).
+NOISY_PCT = 15.0
+
+
+class Measured(Protocol):
+    other_load_pct: float
+
+
+class Run:
+    def __init__(self, args: argparse.Namespace, db: Database) -> None:
+        self.args = args
+        self.db = db
+        self.report = Report()
+        self.background: dict[str, float | None] = {}
+        self.report.details["background_cpu_busy_pct"] = self.background
+        self.during: dict[str, float] = {}
+        self.report.details["other_cpu_load_pct_during"] = self.during
+
+    def settle(self, phase: str) -> None:
+        """Waits for a quiet machine (bounded) and records how busy it was."""
+        busy = wait_for_quiet(self.args.quiet_wait)
+        self.background[phase] = None if busy is None else round(busy, 1)
+        if busy is not None and busy > 25:
+            log(f"the machine is {busy:.0f} % busy with other work: expect noise in {phase}")
+
+    def measure[R: Measured](self, phase: str, attempt: Callable[[], R]) -> R:
+        """Runs `attempt`, again (at most --retries times) while other work took more than
+        NOISY_PCT of the machine during it, and keeps the quietest attempt."""
+        best: R | None = None
+        for tries in range(1 + self.args.retries):
+            self.settle(phase)
+            result = attempt()
+            if best is None or result.other_load_pct < best.other_load_pct:
+                best = result
+            if result.other_load_pct <= NOISY_PCT:
+                break
+            again = "measuring again" if tries < self.args.retries else "keeping the quietest"
+            log(
+                f"other work took {result.other_load_pct:.0f} % of the CPUs during {phase}: {again}"
+            )
+        assert best is not None
+        self.during[phase] = round(best.other_load_pct, 1)
+        return best
+
+    # --- data ------------------------------------------------------------------------------
+
+    def read_tenants(self) -> dict[int, BenchTenant]:
+        sizes = [SMALL]
+        if self.db.vendor != "postgresql":
+            self.report.skipped.append(
+                "1m figures: SQLite fallback, 1,000,000 cases need PostgreSQL"
+            )
+            log("SQLite: the 1,000,000-case figures are skipped")
+        elif self.args.skip_large:
+            self.report.skipped.append("1m figures: --skip-large")
+        else:
+            sizes.append(LARGE)
+        loads_path = database.BENCH_DIR / "loads.json"
+        loads = _read_json(loads_path)
+        benches = {}
+        for size in sizes:
+            name = SIZE_NAMES[size]
+            bench = loader.ensure_tenant(f"bench-{name}", f"Bench {name}", loader.crm_size(size))
+            seconds = loader.ensure_cases(bench, size, reload=self.args.reload)
+            # Reused data keeps the load time measured when it was made.
+            key = f"{self.db.url}#{bench.tenant.slug}"
+            if seconds is not None:
+                loads[key] = {
+                    "cases": size,
+                    "seconds": round(seconds, 1),
+                    "at": datetime.now(UTC).isoformat(),
+                }
+                loads_path.parent.mkdir(parents=True, exist_ok=True)
+                loads_path.write_text(json.dumps(loads, indent=2) + "\n")
+            if key in loads:
+                self.report.details[f"load_{name}"] = {**loads[key], "reused": seconds is None}
+                self.report.add(f"load_{name}", loads[key]["seconds"], "s")
+            loader.issue_tokens(bench, bench.agent_ids)
+            benches[size] = bench
+        return benches
+
+    def api_tenant(self) -> BenchTenant:
+        bench = loader.ensure_tenant("bench-api", "Bench API", loader.crm_size(API_BASE))
+        # Each run adds tens of thousands of cases: drop the last run's, so runs compare and
+        # the shared table does not grow run after run.
+        removed = loader.delete_cases(bench.tenant, above=API_BASE)
+        loaded = loader.ensure_cases(bench, API_BASE)
+        if removed and loaded is None and connection.vendor == "postgresql":
+            # Dead rows at the top of the id range slow the planner's look at index ends.
+            log(f"removed {removed:,} cases of the last run; VACUUM ANALYZE")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "VACUUM (ANALYZE) cases_case, cases_timelineevent, cases_idempotencykey"
+                )
+        loader.issue_tokens(bench, bench.agent_ids)
+        return bench
+
+    # --- benchmarks ------------------------------------------------------------------------
+
+    def reads(self, benches: dict[int, BenchTenant]) -> None:
+        args, report = self.args, self.report
+        with running(self.db, args.read_workers, database.BENCH_DIR) as server:
+            for size, bench in benches.items():
+                name = SIZE_NAMES[size]
+                for kind, probes in (
+                    ("list", scenarios.list_probes(bench)),
+                    ("inbox", scenarios.inbox_probes(bench)),
+                ):
+                    log(f"{kind} first page at {size:,} cases ({args.reads} requests)")
+                    result = self.measure(
+                        f"{kind}_{name}",
+                        partial(
+                            scenarios.run_reads,
+                            server,
+                            probes,
+                            warmup=args.read_warmup,
+                            count=args.reads,
+                            database=self.db.name,
+                        ),
+                    )
+                    report.details[f"{kind}_{name}"] = result.__dict__
+                    report.add(f"{kind}_first_page_p50_{name}", result.p50_ms, "ms")
+                    report.add(f"{kind}_first_page_p99_{name}", result.p99_ms, "ms")
+        by_name = {f.name: f.value for f in report.figures}
+        for kind in ("list", "inbox"):
+            for p in ("p50", "p99"):
+                small = by_name.get(f"{kind}_first_page_{p}_10k")
+                large = by_name.get(f"{kind}_first_page_{p}_1m")
+                if small and large:
+                    report.add(f"{kind}_first_page_{p}_ratio_1m_10k", large / small, "x")
+
+    def create(self, bench: BenchTenant) -> None:
+        args, report = self.args, self.report
+        tokens = [bench.tokens[uid] for uid in bench.agent_ids]
+        bodies = scenarios.create_bodies(bench, 4000)
+        results = []
+        for workers in args.worker_counts:
+            log(
+                f"creating cases: {workers} workers, {args.clients} clients, "
+                f"{args.warmup:g} s warm-up + {args.duration:g} s"
+            )
+
+            def attempt(workers: int = workers) -> scenarios.CreateResult:
+                with running(self.db, workers, database.BENCH_DIR) as server:
+                    return scenarios.run_create(
+                        server,
+                        tokens,
+                        bodies,
+                        clients=args.clients,
+                        warmup_s=args.warmup,
+                        duration_s=args.duration,
+                        database=self.db.name,
+                    )
+
+            result = self.measure(f"create_{workers}w", attempt)
+            results.append(result)
+            report.details[f"create_{workers}w"] = result.__dict__
+            report.add(f"api_create_throughput_{workers}w", result.throughput, "cases/s")
+            report.add(f"api_create_p99_{workers}w", result.p99_ms, "ms")
+        # Best: the most cases/s among the settings that keep p99 on target, else overall.
+        on_target = [r for r in results if r.p99_ms <= P99_TARGET_MS] or results
+        best = max(on_target, key=lambda r: r.throughput)
+        report.details["create_workers_chosen"] = best.workers
+        report.add("api_create_workers", best.workers, "workers")
+        report.add("api_create_throughput", best.throughput, "cases/s")
+        report.add("api_create_p99", best.p99_ms, "ms")
+        # Not targets: where the time goes. Two cores divided by their sum is the ceiling.
+        report.add("api_create_cpu_app", best.app_cpu_ms, "ms/case")
+        report.add("api_create_cpu_db", best.database_cpu_ms, "ms/case")
+        report.add("api_create_cpu_client", best.client_cpu_ms, "ms/case")
+
+    # --- report ----------------------------------------------------------------------------
+
+    def finish(self) -> Path:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT version()"
+                if connection.vendor == "postgresql"
+                else "SELECT 'SQLite ' || sqlite_version()"
+            )
+            server_version = cursor.fetchone()[0]
+            settings: dict[str, str] = {}
+            if connection.vendor == "postgresql":
+                for setting in (
+                    "shared_buffers",
+                    "work_mem",
+                    "effective_cache_size",
+                    "synchronous_commit",
+                    "max_connections",
+                ):
+                    cursor.execute(f"SHOW {setting}")
+                    settings[setting] = cursor.fetchone()[0]
+        path = self.report.write(
+            database.BENCH_DIR,
+            {
+                "machine": machine(),
+                "database": {
+                    "origin": self.db.origin,
+                    "vendor": self.db.vendor,
+                    "version": server_version,
+                    "settings": settings,
+                },
+                "arguments": {k: v for k, v in vars(self.args).items() if k != "worker_counts"},
+            },
+        )
+        for figure in self.report.misses():
+            log(f"MISSED {figure.name} {figure.value:.1f} {figure.unit} (target {figure.target})")
+        for note in self.report.skipped:
+            log(f"skipped: {note}")
+        log(f"results in {path}")
+        return path
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def run(args: argparse.Namespace, db: Database) -> int:
+    log(f"database: {db.origin} ({db.vendor})")
+    bench_run = Run(args, db)
+    try:
+        if args.only in ("all", "reads"):
+            bench_run.reads(bench_run.read_tenants())
+        if args.only in ("all", "create"):
+            bench_run.create(bench_run.api_tenant())
+    except Exception as exc:
+        # What was measured before the failure is still worth keeping.
+        bench_run.report.details["failed"] = f"{type(exc).__name__}: {exc}"
+        bench_run.finish()
+        raise
+    bench_run.finish()
+    return 0
