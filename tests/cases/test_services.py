@@ -42,7 +42,9 @@ def test_create_writes_a_created_event(tenant, agent) -> None:
                      subcategory="Login")
     assert case.subject == "Printer"
     assert case.status == "new"
-    assert kinds(case) == [EventKind.CREATED]
+    # Routing's decision (here the fallback map: Technical goes to Engineering) follows.
+    assert kinds(case) == [EventKind.CREATED, EventKind.ROUTED]
+    assert case.queue is not None and case.queue.name == "Engineering"
 
 
 def test_contact_brings_its_account(tenant) -> None:
@@ -116,7 +118,7 @@ def test_refused_transition_changes_nothing(tenant, agent) -> None:
     assert "Allowed moves from new: open" in error.value.detail
     case.refresh_from_db()
     assert case.status == "new"
-    assert kinds(case) == [EventKind.CREATED]
+    assert kinds(case) == [EventKind.CREATED, EventKind.ROUTED]
     assert not Note.objects.exists()
 
 
@@ -174,7 +176,7 @@ def test_first_public_agent_reply_is_first_response_and_sticks(tenant, agent) ->
                   now=NOW + timedelta(minutes=9))
     case.refresh_from_db()
     assert case.first_response_at == NOW + timedelta(minutes=5)
-    assert kinds(case)[1:] == [EventKind.NOTE_ADDED, EventKind.REPLY_ADDED,
+    assert kinds(case)[2:] == [EventKind.NOTE_ADDED, EventKind.REPLY_ADDED,
                                EventKind.REPLY_ADDED]
 
 

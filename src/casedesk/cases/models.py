@@ -53,6 +53,8 @@ class Case(TenantScoped):
     category = models.CharField(max_length=80, blank=True)
     subcategory = models.CharField(max_length=80, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    language = models.CharField(max_length=20, blank=True,
+                                help_text="The customer's language, e.g. de or pt-BR.")
     account = models.ForeignKey("crm.Account", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="cases")
     contact = models.ForeignKey("crm.Contact", null=True, blank=True, on_delete=models.SET_NULL,
@@ -198,6 +200,7 @@ class EventKind(models.TextChoices):
     ASSIGNMENT_OPENED = "assignment_opened"
     ASSIGNMENT_CLOSED = "assignment_closed"
     FOLLOW_UP_CREATED = "follow_up_created"
+    ROUTED = "routed"
 
 
 class TimelineEvent(TenantScoped):

@@ -7,6 +7,7 @@ input with a DomainError before anything is written.
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from casedesk.cases.lifecycle import (
     Status,
     TransitionPlan,
     TransitionRefused,
+    is_open,
     plan_transition,
 )
 from casedesk.cases.mentions import Mentionable, find_mentions
@@ -42,9 +44,18 @@ from casedesk.crm.models import Account, Contact, Deal
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import notify
 from casedesk.routing.models import Queue
+from casedesk.routing.rules import CaseFacts
+from casedesk.routing.services import (
+    Route,
+    account_facts,
+    assign_in_queue,
+    decide,
+    facts_of_case,
+)
 from casedesk.tenancy.models import Membership, Tenant, User
 
 MAX_TAGS = 50
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
 MAX_TAG_LENGTH = 50
 
 
@@ -59,6 +70,7 @@ class CaseInput:
     category: str = ""
     subcategory: str = ""
     source: str = Source.API
+    language: str = ""
     account_id: int | None = None
     contact_id: int | None = None
     deal_id: int | None = None
@@ -77,7 +89,8 @@ class CaseInput:
 EDITABLE_FIELDS = {
     "subject": "subject", "description": "description", "priority": "priority",
     "type": "type", "category": "category", "subcategory": "subcategory",
-    "sub_status": "sub_status", "source": "source", "account_id": "account_id",
+    "sub_status": "sub_status", "source": "source", "language": "language",
+    "account_id": "account_id",
     "contact_id": "contact_id", "deal_id": "deal_id", "queue_id": "queue_id",
     "owner_id": "owner_id", "tags": "tags", "custom_fields": "custom_fields",
 }
@@ -154,6 +167,11 @@ def _check_text(values: dict[str, Any]) -> None:
         raise Invalid("Unknown priority.", field="priority")
     if "source" in values and values["source"] not in Source.values:
         raise Invalid(f"Unknown source; one of: {', '.join(Source.values)}.", field="source")
+    if "language" in values:
+        language = (values["language"] or "").strip()
+        if language and not LANGUAGE_TAG.fullmatch(language):
+            raise Invalid("A language is a tag such as en, de or pt-BR.", field="language")
+        values["language"] = language
 
 
 def _reopen_policy(tenant: Tenant) -> ReopenPolicy:
@@ -182,23 +200,35 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
     _check_references(tenant, values, account_given=data.account_id is not None)
     tags = _clean_tags(data.tags)
     custom_fields = clean_custom_fields(field_specs(tenant), data.custom_fields)
+    route = facts = None
+    if tenant.routing_enabled and data.owner_id is None:
+        facts = _new_case_facts(values, tags, custom_fields)
+        route = decide(tenant, facts, given_queue_id=data.queue_id)
     try:
         with transaction.atomic():
+            queue_id, owner_id, priority = data.queue_id, data.owner_id, data.priority
+            if route is not None and facts is not None:
+                assign_in_queue(tenant, route, facts)
+                queue_id = route.queue.pk if route.queue is not None else None
+                owner_id = route.owner_id
+                priority = route.priority or priority
+                tags = _clean_tags([*tags, *route.tags])
             case = Case(
                 tenant=tenant,
                 number=next_case_number(tenant),
                 subject=values["subject"],
                 description=data.description,
-                priority=data.priority,
+                priority=priority,
                 type=data.type,
                 category=data.category,
                 subcategory=data.subcategory,
                 source=data.source,
+                language=values["language"],
                 account_id=values["account_id"],
                 contact_id=data.contact_id,
                 deal_id=data.deal_id,
-                queue_id=data.queue_id,
-                owner_id=data.owner_id,
+                queue_id=queue_id,
+                owner_id=owner_id,
                 created_by=actor,
                 tags=tags,
                 custom_fields=custom_fields,
@@ -212,6 +242,10 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
                 "status": case.status, "priority": Priority(case.priority).label,
                 "queue_id": case.queue_id, "owner_id": case.owner_id, "source": case.source,
             })]
+            # A queue given by the caller is not a routing decision, unless its strategy
+            # then picked (or failed to pick) the agent.
+            if route is not None and (route.via != "given" or route.assignment):
+                events.append(_routed_event(case, actor, route, now))
             if data.follow_up_of_id:
                 parent = Case.objects.get(pk=data.follow_up_of_id, tenant=tenant)
                 events.append(_event(parent, actor, EventKind.FOLLOW_UP_CREATED, now,
@@ -230,6 +264,68 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
                 return replay, False
         raise
     return case, True
+
+
+def _new_case_facts(values: dict[str, Any], tags: list[str], custom_fields: dict[str, Any]
+                    ) -> CaseFacts:
+    account = contact = None
+    if values.get("account_id") is not None:
+        account = Account.objects.filter(pk=values["account_id"]).first()
+    if values.get("contact_id") is not None:
+        contact = Contact.objects.filter(pk=values["contact_id"]).only("email").first()
+    return CaseFacts(
+        subject=values["subject"], description=values.get("description") or "",
+        category=values["category"], subcategory=values["subcategory"], type=values["type"],
+        source=values["source"], language=values["language"], priority=values["priority"],
+        tags=tuple(tags), custom=custom_fields,
+        account=account_facts(account) if account is not None else None,
+        contact_id=values.get("contact_id"), contact_email=contact.email if contact else "",
+    )
+
+
+def _routed_event(case: Case, actor: User | None, route: Route, now: datetime
+                  ) -> TimelineEvent:
+    owner_name = ""
+    if route.owner_id is not None:
+        owner = User.objects.filter(pk=route.owner_id).only("full_name", "email").first()
+        owner_name = owner.display_name if owner is not None else ""
+    return _event(case, actor, EventKind.ROUTED, now, new_value=route.as_value(),
+                  message=route.message(owner_name))
+
+
+def _apply_route(case: Case, actor: User | None, route: Route, now: datetime
+                 ) -> list[TimelineEvent]:
+    """Writes a re-routing onto a locked case (queue, owner, priority, tags) and returns the
+    timeline event that records it."""
+    old = {"queue_id": case.queue_id, "owner_id": case.owner_id, "priority": case.priority,
+           "tags": list(case.tags or [])}
+    case.queue_id = route.queue.pk if route.queue is not None else None
+    case.owner_id = route.owner_id
+    case.priority = route.priority or case.priority
+    case.tags = _clean_tags([*(case.tags or []), *route.tags])
+    event = _routed_event(case, actor, route, now)
+    event.old_value = old
+    return [event]
+
+
+def case_reroute(*, case: Case, actor: User | None, now: datetime) -> Case:
+    """Routes an open case again with the tenant's current rules, fallback map and queue
+    strategies, as if it were new; its owner becomes whoever that picks (or nobody)."""
+    with transaction.atomic():
+        case = _lock(case)
+        if not is_open(Status(case.status)):
+            raise Conflict(f"A {case.status} case is not routed again; re-open it first.")
+        old_owner = case.owner_id
+        facts = facts_of_case(case)
+        route = decide(case.tenant, facts)
+        assign_in_queue(case.tenant, route, facts)
+        events = _apply_route(case, actor, route, now)
+        case.updated_at = now
+        case.save()
+        TimelineEvent.objects.bulk_create(events)
+        if case.owner_id is not None and case.owner_id != old_owner:
+            _notify_owner(case, actor, now)
+    return case
 
 
 def _notify_owner(case: Case, actor: User | None, now: datetime) -> None:
@@ -321,11 +417,20 @@ def case_update(*, case: Case, actor: User | None, changes: dict[str, Any], now:
             setattr(case, attr, new)
             events.append(_event(case, actor, EventKind.FIELD_CHANGED, now, field=name,
                                  old_value=_shown(name, old), new_value=_shown(name, new)))
+        old_owner = case.owner_id
+        if (any(e.field == "category" for e in events) and case.tenant.reroute_on_category_change
+                and case.tenant.routing_enabled and is_open(Status(case.status))
+                and not {"queue_id", "owner_id"} & set(values)):
+            facts = facts_of_case(case)
+            route = decide(case.tenant, facts)
+            assign_in_queue(case.tenant, route, facts)
+            events.extend(_apply_route(case, actor, route, now))
         if events:
             case.updated_at = now
             case.save()
             TimelineEvent.objects.bulk_create(events)
-            if any(e.field == "owner_id" for e in events) and case.owner_id is not None:
+            if case.owner_id is not None and (case.owner_id != old_owner or any(
+                    e.field == "owner_id" for e in events)):
                 _notify_owner(case, actor, now)
     return case
 

@@ -1,12 +1,32 @@
-"""Writes for queues."""
+"""Queues, routing rules, and routing a case: the rule or fallback queue it goes to and the
+agent the queue's strategy gives it. The decisions themselves live in `routing.rules` and
+`routing.strategies`; this module reads and locks what they need and writes the result."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F
 
 from casedesk.core.errors import Conflict, Invalid
-from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Membership, Tenant
+from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
+from casedesk.routing.rules import (
+    AccountFacts,
+    Actions,
+    CaseFacts,
+    CompiledRule,
+    RuleSpec,
+    compile_rule,
+    compile_rules,
+    fallback_queue_name,
+    first_match,
+    parse_actions,
+    parse_conditions,
+)
+from casedesk.routing.strategies import Agent, choose, normalise_skills, weight
+from casedesk.tenancy.models import Availability, Membership, Tenant
 
 DEFAULT_QUEUES = (
     ("Support", "First line: questions, how-tos and anything not routed elsewhere."),
@@ -32,13 +52,13 @@ def _members_of(tenant: Tenant, member_ids: Iterable[int]) -> list[Membership]:
 
 
 def queue_create(*, tenant: Tenant, name: str, description: str = "", email: str = "",
-                 member_ids: Iterable[int] = ()) -> Queue:
+                 member_ids: Iterable[int] = (), strategy: str = Strategy.MANUAL) -> Queue:
     """A new queue with its members; names are unique within a tenant."""
     members = _members_of(tenant, member_ids)
     try:
         with transaction.atomic():
             queue = Queue.objects.create(tenant=tenant, name=name, description=description,
-                                         email=email)
+                                         email=email, strategy=strategy)
             queue.members.set(members)
     except IntegrityError:
         raise Conflict(f"A queue named {name!r} exists already.") from None
@@ -61,3 +81,397 @@ def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
             except IntegrityError:
                 raise Conflict(f"A queue named {queue.name!r} exists already.") from None
     return queue
+
+
+# --- routing rules ----------------------------------------------------------------------------
+
+RULE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    name: str
+    conditions: list[Any] = field(default_factory=list)
+    actions: dict[str, Any] = field(default_factory=dict)
+    match: str = RoutingRule.Match.ALL
+    is_enabled: bool = True
+
+
+def _bump_version(tenant: Tenant) -> None:
+    Tenant.objects.filter(pk=tenant.pk).update(routing_version=F("routing_version") + 1)
+    tenant.routing_version = Tenant.objects.values_list("routing_version", flat=True).get(
+        pk=tenant.pk)
+
+
+def _checked_actions(tenant: Tenant, raw: Any) -> Actions:
+    actions = parse_actions(raw)
+    if actions.queue_id is not None and not Queue.objects.filter(
+            tenant=tenant, pk=actions.queue_id, is_active=True).exists():
+        raise Invalid(f"No active queue with id {actions.queue_id}.", field="actions")
+    if actions.owner_id is not None and not Membership.objects.filter(
+            tenant=tenant, user_id=actions.owner_id, is_active=True,
+            user__is_active=True).exists():
+        raise Invalid(f"No active member of this tenant has user id {actions.owner_id}.",
+                      field="actions")
+    return actions
+
+
+def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = None
+                         ) -> RuleSpec:
+    """The rule as the router reads it, or Invalid naming what is wrong with it."""
+    name = (data.name or "").strip()
+    if not name:
+        raise Invalid("A rule needs a name.", field="name")
+    if data.match not in RoutingRule.Match.values:
+        raise Invalid("match is all or any.", field="match")
+    return RuleSpec(id=rule_id, name=name[:200], conditions=parse_conditions(data.conditions),
+                    actions=_checked_actions(tenant, data.actions),
+                    match_all=data.match == RoutingRule.Match.ALL)
+
+
+def rule_create(*, tenant: Tenant, data: RuleInput, now: datetime,
+                position: int | None = None) -> RoutingRule:
+    """A new rule, last in the order unless a position (0 = first) is given."""
+    spec = rule_spec_from_input(tenant, data)
+    with transaction.atomic():
+        rules = list(RoutingRule.objects.select_for_update().filter(tenant=tenant))
+        if len(rules) >= RULE_LIMIT:
+            raise Conflict(f"A tenant has at most {RULE_LIMIT} routing rules.")
+        rule = RoutingRule.objects.create(
+            tenant=tenant, name=spec.name, match=data.match, is_enabled=data.is_enabled,
+            conditions=[c.as_dict() for c in spec.conditions], actions=spec.actions.as_dict(),
+            position=len(rules), created_at=now, updated_at=now)
+        if position is not None:
+            order = [r.pk for r in rules]
+            order.insert(max(0, min(position, len(order))), rule.pk)
+            _write_order(tenant, order)
+            rule.refresh_from_db(fields=["position"])
+        _bump_version(tenant)
+    return rule
+
+
+def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime) -> RoutingRule:
+    """Changes name, conditions, actions, match or is_enabled; `position` moves the rule."""
+    tenant = rule.tenant
+    with transaction.atomic():
+        rule = RoutingRule.objects.select_for_update().get(pk=rule.pk, tenant=tenant)
+        merged = RuleInput(
+            name=changes.get("name", rule.name),
+            conditions=changes.get("conditions", rule.conditions),
+            actions=changes.get("actions", rule.actions),
+            match=changes.get("match", rule.match),
+            is_enabled=changes.get("is_enabled", rule.is_enabled),
+        )
+        spec = rule_spec_from_input(tenant, merged, rule.pk)
+        rule.name = spec.name
+        rule.conditions = [c.as_dict() for c in spec.conditions]
+        rule.actions = spec.actions.as_dict()
+        rule.match = merged.match
+        rule.is_enabled = bool(merged.is_enabled)
+        rule.updated_at = now
+        rule.save()
+        if changes.get("position") is not None:
+            order = [pk for pk in RoutingRule.objects.filter(tenant=tenant)
+                     .values_list("pk", flat=True) if pk != rule.pk]
+            order.insert(max(0, min(int(changes["position"]), len(order))), rule.pk)
+            _write_order(tenant, order)
+            rule.refresh_from_db(fields=["position"])
+        _bump_version(tenant)
+    return rule
+
+
+def rule_delete(*, rule: RoutingRule) -> None:
+    tenant = rule.tenant
+    with transaction.atomic():
+        rule.delete()
+        _write_order(tenant, list(RoutingRule.objects.filter(tenant=tenant)
+                                  .values_list("pk", flat=True)))
+        _bump_version(tenant)
+
+
+def rules_reorder(*, tenant: Tenant, rule_ids: list[int]) -> list[RoutingRule]:
+    """Puts the rules in the given order; the list must name every rule of the tenant once."""
+    with transaction.atomic():
+        current = set(RoutingRule.objects.select_for_update().filter(tenant=tenant)
+                      .values_list("pk", flat=True))
+        if len(rule_ids) != len(set(rule_ids)) or set(rule_ids) != current:
+            raise Invalid("The order must list every rule of the tenant exactly once.",
+                          field="rule_ids")
+        _write_order(tenant, rule_ids)
+        _bump_version(tenant)
+    return list(RoutingRule.objects.filter(tenant=tenant))
+
+
+def _write_order(tenant: Tenant, order: list[int]) -> None:
+    rules = {r.pk: r for r in RoutingRule.objects.filter(tenant=tenant, pk__in=order)}
+    changed = []
+    for position, pk in enumerate(order):
+        if rules[pk].position != position:
+            rules[pk].position = position
+            changed.append(rules[pk])
+    RoutingRule.objects.bulk_update(changed, ["position"])
+
+
+def spec_of(rule: RoutingRule) -> RuleSpec:
+    """A stored rule as the router reads it (stored rules were checked when written)."""
+    return RuleSpec(id=rule.pk, name=rule.name, conditions=parse_conditions(rule.conditions),
+                    actions=parse_actions(rule.actions),
+                    match_all=rule.match == RoutingRule.Match.ALL)
+
+
+# Each process keeps the compiled rules of the tenants it served, keyed by the tenant's
+# routing_version: a change anywhere bumps the version, so a stale copy is never used. The
+# tenant's creation time is part of the key because SQLite may hand a deleted tenant's id to
+# a new one.
+_compiled: dict[int, tuple[tuple[int, object], tuple[CompiledRule, ...]]] = {}
+
+
+def compiled_rules(tenant: Tenant) -> tuple[CompiledRule, ...]:
+    version = (tenant.routing_version, tenant.created_at)
+    cached = _compiled.get(tenant.pk)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rules = compile_rules([spec_of(r) for r in
+                           RoutingRule.objects.filter(tenant=tenant, is_enabled=True)])
+    _compiled[tenant.pk] = (version, rules)
+    return rules
+
+
+def skill_requirements_set(*, tenant: Tenant, requirements: list[tuple[str, str, list[str]]]
+                           ) -> list[SkillRequirement]:
+    """Replaces the tenant's category → skills map with `requirements`
+    ((category, subcategory or "", skills))."""
+    rows: dict[tuple[str, str], SkillRequirement] = {}
+    for category, subcategory, skills in requirements:
+        category, subcategory = category.strip(), subcategory.strip()
+        if not category:
+            raise Invalid("Each entry needs a category.", field="requirements")
+        clean = sorted(normalise_skills(skills))
+        if not clean:
+            raise Invalid(f"{category}: list at least one skill.", field="requirements")
+        rows[(category.casefold(), subcategory.casefold())] = SkillRequirement(
+            tenant=tenant, category=category, subcategory=subcategory, skills=clean)
+    with transaction.atomic():
+        SkillRequirement.objects.filter(tenant=tenant).delete()
+        SkillRequirement.objects.bulk_create(rows.values())
+    return list(SkillRequirement.objects.filter(tenant=tenant))
+
+
+def required_skills(tenant: Tenant, facts: CaseFacts) -> frozenset[str]:
+    """The skills a case needs: its category's and subcategory's, plus its language."""
+    skills: set[str] = set()
+    if facts.category:
+        for row in SkillRequirement.objects.filter(tenant=tenant,
+                                                   category__iexact=facts.category):
+            if not row.subcategory or row.subcategory.casefold() == facts.subcategory.casefold():
+                skills.update(row.skills)
+    if facts.language:
+        skills.add(facts.language)
+    return normalise_skills(skills)
+
+
+# --- deciding where a case goes ---------------------------------------------------------------
+
+@dataclass
+class Route:
+    """Where routing sends a case, and why: written to its timeline."""
+
+    queue: Queue | None = None
+    owner_id: int | None = None
+    priority: int | None = None
+    tags: tuple[str, ...] = ()
+    rule: RuleSpec | None = None
+    via: str = "none"  # "rule", "fallback", "given" or "none"
+    assignment: str = ""  # what the queue's strategy did
+
+    def message(self, display_owner: str = "") -> str:
+        parts = []
+        if self.via == "rule" and self.rule is not None:
+            parts.append(f"Routed by rule “{self.rule.name}”")
+        elif self.via == "fallback":
+            parts.append("Routed by the fallback map")
+        elif self.via == "given":
+            parts.append("Queue given on creation")
+        else:
+            parts.append("No rule or fallback queue matched")
+        if self.queue is not None:
+            parts.append(f"to {self.queue.name}")
+        text = " ".join(parts) + "."
+        if self.owner_id is not None and display_owner:
+            text += f" Assigned to {display_owner}"
+            text += f" ({self.assignment})." if self.assignment else "."
+        elif self.assignment:
+            text += f" Left unassigned: {self.assignment}."
+        if self.priority is not None:
+            text += f" Priority set to {PRIORITY_LABELS.get(self.priority, self.priority)}."
+        if self.tags:
+            text += f" Tagged {', '.join(self.tags)}."
+        return text
+
+    def as_value(self) -> dict[str, Any]:
+        return {"via": self.via, "rule_id": self.rule.id if self.rule else None,
+                "rule": self.rule.name if self.rule else None,
+                "queue_id": self.queue.pk if self.queue else None,
+                "owner_id": self.owner_id, "priority": self.priority, "tags": list(self.tags),
+                "assignment": self.assignment}
+
+
+PRIORITY_LABELS = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+
+
+def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | None = None,
+           given_queue_id: int | None = None) -> Route:
+    """Where the case goes before any agent is picked: the given queue, else the first
+    matching rule, else (when that rule names neither queue nor owner, or none matches) the
+    fallback map. Reads only; call it before the transaction that writes the case."""
+    route = Route()
+    if given_queue_id is not None:
+        route.queue = Queue.objects.filter(tenant=tenant, pk=given_queue_id).first()
+        route.via = "given"
+        return route
+    rule = first_match(compiled_rules(tenant) if rules is None else rules, facts)
+    if rule is not None:
+        route.rule = rule
+        route.priority = rule.actions.priority
+        route.tags = rule.actions.tags
+        if rule.actions.owner_id is not None and Membership.objects.filter(
+                tenant=tenant, user_id=rule.actions.owner_id, is_active=True,
+                user__is_active=True).exists():
+            route.owner_id = rule.actions.owner_id
+            route.via = "rule"
+        if rule.actions.queue_id is not None:
+            route.queue = Queue.objects.filter(tenant=tenant, pk=rule.actions.queue_id,
+                                               is_active=True).first()
+            if route.queue is not None:
+                route.via = "rule"
+        if route.via == "rule":
+            return route
+    route.queue = Queue.objects.filter(tenant=tenant, is_active=True,
+                                       name__iexact=fallback_queue_name(facts.category)).first()
+    route.via = "fallback" if route.queue is not None else "none"
+    return route
+
+
+def assign_in_queue(tenant: Tenant, route: Route, facts: CaseFacts) -> None:
+    """Lets the route's queue pick an agent (when the route has no owner yet). Call it inside
+    the transaction that writes the case: it locks the queue row (round-robin's rota) and the
+    candidates' membership rows, so concurrent creators see each other's assignments and
+    nobody is given more than their capacity."""
+    queue = route.queue
+    if route.owner_id is not None or queue is None or queue.strategy == Strategy.MANUAL:
+        return
+    queue = Queue.objects.select_for_update().get(pk=queue.pk, tenant=tenant)
+    route.queue = queue
+    members = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant, queues=queue, is_active=True, user__is_active=True)
+        .order_by("pk")
+    )
+    agents = _agents(tenant, members)
+    case_weight = weight(route.priority or facts.priority)
+    choice = choose(
+        queue.strategy, agents, case_weight=case_weight, last_user_id=queue.rr_last_user_id,
+        required_skills=(required_skills(tenant, facts) if queue.strategy == Strategy.SKILLS
+                         else frozenset()),
+        territory=facts.account.territory if facts.account else "",
+    )
+    route.owner_id = choice.user_id
+    route.assignment = choice.reason
+    if choice.user_id is not None and queue.strategy == Strategy.ROUND_ROBIN:
+        Queue.objects.filter(pk=queue.pk).update(rr_last_user_id=choice.user_id)
+        queue.rr_last_user_id = choice.user_id
+
+
+def _agents(tenant: Tenant, members: list[Membership]) -> list[Agent]:
+    from casedesk.cases.models import OPEN_STATUS_VALUES, Case
+
+    loads: dict[int, int] = {}
+    rows = (Case.objects.filter(tenant=tenant, owner_id__in=[m.user_id for m in members],
+                                status__in=OPEN_STATUS_VALUES)
+            .values_list("owner_id", "priority").annotate(n=Count("id")).order_by())
+    for owner_id, priority, count in rows:
+        loads[owner_id] = loads.get(owner_id, 0) + weight(priority) * count
+    return [
+        Agent(user_id=m.user_id, capacity=m.capacity, load=loads.get(m.user_id, 0),
+              available=m.availability == Availability.AVAILABLE,
+              skills=normalise_skills(m.skills if isinstance(m.skills, list) else []),
+              territory=m.territory)
+        for m in members
+    ]
+
+
+# --- trying a rule on past cases --------------------------------------------------------------
+
+PREVIEW_CASES = 200
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    case_id: int
+    number: str
+    subject: str
+    category: str
+    current_queue: str
+    matched: bool  # the rule being tried matched this case
+    rule: str  # the rule that would decide, if any
+    queue: str  # where the case would go ("" = nowhere)
+    owner_id: int | None
+
+
+def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = None,
+                 position: int | None = None, limit: int = PREVIEW_CASES) -> list[PreviewRow]:
+    """Where each of the tenant's last `limit` cases would have gone with `draft` among the
+    enabled rules (in place of rule `replacing_id`, or at `position`, else last). Assignment
+    strategies are not simulated: they depend on the agents' load at the time."""
+    from casedesk.cases.models import Case
+
+    specs = [spec_of(r) for r in RoutingRule.objects.filter(tenant=tenant, is_enabled=True)]
+    if replacing_id is not None and any(s.id == replacing_id for s in specs):
+        specs = [draft if s.id == replacing_id else s for s in specs]
+    else:
+        specs.insert(len(specs) if position is None else max(0, min(position, len(specs))),
+                     draft)
+    rules = compile_rules(specs)
+    tried = compile_rule(draft)
+    queues = {q.pk: q for q in Queue.objects.filter(tenant=tenant)}
+    rows = []
+    cases = (Case.objects.filter(tenant=tenant).select_related("account", "contact")
+             .order_by("-created_at", "-id")[:limit])
+    for case in cases:
+        facts = facts_of_case(case)
+        rule = first_match(rules, facts)
+        queue_name, owner_id = "", None
+        if rule is not None and rule.actions.routes:
+            queue = queues.get(rule.actions.queue_id) if rule.actions.queue_id else None
+            queue_name = queue.name if queue is not None and queue.is_active else ""
+            owner_id = rule.actions.owner_id
+        if not queue_name and owner_id is None:
+            fallback = fallback_queue_name(facts.category).casefold()
+            queue_name = next((q.name for q in queues.values()
+                               if q.is_active and q.name.casefold() == fallback), "")
+        rows.append(PreviewRow(
+            case_id=case.pk, number=case.display_number, subject=case.subject,
+            category=case.category,
+            current_queue=queues[case.queue_id].name if case.queue_id in queues else "",
+            matched=tried.predicate(facts), rule=rule.name if rule else "",
+            queue=queue_name, owner_id=owner_id))
+    return rows
+
+
+def facts_of_case(case: Any) -> CaseFacts:
+    """The routing facts of a stored case (its account and contact already loaded)."""
+    account = case.account if case.account_id else None
+    contact = case.contact if case.contact_id else None
+    return CaseFacts(
+        subject=case.subject, description=case.description, category=case.category,
+        subcategory=case.subcategory, type=case.type, source=case.source,
+        language=case.language, priority=case.priority, tags=tuple(case.tags or ()),
+        custom=case.custom_fields or {},
+        account=account_facts(account) if account is not None else None,
+        contact_id=case.contact_id, contact_email=contact.email if contact else "",
+    )
+
+
+def account_facts(account: Any) -> AccountFacts:
+    return AccountFacts(id=account.pk, name=account.name, tier=account.tier,
+                        segment=account.segment, territory=account.territory)

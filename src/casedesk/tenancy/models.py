@@ -24,6 +24,15 @@ class Tenant(models.Model):
     # The case-number counter on engines without sequences (SQLite); PostgreSQL uses a
     # per-tenant sequence so concurrent creators never wait on this row.
     next_case_number = models.PositiveBigIntegerField(default=1)
+    routing_enabled = models.BooleanField(
+        default=True, help_text="Route new cases with the routing rules and the fallback map."
+    )
+    reroute_on_category_change = models.BooleanField(
+        default=False, help_text="Route a case again when its category changes."
+    )
+    # Bumped by every change of the routing rules, so each process's compiled copy of them
+    # knows when it is stale without asking the database.
+    routing_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -76,6 +85,12 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class Availability(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    AWAY = "away", "Away"
+    OFFLINE = "offline", "Offline"
+
+
 class Membership(models.Model):
     """A user's place in one tenant: role, manager, and the facts routing uses."""
 
@@ -87,7 +102,12 @@ class Membership(models.Model):
     )
     skills = models.JSONField(default=list, blank=True)
     territory = models.CharField(max_length=100, blank=True)
-    capacity = models.PositiveSmallIntegerField(default=20)
+    capacity = models.PositiveSmallIntegerField(
+        default=20, help_text="Open cases (normal-priority equivalents) routing may give them."
+    )
+    availability = models.CharField(
+        max_length=10, choices=Availability.choices, default=Availability.AVAILABLE
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
