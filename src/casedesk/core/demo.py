@@ -8,6 +8,7 @@ work; no case or timeline row is written behind their back. Running it again top
 up to the same counts, so it is idempotent.
 """
 
+import copy
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,8 +42,15 @@ from casedesk.crm.services import (
     contact_update,
     deal_create,
 )
-from casedesk.routing.models import Queue
-from casedesk.routing.services import queue_create, queue_update, queues_seed_defaults
+from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
+from casedesk.routing.services import (
+    RuleInput,
+    queue_create,
+    queue_update,
+    queues_seed_defaults,
+    rule_create,
+    skill_requirements_set,
+)
 from casedesk.tenancy.models import Membership, Role, Tenant, User
 from casedesk.tenancy.services import membership_add, tenant_create, user_get_or_create
 
@@ -461,7 +469,11 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         accounts = _accounts_ensure(tenant)
         contacts = _contacts_ensure(tenant, accounts)
         deals = _deals_ensure(tenant, accounts, today=now.date())
-        directory = _Directory(tenant=tenant, users=users, memberships=memberships,
+        # The demo replays planned histories (who claimed what, when); routing would hand
+        # the cases out first, so the replay's copy of the tenant has it off.
+        replay = copy.copy(tenant)
+        replay.routing_enabled = False
+        directory = _Directory(tenant=replay, users=users, memberships=memberships,
                                queues=queues, accounts=accounts, contacts=contacts,
                                deals=deals)
         existing = Case.objects.filter(tenant=tenant).count()
@@ -471,6 +483,9 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         missing = plan_cases(count=cases, now=now, start=existing, policy=policy)
         for plan in missing:
             _case_build(directory, plan)
+        # After the cases: their history is replayed with the queues' agents claiming, as
+        # planned; routing shapes the cases the demo's users create from here on.
+        _routing_ensure(tenant, queues, now=now)
     return DemoResult(
         tenant=tenant, people=len(memberships), queues=len(queues), accounts=len(accounts),
         contacts=len(contacts), deals=len(deals), cases=existing + len(missing),
@@ -522,6 +537,41 @@ def _queues_ensure(tenant: Tenant, users: dict[str, User]) -> dict[str, Queue]:
         else:
             queue_update(queue=queue, changes={"member_ids": member_ids, "is_active": True})
     return {name: queue for name, queue in queues.items() if queue.is_active}
+
+
+DEMO_STRATEGIES = {"Support": Strategy.TERRITORY, "Finance": Strategy.ROUND_ROBIN,
+                   "Engineering": Strategy.SKILLS}
+DEMO_SKILLS = (("Technical", "Login", ["sso"]), ("Technical", "Integration", ["integrations"]),
+               ("Technical", "Performance", ["performance"]),
+               ("Technical", "Data import", ["data import"]))
+
+
+def _demo_rules(queues: dict[str, Queue]) -> list[RuleInput]:
+    return [
+        RuleInput(name="Enterprise outages go to Engineering, urgent", conditions=[
+            {"field": "account.tier", "op": "equals", "value": "Enterprise"},
+            {"field": "text", "op": "contains", "value": ["outage", "down", "cannot log in"]},
+        ], actions={"queue_id": queues["Engineering"].pk, "priority": "urgent",
+                    "tags": ["outage"]}),
+        RuleInput(name="Refunds and invoices go to Finance", conditions=[
+            {"field": "subcategory", "op": "in", "value": ["Refund", "Invoice"]},
+        ], actions={"queue_id": queues["Finance"].pk, "tags": ["billing"]}),
+        RuleInput(name="Security words raise the priority", match="any", conditions=[
+            {"field": "text", "op": "contains", "value": ["breach", "phishing", "gdpr"]},
+        ], actions={"priority": "high", "tags": ["security"]}),
+    ]
+
+
+def _routing_ensure(tenant: Tenant, queues: dict[str, Queue], *, now: datetime) -> None:
+    for name, strategy in DEMO_STRATEGIES.items():
+        if name in queues and queues[name].strategy != strategy:
+            queue_update(queue=queues[name], changes={"strategy": strategy})
+    if not SkillRequirement.objects.filter(tenant=tenant).exists():
+        skill_requirements_set(tenant=tenant, requirements=list(DEMO_SKILLS))
+    existing = set(RoutingRule.objects.filter(tenant=tenant).values_list("name", flat=True))
+    for rule in _demo_rules(queues):
+        if rule.name not in existing:
+            rule_create(tenant=tenant, data=rule, now=now)
 
 
 def _accounts_ensure(tenant: Tenant) -> dict[str, int]:

@@ -212,7 +212,7 @@ def parse_condition(raw: Any, index: int = 0) -> Condition:
     name = raw.get("field")
     op = raw.get("op")
     kind = field_kind(name) if isinstance(name, str) else None
-    if kind is None:
+    if kind is None or not isinstance(name, str):
         raise Invalid(f"{where}: unknown field {name!r}; one of {', '.join(FIELDS)} or "
                       f"custom.<key>.", field="conditions")
     if op not in OPERATORS[kind]:
