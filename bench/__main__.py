@@ -10,7 +10,13 @@ from bench import database
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=("all", "create", "reads"), default="all")
+    parser.add_argument(
+        "--only",
+        choices=("all", "create", "reads", "pages"),
+        default="all",
+        help="reads: the API's list and inbox pages and the console's pages; pages: only the "
+        "console's inbox and case pages; create: only case creation.",
+    )
     parser.add_argument(
         "--skip-large",
         action="store_true",

@@ -3,7 +3,9 @@ in bulk, and N cases with one set-based INSERT … SELECT FROM generate_series o
 
 Going through the services for tenants, members, queues and tokens keeps the set-up honest
 (the same defaults, picklists and case-number sequence a real tenant gets); cases are made
-in SQL because a million of them through `case_create` would take an hour.
+in SQL because a million of them through `case_create` would take an hour. The 50 cases the
+case-page figure opens get a history (notes through `case_add_note`), and the console figures
+sign agents in with a session (`open_sessions`).
 
 The case mix is what a desk two years into production looks like: about 70 % resolved or
 closed, the rest spread over the open states (recent cases more often open), three queues,
@@ -16,18 +18,24 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import login
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ForeignObjectRel, Model
+from django.http import HttpRequest
 
-from casedesk.cases.models import Case
+from casedesk.cases.models import Case, EventKind, Note, Priority, TimelineEvent
 from casedesk.cases.numbering import case_numbers_prepare
 from casedesk.cases.picklists import DEFAULT_CATEGORIES, DEFAULT_CLOSED_REASONS, DEFAULT_TYPES
+from casedesk.cases.services import case_add_note
+from casedesk.console.access import SESSION_TENANT
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.routing.services import queue_update
-from casedesk.tenancy.models import ApiToken, Membership, Role, Tenant
+from casedesk.tenancy.models import ApiToken, Membership, Role, Tenant, User
 from casedesk.tenancy.services import (
     membership_add,
     tenant_create,
@@ -122,6 +130,32 @@ DESCRIPTIONS = (
     "can we add seats in the middle of the term? We need an answer before Friday.",
 )
 CLOSURE_NOTE = "Answered and confirmed with the customer."
+REPLIES = (
+    "Thanks for reporting this. I can reproduce it on our side and have passed it to the "
+    "team; I will update you here as soon as I know more.",
+    "Could you send us the exact time it happened and a screenshot of the error? That will "
+    "let us find the request in our logs.",
+    "The fix is live now. Could you try again and let us know whether it works for you?",
+    "I have applied the change to your account. You should see it after signing in again.",
+)
+NOTES = (
+    "Checked the logs: the request times out in the export worker, not in the web tier.",
+    "Customer is on the Enterprise plan, renewal next month. Keep them posted daily.",
+    "Same symptom as last week's incident; linking for the engineering review.",
+    "Called the customer, no answer. Will try again tomorrow morning.",
+)
+# The case-page figure opens 50 cases: (open?, with an account?, how many). Their history is
+# made once (they are picked the same way on every run); the first LONG_THREADS get 60 notes,
+# more than the page's 50 timeline entries.
+PAGE_CASE_MIX: tuple[tuple[bool, bool, int], ...] = (
+    (True, True, 20),
+    (True, False, 10),
+    (False, True, 12),
+    (False, False, 8),
+)
+PAGE_CASE_SEED = 1042
+LONG_THREADS = 2
+SESSION_SECONDS = 3600
 
 
 @dataclass
@@ -133,6 +167,9 @@ class BenchTenant:
     queue_ids: dict[str, int]
     contacts: list[tuple[int, int | None]]  # (contact id, its account id)
     tokens: dict[int, str] = field(default_factory=dict)  # user id -> bearer secret
+    cookies: dict[int, str] = field(default_factory=dict)  # user id -> console Cookie header
+    session_keys: list[str] = field(default_factory=list)
+    page_cases: list[tuple[str, str]] = field(default_factory=list)  # (number, kind)
 
     @property
     def me(self) -> int:
@@ -235,6 +272,215 @@ def issue_tokens(bench: BenchTenant, user_ids: Sequence[int]) -> None:
         bench.tokens[membership.user_id] = token_create(
             membership=membership, name=TOKEN_NAME
         ).secret
+
+
+def open_sessions(bench: BenchTenant, user_ids: Sequence[int]) -> None:
+    """Signs the agents in to the console as the login view does (`django.contrib.auth.login`
+    on a session of the configured engine), working in the bench tenant. Each agent's Cookie
+    header carries that session and the CSRF cookie a browser would send back, so the pages
+    run as for a signed-in agent. The sessions expire within the hour; `close_sessions`
+    removes them sooner."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    for user in User.objects.filter(pk__in=user_ids):
+        request = HttpRequest()
+        request.session = store()
+        login(request, user, backend=backend)
+        request.session[SESSION_TENANT] = bench.tenant.pk
+        request.session.set_expiry(SESSION_SECONDS)
+        request.session.save()
+        bench.cookies[user.pk] = (
+            f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
+        )
+        bench.session_keys.append(str(request.session.session_key))
+
+
+def close_sessions(bench: BenchTenant) -> None:
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in bench.session_keys:
+        store(session_key=key).delete()
+    bench.session_keys.clear()
+    bench.cookies.clear()
+
+
+# --- Cases for the case page -------------------------------------------------------------------
+
+
+def page_cases(bench: BenchTenant) -> list[tuple[str, str]]:
+    """The cases the case-page figure opens, as (number as shown, kind): PAGE_CASE_MIX of
+    open and resolved/closed cases with and without an account, drawn the same way on every
+    run. The bulk load makes cases without history, so each of these gets one
+    (`_give_history`) unless it has some already."""
+    top = (
+        Case.objects.filter(tenant=bench.tenant)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    if top is None:
+        raise RuntimeError(f"{bench.tenant.slug} has no cases for the case page")
+    rng = random.Random(PAGE_CASE_SEED)
+    candidates = rng.sample(range(1, top + 1), min(top, 4000))
+    rows = {
+        number: (status, account_id)
+        for number, status, account_id in Case.objects.filter(
+            tenant=bench.tenant, number__in=candidates
+        ).values_list("number", "status", "account_id")
+    }
+    open_values = {status for status, _ in OPEN_STATUSES}
+    wanted = {(is_open, with_account): k for is_open, with_account, k in PAGE_CASE_MIX}
+    chosen: list[tuple[int, str]] = []
+    for number in candidates:
+        if number not in rows:
+            continue
+        status, account_id = rows[number]
+        key = (status in open_values, account_id is not None)
+        if wanted.get(key, 0) > 0:
+            wanted[key] -= 1
+            kind = ("open" if key[0] else "done") + ("+account" if key[1] else "")
+            chosen.append((number, kind))
+    if any(wanted.values()):
+        raise RuntimeError(f"{bench.tenant.slug}: too few cases of each kind for the case page")
+    numbers = [number for number, _ in chosen]
+    have_history = set(
+        TimelineEvent.objects.filter(tenant=bench.tenant, case__number__in=numbers)
+        .values_list("case__number", flat=True)
+        .distinct()
+    )
+    missing = [n for n in numbers if n not in have_history]
+    if missing:
+        started = time.perf_counter()
+        agents = {u.pk: u for u in User.objects.filter(pk__in=bench.agent_ids)}
+        for position, number in enumerate(numbers):
+            if number in missing:
+                case = Case.objects.select_related("tenant").get(tenant=bench.tenant, number=number)
+                # The first two carry long threads, so the timeline's "older" page shows too.
+                _give_history(bench, case, agents, long=position < LONG_THREADS)
+        log(
+            f"{bench.tenant.slug}: history for {len(missing)} case-page cases in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+    prefix = bench.tenant.case_prefix
+    return [(f"{prefix}-{number}", kind) for number, kind in chosen]
+
+
+def _give_history(bench: BenchTenant, case: Case, agents: dict[int, User], *, long: bool) -> None:
+    """What a case's timeline holds after its life so far: the creation, a queue move or a
+    priority change now and then, the claim, an exchange of customer messages, replies and
+    internal notes (through `case_add_note`, as the console writes them), and for a resolved
+    or closed case the status changes with the closing note. Events the services cannot
+    replay for a case that is already in its final state (creation, claim, status changes)
+    are written with the values the services give them."""
+    rng = random.Random(case.number)
+    now = datetime.now(UTC)
+    created = case.created_at
+    agent = agents.get(case.owner_id or 0) or agents[rng.choice(bench.agent_ids[:6])]
+    notes_until = case.resolved_at or min(now, created + timedelta(days=20))
+    count = 60 if long else rng.randint(2, 8)
+    moments = sorted(created + rng.random() * (notes_until - created) for _ in range(count + 3))
+    moments = [max(m, created + timedelta(seconds=1)) for m in moments]
+    updated_at = case.updated_at
+
+    def event(kind: str, actor: User | None, at: datetime, **values: Any) -> None:
+        TimelineEvent.objects.create(
+            tenant_id=case.tenant_id, case=case, actor=actor, kind=kind, created_at=at, **values
+        )
+
+    with transaction.atomic():
+        event(
+            EventKind.CREATED,
+            None if case.contact_id else agent,
+            created,
+            new_value={
+                "status": "new",
+                "priority": Priority(case.priority).label,
+                "queue_id": case.queue_id,
+                "owner_id": None,
+                "source": case.source,
+            },
+        )
+        others = [q for q in bench.queue_ids.values() if q != case.queue_id]
+        if case.queue_id is not None and rng.random() < 0.3:
+            event(
+                EventKind.FIELD_CHANGED,
+                agent,
+                moments.pop(0),
+                field="queue_id",
+                old_value=rng.choice(others),
+                new_value=case.queue_id,
+            )
+        if case.priority != Priority.NORMAL and rng.random() < 0.5:
+            event(
+                EventKind.FIELD_CHANGED,
+                agent,
+                moments.pop(0),
+                field="priority",
+                old_value=Priority.NORMAL.label,
+                new_value=Priority(case.priority).label,
+            )
+        if case.owner_id is not None or case.status != "new":
+            # The agent takes the case (when it has an owner) and starts on it.
+            at = moments.pop(0)
+            if case.owner_id is not None:
+                event(
+                    EventKind.CLAIMED,
+                    agent,
+                    at,
+                    field="owner_id",
+                    old_value=None,
+                    new_value=agent.pk,
+                    message=f"Claimed by {agent.display_name}.",
+                )
+            if case.status != "new":
+                event(
+                    EventKind.STATUS_CHANGED,
+                    agent,
+                    at,
+                    field="status",
+                    old_value="new",
+                    new_value="open",
+                )
+        texts: Sequence[str]
+        for k, at in enumerate(moments[:count]):
+            turn = k % 3 if case.status != "new" else 0
+            if turn == 0 and case.contact_id:  # the customer writes
+                actor, public, texts = None, True, DESCRIPTIONS
+            elif turn == 1:  # the agent replies
+                actor, public, texts = agent, True, REPLIES
+            else:  # an internal note
+                actor, public, texts = agent, False, NOTES
+            body = texts[(case.number + k) % len(texts)]
+            case_add_note(case=case, actor=actor, body=body, is_public=public, now=at)
+        if case.resolved_at is not None:
+            note = Note.objects.create(
+                tenant_id=case.tenant_id,
+                case=case,
+                author=agent,
+                body=case.closure_note or CLOSURE_NOTE,
+                is_public=False,
+                created_at=case.resolved_at,
+            )
+            event(
+                EventKind.STATUS_CHANGED,
+                agent,
+                case.resolved_at,
+                field="status",
+                old_value="open" if case.owner_id is None else "in_progress",
+                new_value="resolved",
+                note=note,
+            )
+        if case.closed_at is not None:
+            event(
+                EventKind.STATUS_CHANGED,
+                agent,
+                case.closed_at,
+                field="status",
+                old_value="resolved",
+                new_value="closed",
+            )
+        # The notes moved `updated_at` back to their own times: keep the loaded value.
+        Case.objects.filter(pk=case.pk).update(updated_at=updated_at)
 
 
 def case_count(tenant: Tenant) -> int:

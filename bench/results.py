@@ -28,6 +28,12 @@ TARGETS: dict[str, tuple[str, float]] = {
         for kind in ("list", "inbox")
         for p in ("p50", "p99")
     },
+    # The console's HTML pages; the plain names are the 1M tenant's.
+    **{
+        f"{page}_p50{size}": ("<=", 50.0)
+        for page in ("inbox_page", "case_page")
+        for size in ("", "_10k", "_1m")
+    },
 }
 
 

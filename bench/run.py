@@ -14,7 +14,7 @@ from bench import database, loader, scenarios
 from bench.database import Database
 from bench.loader import BenchTenant, log
 from bench.results import Report, machine, wait_for_quiet
-from bench.server import running
+from bench.server import Server, running
 
 SMALL, LARGE = 10_000, 1_000_000
 SIZE_NAMES = {SMALL: "10k", LARGE: "1m"}
@@ -26,6 +26,22 @@ P99_TARGET_MS = 100.0
 # Above this share of the CPUs taken by other processes while measuring, a figure is
 # measured again (see --retries).
 NOISY_PCT = 15.0
+# The read figures, in the order they are measured: the API's first pages, then the console's
+# HTML pages (signed in with a session). Figure names: FIGURES[kind] + _p50_10k and so on.
+READS = ("list", "inbox", "inbox_page", "case_page")
+PAGES = {"inbox_page", "case_page"}
+FIGURES = {
+    "list": "list_first_page",
+    "inbox": "inbox_first_page",
+    "inbox_page": "inbox_page",
+    "case_page": "case_page",
+}
+DESCRIPTIONS = {
+    "list": "list first page",
+    "inbox": "inbox first page",
+    "inbox_page": "console inbox page",
+    "case_page": "console case page",
+}
 
 
 class Measured(Protocol):
@@ -123,37 +139,54 @@ class Run:
 
     # --- benchmarks ------------------------------------------------------------------------
 
-    def reads(self, benches: dict[int, BenchTenant]) -> None:
+    def reads(self, benches: dict[int, BenchTenant], kinds: tuple[str, ...] = READS) -> None:
         args, report = self.args, self.report
-        with running(self.db, args.read_workers, database.BENCH_DIR) as server:
-            for size, bench in benches.items():
-                name = SIZE_NAMES[size]
-                for kind, probes in (
-                    ("list", scenarios.list_probes(bench)),
-                    ("inbox", scenarios.inbox_probes(bench)),
-                ):
-                    log(f"{kind} first page at {size:,} cases ({args.reads} requests)")
-                    result = self.measure(
-                        f"{kind}_{name}",
-                        partial(
-                            scenarios.run_reads,
-                            server,
-                            probes,
-                            warmup=args.read_warmup,
-                            count=args.reads,
-                            database=self.db.name,
-                        ),
-                    )
-                    report.details[f"{kind}_{name}"] = result.__dict__
-                    report.add(f"{kind}_first_page_p50_{name}", result.p50_ms, "ms")
-                    report.add(f"{kind}_first_page_p99_{name}", result.p99_ms, "ms")
+        try:
+            for bench in benches.values():
+                if PAGES & set(kinds):
+                    loader.open_sessions(bench, scenarios.inbox_agents(bench))
+                if "case_page" in kinds:
+                    bench.page_cases = loader.page_cases(bench)
+            with running(self.db, args.read_workers, database.BENCH_DIR) as server:
+                for size, bench in benches.items():
+                    name = SIZE_NAMES[size]
+                    for kind in kinds:
+                        self.read(server, kind, name, _probes(kind, bench))
+        finally:
+            for bench in benches.values():
+                loader.close_sessions(bench)
         by_name = {f.name: f.value for f in report.figures}
-        for kind in ("list", "inbox"):
+        for kind in kinds:
+            figure = FIGURES[kind]
             for p in ("p50", "p99"):
-                small = by_name.get(f"{kind}_first_page_{p}_10k")
-                large = by_name.get(f"{kind}_first_page_{p}_1m")
+                small = by_name.get(f"{figure}_{p}_10k")
+                large = by_name.get(f"{figure}_{p}_1m")
                 if small and large:
-                    report.add(f"{kind}_first_page_{p}_ratio_1m_10k", large / small, "x")
+                    report.add(f"{figure}_{p}_ratio_1m_10k", large / small, "x")
+        # The console pages' headline figures are those of the 1,000,000-case tenant.
+        for kind in (k for k in kinds if k in PAGES):
+            for p in ("p50", "p99"):
+                if f"{FIGURES[kind]}_{p}_1m" in by_name:
+                    report.add(f"{FIGURES[kind]}_{p}", by_name[f"{FIGURES[kind]}_{p}_1m"], "ms")
+
+    def read(self, server: Server, kind: str, name: str, probes: list[scenarios.Probe]) -> None:
+        """One read figure: `kind` at the tenant of size `name`, p50 and p99 of server time."""
+        args = self.args
+        log(f"{DESCRIPTIONS[kind]} at {name} cases ({args.reads} requests)")
+        result = self.measure(
+            f"{kind}_{name}",
+            partial(
+                scenarios.run_reads,
+                server,
+                probes,
+                warmup=args.read_warmup,
+                count=args.reads,
+                database=self.db.name,
+            ),
+        )
+        self.report.details[f"{kind}_{name}"] = result.__dict__
+        self.report.add(f"{FIGURES[kind]}_p50_{name}", result.p50_ms, "ms")
+        self.report.add(f"{FIGURES[kind]}_p99_{name}", result.p99_ms, "ms")
 
     def create(self, bench: BenchTenant) -> None:
         args, report = self.args, self.report
@@ -237,6 +270,16 @@ class Run:
         return path
 
 
+def _probes(kind: str, bench: BenchTenant) -> list[scenarios.Probe]:
+    if kind == "list":
+        return scenarios.list_probes(bench)
+    if kind == "inbox":
+        return scenarios.inbox_probes(bench)
+    if kind == "inbox_page":
+        return scenarios.inbox_page_probes(bench)
+    return scenarios.case_page_probes(bench, bench.page_cases)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         return dict(json.loads(path.read_text()))
@@ -250,6 +293,8 @@ def run(args: argparse.Namespace, db: Database) -> int:
     try:
         if args.only in ("all", "reads"):
             bench_run.reads(bench_run.read_tenants())
+        elif args.only == "pages":
+            bench_run.reads(bench_run.read_tenants(), tuple(k for k in READS if k in PAGES))
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:

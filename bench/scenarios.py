@@ -1,11 +1,13 @@
-"""The HTTP benchmarks: concurrent case creation, and serial first-page reads of the case list
-and the inbox."""
+"""The HTTP benchmarks: concurrent case creation, and serial reads: the first pages of the case
+list and the inbox through the API, and the console's inbox and case pages."""
 
 import json
 import random
+import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,16 +195,41 @@ def run_create(
 # --- Reading first pages -----------------------------------------------------------------------
 
 
+def _json_items(body: bytes) -> int:
+    return len(json.loads(body)["items"])
+
+
+_INBOX_ROW = re.compile(rb'<tr id="case-')
+_TIMELINE_ENTRY = re.compile(rb'<li class="entry ')
+
+
+def _inbox_rows(body: bytes) -> int:
+    return len(_INBOX_ROW.findall(body))
+
+
+def _timeline_entries(body: bytes) -> int:
+    return len(_TIMELINE_ENTRY.findall(body))
+
+
 @dataclass(frozen=True)
 class Probe:
     label: str
     path: str
-    token: str
+    headers: dict[str, str]  # how it is signed in: a bearer token or the console's cookies
+    items: Callable[[bytes], int] = _json_items  # what a page shows, counted from its body
+
+
+def _bearer(bench: BenchTenant, user_id: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer {bench.tokens[user_id]}"}
+
+
+def _signed_in(bench: BenchTenant, user_id: int) -> dict[str, str]:
+    return {"Cookie": bench.cookies[user_id]}
 
 
 def list_probes(bench: BenchTenant, limit: int = 50) -> list[Probe]:
     """Filters an agent really uses on the case list, acting as agent 1."""
-    token = bench.tokens[bench.me]
+    headers = _bearer(bench, bench.me)
     q = bench.queue_ids
     accounts = sorted({a for _, a in bench.contacts if a is not None})
     picked = [accounts[(k * 7919) % len(accounts)] for k in range(5)]
@@ -216,19 +243,53 @@ def list_probes(bench: BenchTenant, limit: int = 50) -> list[Probe]:
         ("open&owner=none", "open=true&owner=none"),
         *((f"account#{k}", f"account={account}") for k, account in enumerate(picked)),
     ]
-    return [Probe(label, f"/api/v1/cases?{query}&limit={limit}", token) for label, query in filters]
+    return [
+        Probe(label, f"/api/v1/cases?{query}&limit={limit}", headers) for label, query in filters
+    ]
+
+
+def inbox_agents(bench: BenchTenant) -> list[int]:
+    """Agents 1 (Support and Engineering), 2 (Support) and 7 (Finance)."""
+    return [bench.agent_ids[0], bench.agent_ids[1], bench.agent_ids[6]]
+
+
+def _agent_label(bench: BenchTenant, user_id: int) -> str:
+    return f"agent{bench.agent_ids.index(user_id) + 1:02d}"
 
 
 def inbox_probes(bench: BenchTenant, limit: int = 50) -> list[Probe]:
-    """Three agents' inboxes: agent 1 (Support and Engineering), 2 (Support), 7 (Finance)."""
-    chosen = [bench.agent_ids[0], bench.agent_ids[1], bench.agent_ids[6]]
+    """The inbox API's first page for the three inbox agents."""
     return [
         Probe(
-            f"inbox agent{bench.agent_ids.index(uid) + 1:02d}",
+            f"inbox {_agent_label(bench, uid)}",
             f"/api/v1/inbox/cases?limit={limit}",
-            bench.tokens[uid],
+            _bearer(bench, uid),
         )
-        for uid in chosen
+        for uid in inbox_agents(bench)
+    ]
+
+
+def inbox_page_probes(bench: BenchTenant) -> list[Probe]:
+    """The console's inbox page (`GET /inbox/cases`, 50 rows) for the same three agents,
+    signed in (`loader.open_sessions`)."""
+    return [
+        Probe(
+            f"inbox page {_agent_label(bench, uid)}",
+            "/inbox/cases",
+            _signed_in(bench, uid),
+            _inbox_rows,
+        )
+        for uid in inbox_agents(bench)
+    ]
+
+
+def case_page_probes(bench: BenchTenant, cases: list[tuple[str, str]]) -> list[Probe]:
+    """The console's case page (`GET /cases/CS-1042`) of each of `cases` (number as shown,
+    kind; `loader.page_cases`), opened by agent 1."""
+    headers = _signed_in(bench, bench.me)
+    return [
+        Probe(f"{number} {kind}", f"/cases/{number}", headers, _timeline_entries)
+        for number, kind in cases
     ]
 
 
@@ -242,6 +303,23 @@ class ReadResult:
     by_probe: dict[str, dict[str, float]]
     first_page_items: dict[str, int]
     other_load_pct: float  # share of the machine other work took while measuring
+
+
+def _check(probe: Probe, response: Response) -> float:
+    """The server time of a request that answered with the page itself; a redirect (to the
+    login page, when the session is not accepted) or an error would time something else."""
+    if response.status == 200 and response.server_ms is not None:
+        return response.server_ms
+    if response.status == 302 and probe.headers.get("Cookie"):
+        raise RuntimeError(
+            f"{probe.path}: HTTP 302, redirected (to the login page?): the console session "
+            "made by the bench is not accepted"
+        )
+    raise RuntimeError(
+        f"{probe.path}: HTTP {response.status}"
+        f"{'' if response.server_ms is not None else ' without Server-Timing'} "
+        f"{response.body[:300]!r}"
+    )
 
 
 def run_reads(
@@ -265,26 +343,24 @@ def run_reads(
     cpu_before = cpu_after = cpu.sample(server.pid, database)
     try:
         for probe in probes:  # each probe once, checked: 200 and a real page
-            response = conn.request("GET", probe.path, {"Authorization": f"Bearer {probe.token}"})
-            if response.status != 200:
-                raise RuntimeError(f"{probe.path}: HTTP {response.status} {response.body[:300]!r}")
-            items[probe.label] = len(json.loads(response.body)["items"])
+            response = conn.request("GET", probe.path, probe.headers)
+            _check(probe, response)
+            items[probe.label] = probe.items(response.body)
         for n in range(warmup + count):
             if time.monotonic() > deadline:
                 log(f"read benchmark stopped at its time limit after {n} requests")
                 break
             probe = probes[n % len(probes)]
             t0 = time.perf_counter()
-            response = conn.request("GET", probe.path, {"Authorization": f"Bearer {probe.token}"})
+            response = conn.request("GET", probe.path, probe.headers)
             t1 = time.perf_counter()
-            if response.status != 200 or response.server_ms is None:
-                raise RuntimeError(f"{probe.path}: HTTP {response.status} without timing")
+            took_ms = _check(probe, response)
             if n == warmup:
                 cpu_before = cpu.sample(server.pid, database)
             if n >= warmup:
-                server_ms.append(response.server_ms)
+                server_ms.append(took_ms)
                 client_ms.append((t1 - t0) * 1000)
-                per_probe[probe.label].append(response.server_ms)
+                per_probe[probe.label].append(took_ms)
         cpu_after = cpu.sample(server.pid, database)
     finally:
         conn.close()
