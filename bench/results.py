@@ -13,6 +13,7 @@ from typing import Any
 TARGETS: dict[str, tuple[str, float]] = {
     "api_create_throughput": (">=", 450.0),
     "api_create_p99": ("<=", 100.0),
+    "api_create_routing_cost_pct": ("<=", 10.0),
     **{
         f"{kind}_first_page_p50_{size}": ("<=", 30.0)
         for kind in ("list", "inbox")

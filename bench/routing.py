@@ -79,7 +79,7 @@ def _rule(rng: random.Random, i: int, queue_ids: list[int]) -> routing.RuleInput
         {"field": "custom.seats", "op": "gt", "value": rng.choice([50, 500, 5000])},
         {"field": "tags", "op": "contains", "value": rng.choice(["vip", "renewal", "beta"])},
     ]
-    conditions: list[object] = list(rng.sample(pool, rng.choice([1, 2, 2, 3])))
+    conditions: list[object] = list(rng.sample(pool, rng.choice([2, 2, 3])))
     return routing.RuleInput(
         name=f"bench rule {i}", conditions=conditions, actions={"queue_id": rng.choice(queue_ids)}
     )

@@ -15,6 +15,7 @@ from bench.database import Database
 from bench.loader import BenchTenant, log
 from bench.results import Report, machine, wait_for_quiet
 from bench.server import Server, running
+from casedesk.tenancy.models import Tenant
 
 SMALL, LARGE = 10_000, 1_000_000
 SIZE_NAMES = {SMALL: "10k", LARGE: "1m"}
@@ -188,10 +189,21 @@ class Run:
         self.report.add(f"{FIGURES[kind]}_p50_{name}", result.p50_ms, "ms")
         self.report.add(f"{FIGURES[kind]}_p99_{name}", result.p99_ms, "ms")
 
+    def routing(self, bench: BenchTenant) -> None:
+        from bench.routing import run_routing_decision
+
+        self.settle("routing")
+        run_routing_decision(self.report, bench)
+
     def create(self, bench: BenchTenant) -> None:
+        from bench.routing import ensure_rules
+
         args, report = self.args, self.report
         tokens = [bench.tokens[uid] for uid in bench.agent_ids]
         bodies = scenarios.create_bodies(bench, 4000)
+        # Creation is measured as a tenant runs it: routing on, with 200 rules to evaluate.
+        ensure_rules(bench.tenant)
+        Tenant.objects.filter(pk=bench.tenant.pk).update(routing_enabled=True)
         results = []
         for workers in args.worker_counts:
             log(
@@ -227,6 +239,41 @@ class Run:
         report.add("api_create_cpu_app", best.app_cpu_ms, "ms/case")
         report.add("api_create_cpu_db", best.database_cpu_ms, "ms/case")
         report.add("api_create_cpu_client", best.client_cpu_ms, "ms/case")
+        self.create_without_routing(bench, tokens, bodies, best)
+
+    def create_without_routing(
+        self,
+        bench: BenchTenant,
+        tokens: list[str],
+        bodies: list[bytes],
+        with_routing: scenarios.CreateResult,
+    ) -> None:
+        """The same run with the tenant's routing off: what routing costs creation."""
+        args, report = self.args, self.report
+        log(f"creating cases without routing: {with_routing.workers} workers")
+        Tenant.objects.filter(pk=bench.tenant.pk).update(routing_enabled=False)
+        try:
+
+            def attempt() -> scenarios.CreateResult:
+                with running(self.db, with_routing.workers, database.BENCH_DIR) as server:
+                    return scenarios.run_create(
+                        server,
+                        tokens,
+                        bodies,
+                        clients=args.clients,
+                        warmup_s=args.warmup,
+                        duration_s=args.duration,
+                        database=self.db.name,
+                    )
+
+            result = self.measure("create_no_routing", attempt)
+        finally:
+            Tenant.objects.filter(pk=bench.tenant.pk).update(routing_enabled=True)
+        report.details["create_no_routing"] = result.__dict__
+        report.add("api_create_throughput_no_routing", result.throughput, "cases/s")
+        report.add("api_create_p99_no_routing", result.p99_ms, "ms")
+        cost = (result.throughput - with_routing.throughput) / result.throughput * 100
+        report.add("api_create_routing_cost_pct", cost, "%")
 
     # --- report ----------------------------------------------------------------------------
 
@@ -291,10 +338,13 @@ def run(args: argparse.Namespace, db: Database) -> int:
     log(f"database: {db.origin} ({db.vendor})")
     bench_run = Run(args, db)
     try:
+        benches = bench_run.read_tenants() if args.only != "create" else {}
         if args.only in ("all", "reads"):
-            bench_run.reads(bench_run.read_tenants())
+            bench_run.reads(benches)
         elif args.only == "pages":
-            bench_run.reads(bench_run.read_tenants(), tuple(k for k in READS if k in PAGES))
+            bench_run.reads(benches, tuple(k for k in READS if k in PAGES))
+        if args.only in ("all", "routing"):
+            bench_run.routing(benches[min(benches)])
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:
