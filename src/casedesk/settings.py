@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "casedesk.crm",
     "casedesk.routing",
     "casedesk.cases",
+    "casedesk.sla",
     "casedesk.notifications",
     "casedesk.console",
 ]

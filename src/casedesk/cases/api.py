@@ -52,7 +52,7 @@ def _id_or_keyword(value: str | None, field: str, keywords: tuple[str, ...]
         return None, None
     if value in keywords:
         return None, value
-    if value.isdigit() and 0 < int(value) <= MAX_ID:
+    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
         return int(value), None
     raise Invalid(f"{field} must be an id or one of: {', '.join(keywords)}.", field=field)
 
@@ -138,8 +138,8 @@ def patch_case(request: HttpRequest, number: str, payload: CasePatch) -> Any:
     membership = member(request)
     case = get_case_for_member(membership, number)
     changes = payload.dict(exclude_unset=True)
-    for name in ("subject", "priority", "source", "tags", "type", "category", "subcategory",
-                 "sub_status", "custom_fields"):
+    for name in ("subject", "priority", "source", "language", "tags", "type", "category",
+                 "subcategory", "sub_status", "custom_fields"):
         if name in changes and changes[name] is None:
             raise Invalid(f"{name} cannot be null.", field=name)
     if "priority" in changes:
@@ -160,6 +160,20 @@ def transition_case(request: HttpRequest, number: str, payload: TransitionIn) ->
     services.case_transition(case=case, actor=membership.user, to=payload.to.strip(),
                              note=payload.note, closed_reason=payload.closed_reason.strip(),
                              now=now)
+    return case_out(get_case_for_member(membership, number), now)
+
+
+@router.post("/cases/{number}/reroute", response={200: CaseOut, **ERRORS},
+             summary="Route a case again")
+def reroute_case(request: HttpRequest, number: str) -> Any:
+    """Routes an open case again with the tenant's current rules, fallback map and queue
+    strategies, as if it were new: its queue, and its owner, become whatever they pick (the
+    owner may become nobody). The decision lands on the timeline. A resolved or closed case
+    is a 409: re-open it first."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    now = clock.now()
+    services.case_reroute(case=case, actor=membership.user, now=now)
     return case_out(get_case_for_member(membership, number), now)
 
 

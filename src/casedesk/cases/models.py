@@ -79,8 +79,17 @@ class Case(TenantScoped):
     closed_reason = models.CharField(max_length=80, blank=True)
     closure_note = models.TextField(blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
+    # SLA clocks (see casedesk.sla): the policy that set them, each target's due time (None
+    # while paused or when no policy applies), when its warning falls due and was sent, and
+    # when it was breached. The breach sweep reads these columns only.
+    sla_policy = models.ForeignKey("sla.SlaPolicy", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    first_response_warned_at = models.DateTimeField(null=True, blank=True)
+    resolution_warned_at = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
 
@@ -102,6 +111,18 @@ class Case(TenantScoped):
                          condition=_IS_OPEN, name="case_inbox_owner"),
             models.Index(fields=["tenant", "queue", "-priority", "created_at", "id"],
                          condition=_IS_OPEN & Q(owner__isnull=True), name="case_inbox_queue"),
+            # The SLA sweep: open cases whose clock has not been marked yet, by due time, so
+            # its cost follows the cases coming due, not the cases open.
+            models.Index(fields=["first_response_due_at"], name="case_sla_first_response",
+                         condition=_IS_OPEN & Q(first_response_breached_at__isnull=True,
+                                                first_response_at__isnull=True)),
+            models.Index(fields=["resolution_due_at"], name="case_sla_resolution",
+                         condition=_IS_OPEN & Q(resolution_breached_at__isnull=True)),
+            models.Index(fields=["first_response_warn_at"], name="case_sla_fr_warning",
+                         condition=_IS_OPEN & Q(first_response_warned_at__isnull=True,
+                                                first_response_at__isnull=True)),
+            models.Index(fields=["resolution_warn_at"], name="case_sla_res_warning",
+                         condition=_IS_OPEN & Q(resolution_warned_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +222,7 @@ class EventKind(models.TextChoices):
     ASSIGNMENT_CLOSED = "assignment_closed"
     FOLLOW_UP_CREATED = "follow_up_created"
     ROUTED = "routed"
+    SLA_BREACHED = "sla_breached"
 
 
 class TimelineEvent(TenantScoped):

@@ -27,6 +27,7 @@ def case_out(case: Case, now: datetime) -> dict[str, Any]:
         "category": case.category,
         "subcategory": case.subcategory,
         "source": case.source,
+        "language": case.language,
         "account": ({"id": case.account.pk, "name": case.account.name}
                     if case.account_id else None),
         "contact": ({"id": case.contact.pk, "name": case.contact.name,

@@ -14,6 +14,9 @@ StatusName = Literal["new", "open", "in_progress", "pending_customer", "resolved
 Picklist = Annotated[str, Field(max_length=80), AfterValidator(lambda v: v.strip())]
 Tag = Annotated[Text, Field(max_length=50)]
 CustomFields = Annotated[dict[str, Any], AfterValidator(check_json_text)]
+Language = Annotated[Text, Field(max_length=35, description=(
+    "The customer's language as a tag such as `en`, `de` or `pt-BR` (routing may need an "
+    "agent who speaks it); empty when unknown."))]
 
 
 class CaseIn(Schema):
@@ -24,6 +27,7 @@ class CaseIn(Schema):
     category: Picklist = ""
     subcategory: Picklist = ""
     source: SourceName = "api"
+    language: Language = ""
     account_id: Id | None = None
     contact_id: Id | None = None
     deal_id: Id | None = None
@@ -42,6 +46,7 @@ class CasePatch(Schema):
     subcategory: Picklist | None = None
     sub_status: Picklist | None = None
     source: SourceName | None = None
+    language: Language | None = None
     account_id: Id | None = None
     contact_id: Id | None = None
     deal_id: Id | None = None
@@ -111,6 +116,7 @@ class CaseOut(Schema):
     category: str
     subcategory: str
     source: SourceName
+    language: str
     account: RefOut | None
     contact: PersonOut | None
     deal_id: int | None

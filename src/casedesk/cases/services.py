@@ -52,9 +52,13 @@ from casedesk.routing.services import (
     decide,
     facts_of_case,
 )
+from casedesk.sla.services import sla_recompute, sla_start, sla_status_changed
 from casedesk.tenancy.models import Membership, Tenant, User
 
 MAX_TAGS = 50
+# Changes of these fields may change which SLA policy a case falls under.
+SLA_FACTS = {"priority", "type", "category", "subcategory", "source", "language", "account_id",
+             "contact_id", "tags", "custom_fields"}
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
 MAX_TAG_LENGTH = 50
 
@@ -237,6 +241,7 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
                 created_at=now,
                 updated_at=now,
             )
+            sla_start(case)
             case.save(force_insert=True)
             events = [_event(case, actor, EventKind.CREATED, now, new_value={
                 "status": case.status, "priority": Priority(case.priority).label,
@@ -320,6 +325,7 @@ def case_reroute(*, case: Case, actor: User | None, now: datetime) -> Case:
         route = decide(case.tenant, facts)
         assign_in_queue(case.tenant, route, facts)
         events = _apply_route(case, actor, route, now)
+        sla_recompute(case)
         case.updated_at = now
         case.save()
         TimelineEvent.objects.bulk_create(events)
@@ -425,6 +431,9 @@ def case_update(*, case: Case, actor: User | None, changes: dict[str, Any], now:
             route = decide(case.tenant, facts)
             assign_in_queue(case.tenant, route, facts)
             events.extend(_apply_route(case, actor, route, now))
+        rerouted = any(e.kind == EventKind.ROUTED for e in events)
+        if rerouted or SLA_FACTS & {e.field for e in events}:
+            sla_recompute(case)
         if events:
             case.updated_at = now
             case.save()
@@ -445,6 +454,7 @@ def _apply_plan(case: Case, plan: TransitionPlan, actor: User | None, now: datet
                 *, note: Note | None = None, message: str = "") -> TimelineEvent:
     for attr, value in plan.changes.items():
         setattr(case, attr, value)
+    sla_status_changed(case, plan.from_status.value, plan.to_status.value, now)
     if plan.to_status != Status.IN_PROGRESS or case.sub_status != INTERNAL_REFERRAL:
         case.sub_status = ""
     case.updated_at = now

@@ -11,6 +11,8 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mentioned you"
     ASSIGNED = "assigned", "Assigned to you"
     REFERRAL = "referral", "Referred to your team"
+    SLA_WARNING = "sla_warning", "SLA target coming due"
+    SLA_BREACH = "sla_breach", "SLA breached"
 
 
 class Notification(TenantScoped):

@@ -30,6 +30,12 @@ class Tenant(models.Model):
     reroute_on_category_change = models.BooleanField(
         default=False, help_text="Route a case again when its category changes."
     )
+    sla_pause_when_pending = models.BooleanField(
+        default=True, help_text="SLA clocks stand still while a case waits on the customer."
+    )
+    sla_sweep_minutes = models.PositiveIntegerField(
+        default=0, help_text="Run the breach sweep every N minutes (0: only when asked)."
+    )
     # Bumped by every change of the routing rules, so each process's compiled copy of them
     # knows when it is stale without asking the database.
     routing_version = models.PositiveIntegerField(default=0)

@@ -1,0 +1,433 @@
+"""SLA clocks on cases: which policy applies, the due times it sets, pauses, and the breach
+sweep. The arithmetic is in `sla.clock`; the matching reuses routing's rule conditions.
+
+The case services call `sla_start`, `sla_recompute` and `sla_status_changed` inside their own
+transactions, so a case's clocks never disagree with its state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from casedesk.core.errors import Invalid
+from casedesk.routing.rules import (
+    CaseFacts,
+    CompiledRule,
+    RuleSpec,
+    compile_rules,
+    first_match,
+    parse_actions,
+    parse_conditions,
+)
+from casedesk.sla.clock import ALWAYS, Calendar, due, normalise_pauses
+from casedesk.sla.models import BusinessCalendar, Holiday, SlaPause, SlaPolicy
+from casedesk.tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from casedesk.cases.models import Case
+
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)|24:00")
+
+# Defaults for a new tenant, by priority: (first response, resolution, in business hours).
+DEFAULT_TARGETS = (
+    ("Urgent", "urgent", 60, 4 * 60, False),
+    ("High", "high", 4 * 60, 2 * 8 * 60, True),
+    ("Normal", "normal", 8 * 60, 3 * 8 * 60, True),
+    ("Low", "low", 24 * 60, 5 * 8 * 60, True),
+)
+DEFAULT_WEEK = {day: [["09:00", "17:00"]] for day in DAY_KEYS[:5]}
+
+
+# --- calendars -------------------------------------------------------------------------------
+
+def _minutes(value: Any, where: str) -> int:
+    if not isinstance(value, str) or not _HHMM.fullmatch(value):
+        raise Invalid(f"{where}: times are HH:MM, e.g. 09:00.", field="week")
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def parse_week(raw: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], …} as the clock's weekly schedule."""
+    if not isinstance(raw, dict):
+        raise Invalid("week maps mon … sun to lists of [start, end] shifts.", field="week")
+    unknown = set(raw) - set(DAY_KEYS)
+    if unknown:
+        raise Invalid(f"Unknown day {sorted(unknown)[0]!r}; days are {', '.join(DAY_KEYS)}.",
+                      field="week")
+    week = []
+    for key in DAY_KEYS:
+        shifts = raw.get(key) or []
+        if not isinstance(shifts, list) or len(shifts) > 6:
+            raise Invalid(f"{key}: a list of at most six [start, end] shifts.", field="week")
+        day = []
+        for shift in shifts:
+            if not isinstance(shift, list | tuple) or len(shift) != 2:
+                raise Invalid(f"{key}: each shift is [start, end].", field="week")
+            start, end = _minutes(shift[0], key), _minutes(shift[1], key)
+            if start == 1440 or start == end:
+                raise Invalid(f"{key}: {shift[0]}–{shift[1]} is not a shift.", field="week")
+            day.append((start, end))
+        week.append(tuple(day))
+    return tuple(week)
+
+
+def holiday_dates(holidays: list[tuple[date, date]]) -> frozenset[date]:
+    days: set[date] = set()
+    for start, end in holidays:
+        day = start
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return frozenset(days)
+
+
+def calendar_of(row: BusinessCalendar) -> Calendar:
+    holidays = [(h.starts_on, h.ends_on) for h in row.holidays.all()]
+    return Calendar(row.time_zone, parse_week(row.week), holiday_dates(holidays))
+
+
+def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
+                  calendar: BusinessCalendar | None = None) -> BusinessCalendar:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("A calendar needs a name.", field="name")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"Unknown time zone {time_zone!r}.", field="time_zone") from None
+    parse_week(week)
+    row = calendar or BusinessCalendar(tenant=tenant)
+    row.name, row.time_zone, row.week = name[:100], time_zone, week
+    row.save()
+    return row
+
+
+def holiday_add(*, calendar: BusinessCalendar, name: str, starts_on: date,
+                ends_on: date | None = None) -> Holiday:
+    ends_on = ends_on or starts_on
+    if ends_on < starts_on:
+        raise Invalid("A holiday ends on or after the day it starts.", field="ends_on")
+    if (ends_on - starts_on).days > 366:
+        raise Invalid("A holiday lasts at most a year.", field="ends_on")
+    return Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
+                                  name=name.strip()[:200], starts_on=starts_on, ends_on=ends_on)
+
+
+# --- policies --------------------------------------------------------------------------------
+
+def sla_seed_defaults(tenant: Tenant, now: datetime) -> None:
+    """A Mon–Fri 09:00–17:00 calendar in the tenant's zone and one policy per priority."""
+    if SlaPolicy.objects.filter(tenant=tenant).exists():
+        return
+    calendar, _ = BusinessCalendar.objects.get_or_create(
+        tenant=tenant, name="Business hours",
+        defaults={"time_zone": tenant.time_zone, "week": DEFAULT_WEEK})
+    SlaPolicy.objects.bulk_create([
+        SlaPolicy(tenant=tenant, name=f"{label} priority", position=i, calendar=calendar,
+                  conditions=[{"field": "priority", "op": "equals", "value": priority}],
+                  first_response_minutes=first, resolution_minutes=resolution,
+                  first_response_business=business, resolution_business=business,
+                  created_at=now, updated_at=now)
+        for i, (label, priority, first, resolution, business) in enumerate(DEFAULT_TARGETS)
+    ])
+
+
+def _spec(policy: SlaPolicy) -> RuleSpec:
+    return RuleSpec(id=policy.pk, name=policy.name, actions=parse_actions({"tags": ["sla"]}),
+                    conditions=parse_conditions(policy.conditions))
+
+
+def policies_of(tenant_id: int) -> tuple[tuple[SlaPolicy, ...], tuple[CompiledRule, ...]]:
+    policies = tuple(SlaPolicy.objects.filter(tenant_id=tenant_id, is_enabled=True)
+                     .select_related("calendar").prefetch_related("calendar__holidays"))
+    return policies, compile_rules([_spec(p) for p in policies])
+
+
+def policy_for(tenant_id: int, facts: CaseFacts) -> SlaPolicy | None:
+    policies, rules = policies_of(tenant_id)
+    matched = first_match(rules, facts)
+    if matched is None:
+        return None
+    return next(p for p in policies if p.pk == matched.id)
+
+
+# --- clocks on a case ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Targets:
+    first_response: timedelta
+    resolution: timedelta
+    first_response_calendar: Calendar
+    resolution_calendar: Calendar
+    warn_at: float
+
+    @classmethod
+    def of(cls, policy: SlaPolicy) -> Targets:
+        business = calendar_of(policy.calendar) if policy.calendar is not None else ALWAYS
+        return cls(
+            first_response=timedelta(minutes=policy.first_response_minutes),
+            resolution=timedelta(minutes=policy.resolution_minutes),
+            first_response_calendar=business if policy.first_response_business else ALWAYS,
+            resolution_calendar=business if policy.resolution_business else ALWAYS,
+            warn_at=min(max(policy.warn_at_percent, 1), 100) / 100,
+        )
+
+
+def _pauses(case: Case) -> tuple[list[tuple[datetime, datetime]], bool]:
+    rows = list(SlaPause.objects.filter(case=case).values_list("started_at", "ended_at"))
+    is_paused = any(end is None for _, end in rows)
+    return normalise_pauses([(s, e) for s, e in rows if e is not None], case.created_at), \
+        is_paused
+
+
+def _set_clocks(case: Case, policy: SlaPolicy | None, pauses: list[tuple[datetime, datetime]],
+                paused: bool) -> None:
+    case.sla_policy = policy
+    if policy is None:
+        case.first_response_due_at = case.resolution_due_at = None
+        case.first_response_warn_at = case.resolution_warn_at = None
+        return
+    targets = Targets.of(policy)
+    start = case.created_at
+    if paused:
+        # A paused clock has no due time; the sweep passes it by until it runs again.
+        case.first_response_due_at = case.resolution_due_at = None
+        case.first_response_warn_at = case.resolution_warn_at = None
+        return
+    case.first_response_due_at = due(targets.first_response_calendar, start,
+                                     targets.first_response, pauses)
+    case.resolution_due_at = due(targets.resolution_calendar, start, targets.resolution, pauses)
+    case.first_response_warn_at = due(targets.first_response_calendar, start,
+                                      targets.first_response * targets.warn_at, pauses)
+    case.resolution_warn_at = due(targets.resolution_calendar, start,
+                                  targets.resolution * targets.warn_at, pauses)
+
+
+def sla_start(case: Case) -> None:
+    """Sets the clocks of a new case (before it is saved)."""
+    from casedesk.routing.services import facts_of_case
+
+    _set_clocks(case, policy_for(case.tenant_id, facts_of_case(case)), [], False)
+
+
+def sla_recompute(case: Case) -> None:
+    """Picks the policy again and recomputes the due times (a fact the policies match on
+    changed). Breaches already marked stay marked."""
+    from casedesk.routing.services import facts_of_case
+
+    pauses, paused = _pauses(case)
+    _set_clocks(case, policy_for(case.tenant_id, facts_of_case(case)), pauses, paused)
+
+
+def _pausing(tenant: Tenant, status: str) -> bool:
+    from casedesk.cases.lifecycle import Status
+
+    if status in (Status.RESOLVED, Status.CLOSED):
+        return True  # the case is not with the desk while it is resolved or closed
+    return status == Status.PENDING_CUSTOMER and tenant.sla_pause_when_pending
+
+
+def sla_status_changed(case: Case, old: str, new: str, now: datetime) -> None:
+    """Pauses the clocks when the case starts waiting on the customer (or is resolved) and
+    resumes them, with the paused time added to every due time, when it comes back."""
+    tenant = case.tenant
+    was, now_pausing = _pausing(tenant, old), _pausing(tenant, new)
+    if was == now_pausing:
+        return
+    if now_pausing:
+        SlaPause.objects.get_or_create(tenant_id=case.tenant_id, case=case, ended_at=None,
+                                       defaults={"started_at": now})
+    else:
+        SlaPause.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
+    if case.sla_policy_id is None:
+        return
+    pauses, paused = _pauses(case)
+    policy = SlaPolicy.objects.select_related("calendar").filter(pk=case.sla_policy_id).first()
+    _set_clocks(case, policy, pauses, paused)
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+CHUNK = 5000
+
+
+@dataclass
+class SweepReport:
+    at: datetime
+    breached_first_response: int = 0
+    breached_resolution: int = 0
+    elevated: int = 0
+    warned: int = 0
+    notified: int = 0
+    cases: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "breached_first_response": self.breached_first_response,
+                "breached_resolution": self.breached_resolution, "elevated": self.elevated,
+                "warned": self.warned, "notified": self.notified, "cases": len(self.cases)}
+
+
+@dataclass(frozen=True)
+class Breach:
+    case_id: int
+    tenant_id: int
+    owner_id: int | None
+    number: int
+    old_priority: int
+    targets: tuple[str, ...]
+
+    @property
+    def priority(self) -> int:
+        return min(self.old_priority + 1, 4)
+
+
+def sla_sweep(*, now: datetime, tenant: Tenant | None = None) -> SweepReport:
+    """Marks every open case past a due time not yet marked: the breach time per target and
+    the priority one rung up (urgent stays urgent), once per sweep whatever breached. Then
+    writes the timeline events and notifies each case's owner and the owner's manager, and
+    sends the warnings whose milestone has passed. Set-based: the cost follows the cases
+    coming due, through partial indexes, not the cases open. Safe to run twice and at once:
+    each sweep locks the rows it marks and skips rows another sweep holds."""
+    report = SweepReport(at=now)
+    with transaction.atomic():
+        breaches = _mark_breaches(now, tenant)
+        report.cases = [b.case_id for b in breaches]
+        if breaches:
+            _record_breaches(breaches, now, report)
+        report.warned, warned_notices = _send_warnings(now, tenant)
+        report.notified += warned_notices
+    return report
+
+
+def _mark_breaches(now: datetime, tenant: Tenant | None) -> list[Breach]:
+    from django.db.models import F, Q
+
+    from casedesk.cases.models import OPEN_STATUS_VALUES, Case
+
+    first_response = Q(first_response_due_at__lt=now, first_response_breached_at__isnull=True,
+                       first_response_at__isnull=True)
+    resolution = Q(resolution_due_at__lt=now, resolution_breached_at__isnull=True)
+    scope = Case.objects.filter(first_response | resolution, status__in=OPEN_STATUS_VALUES)
+    if tenant is not None:
+        scope = scope.filter(tenant=tenant)
+    rows = list(scope.select_for_update(skip_locked=True, of=("self",)).values_list(
+        "pk", "tenant_id", "owner_id", "number", "priority", "first_response_due_at",
+        "first_response_breached_at", "first_response_at", "resolution_due_at",
+        "resolution_breached_at"))
+    breaches = []
+    for (pk, tenant_id, owner_id, number, priority, fr_due, fr_breached, fr_at, res_due,
+         res_breached) in rows:
+        targets = []
+        if fr_due is not None and fr_due < now and fr_breached is None and fr_at is None:
+            targets.append("first response")
+        if res_due is not None and res_due < now and res_breached is None:
+            targets.append("resolution")
+        if targets:
+            breaches.append(Breach(pk, tenant_id, owner_id, number, priority, tuple(targets)))
+    for start in range(0, len(breaches), CHUNK):
+        chunk = breaches[start:start + CHUNK]
+        ids = [b.case_id for b in chunk]
+        fr_ids = [b.case_id for b in chunk if "first response" in b.targets]
+        res_ids = [b.case_id for b in chunk if "resolution" in b.targets]
+        if fr_ids:
+            Case.objects.filter(pk__in=fr_ids).update(first_response_breached_at=now)
+        if res_ids:
+            Case.objects.filter(pk__in=res_ids).update(resolution_breached_at=now)
+        Case.objects.filter(pk__in=ids, priority__lt=4).update(priority=F("priority") + 1,
+                                                              updated_at=now)
+        Case.objects.filter(pk__in=ids, priority=4).update(updated_at=now)
+    return breaches
+
+
+def _record_breaches(breaches: list[Breach], now: datetime, report: SweepReport) -> None:
+    from casedesk.cases.models import EventKind, Priority, TimelineEvent
+    from casedesk.notifications.models import Notification, NotificationKind
+    from casedesk.tenancy.models import Membership, Role
+
+    owners = {b.owner_id for b in breaches if b.owner_id is not None}
+    tenants = {b.tenant_id for b in breaches}
+    managers = {
+        (m.tenant_id, m.user_id): m.manager.user_id
+        for m in Membership.objects.filter(tenant_id__in=tenants, user_id__in=owners,
+                                           manager__isnull=False).select_related("manager")
+        if m.manager is not None
+    }
+    # A case nobody owns: its tenant's managers hear of the breach.
+    fallback: dict[int, list[int]] = {}
+    if any(b.owner_id is None for b in breaches):
+        for m in Membership.objects.filter(tenant_id__in=tenants, role=Role.MANAGER,
+                                           is_active=True):
+            fallback.setdefault(m.tenant_id, []).append(m.user_id)
+    prefixes = dict(Tenant.objects.filter(pk__in=tenants).values_list("pk", "case_prefix"))
+    events, notices = [], []
+    for b in breaches:
+        report.breached_first_response += "first response" in b.targets
+        report.breached_resolution += "resolution" in b.targets
+        elevated = b.priority != b.old_priority
+        report.elevated += elevated
+        message = f"SLA breached: {' and '.join(b.targets)}."
+        if elevated:
+            message += f" Priority raised to {Priority(b.priority).label}."
+        events.append(TimelineEvent(
+            tenant_id=b.tenant_id, case_id=b.case_id, actor=None, kind=EventKind.SLA_BREACHED,
+            created_at=now, field="sla", message=message,
+            old_value=Priority(b.old_priority).label if elevated else None,
+            new_value={"targets": list(b.targets), "priority": Priority(b.priority).label,
+                       "elevated": elevated}))
+        recipients = ([b.owner_id, managers.get((b.tenant_id, b.owner_id))]
+                      if b.owner_id is not None else fallback.get(b.tenant_id, []))
+        for user_id in dict.fromkeys(r for r in recipients if r is not None):
+            notices.append(Notification(
+                tenant_id=b.tenant_id, recipient_id=user_id, kind=NotificationKind.SLA_BREACH,
+                case_id=b.case_id, created_at=now,
+                message=f"{prefixes[b.tenant_id]}-{b.number}: {message}"[:500]))
+    TimelineEvent.objects.bulk_create(events, batch_size=2000)
+    Notification.objects.bulk_create(notices, batch_size=2000)
+    report.notified += len(notices)
+
+
+def _send_warnings(now: datetime, tenant: Tenant | None) -> tuple[int, int]:
+    """Marks and notifies, once each, the owners of cases past a warning milestone."""
+    from casedesk.cases.models import OPEN_STATUS_VALUES, Case
+    from casedesk.notifications.models import Notification, NotificationKind
+
+    warned = notified = 0
+    scope = Case.objects.filter(status__in=OPEN_STATUS_VALUES)
+    if tenant is not None:
+        scope = scope.filter(tenant=tenant)
+    for target, extra in (("first_response", {"first_response_at__isnull": True}),
+                          ("resolution", {})):
+        mark = f"{target}_warned_at"
+        pending = scope.filter(**{f"{target}_warn_at__lt": now, f"{mark}__isnull": True,
+                                  f"{target}_breached_at__isnull": True}, **extra)
+        rows = list(pending.select_for_update(skip_locked=True, of=("self",)).values_list(
+            "pk", "tenant_id", "owner_id", "number", f"{target}_due_at"))
+        if not rows:
+            continue
+        for start in range(0, len(rows), CHUNK):
+            Case.objects.filter(pk__in=[r[0] for r in rows[start:start + CHUNK]]).update(
+                **{mark: now})
+        warned += len(rows)
+        label = target.replace("_", " ")
+        prefixes = dict(Tenant.objects.filter(pk__in={r[1] for r in rows})
+                        .values_list("pk", "case_prefix"))
+        notices = [
+            Notification(tenant_id=tenant_id, recipient_id=owner_id, case_id=case_id,
+                         kind=NotificationKind.SLA_WARNING, created_at=now,
+                         message=f"{prefixes[tenant_id]}-{number}: {label} due "
+                                 f"{due_at:%Y-%m-%d %H:%M} UTC."[:500])
+            for case_id, tenant_id, owner_id, number, due_at in rows
+            if owner_id is not None and due_at is not None
+        ]
+        Notification.objects.bulk_create(notices, batch_size=2000)
+        notified += len(notices)
+    return warned, notified
