@@ -15,7 +15,8 @@ else:
     # would otherwise share one sqlite3 connection between its request threads and the test,
     # and the page's own polling makes those requests overlap. With a file every thread has
     # its own connection and WAL keeps them apart, as in a real SQLite deployment.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per process, so two runs side by side never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

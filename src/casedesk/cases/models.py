@@ -223,6 +223,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP_CREATED = "follow_up_created"
     ROUTED = "routed"
     SLA_BREACHED = "sla_breached"
+    ESCALATED = "escalated"
 
 
 class TimelineEvent(TenantScoped):

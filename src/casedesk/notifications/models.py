@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     REFERRAL = "referral", "Referred to your team"
     SLA_WARNING = "sla_warning", "SLA target coming due"
     SLA_BREACH = "sla_breach", "SLA breached"
+    ESCALATION = "escalation", "Escalated"
 
 
 class Notification(TenantScoped):

@@ -82,3 +82,40 @@ class SlaPause(TenantScoped):
             models.UniqueConstraint(fields=["case"], condition=models.Q(ended_at__isnull=True),
                                     name="sla_one_open_pause"),
         ]
+
+
+class EscalationRule(TenantScoped):
+    """Time-based escalation, checked by every breach sweep: open cases matching all its
+    conditions get its actions, once per case.
+
+    `conditions`: list of {"field", "op", "value"} over age_hours, idle_hours (no update for N
+    hours), priority, status, queue_id, breached (first_response, resolution or any).
+    `actions`: any of {"notify": ["owner", "owner_manager", "managers", "admins",
+    "user:<id>"], "queue_id": id, "raise_priority": true}.
+    """
+
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    is_enabled = models.BooleanField(default=True)
+    conditions = models.JSONField(default=list)
+    actions = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationHit(TenantScoped):
+    """That a rule has escalated a case: the rule fires once per case."""
+
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="hits")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "case"],
+                                               name="escalation_once_per_case")]

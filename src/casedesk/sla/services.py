@@ -25,6 +25,7 @@ from casedesk.routing.rules import (
     parse_conditions,
 )
 from casedesk.sla.clock import ALWAYS, Calendar, due, normalise_pauses
+from casedesk.sla.escalation import escalate
 from casedesk.sla.models import BusinessCalendar, Holiday, SlaPause, SlaPolicy
 from casedesk.tenancy.models import Tenant
 
@@ -269,11 +270,22 @@ class SweepReport:
     warned: int = 0
     notified: int = 0
     cases: list[int] = field(default_factory=list)
+    escalated: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"at": self.at, "breached_first_response": self.breached_first_response,
                 "breached_resolution": self.breached_resolution, "elevated": self.elevated,
-                "warned": self.warned, "notified": self.notified, "cases": len(self.cases)}
+                "warned": self.warned, "notified": self.notified, "cases": len(self.cases),
+                "escalated": self.escalated}
+
+    def summary(self) -> str:
+        text = (f"{len(self.cases)} case(s) breached ({self.breached_first_response} first "
+                f"response, {self.breached_resolution} resolution), {self.elevated} raised a "
+                f"priority rung, {self.warned} warning(s), {self.notified} notification(s)")
+        if self.escalated:
+            text += "; escalated: " + ", ".join(f"{rule} {n}" for rule, n in
+                                                self.escalated.items())
+        return text + "."
 
 
 @dataclass(frozen=True)
@@ -305,6 +317,8 @@ def sla_sweep(*, now: datetime, tenant: Tenant | None = None) -> SweepReport:
             _record_breaches(breaches, now, report)
         report.warned, warned_notices = _send_warnings(now, tenant)
         report.notified += warned_notices
+        for hit in escalate(now=now, tenant_id=tenant.pk if tenant is not None else None):
+            report.escalated[hit.rule] = report.escalated.get(hit.rule, 0) + hit.cases
     return report
 
 
