@@ -616,7 +616,7 @@ def _case_insert_sql() -> str:
     return f"""
     INSERT INTO cases_case (
         tenant_id, number, subject, description, status, sub_status, priority, type,
-        category, subcategory, source, tags, custom_fields, created_at, updated_at,
+        category, subcategory, source, language, tags, custom_fields, created_at, updated_at,
         first_response_at, resolved_at, closed_at, closed_reason, closure_note, reopen_count,
         account_id, contact_id, queue_id, owner_id)
     SELECT %(tenant)s, i,
@@ -625,7 +625,8 @@ def _case_insert_sql() -> str:
         status, '', {_sql_pick("r_pri", PRIORITIES)},
         (%(types)s::text[])[cls], (%(categories)s::text[])[cls],
         (%(subcategories)s::text[])[cls],
-        {_sql_pick("r_source", SOURCES)}, {_sql_pick("r_tags", TAGS)}::jsonb, '{{}}'::jsonb,
+        {_sql_pick("r_source", SOURCES)}, '', {_sql_pick("r_tags", TAGS)}::jsonb,
+        '{{}}'::jsonb,
         created, COALESCE(closed, resolved, responded, created),
         responded, resolved, closed,
         CASE WHEN status = 'closed'

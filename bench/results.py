@@ -14,6 +14,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "api_create_throughput": (">=", 450.0),
     "api_create_p99": ("<=", 100.0),
     "api_create_routing_cost_pct": ("<=", 10.0),
+    "sla_sweep_1m_10k": ("<=", 5.0),
+    "sla_sweep_1m_0": ("<=", 0.5),
     **{
         f"{kind}_first_page_p50_{size}": ("<=", 30.0)
         for kind in ("list", "inbox")

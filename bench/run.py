@@ -195,14 +195,27 @@ class Run:
         self.settle("routing")
         run_routing_decision(self.report, bench)
 
+    def sla(self) -> None:
+        from bench.sla import ensure_sla_tenant, run_sla_sweep
+
+        if self.db.vendor != "postgresql" or self.args.skip_large:
+            self.report.skipped.append("sla_sweep_1m figures: need PostgreSQL and the 1M load")
+            return
+        bench = ensure_sla_tenant(reload=self.args.reload)
+        self.settle("sla_sweep")
+        run_sla_sweep(self.report, bench)
+
     def create(self, bench: BenchTenant) -> None:
         from bench.routing import ensure_rules
+        from casedesk.sla.services import sla_seed_defaults
 
         args, report = self.args, self.report
         tokens = [bench.tokens[uid] for uid in bench.agent_ids]
         bodies = scenarios.create_bodies(bench, 4000)
-        # Creation is measured as a tenant runs it: routing on, with 200 rules to evaluate.
+        # Creation is measured as a tenant runs it: routing on, with 200 rules to evaluate,
+        # and the default SLA policies setting each case's clocks.
         ensure_rules(bench.tenant)
+        sla_seed_defaults(bench.tenant, datetime.now(UTC))
         Tenant.objects.filter(pk=bench.tenant.pk).update(routing_enabled=True)
         results = []
         for workers in args.worker_counts:
@@ -338,13 +351,15 @@ def run(args: argparse.Namespace, db: Database) -> int:
     log(f"database: {db.origin} ({db.vendor})")
     bench_run = Run(args, db)
     try:
-        benches = bench_run.read_tenants() if args.only != "create" else {}
+        benches = bench_run.read_tenants() if args.only not in ("create", "sla") else {}
         if args.only in ("all", "reads"):
             bench_run.reads(benches)
         elif args.only == "pages":
             bench_run.reads(benches, tuple(k for k in READS if k in PAGES))
         if args.only in ("all", "routing"):
             bench_run.routing(benches[min(benches)])
+        if args.only in ("all", "sla"):
+            bench_run.sla()
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:

@@ -296,3 +296,18 @@ def test_a_routing_decision_uses_no_query_per_rule(tenant, django_assert_max_num
     with django_assert_max_num_queries(12):
         make_case(tenant, subject="word49 appears")
     assert parse_conditions([]) == () and parse_actions({"tags": ["a"]}).tags == ("a",)
+
+
+def test_rerouting_does_not_count_the_case_against_its_own_owner(tenant) -> None:
+    support = strategy(queue(tenant, "Support"), Strategy.LOAD_BALANCED)
+    (a,) = team(tenant, support, 1, capacity=1)
+    case = make_case(tenant)
+    assert case.owner_id == a.user_id
+    assert case_reroute(case=case, actor=None, now=NOW).owner_id == a.user_id
+
+
+def test_rerouting_needs_routing_on(tenant) -> None:
+    case = make_case(tenant)
+    Tenant.objects.filter(pk=tenant.pk).update(routing_enabled=False)
+    with pytest.raises(Conflict, match="turned off"):
+        case_reroute(case=Case.objects.get(pk=case.pk), actor=None, now=NOW)

@@ -320,10 +320,12 @@ def case_reroute(*, case: Case, actor: User | None, now: datetime) -> Case:
         case = _lock(case)
         if not is_open(Status(case.status)):
             raise Conflict(f"A {case.status} case is not routed again; re-open it first.")
+        if not case.tenant.routing_enabled:
+            raise Conflict("Routing is turned off for this tenant.")
         old_owner = case.owner_id
         facts = facts_of_case(case)
         route = decide(case.tenant, facts)
-        assign_in_queue(case.tenant, route, facts)
+        assign_in_queue(case.tenant, route, facts, rerouting=case.pk)
         events = _apply_route(case, actor, route, now)
         sla_recompute(case)
         case.updated_at = now
@@ -429,7 +431,7 @@ def case_update(*, case: Case, actor: User | None, changes: dict[str, Any], now:
                 and not {"queue_id", "owner_id"} & set(values)):
             facts = facts_of_case(case)
             route = decide(case.tenant, facts)
-            assign_in_queue(case.tenant, route, facts)
+            assign_in_queue(case.tenant, route, facts, rerouting=case.pk)
             events.extend(_apply_route(case, actor, route, now))
         rerouted = any(e.kind == EventKind.ROUTED for e in events)
         if rerouted or SLA_FACTS & {e.field for e in events}:

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casedesk.core.errors import NotFound, PermissionDenied
+from casedesk.core.schemas import MAX_ID
+from casedesk.routing.models import Queue, RoutingRule
 from casedesk.tenancy.models import Membership
 
 SESSION_TENANT = "casedesk_tenant_id"
@@ -67,3 +69,47 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 def member(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined, no-any-return]
+
+
+def require_manager(membership: Membership) -> Membership:
+    """Managers and admins read the tenant's set-up pages (routing); agents are refused."""
+    if not membership.is_manager:
+        raise PermissionDenied("Only managers and admins may see this page.")
+    return membership
+
+
+def require_admin(membership: Membership) -> Membership:
+    """Only admins change the tenant's set-up (routing rules, queue strategies, skills)."""
+    if not membership.is_admin:
+        raise PermissionDenied("Only a tenant admin may change this.")
+    return membership
+
+
+def get_rule_for_member(membership: Membership, rule_id: int) -> RoutingRule:
+    """A routing rule of the member's tenant; NotFound for anything else (another tenant's
+    rule included)."""
+    rule = (RoutingRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id).first()
+            if 0 < rule_id <= MAX_ID else None)
+    if rule is None:
+        raise NotFound(f"No routing rule {rule_id} in this tenant.")
+    rule.tenant = membership.tenant
+    return rule
+
+
+def get_queue_for_member(membership: Membership, queue_id: int) -> Queue:
+    queue = (Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
+             if 0 < queue_id <= MAX_ID else None)
+    if queue is None:
+        raise NotFound(f"No queue {queue_id} in this tenant.")
+    queue.tenant = membership.tenant
+    return queue
+
+
+def get_colleague(membership: Membership, user_id: int) -> Membership:
+    """Another active member of the member's tenant, by user id."""
+    colleague = (Membership.objects.select_related("user")
+                 .filter(tenant_id=membership.tenant_id, user_id=user_id, is_active=True).first()
+                 if 0 < user_id <= MAX_ID else None)
+    if colleague is None:
+        raise NotFound(f"No member with user id {user_id} in this tenant.")
+    return colleague

@@ -22,7 +22,7 @@ from casedesk.cases.lifecycle import (
     reopen_refusal,
 )
 from casedesk.cases.mentions import Mentionable, handles
-from casedesk.cases.models import Case, EventKind, TimelineEvent
+from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
@@ -70,6 +70,8 @@ class Entry:
     detail: str = ""
     inline_change: Change | None = None
     ago: str = ""
+    rule_id: int | None = None  # the routing rule that decided (routed events)
+    rule_name: str = ""
 
     @property
     def initials(self) -> str:
@@ -106,7 +108,7 @@ def _collect_ids(events: list[TimelineEvent]) -> dict[str, set[int]]:
             for value in (event.old_value, event.new_value):
                 if isinstance(value, dict):
                     add("queue", value.get("queue_id"))
-        elif event.kind in (EventKind.OWNER_CHANGED, EventKind.CREATED):
+        elif event.kind in (EventKind.OWNER_CHANGED, EventKind.CREATED, EventKind.ROUTED):
             for value in (event.old_value, event.new_value):
                 if isinstance(value, dict):
                     add("user", value.get("owner_id"))
@@ -245,6 +247,8 @@ def _entry(event: TimelineEvent, case: Case, names: Names, custom_labels: dict[s
             entry.detail = detail
         else:
             entry.text = event.message
+    elif kind == EventKind.ROUTED:
+        _routed(entry, event, names)
     elif kind == EventKind.FOLLOW_UP_CREATED:
         entry.text = "created a follow-up case"
         if isinstance(event.new_value, int):
@@ -252,6 +256,47 @@ def _entry(event: TimelineEvent, case: Case, names: Names, custom_labels: dict[s
     else:
         entry.text = event.message
     return entry
+
+
+def _routed(entry: Entry, event: TimelineEvent, names: Names) -> None:
+    """A routing decision: where the case went and why (the event's message names the rule or
+    the fallback map, and what the queue's strategy did). Routing on creation is the router's
+    doing, whoever created the case; a re-route is the member's who asked for it."""
+    new = event.new_value if isinstance(event.new_value, dict) else {}
+    old = event.old_value if isinstance(event.old_value, dict) else None
+    if old is not None:
+        entry.text = "re-routed the case"
+        entry.changes = _owner_changes(event, names)
+        if new.get("priority") is not None and old.get("priority") != new["priority"]:
+            entry.changes.append(Change("Priority", _priority_label(old.get("priority")),
+                                        _priority_label(new["priority"])))
+    else:
+        entry.who, entry.is_system, entry.is_customer = "Routing", True, False
+        entry.text = "routed the case"
+    queue = names.of("queue", new.get("queue_id"))
+    if queue and not entry.changes:
+        entry.text += f" to {queue}"
+    entry.detail = event.message
+    rule_id = new.get("rule_id")
+    if new.get("via") == "rule" and new.get("rule"):
+        entry.rule_name = str(new["rule"])
+        entry.rule_id = rule_id if isinstance(rule_id, int) and not isinstance(rule_id, bool) \
+            else None
+
+
+def _priority_label(value: Any) -> str:
+    try:
+        return Priority(value).label.capitalize()
+    except ValueError:
+        return _value(value)
+
+
+def last_routing_message(case: Case) -> str:
+    """What the case's latest routing decision said (shown after a re-route)."""
+    message = (TimelineEvent.objects
+               .filter(tenant_id=case.tenant_id, case=case, kind=EventKind.ROUTED)
+               .order_by("-id").values_list("message", flat=True).first())
+    return message or "Routed again."
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from casedesk.console.access import memberships_of
 from casedesk.notifications.selectors import unread_count
+from casedesk.tenancy.models import Availability
 
 
 def console(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +17,5 @@ def console(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "memberships": memberships_of(request),
         "unread_count": unread_count(membership),
+        "availabilities": Availability.choices,
     }

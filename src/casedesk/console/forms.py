@@ -248,7 +248,10 @@ class CaseNewForm(forms.Form):
         _choices(self, "subcategory", [("", "—")] + [
             (category, subcategories[category]) for category, _ in picklists["category"]
             if category in subcategories])
-        _choices(self, "queue", [("", "No queue")] + [
+        # An empty queue lets routing (rules, then the fallback map) choose one, unless the
+        # case is given to someone or the tenant has routing off.
+        no_queue = "Let routing decide" if membership.tenant.routing_enabled else "No queue"
+        _choices(self, "queue", [("", no_queue)] + [
             (str(pk), name) for pk, name in Queue.objects.filter(
                 tenant_id=tenant_id, is_active=True).order_by("name").values_list("pk", "name")])
         members = (Membership.objects.filter(tenant_id=tenant_id, is_active=True,

@@ -3,7 +3,17 @@
 
 from django.urls import path
 
-from casedesk.console.views import board, case_new, case_page, cases, crm, inbox, people
+from casedesk.console.views import (
+    board,
+    case_new,
+    case_page,
+    cases,
+    crm,
+    inbox,
+    people,
+    routing,
+    routing_queues,
+)
 
 app_name = "console"
 
@@ -19,6 +29,9 @@ urlpatterns = [
     path("notifications/bell", people.bell, name="bell"),
     path("notifications/read", people.notifications_read, name="notifications_read"),
     path("tenant", people.switch_tenant, name="switch_tenant"),
+    path("me/availability", people.availability, name="availability"),
+    *routing.urlpatterns,
+    *routing_queues.urlpatterns,
     *board.urlpatterns,
     *case_new.urlpatterns,
     *crm.urlpatterns,

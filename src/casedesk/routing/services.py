@@ -116,16 +116,19 @@ def _checked_actions(tenant: Tenant, raw: Any) -> Actions:
     return actions
 
 
-def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = None
-                         ) -> RuleSpec:
-    """The rule as the router reads it, or Invalid naming what is wrong with it."""
+def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = None, *,
+                         check_targets: bool = True) -> RuleSpec:
+    """The rule as the router reads it, or Invalid naming what is wrong with it. With
+    `check_targets`, the queue and owner it names must exist and be active."""
     name = (data.name or "").strip()
     if not name:
         raise Invalid("A rule needs a name.", field="name")
     if data.match not in RoutingRule.Match.values:
         raise Invalid("match is all or any.", field="match")
-    return RuleSpec(id=rule_id, name=name[:200], conditions=parse_conditions(data.conditions),
-                    actions=_checked_actions(tenant, data.actions),
+    conditions = parse_conditions(data.conditions)
+    actions = _checked_actions(tenant, data.actions) if check_targets else parse_actions(
+        data.actions)
+    return RuleSpec(id=rule_id, name=name[:200], conditions=conditions, actions=actions,
                     match_all=data.match == RoutingRule.Match.ALL)
 
 
@@ -162,7 +165,11 @@ def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime) ->
             match=changes.get("match", rule.match),
             is_enabled=changes.get("is_enabled", rule.is_enabled),
         )
-        spec = rule_spec_from_input(tenant, merged, rule.pk)
+        # A rule whose queue was since deactivated can still be disabled, moved or renamed;
+        # its targets are checked when its actions change or it is switched on.
+        spec = rule_spec_from_input(
+            tenant, merged, rule.pk,
+            check_targets="actions" in changes or (merged.is_enabled and not rule.is_enabled))
         rule.name = spec.name
         rule.conditions = [c.as_dict() for c in spec.conditions]
         rule.actions = spec.actions.as_dict()
@@ -352,7 +359,8 @@ def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | 
     return route
 
 
-def assign_in_queue(tenant: Tenant, route: Route, facts: CaseFacts) -> None:
+def assign_in_queue(tenant: Tenant, route: Route, facts: CaseFacts,
+                    rerouting: int | None = None) -> None:
     """Lets the route's queue pick an agent (when the route has no owner yet). Call it inside
     the transaction that writes the case: it locks the queue row (round-robin's rota) and the
     candidates' membership rows, so concurrent creators see each other's assignments and
@@ -367,7 +375,7 @@ def assign_in_queue(tenant: Tenant, route: Route, facts: CaseFacts) -> None:
         .filter(tenant=tenant, queues=queue, is_active=True, user__is_active=True)
         .order_by("pk")
     )
-    agents = _agents(tenant, members)
+    agents = _agents(tenant, members, leaving=rerouting)
     case_weight = weight(route.priority or facts.priority)
     choice = choose(
         queue.strategy, agents, case_weight=case_weight, last_user_id=queue.rr_last_user_id,
@@ -382,12 +390,15 @@ def assign_in_queue(tenant: Tenant, route: Route, facts: CaseFacts) -> None:
         queue.rr_last_user_id = choice.user_id
 
 
-def _agents(tenant: Tenant, members: list[Membership]) -> list[Agent]:
+def _agents(tenant: Tenant, members: list[Membership], leaving: int | None = None
+            ) -> list[Agent]:
+    """The members as the strategies see them; `leaving` is a case being routed again, which
+    does not count against its current owner."""
     from casedesk.cases.models import OPEN_STATUS_VALUES, Case
 
     loads: dict[int, int] = {}
     rows = (Case.objects.filter(tenant=tenant, owner_id__in=[m.user_id for m in members],
-                                status__in=OPEN_STATUS_VALUES)
+                                status__in=OPEN_STATUS_VALUES).exclude(pk=leaving)
             .values_list("owner_id", "priority").annotate(n=Count("id")).order_by())
     for owner_id, priority, count in rows:
         loads[owner_id] = loads.get(owner_id, 0) + weight(priority) * count
@@ -435,7 +446,7 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
     tried = compile_rule(draft)
     queues = {q.pk: q for q in Queue.objects.filter(tenant=tenant)}
     rows = []
-    cases = (Case.objects.filter(tenant=tenant).select_related("account", "contact")
+    cases = (Case.objects.filter(tenant=tenant).select_related("tenant", "account", "contact")
              .order_by("-created_at", "-id")[:limit])
     for case in cases:
         facts = facts_of_case(case)

@@ -226,13 +226,13 @@ def escalate(*, now: datetime, tenant_id: int | None = None) -> list[Escalated]:
         parts = []
         if actions.raise_priority:
             Case.objects.filter(pk__in=ids, priority__lt=Priority.URGENT).update(
-                priority=F("priority") + 1, updated_at=now)
+                priority=F("priority") + 1)
             parts.append("priority raised one rung")
         if actions.queue_id is not None:
             queue = Queue.objects.filter(tenant_id=rule.tenant_id, pk=actions.queue_id,
                                          is_active=True).first()
             if queue is not None:
-                Case.objects.filter(pk__in=ids).update(queue=queue, owner=None, updated_at=now)
+                Case.objects.filter(pk__in=ids).update(queue=queue, owner=None)
                 parts.append(f"moved to {queue.name}, unassigned")
         message = f"Escalated by rule “{rule.name}”" + (
             f": {', '.join(parts)}." if parts else ".")

@@ -356,9 +356,9 @@ def _mark_breaches(now: datetime, tenant: Tenant | None) -> list[Breach]:
             Case.objects.filter(pk__in=fr_ids).update(first_response_breached_at=now)
         if res_ids:
             Case.objects.filter(pk__in=res_ids).update(resolution_breached_at=now)
-        Case.objects.filter(pk__in=ids, priority__lt=4).update(priority=F("priority") + 1,
-                                                              updated_at=now)
-        Case.objects.filter(pk__in=ids, priority=4).update(updated_at=now)
+        # updated_at is left alone: it tells when people last worked the case, which is what
+        # "no update for N hours" escalations ask.
+        Case.objects.filter(pk__in=ids, priority__lt=4).update(priority=F("priority") + 1)
     return breaches
 
 

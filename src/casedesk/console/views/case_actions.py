@@ -1,5 +1,6 @@
 """What an agent does on the case page: edit a field, give the case to someone, move it
-through the lifecycle, write a note or reply, refer work to a team, create a follow-up.
+through the lifecycle, write a note or reply, refer work to a team, create a follow-up,
+route the case again.
 
 Each view parses the form, fetches the case through the access helper and calls one
 service. With htmx, success answers with the page's parts to swap (out of band) and a
@@ -20,7 +21,7 @@ from casedesk.cases import services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
 from casedesk.cases.lifecycle import NOTE_REQUIRED, Status, allowed_moves
 from casedesk.cases.models import Case
-from casedesk.console import case_fields
+from casedesk.console import case_fields, case_reads
 from casedesk.console.access import member, member_required
 from casedesk.console.case_context import TEMPLATE, is_htmx, page_context, render_case
 from casedesk.core import clock
@@ -245,6 +246,20 @@ def case_follow_up(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(_page(new_number))
 
 
+@member_required
+@require_POST
+def case_reroute(request: HttpRequest, number: str) -> HttpResponse:
+    """Routes the open case again with today's rules, fallback map and queue strategies; the
+    message says where it went and why (the new `routed` timeline event)."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    try:
+        services.case_reroute(case=case, actor=membership.user, now=clock.now())
+    except (Invalid, Conflict) as error:
+        return _refused(request, case, error, "header", errors={"reroute": error.detail})
+    return _done(request, number, case_reads.last_routing_message(case))
+
+
 urlpatterns = [
     path("cases/<str:number>/fields/<str:name>", case_field, name="case_field"),
     path("cases/<str:number>/owner", case_owner, name="case_owner"),
@@ -254,4 +269,5 @@ urlpatterns = [
     path("cases/<str:number>/assignments/<int:assignment_id>/close", case_assignment_close,
          name="case_assignment_close"),
     path("cases/<str:number>/follow-up", case_follow_up, name="case_follow_up"),
+    path("cases/<str:number>/reroute", case_reroute, name="case_reroute"),
 ]

@@ -1,15 +1,19 @@
-"""The bell, the notifications list, and the tenant switcher."""
+"""The bell, the notifications list, the tenant switcher and my availability."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from casedesk.console.access import SESSION_TENANT, member, member_required
+from casedesk.console.case_context import is_htmx
 from casedesk.core import clock
+from casedesk.core.errors import Invalid
 from casedesk.notifications.selectors import recent, unread_count
 from casedesk.notifications.services import notifications_mark_read
-from casedesk.tenancy.models import Membership
+from casedesk.tenancy.availability import membership_set_availability
+from casedesk.tenancy.models import Availability, Membership
 
 
 @member_required
@@ -45,7 +49,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_tenant(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("tenant") or ""
-    membership = (Membership.objects.filter(user_id=request.user.pk, is_active=True,
+    membership = (Membership.objects.filter(user_id=int(request.user.pk or 0), is_active=True,
                                             tenant_id=int(raw)).select_related("tenant").first()
                   if raw.isdigit() and len(raw) < 19 else None)
     if membership is None:
@@ -54,3 +58,38 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_TENANT] = membership.tenant_id
         messages.success(request, f"Now working in {membership.tenant.name}.")
     return redirect("console:inbox")
+
+
+def _back_to(request: HttpRequest) -> HttpResponse:
+    """To the page the form was on (`next`), if it is one of ours."""
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("console:inbox")
+
+
+@member_required
+@require_POST
+def availability(request: HttpRequest) -> HttpResponse:
+    """Sets whether I take routed cases now: available, away or offline. htmx swaps the
+    switch in place; a plain post goes back to the page it came from."""
+    membership = member(request)
+    try:
+        membership_set_availability(membership=membership,
+                                    availability=request.POST.get("availability") or "")
+    except Invalid as error:
+        if is_htmx(request):
+            return HttpResponse(error.detail, status=error.status_code, content_type="text/plain")
+        messages.error(request, error.detail)
+        return _back_to(request)
+    label = Availability(membership.availability).label.lower()
+    message = f"You are now {label}."
+    if membership.availability != Availability.AVAILABLE:
+        message += " Routing gives you no new cases until you are available again."
+    if is_htmx(request):
+        return render(request, "console/partials/_availability.html", {
+            "membership": membership, "availability_next": request.POST.get("next") or "",
+            "availability_flash": message})
+    messages.success(request, message)
+    return _back_to(request)
