@@ -59,7 +59,9 @@ class Figure:
         return self.value >= rule[1] if rule[0] == ">=" else self.value <= rule[1]
 
     def line(self) -> str:
-        return f"{self.name} {self.value:.1f} {self.unit}"
+        # Sub-unit figures (a sweep of a few milliseconds, in seconds) keep their digits.
+        digits = 1 if abs(self.value) >= 1 or self.value == 0 else 3
+        return f"{self.name} {self.value:.{digits}f} {self.unit}"
 
 
 def percentile(values: list[float], p: float) -> float:
