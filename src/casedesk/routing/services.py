@@ -397,9 +397,11 @@ def _agents(tenant: Tenant, members: list[Membership], leaving: int | None = Non
     from casedesk.cases.models import OPEN_STATUS_VALUES, Case
 
     loads: dict[int, int] = {}
-    rows = (Case.objects.filter(tenant=tenant, owner_id__in=[m.user_id for m in members],
-                                status__in=OPEN_STATUS_VALUES).exclude(pk=leaving)
-            .values_list("owner_id", "priority").annotate(n=Count("id")).order_by())
+    cases = Case.objects.filter(tenant=tenant, owner_id__in=[m.user_id for m in members],
+                                status__in=OPEN_STATUS_VALUES)
+    if leaving is not None:
+        cases = cases.exclude(pk=leaving)
+    rows = cases.values_list("owner_id", "priority").annotate(n=Count("id")).order_by()
     for owner_id, priority, count in rows:
         loads[owner_id] = loads.get(owner_id, 0) + weight(priority) * count
     return [
