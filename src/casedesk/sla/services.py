@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from casedesk.core import clock
 from casedesk.core.errors import Invalid
 from casedesk.routing.rules import (
     CaseFacts,
@@ -26,7 +27,7 @@ from casedesk.routing.rules import (
 )
 from casedesk.sla.clock import ALWAYS, Calendar, due, normalise_pauses
 from casedesk.sla.escalation import escalate
-from casedesk.sla.models import BusinessCalendar, Holiday, SlaPause, SlaPolicy
+from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPause, SlaPolicy
 from casedesk.tenancy.models import Tenant
 
 if TYPE_CHECKING:
@@ -445,3 +446,232 @@ def _send_warnings(now: datetime, tenant: Tenant | None) -> tuple[int, int]:
         Notification.objects.bulk_create(notices, batch_size=2000)
         notified += len(notices)
     return warned, notified
+
+
+# --- managing policies, calendars and escalation rules ----------------------------------------
+
+MAX_TARGET_MINUTES = 366 * 24 * 60
+POLICY_FIELDS = ("name", "conditions", "calendar_id", "first_response_minutes",
+                 "first_response_business", "next_response_minutes", "next_response_business",
+                 "resolution_minutes", "resolution_business", "warn_at_percent", "is_enabled")
+
+
+def _check_policy(tenant: Tenant, values: dict[str, Any]) -> None:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise Invalid("A policy needs a name.", field="name")
+    values["name"] = name[:200]
+    parse_conditions(values.get("conditions") or [])
+    for target in ("first_response_minutes", "resolution_minutes", "next_response_minutes"):
+        value = values.get(target)
+        if value is None and target == "next_response_minutes":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+                0 < value <= MAX_TARGET_MINUTES):
+            raise Invalid(f"{target} is a number of minutes between 1 and "
+                          f"{MAX_TARGET_MINUTES}.", field=target)
+    warn = values.get("warn_at_percent", 75)
+    if isinstance(warn, bool) or not isinstance(warn, int) or not 1 <= warn <= 100:
+        raise Invalid("warn_at_percent is between 1 and 100.", field="warn_at_percent")
+    calendar_id = values.get("calendar_id")
+    if calendar_id is not None and not BusinessCalendar.objects.filter(
+            tenant=tenant, pk=calendar_id).exists():
+        raise Invalid(f"No calendar with id {calendar_id}.", field="calendar_id")
+
+
+def policy_create(*, tenant: Tenant, values: dict[str, Any], now: datetime) -> SlaPolicy:
+    values = {k: v for k, v in values.items() if k in POLICY_FIELDS}
+    values.setdefault("conditions", [])
+    _check_policy(tenant, values)
+    with transaction.atomic():
+        position = SlaPolicy.objects.filter(tenant=tenant).count()
+        policy = SlaPolicy.objects.create(tenant=tenant, position=position, created_at=now,
+                                          updated_at=now, **values)
+    _recompute_later(tenant, now)
+    return policy
+
+
+def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) -> SlaPolicy:
+    unknown = set(changes) - set(POLICY_FIELDS) - {"position"}
+    if unknown:
+        raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
+                      field=sorted(unknown)[0])
+    tenant = policy.tenant
+    with transaction.atomic():
+        policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk, tenant=tenant)
+        values = {f: getattr(policy, f) for f in POLICY_FIELDS}
+        values.update({k: v for k, v in changes.items() if k != "position"})
+        _check_policy(tenant, values)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        policy.updated_at = now
+        policy.save()
+        if changes.get("position") is not None:
+            order = [pk for pk in SlaPolicy.objects.filter(tenant=tenant)
+                     .values_list("pk", flat=True) if pk != policy.pk]
+            order.insert(max(0, min(int(changes["position"]), len(order))), policy.pk)
+            _write_policy_order(tenant, order)
+    _recompute_later(tenant, now)
+    return policy
+
+
+def policy_delete(*, policy: SlaPolicy, now: datetime) -> None:
+    tenant = policy.tenant
+    with transaction.atomic():
+        policy.delete()
+        _write_policy_order(tenant, list(SlaPolicy.objects.filter(tenant=tenant)
+                                         .values_list("pk", flat=True)))
+    _recompute_later(tenant, now)
+
+
+def policies_reorder(*, tenant: Tenant, policy_ids: list[int], now: datetime) -> None:
+    with transaction.atomic():
+        current = set(SlaPolicy.objects.select_for_update().filter(tenant=tenant)
+                      .values_list("pk", flat=True))
+        if len(policy_ids) != len(set(policy_ids)) or set(policy_ids) != current:
+            raise Invalid("The order must list every policy of the tenant exactly once.",
+                          field="policy_ids")
+        _write_policy_order(tenant, policy_ids)
+    _recompute_later(tenant, now)
+
+
+def _write_policy_order(tenant: Tenant, order: list[int]) -> None:
+    policies = {p.pk: p for p in SlaPolicy.objects.filter(tenant=tenant, pk__in=order)}
+    for position, pk in enumerate(order):
+        policies[pk].position = position
+    SlaPolicy.objects.bulk_update(policies.values(), ["position"])
+
+
+def _recompute_later(tenant: Tenant, now: datetime) -> None:
+    """Open cases get their clocks from the policies as they now are, in the background
+    (a tenant may have many), once the change is committed."""
+    from casedesk.sla.tasks import recompute_open_clocks
+
+    transaction.on_commit(lambda: recompute_open_clocks.enqueue(tenant.pk))
+
+
+def recompute_open_clocks_now(tenant_id: int, batch: int = 500) -> int:
+    """Recomputes the clocks of the tenant's open cases, in batches; returns how many."""
+    from casedesk.cases.models import OPEN_STATUS_VALUES, Case
+
+    done, last = 0, 0
+    while True:
+        with transaction.atomic():
+            cases = list(Case.objects.select_for_update(of=("self",))
+                         .filter(tenant_id=tenant_id, status__in=OPEN_STATUS_VALUES, pk__gt=last)
+                         .select_related("tenant", "account", "contact")
+                         .order_by("pk")[:batch])
+            if not cases:
+                return done
+            now = clock.now()
+            for case in cases:
+                _sync_pause(case, now)
+                sla_recompute(case)
+            Case.objects.bulk_update(cases, [
+                "sla_policy", "first_response_due_at", "resolution_due_at",
+                "first_response_warn_at", "resolution_warn_at"])
+            done += len(cases)
+            last = cases[-1].pk
+
+
+def _sync_pause(case: Case, now: datetime) -> None:
+    """Opens or closes the case's pause to agree with its status and the tenant's setting
+    (which may have changed since the case last moved)."""
+    should = _pausing(case.tenant, case.status)
+    is_open_pause = SlaPause.objects.filter(case=case, ended_at__isnull=True).exists()
+    if should and not is_open_pause:
+        SlaPause.objects.create(tenant_id=case.tenant_id, case=case, started_at=now)
+    elif is_open_pause and not should:
+        SlaPause.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
+
+
+def calendar_delete(*, calendar: BusinessCalendar, now: datetime) -> None:
+    tenant = calendar.tenant
+    calendar.delete()
+    _recompute_later(tenant, now)
+
+
+def holiday_delete(*, holiday: Holiday, now: datetime) -> None:
+    tenant = holiday.calendar.tenant
+    holiday.delete()
+    _recompute_later(tenant, now)
+
+
+def holidays_import_ical(*, calendar: BusinessCalendar, text: str, now: datetime
+                         ) -> list[Holiday]:
+    """Adds the all-day events of an iCalendar file (RFC 5545) as holidays; events already
+    present (same dates) are skipped."""
+    from casedesk.sla.ical import all_day_events
+
+    events = all_day_events(text)
+    existing = set(Holiday.objects.filter(calendar=calendar)
+                   .values_list("starts_on", "ends_on"))
+    added = []
+    with transaction.atomic():
+        for name, starts_on, ends_on in events:
+            if (starts_on, ends_on) in existing:
+                continue
+            added.append(holiday_add(calendar=calendar, name=name, starts_on=starts_on,
+                                     ends_on=ends_on))
+            existing.add((starts_on, ends_on))
+    if added:
+        _recompute_later(calendar.tenant, now)
+    return added
+
+
+def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetime,
+                         rule: EscalationRule | None = None) -> EscalationRule:
+    """Creates (rule=None) or changes an escalation rule, checked first."""
+    from casedesk.routing.models import Queue
+    from casedesk.sla import escalation
+    from casedesk.tenancy.models import Membership
+
+    merged: dict[str, Any] = {"name": rule.name, "conditions": rule.conditions,
+                              "actions": rule.actions,
+              "is_enabled": rule.is_enabled} if rule is not None else {"is_enabled": True}
+    merged.update(values)
+    name = (merged.get("name") or "").strip()
+    if not name:
+        raise Invalid("A rule needs a name.", field="name")
+    conditions = escalation.parse_conditions(merged.get("conditions"))
+    actions = escalation.parse_actions(merged.get("actions"))
+    if actions.queue_id is not None and not Queue.objects.filter(
+            tenant=tenant, pk=actions.queue_id, is_active=True).exists():
+        raise Invalid(f"No active queue with id {actions.queue_id}.", field="actions")
+    named = [int(t[5:]) for t in actions.notify if t.startswith("user:")]
+    if named and Membership.objects.filter(tenant=tenant, user_id__in=named).count() != len(
+            set(named)):
+        raise Invalid("notify names a user who is not a member of this tenant.",
+                      field="actions")
+    with transaction.atomic():
+        if rule is None:
+            position = EscalationRule.objects.filter(tenant=tenant).count()
+            rule = EscalationRule(tenant=tenant, created_at=now, position=position)
+        rule.name = name[:200]
+        rule.conditions = [{"field": c.field, "op": c.op,
+                            "value": list(c.value) if isinstance(c.value, tuple) else c.value}
+                           for c in conditions]
+        rule.actions = actions.as_dict()
+        rule.is_enabled = bool(merged.get("is_enabled", True))
+        rule.updated_at = now
+        rule.save()
+    return rule
+
+
+def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    allowed = {"sla_pause_when_pending", "sla_sweep_minutes"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
+                      field=sorted(unknown)[0])
+    minutes = changes.get("sla_sweep_minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
+                                or not 0 <= minutes <= 24 * 60):
+        raise Invalid("sla_sweep_minutes is between 0 (off) and 1440.",
+                      field="sla_sweep_minutes")
+    for name, value in changes.items():
+        setattr(tenant, name, value)
+    tenant.save(update_fields=list(changes))
+    if "sla_pause_when_pending" in changes:
+        _recompute_later(tenant, clock.now())
+    return tenant
