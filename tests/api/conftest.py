@@ -15,8 +15,9 @@ from casedesk.api import api as ninja_api
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
 from casedesk.cases.services import assignment_open
 from casedesk.routing.models import Queue
+from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.tenancy.models import Membership, Tenant
-from casedesk.tenancy.services import token_create
+from casedesk.tenancy.services import tenant_settings_update, token_create
 from tests.conftest import NOW, Api
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
 
@@ -76,7 +77,7 @@ def error(response: Any, status: int, *, field: str | None = None,
 
 CASE_KEYS = {
     "number", "subject", "description", "status", "sub_status", "priority", "type", "category",
-    "subcategory", "source", "account", "contact", "deal_id", "queue", "owner", "tags",
+    "subcategory", "source", "language", "account", "contact", "deal_id", "queue", "owner", "tags",
     "custom_fields", "created_at", "updated_at", "first_response_at", "resolved_at",
     "closed_at", "closed_reason", "closure_note", "reopen_count", "follow_up_of",
     "age_seconds", "allowed_transitions", "sla",
@@ -193,6 +194,7 @@ class Foreign:
     custom_field_key: str
     token_id: int
     case_pk: int
+    rule_id: int
 
 
 @pytest.fixture
@@ -212,12 +214,18 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
     CustomFieldDefinition.objects.create(tenant=other_tenant, key="globex_only",
                                          label="Globex only", kind="text")
     token = token_create(membership=outsider, name="globex").token
+    rule = rule_create(tenant=other_tenant, now=NOW, data=RuleInput(
+        name="Globex VIP", conditions=[{"field": "category", "op": "equals", "value": "Billing"}],
+        actions={"queue_id": queue.pk, "tags": ["globex"]}))
+    skill_requirements_set(tenant=other_tenant, requirements=[("Globex only", "", ["globex"])])
+    tenant_settings_update(tenant=other_tenant, changes={"reopen_limit": 7,
+                                                         "reroute_on_category_change": True})
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
         account_id=account.pk, contact_id=contact.pk, deal_id=deal.pk, queue_id=queue.pk,
         assignment_id=assignment.pk, picklist_value_id=value.pk,
-        custom_field_key="globex_only", token_id=token.pk, case_pk=case.pk,
+        custom_field_key="globex_only", token_id=token.pk, case_pk=case.pk, rule_id=rule.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

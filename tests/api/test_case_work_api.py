@@ -189,9 +189,10 @@ def test_opening_an_assignment_moves_the_case_into_internal_referral(
     case = agent_api.get(f"/cases/{number}").json()
     assert (case["status"], case["sub_status"]) == ("in_progress", INTERNAL_REFERRAL)
     events = agent_api.get(f"/cases/{number}/timeline").json()["items"]
+    # A new case is routed (here by the fallback map, to Support) before anything else.
     assert [e["kind"] for e in events] == [
-        "created", "assignment_opened", "status_changed", "status_changed"]
-    assert [e["new_value"] for e in events[2:]] == ["open", "in_progress"]
+        "created", "routed", "assignment_opened", "status_changed", "status_changed"]
+    assert [e["new_value"] for e in events[3:]] == ["open", "in_progress"]
     listed = agent_api.get(f"/cases/{number}/assignments")
     assert [a["id"] for a in conforms(listed, "GET", "/cases/{number}/assignments")] == [
         body["id"]]
@@ -324,7 +325,8 @@ def test_the_inbox_holds_my_cases_and_my_queues_unassigned_cases_in_claim_order(
     }
     make_case(tenant, queue_id=support.pk, owner_id=agent2.user_id, priority=Priority.URGENT)
     make_case(tenant, queue_id=finance.pk, priority=Priority.URGENT)
-    make_case(tenant, priority=Priority.URGENT)
+    # Routed by the fallback map to Engineering, which is not one of my queues.
+    make_case(tenant, priority=Priority.URGENT, category="Technical")
     done = make_case(tenant, owner_id=me, priority=Priority.URGENT)
     for to in ("open", "in_progress", "resolved"):
         done = case_transition(case=done, actor=admin.user, to=to, note="n", now=NOW)

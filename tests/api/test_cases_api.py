@@ -50,7 +50,10 @@ def test_a_case_needs_only_a_subject(agent_api) -> None:
     body = conforms(response, "POST", "/cases")
     assert response.status_code == 201
     assert (body["priority"], body["source"], body["status"]) == ("normal", "api", "new")
-    assert body["owner"] is None and body["queue"] is None and body["account"] is None
+    # With no rules, the fallback map puts an uncategorised case in Support, unassigned
+    # (Support assigns manually).
+    assert body["queue"]["name"] == "Support"
+    assert body["owner"] is None and body["account"] is None and body["language"] == ""
 
 
 @pytest.mark.parametrize("payload", [{}, {"subject": ""}, {"subject": "   "},
@@ -297,7 +300,7 @@ def test_an_unchanged_patch_records_nothing(agent_api, new_case) -> None:
     case = new_case(subject="Same")
     agent_api.patch(f"/cases/{case['number']}", {"subject": "Same"})
     events = agent_api.get(f"/cases/{case['number']}/timeline").json()["items"]
-    assert [e["kind"] for e in events] == ["created"]
+    assert [e["kind"] for e in events] == ["created", "routed"]
 
 
 def test_patch_cannot_change_the_status(agent_api, new_case) -> None:
@@ -404,7 +407,12 @@ def varied(tenant, agent, agent2, support, finance):
                            category="Technical"),
         "no_queue": dict(now=NOW, subject="Other thing"),
     }
-    made = {name: make_case(tenant, **fields) for name, fields in specs.items()}
+    # A case stays out of every queue only when the tenant does not route new cases.
+    made = {name: make_case(tenant, **fields) for name, fields in specs.items()
+            if name != "no_queue"}
+    tenant.routing_enabled = False
+    made["no_queue"] = make_case(tenant, **specs["no_queue"])
+    tenant.routing_enabled = True
     return {"account": account, "contact": contact,
             **{name: f"CS-{case.number}" for name, case in made.items()}}
 
@@ -468,3 +476,10 @@ def test_status_filters_and_open_only(agent_api, admin, tenant) -> None:
 def test_bad_filters_are_refused_naming_the_parameter(agent_api, name, value) -> None:
     body = error(agent_api.get("/cases", **{name: value}), 422)
     assert body["field"].split(".")[0] == name  # list parameters name the item: status.0
+
+
+@pytest.mark.parametrize("value", ["¹", "²3", "١"])
+def test_list_filters_refuse_digits_that_are_not_ascii(agent_api, value) -> None:
+    # str.isdigit() holds for superscripts, which int() cannot read.
+    error(agent_api.get("/cases", queue=value), 422, field="queue")
+    error(agent_api.get("/cases", owner=value), 422, field="owner")

@@ -33,6 +33,7 @@ from schemathesis.checks import (
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue, Priority
 from casedesk.cases.services import assignment_open, case_add_note, case_transition
 from casedesk.routing.models import Queue
+from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import token_create
 from tests.api.conftest import operations
@@ -85,6 +86,12 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
                                              choices=choices)
     bug = PicklistValue.objects.get(tenant=tenant, kind="type", value="Bug")
     spare_tokens = [token_create(membership=agent2, name=f"spare {i}").token for i in range(3)]
+    rules = [rule_create(tenant=tenant, now=NOW, data=RuleInput(
+        name=f"Rule {i}", conditions=[{"field": "category", "op": "equals", "value": "Billing"},
+                                      {"field": "priority", "op": "in", "value": ["high"]}],
+        actions={"queue_id": engineering.pk, "priority": "urgent", "tags": ["fuzz"]}))
+        for i in range(3)]
+    skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
     make_case(other_tenant)  # something to leak, were anything to leak
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
     return {
@@ -96,6 +103,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "deal_id": [{"deal_id": deal.pk}],
         "user_id": [{"user_id": m.user_id} for m in (agent, agent2, admin)],
         "token_id": [{"token_id": t.pk} for t in spare_tokens],
+        "rule_id": [{"rule_id": r.pk} for r in rules],
         "value_id": [{"kind": "type", "value_id": bug.pk}],
         "key": [{"key": k} for k in ("plan", "seats", "region")],
         "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",

@@ -233,7 +233,7 @@ def test_notes_and_replies_are_stored_with_author_and_time(agent_api, agent, new
     assert [n["body"] for n in conforms(listed, "GET", "/cases/{number}/notes")] == [
         "Called the customer", "We are on it", "Still on it"]
     kinds = [e["kind"] for e in agent_api.get(f"/cases/{number}/timeline").json()["items"]]
-    assert kinds == ["created", "note_added", "reply_added", "reply_added"]
+    assert kinds == ["created", "routed", "note_added", "reply_added", "reply_added"]
 
 
 @pytest.mark.parametrize("payload", [{}, {"body": ""}, {"body": "   "}, {"body": "a\x00"},
@@ -258,7 +258,7 @@ def test_the_timeline_pages_oldest_first(agent_api, new_case) -> None:
         page = agent_api.get(f"/cases/{number}/timeline", limit=3,
                              cursor=page["next_cursor"]).json()
         ids += [e["id"] for e in page["items"]]
-    assert len(ids) == len(set(ids)) == 8
+    assert len(ids) == len(set(ids)) == 9  # created, routed and the seven notes
     assert ids == sorted(ids)
 
 
@@ -275,8 +275,9 @@ def test_the_timeline_records_who_moved_the_case_and_when(agent_api, agent, admi
     number = new_case()["number"]
     clock.advance(minutes=3)
     move(agent_api, number, "open")
-    created, moved = agent_api.get(f"/cases/{number}/timeline").json()["items"]
+    created, routed, moved = agent_api.get(f"/cases/{number}/timeline").json()["items"]
     assert created["kind"] == "created" and created["actor"]["id"] == admin.user_id
+    assert routed["kind"] == "routed" and routed["actor"]["id"] == admin.user_id
     assert created["new_value"]["status"] == "new"
     assert moved["kind"] == "status_changed" and moved["field"] == "status"
     assert (moved["old_value"], moved["new_value"]) == ("new", "open")

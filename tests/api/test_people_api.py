@@ -14,7 +14,8 @@ def test_me_names_the_member_and_the_tenant(agent_api, agent, manager) -> None:
     assert body == {
         "user_id": agent.user_id, "email": "alice@acme.test", "name": "Alice Agent",
         "role": "agent", "manager_id": manager.user_id, "skills": [], "territory": "",
-        "capacity": 20, "is_active": True, "tenant": "acme", "tenant_name": "Acme Support",
+        "capacity": 20, "availability": "available", "is_active": True, "tenant": "acme",
+        "tenant_name": "Acme Support",
     }
 
 

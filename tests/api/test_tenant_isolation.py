@@ -4,8 +4,9 @@ Every operation of the OpenAPI spec must appear in exactly one of the tables bel
 endpoint without an isolation check fails `test_every_operation_has_an_isolation_check`:
 - operations that take an id or a case number are tried with ANOTHER tenant's id and must
   answer 404 (as the tenant's admin, so a 403 cannot hide a leak) and change nothing;
-- operations without one are lists, which must not show the other tenant's records, or
-  creations, which must refuse the other tenant's ids in their body.
+- operations without one are lists, which must not show the other tenant's records,
+  creations, which must refuse the other tenant's ids in their body, or operations on the
+  caller's own tenant or membership, which must leave the other tenant as it was.
 """
 
 from collections.abc import Callable
@@ -22,10 +23,11 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.routing.models import Queue
-from casedesk.tenancy.models import ApiToken, Membership
+from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
+from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.tenancy.models import ApiToken, Membership, Tenant
 from tests.api.conftest import Foreign, error, operations
-from tests.conftest import Api
+from tests.conftest import NOW, Api
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
 
 Call = tuple[str, Any]  # (path, body)
@@ -81,6 +83,13 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/picklists/type/{f.picklist_value_id}", {"is_active": False})],
     ("PATCH", "/custom-fields/{key}"): lambda f, mine: [
         (f"/custom-fields/{f.custom_field_key}", {"label": "Hijacked"})],
+    ("POST", "/cases/{number}/reroute"): lambda f, mine: [(f"/cases/{f.case_number}/reroute", {})],
+    ("GET", "/routing/rules/{rule_id}"): lambda f, mine: [(f"/routing/rules/{f.rule_id}", None)],
+    ("PATCH", "/routing/rules/{rule_id}"): lambda f, mine: [
+        (f"/routing/rules/{f.rule_id}", {"name": "Hijacked", "is_enabled": False,
+                                          "position": 0})],
+    ("DELETE", "/routing/rules/{rule_id}"): lambda f, mine: [
+        (f"/routing/rules/{f.rule_id}", None)],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -97,6 +106,8 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/picklists/{kind}"): "/picklists/type",
     ("GET", "/custom-fields"): "/custom-fields",
     ("GET", "/me"): "/me",
+    ("GET", "/routing/rules"): "/routing/rules",
+    ("GET", "/routing/skills"): "/routing/skills",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -114,11 +125,30 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
         ("/custom-fields", {"key": f.custom_field_key, "label": "Mine", "kind": "number"})],
     ("POST", "/tokens"): lambda f: [],  # acts as the caller only: checked below
     ("POST", "/accounts"): lambda f: [],  # names no other record: checked below
+    ("POST", "/routing/rules"): lambda f: [
+        ("/routing/rules", {"name": "x", "actions": {"queue_id": f.queue_id}}),
+        ("/routing/rules", {"name": "x", "actions": {"owner_id": f.admin.user_id}})],
+    ("POST", "/routing/rules/order"): lambda f: [
+        ("/routing/rules/order", {"rule_ids": [f.rule_id]})],
+    ("POST", "/routing/rules/preview"): lambda f: [
+        ("/routing/rules/preview", {"actions": {"queue_id": f.queue_id}}),
+        ("/routing/rules/preview", {"replacing_id": f.rule_id,
+                                    "actions": {"priority": "high"}})],
+}
+
+# Operations on the caller's own tenant or membership: they leave the other tenant alone.
+OWN: dict[tuple[str, str], list[Call]] = {
+    ("GET", "/tenant/settings"): [("/tenant/settings", None)],
+    ("PATCH", "/tenant/settings"): [("/tenant/settings", {"reroute_on_category_change": False,
+                                                          "reopen_limit": 2})],
+    ("PUT", "/me/availability"): [("/me/availability", {"availability": "away"})],
+    ("PUT", "/routing/skills"): [("/routing/skills", {"requirements": [
+        {"category": "Technical", "skills": ["acme"]}]})],
 }
 
 
 def test_every_operation_has_an_isolation_check() -> None:
-    covered = [*BY_ID, *LISTS, *CREATIONS]
+    covered = [*BY_ID, *LISTS, *CREATIONS, *OWN]
     assert len(covered) == len(set(covered))
     assert sorted(covered) == operations(), (
         "operations without an isolation check: "
@@ -143,6 +173,9 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "tokens": list(ApiToken.objects.filter(tenant=tenant).values("pk", "revoked_at")),
         "picklists": list(PicklistValue.objects.filter(tenant=tenant).values()),
         "fields": list(CustomFieldDefinition.objects.filter(tenant=tenant).values()),
+        "rules": list(RoutingRule.objects.filter(tenant=tenant).values()),
+        "skills": list(SkillRequirement.objects.filter(tenant=tenant).values()),
+        "tenant": list(Tenant.objects.filter(pk=tenant.pk).values()),
     }
 
 
@@ -171,8 +204,11 @@ def test_the_same_case_number_in_two_tenants_reads_each_tenants_own(admin_api, o
     assert outsider_api.get(f"/cases/CS-{mine.number}").json()["subject"] == theirs.subject
 
 
-def _ids(body: Any, key: str) -> set[int]:
-    items = body["items"] if isinstance(body, dict) and "items" in body else body
+def _ids(body: Any, key: str) -> set[Any]:
+    items = body
+    for wrapper in ("items", "requirements"):
+        if isinstance(body, dict) and wrapper in body:
+            items = body[wrapper]
     return {item[key] for item in items} if isinstance(items, list) else {body[key]}
 
 
@@ -185,6 +221,9 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, age
     CustomFieldDefinition.objects.create(tenant=tenant, key="plan", label="Plan", kind="text")
     make_case(tenant, subject="Acme case", owner_id=agent.user_id, queue_id=support.pk)
     support.members.add(Membership.objects.get(tenant=tenant, role="admin"))
+    rule_create(tenant=tenant, now=NOW, data=RuleInput(name="Acme VIP",
+                                                       actions={"queue_id": support.pk}))
+    skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
     response = admin_api.get(LISTS[operation])
     assert response.status_code == 200, response.content
     body = response.json()
@@ -201,6 +240,8 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, age
         "/custom-fields": ("key", foreign.custom_field_key),
         "/cases": ("number", foreign.case_number),
         "/inbox/cases": ("number", foreign.case_number),
+        "/routing/rules": ("id", foreign.rule_id),
+        "/routing/skills": ("category", "Globex only"),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 
@@ -234,6 +275,19 @@ def test_creations_refuse_another_tenants_ids(operation, foreign, admin_api, ten
         error(response, 422)
     assert foreign_state(foreign) == before
     assert Case.objects.filter(tenant=tenant).count() == mine_before
+
+
+@pytest.mark.parametrize("operation", sorted(OWN), ids=" ".join)
+def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, admin_api,
+                                                           admin) -> None:
+    before = foreign_state(foreign)
+    for path, body in OWN[operation]:
+        response = send(admin_api, operation[0], path, body)
+        assert response.status_code == 200, response.content
+        assert "globex" not in response.content.decode().lower()
+        if path == "/tenant/settings":
+            assert response.json()["reopen_limit"] != 7  # the other tenant's
+    assert foreign_state(foreign) == before
 
 
 def test_a_new_token_acts_in_the_callers_tenant_only(foreign, admin_api, admin) -> None:

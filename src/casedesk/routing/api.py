@@ -1,21 +1,33 @@
-"""The queues API."""
+"""The queues and routing API: queues and their assignment strategies, routing rules (with
+a preview on past cases) and the category → skills map."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from casedesk.core.api_auth import member, require_admin
+from casedesk.cases.presenters import person
+from casedesk.cases.schemas import PersonOut, PriorityName
+from casedesk.core import clock
+from casedesk.core.api_auth import member, require_admin, require_manager
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text
-from casedesk.routing import services
-from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Membership
+from casedesk.routing import rules, services
+from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
+from casedesk.tenancy.models import Membership, User
 
 router = Router(tags=["queues"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+StrategyName = Literal["manual", "round_robin", "load_balanced", "skills", "territory"]
+STRATEGY_HELP = (
+    "How the queue picks the agent for a case routed to it: `manual` (agents claim), "
+    "`round_robin`, `load_balanced` (open cases weighted by priority against capacity), "
+    "`skills` (the case's category and language) or `territory` (the account's). Members "
+    "who are not available, or who are at capacity, are skipped; when nobody qualifies the "
+    "case waits unassigned."
+)
 
 
 class QueueIn(Schema):
@@ -23,6 +35,7 @@ class QueueIn(Schema):
     description: Annotated[Text, Field(max_length=500)] = ""
     email: Email | None = None
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    strategy: StrategyName = Field("manual", description=STRATEGY_HELP)
 
 
 class QueuePatch(Schema):
@@ -31,6 +44,7 @@ class QueuePatch(Schema):
     email: Email | None = None
     member_ids: list[Id] | None = Field(None, max_length=1000)
     is_active: bool | None = None
+    strategy: StrategyName | None = Field(None, description=STRATEGY_HELP)
 
 
 class QueueOut(Schema):
@@ -40,13 +54,15 @@ class QueueOut(Schema):
     email: str
     member_ids: list[int]
     is_active: bool
+    strategy: StrategyName
     created_at: datetime
 
 
 def queue_out(queue: Queue) -> dict[str, Any]:
     return {
         "id": queue.pk, "name": queue.name, "description": queue.description,
-        "email": queue.email, "is_active": queue.is_active, "created_at": queue.created_at,
+        "email": queue.email, "is_active": queue.is_active, "strategy": queue.strategy,
+        "created_at": queue.created_at,
         "member_ids": sorted(m.user_id for m in queue.members.all()),
     }
 
@@ -70,7 +86,7 @@ def create_queue(request: HttpRequest, payload: QueueIn) -> Any:
     admin = require_admin(request)
     queue = services.queue_create(tenant=admin.tenant, name=payload.name.strip(),
                                   description=payload.description, email=payload.email or "",
-                                  member_ids=payload.member_ids)
+                                  member_ids=payload.member_ids, strategy=payload.strategy)
     return 201, queue_out(_queue(admin, queue.pk))
 
 
@@ -84,7 +100,7 @@ def patch_queue(request: HttpRequest, queue_id: int, payload: QueuePatch) -> Any
     admin = require_admin(request)
     queue = _queue(admin, queue_id)
     changes = payload.dict(exclude_unset=True)
-    for name in ("name", "description", "member_ids", "is_active"):
+    for name in ("name", "description", "member_ids", "is_active", "strategy"):
         if name in changes and changes[name] is None:
             raise Invalid(f"{name} cannot be null.", field=name)
     if "email" in changes:
@@ -93,3 +109,282 @@ def patch_queue(request: HttpRequest, queue_id: int, payload: QueuePatch) -> Any
         changes["name"] = changes["name"].strip()
     services.queue_update(queue=queue, changes=changes)
     return queue_out(_queue(admin, queue_id))
+
+
+# --- routing rules ----------------------------------------------------------------------------
+
+rules_router = Router(tags=["routing"])
+
+# What a condition compares with: bounded numbers (no NaN or infinity, which JSON columns
+# refuse), storable text, and flat lists of those. routing.rules decides what each field and
+# operator accepts.
+ValueInt = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
+ValueFloat = Annotated[float, Field(allow_inf_nan=False)]
+ValueText = Annotated[Text, Field(max_length=rules.MAX_VALUE_LENGTH)]
+Scalar = ValueText | bool | ValueInt | ValueFloat
+ConditionValue = Scalar | Annotated[list[Scalar], Field(max_length=rules.MAX_LIST_VALUES)] | None
+ScalarOut = str | bool | int | float
+RULE_HELP = (
+    "A routing rule: when its `conditions` hold for a new case (`match`: all or any of them; "
+    "no conditions match every case), its `actions` set the queue, owner, priority and tags. "
+    "Rules run in `position` order and the first match wins; the fallback map (Billing → "
+    "Finance, Technical → Engineering, anything else → Support) applies when none routes "
+    "the case."
+)
+
+
+class ConditionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    field: Annotated[Text, Field(max_length=100, description=(
+        f"One of {', '.join(rules.FIELDS)}, or custom.<key> for a custom field."))]
+    op: Annotated[Text, Field(max_length=20, description=(
+        f"One of {', '.join(rules.ALL_OPERATORS)} (which ones a field takes depends on it)."))]
+    value: ConditionValue = Field(None, description=(
+        "Text, a number, true/false, or a list of those for in/not_in; none for is_empty "
+        "and is_set."))
+
+
+class ConditionOut(Schema):
+    field: str
+    op: str
+    value: ScalarOut | list[ScalarOut] | None
+
+
+class ActionsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    queue_id: Id | None = None
+    owner_id: Id | None = Field(None, description="A member's user id.")
+    priority: PriorityName | None = None
+    tags: list[Annotated[Text, Field(max_length=50)]] = Field(default_factory=list,
+                                                               max_length=20)
+
+
+class ActionsOut(Schema):
+    queue_id: int | None
+    owner_id: int | None
+    priority: PriorityName | None
+    tags: list[str]
+
+
+class RuleIn(Schema):
+    name: Annotated[RequiredText, Field(max_length=200)]
+    match: Literal["all", "any"] = "all"
+    is_enabled: bool = True
+    conditions: list[ConditionIn] = Field(default_factory=list,
+                                          max_length=rules.MAX_CONDITIONS)
+    actions: ActionsIn
+    position: int | None = Field(None, ge=0, le=services.RULE_LIMIT,
+                                 description="0 is first; the rule goes last without one.")
+
+
+class RulePatch(Schema):
+    name: Annotated[RequiredText, Field(max_length=200)] | None = None
+    match: Literal["all", "any"] | None = None
+    is_enabled: bool | None = None
+    conditions: list[ConditionIn] | None = Field(None, max_length=rules.MAX_CONDITIONS)
+    actions: ActionsIn | None = None
+    position: int | None = Field(None, ge=0, le=services.RULE_LIMIT)
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    position: int
+    is_enabled: bool
+    match: Literal["all", "any"]
+    conditions: list[ConditionOut]
+    actions: ActionsOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class RuleOrderIn(Schema):
+    rule_ids: list[Id] = Field(max_length=services.RULE_LIMIT, description=(
+        "Every rule of the tenant, once each, first rule first."))
+
+
+class PreviewIn(RuleIn):
+    name: Annotated[RequiredText, Field(max_length=200)] = "Draft rule"
+    replacing_id: Id | None = Field(None, description=(
+        "Try the rule in place of this existing rule (when editing it)."))
+    limit: int = Field(services.PREVIEW_CASES, ge=1, le=services.PREVIEW_CASES,
+                       description="How many of the latest cases to try.")
+
+
+class PreviewRowOut(Schema):
+    number: str
+    subject: str
+    category: str
+    current_queue: str = Field(description="The queue the case is in now.")
+    matched: bool = Field(description="Whether the rule being tried matches the case.")
+    rule: str = Field(description="The rule that would route the case (\"\" when none).")
+    queue: str = Field(description="The queue the case would go to (\"\" when none).")
+    owner: PersonOut | None
+
+
+class SkillRequirementIn(Schema):
+    category: Annotated[RequiredText, Field(max_length=80)]
+    subcategory: Annotated[Text, Field(max_length=80)] = Field(
+        "", description="Empty: every case of the category.")
+    skills: list[Annotated[Text, Field(max_length=50)]] = Field(min_length=1, max_length=50)
+
+
+class SkillRequirementOut(Schema):
+    category: str
+    subcategory: str
+    skills: list[str]
+
+
+class SkillMapIn(Schema):
+    requirements: list[SkillRequirementIn] = Field(max_length=500)
+
+
+class SkillMapOut(Schema):
+    requirements: list[SkillRequirementOut]
+
+
+def _priority_name(value: Any) -> Any:
+    return services.PRIORITY_LABELS.get(value, value) if isinstance(value, int) else value
+
+
+def rule_out(rule: RoutingRule) -> dict[str, Any]:
+    conditions = []
+    for condition in rule.conditions:
+        value = condition.get("value")
+        if condition.get("field") == "priority":  # stored as rungs; shown as names
+            value = ([_priority_name(v) for v in value] if isinstance(value, list | tuple)
+                     else _priority_name(value))
+        conditions.append({"field": condition["field"], "op": condition["op"], "value": value})
+    actions = rule.actions
+    return {
+        "id": rule.pk, "name": rule.name, "position": rule.position,
+        "is_enabled": rule.is_enabled, "match": rule.match, "conditions": conditions,
+        "actions": {"queue_id": actions.get("queue_id"), "owner_id": actions.get("owner_id"),
+                    "priority": _priority_name(actions.get("priority")),
+                    "tags": actions.get("tags", [])},
+        "created_at": rule.created_at, "updated_at": rule.updated_at,
+    }
+
+
+def _rule_input(payload: RuleIn) -> services.RuleInput:
+    return services.RuleInput(
+        name=payload.name, match=payload.match, is_enabled=payload.is_enabled,
+        conditions=[c.dict(exclude_unset=True) for c in payload.conditions],
+        actions=payload.actions.dict(exclude_none=True))
+
+
+def _rule(membership: Membership, rule_id: int) -> RoutingRule:
+    rule = (RoutingRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id)
+            .select_related("tenant").first() if 0 < rule_id <= MAX_ID else None)
+    if rule is None:
+        raise NotFound(f"No routing rule with id {rule_id}.")
+    return rule
+
+
+def _rules(membership: Membership) -> list[dict[str, Any]]:
+    return [rule_out(r) for r in RoutingRule.objects.filter(tenant_id=membership.tenant_id)]
+
+
+@rules_router.get("/routing/rules", response={200: list[RuleOut], **ERRORS},
+                  summary="List routing rules in order")
+def list_rules(request: HttpRequest) -> Any:
+    """The tenant's routing rules, first rule first (managers and admins)."""
+    return _rules(require_manager(request))
+
+
+@rules_router.post("/routing/rules", response={201: RuleOut, **ERRORS},
+                   summary="Create a routing rule", description=RULE_HELP)
+def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
+    admin = require_admin(request)
+    rule = services.rule_create(tenant=admin.tenant, data=_rule_input(payload), now=clock.now(),
+                                position=payload.position)
+    return 201, rule_out(rule)
+
+
+@rules_router.post("/routing/rules/order", response={200: list[RuleOut], **ERRORS},
+                   summary="Put the routing rules in order")
+def order_rules(request: HttpRequest, payload: RuleOrderIn) -> Any:
+    admin = require_admin(request)
+    services.rules_reorder(tenant=admin.tenant, rule_ids=payload.rule_ids)
+    return _rules(admin)
+
+
+@rules_router.post("/routing/rules/preview", response={200: list[PreviewRowOut], **ERRORS},
+                   summary="Try a rule on the latest cases")
+def preview_rule(request: HttpRequest, payload: PreviewIn) -> Any:
+    """Where each of the latest cases (newest first) would go with this rule among the enabled
+    rules: in place of `replacing_id`, else at `position`, else last. Nothing is saved, and
+    the queues' assignment strategies are not simulated (managers and admins)."""
+    manager = require_manager(request)
+    tenant = manager.tenant
+    if payload.replacing_id is not None and not RoutingRule.objects.filter(
+            tenant=tenant, pk=payload.replacing_id).exists():
+        raise Invalid(f"No routing rule with id {payload.replacing_id}.", field="replacing_id")
+    draft = services.rule_spec_from_input(tenant, _rule_input(payload), payload.replacing_id)
+    rows = services.rule_preview(tenant=tenant, draft=draft, replacing_id=payload.replacing_id,
+                                 position=payload.position, limit=payload.limit)
+    owners = {u.pk: u for u in User.objects.filter(
+        memberships__tenant=tenant, pk__in={r.owner_id for r in rows if r.owner_id})}
+    return [
+        {"number": r.number, "subject": r.subject, "category": r.category,
+         "current_queue": r.current_queue, "matched": r.matched, "rule": r.rule,
+         "queue": r.queue, "owner": person(owners.get(r.owner_id) if r.owner_id else None)}
+        for r in rows
+    ]
+
+
+@rules_router.get("/routing/rules/{rule_id}", response={200: RuleOut, **ERRORS},
+                  summary="Read a routing rule")
+def get_rule(request: HttpRequest, rule_id: int) -> Any:
+    return rule_out(_rule(require_manager(request), rule_id))
+
+
+@rules_router.patch("/routing/rules/{rule_id}", response={200: RuleOut, **ERRORS},
+                    summary="Change a routing rule")
+def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch) -> Any:
+    """Changes the fields sent; `conditions` and `actions` replace the rule's own, and
+    `position` moves it (0 is first)."""
+    admin = require_admin(request)
+    rule = _rule(admin, rule_id)
+    changes = payload.dict(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None:
+            raise Invalid(f"{name} cannot be null.", field=name)
+    if "actions" in changes:
+        changes["actions"] = {k: v for k, v in changes["actions"].items() if v is not None}
+    return rule_out(services.rule_update(rule=rule, changes=changes, now=clock.now()))
+
+
+@rules_router.delete("/routing/rules/{rule_id}", response={204: None, **ERRORS},
+                     summary="Delete a routing rule")
+def delete_rule(request: HttpRequest, rule_id: int) -> Any:
+    admin = require_admin(request)
+    services.rule_delete(rule=_rule(admin, rule_id))
+    return 204, None
+
+
+# --- skills -----------------------------------------------------------------------------------
+
+def _skill_map(requirements: list[SkillRequirement]) -> dict[str, Any]:
+    return {"requirements": [{"category": r.category, "subcategory": r.subcategory,
+                              "skills": r.skills} for r in requirements]}
+
+
+@rules_router.get("/routing/skills", response={200: SkillMapOut, **ERRORS},
+                  summary="The skills each category needs")
+def get_skills(request: HttpRequest) -> Any:
+    """What a case of each category (or subcategory) needs from its agent in queues that
+    assign by skills; the case's language is needed too (managers and admins)."""
+    return _skill_map(list(SkillRequirement.objects.filter(
+        tenant_id=require_manager(request).tenant_id)))
+
+
+@rules_router.put("/routing/skills", response={200: SkillMapOut, **ERRORS},
+                  summary="Replace the skills each category needs")
+def put_skills(request: HttpRequest, payload: SkillMapIn) -> Any:
+    admin = require_admin(request)
+    return _skill_map(services.skill_requirements_set(
+        tenant=admin.tenant,
+        requirements=[(r.category, r.subcategory, r.skills) for r in payload.requirements]))

@@ -12,11 +12,20 @@ from casedesk.core.api_auth import member, require_admin
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Id, Text
 from casedesk.tenancy import services
-from casedesk.tenancy.models import ApiToken, Membership
+from casedesk.tenancy.availability import (
+    MAX_SKILL_LENGTH,
+    MAX_SKILLS,
+    MAX_TERRITORY_LENGTH,
+    membership_set_availability,
+)
+from casedesk.tenancy.models import ApiToken, Membership, Tenant
+from casedesk.tenancy.services import MAX_REOPEN_LIMIT, MAX_REOPEN_WINDOW_HOURS
 
 router = Router(tags=["people"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 RoleName = Literal["admin", "manager", "agent"]
+AvailabilityName = Literal["available", "away", "offline"]
+API_MAX_CAPACITY = 1000  # the API's bound; far above any real agent's load
 
 
 class MemberOut(Schema):
@@ -28,6 +37,7 @@ class MemberOut(Schema):
     skills: list[str]
     territory: str
     capacity: int
+    availability: AvailabilityName
     is_active: bool
 
 
@@ -39,10 +49,36 @@ class MeOut(MemberOut):
 class MemberPatch(Schema):
     role: RoleName | None = None
     manager_id: Id | None = None
-    skills: list[Annotated[Text, Field(max_length=50)]] | None = Field(None, max_length=50)
-    territory: Annotated[Text, Field(max_length=100)] | None = None
-    capacity: int | None = Field(None, ge=0, le=10_000)
+    skills: list[Annotated[Text, Field(max_length=MAX_SKILL_LENGTH)]] | None = Field(
+        None, max_length=MAX_SKILLS, description="Short words routing matches, e.g. `billing`, "
+        "`de` (a language is a skill too).")
+    territory: Annotated[Text, Field(max_length=MAX_TERRITORY_LENGTH)] | None = None
+    capacity: int | None = Field(None, ge=0, le=API_MAX_CAPACITY, description=(
+        "Open cases (in normal-priority equivalents) routing may give the member."))
+    availability: AvailabilityName | None = None
     is_active: bool | None = None
+
+
+class AvailabilityIn(Schema):
+    availability: AvailabilityName
+
+
+class TenantSettingsOut(Schema):
+    routing_enabled: bool
+    reroute_on_category_change: bool
+    reopen_limit: int
+    reopen_window_hours: float
+
+
+class TenantSettingsPatch(Schema):
+    routing_enabled: bool | None = Field(None, description=(
+        "Route new cases with the routing rules and the fallback map."))
+    reroute_on_category_change: bool | None = Field(None, description=(
+        "Route an open case again when its category changes."))
+    reopen_limit: int | None = Field(None, ge=0, le=MAX_REOPEN_LIMIT, description=(
+        "How many times a closed case may be re-opened."))
+    reopen_window_hours: int | None = Field(None, ge=0, le=MAX_REOPEN_WINDOW_HOURS,
+                                            description="How long after closing, in hours.")
 
 
 class TokenIn(Schema):
@@ -67,8 +103,23 @@ def member_out(m: Membership) -> dict[str, Any]:
         "user_id": m.user_id, "email": m.user.email, "name": m.user.display_name,
         "role": m.role, "manager_id": m.manager.user_id if m.manager_id else None,
         "skills": m.skills, "territory": m.territory, "capacity": m.capacity,
-        "is_active": m.is_active,
+        "availability": m.availability, "is_active": m.is_active,
     }
+
+
+def settings_out(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "routing_enabled": tenant.routing_enabled,
+        "reroute_on_category_change": tenant.reroute_on_category_change,
+        "reopen_limit": tenant.reopen_limit,
+        "reopen_window_hours": tenant.reopen_window.total_seconds() / 3600,
+    }
+
+
+def _refuse_nulls(changes: dict[str, Any], allowed: tuple[str, ...] = ()) -> None:
+    for name, value in changes.items():
+        if value is None and name not in allowed:
+            raise Invalid(f"{name} cannot be null.", field=name)
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})
@@ -93,28 +144,32 @@ def patch_member(request: HttpRequest, user_id: int, payload: MemberPatch) -> An
     if target is None:
         raise NotFound(f"No member with user id {user_id}.")
     changes = payload.dict(exclude_unset=True)
-    for name in ("role", "skills", "territory", "capacity", "is_active"):
-        if name in changes and changes[name] is None:
-            raise Invalid(f"{name} cannot be null.", field=name)
-    if "manager_id" in changes:
-        manager_id = changes.pop("manager_id")
-        manager = None
-        if manager_id is not None:
-            manager = Membership.objects.filter(tenant_id=admin.tenant_id,
-                                                user_id=manager_id).first()
-            if manager is None:
-                raise Invalid(f"No member with user id {manager_id}.", field="manager_id")
-            if manager.pk == target.pk:
-                raise Invalid("A member cannot be their own manager.", field="manager_id")
-        changes["manager"] = manager
-    if target.pk == admin.pk and (changes.get("role", "admin") != "admin"
-                                  or changes.get("is_active") is False):
-        raise Invalid("You cannot remove your own admin rights.", field="role")
-    for name, value in changes.items():
-        setattr(target, name, value)
-    target.save()
-    target = Membership.objects.select_related("user", "manager").get(pk=target.pk)
-    return member_out(target)
+    _refuse_nulls(changes, allowed=("manager_id",))
+    services.membership_update(membership=target, actor=admin, changes=changes)
+    return member_out(Membership.objects.select_related("user", "manager").get(pk=target.pk))
+
+
+@router.put("/me/availability", response={200: MeOut, **ERRORS})
+def set_my_availability(request: HttpRequest, payload: AvailabilityIn) -> Any:
+    """Sets whether routing may give you cases: `available`, `away` or `offline`. Queues that
+    assign by round-robin, load, skills or territory skip members who are not available."""
+    membership_set_availability(membership=member(request), availability=payload.availability)
+    return me(request)
+
+
+@router.get("/tenant/settings", response={200: TenantSettingsOut, **ERRORS})
+def get_tenant_settings(request: HttpRequest) -> Any:
+    """The tenant's routing and re-open settings (admins)."""
+    return settings_out(require_admin(request).tenant)
+
+
+@router.patch("/tenant/settings", response={200: TenantSettingsOut, **ERRORS})
+def patch_tenant_settings(request: HttpRequest, payload: TenantSettingsPatch) -> Any:
+    """Changes the settings sent (admins)."""
+    admin = require_admin(request)
+    changes = payload.dict(exclude_unset=True)
+    _refuse_nulls(changes)
+    return settings_out(services.tenant_settings_update(tenant=admin.tenant, changes=changes))
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS})

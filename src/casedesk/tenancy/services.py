@@ -1,13 +1,15 @@
 """Writes for tenants, memberships and API tokens."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
 
+from casedesk.core import clock
 from casedesk.core.errors import Conflict, Invalid, NotFound
-from casedesk.tenancy.models import ApiToken, Membership, Role, Tenant, User
+from casedesk.tenancy.models import ApiToken, Availability, Membership, Role, Tenant, User
 from casedesk.tenancy.tokens import new_token, token_digest, token_display_prefix
 
 
@@ -36,6 +38,7 @@ def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str
     from casedesk.cases.numbering import case_numbers_prepare
     from casedesk.cases.picklists import picklists_seed_defaults
     from casedesk.routing.services import queues_seed_defaults
+    from casedesk.sla.services import sla_seed_defaults
 
     if slugify(slug) != slug or not slug:
         raise Invalid("The slug may hold only lower-case letters, digits and hyphens.",
@@ -47,6 +50,7 @@ def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str
     Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
     picklists_seed_defaults(tenant)
     queues_seed_defaults(tenant)
+    sla_seed_defaults(tenant, clock.now())
     case_numbers_prepare(tenant)
     return tenant
 
@@ -59,6 +63,91 @@ def membership_add(*, tenant: Tenant, user: User, role: str = Role.AGENT,
         tenant=tenant, user=user, defaults={"role": role, **facts}
     )
     return membership
+
+
+MEMBER_FIELDS = ("role", "manager_id", "skills", "territory", "capacity", "availability",
+                 "is_active")
+
+
+def membership_update(*, membership: Membership, actor: Membership,
+                      changes: dict[str, Any]) -> Membership:
+    """An admin (`actor`) changes a member's role, manager, routing facts (skills, territory,
+    capacity, availability) or whether they are active: the fields in `changes`, in one
+    write under the membership's row lock (the lock routing takes while it assigns). Refuses,
+    changing nothing: a manager who is not a member of the tenant, a member managing
+    themselves, and the acting admin removing their own admin rights."""
+    from casedesk.tenancy.availability import MAX_CAPACITY, MAX_TERRITORY_LENGTH, clean_skills
+
+    unknown = sorted(set(changes) - set(MEMBER_FIELDS))
+    if unknown:
+        raise Invalid(f"{unknown[0]} cannot be changed here.", field=unknown[0])
+    values = dict(changes)
+    if "role" in values and values["role"] not in Role.values:
+        raise Invalid(f"role is one of {', '.join(Role.values)}.", field="role")
+    if "availability" in values and values["availability"] not in Availability.values:
+        raise Invalid(f"availability is one of {', '.join(Availability.values)}.",
+                      field="availability")
+    if "capacity" in values and not 0 <= values["capacity"] <= MAX_CAPACITY:
+        raise Invalid(f"capacity is from 0 to {MAX_CAPACITY}.", field="capacity")
+    if "skills" in values:
+        values["skills"] = clean_skills(values["skills"])
+    if "territory" in values:
+        values["territory"] = values["territory"].strip()
+        if len(values["territory"]) > MAX_TERRITORY_LENGTH:
+            raise Invalid(f"A territory has at most {MAX_TERRITORY_LENGTH} characters.",
+                          field="territory")
+    if "manager_id" in values:
+        manager_id = values.pop("manager_id")
+        manager = None
+        if manager_id is not None:
+            manager = Membership.objects.filter(tenant_id=membership.tenant_id,
+                                                user_id=manager_id).first()
+            if manager is None:
+                raise Invalid(f"No member with user id {manager_id}.", field="manager_id")
+            if manager.pk == membership.pk:
+                raise Invalid("A member cannot be their own manager.", field="manager_id")
+        values["manager"] = manager
+    if membership.pk == actor.pk and (values.get("role", Role.ADMIN) != Role.ADMIN
+                                      or values.get("is_active") is False):
+        raise Invalid("You cannot remove your own admin rights.", field="role")
+    if not values:
+        return membership
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        for name, value in values.items():
+            setattr(locked, name, value)
+            setattr(membership, name, value)
+        locked.save(update_fields=list(values))
+    return membership
+
+
+TENANT_SETTINGS = ("routing_enabled", "reroute_on_category_change", "reopen_limit",
+                   "reopen_window_hours")
+MAX_REOPEN_LIMIT = 100
+MAX_REOPEN_WINDOW_HOURS = 24 * 365
+
+
+def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    """Changes the tenant's routing and re-open settings; `reopen_window_hours` sets the
+    re-open window in whole hours."""
+    unknown = set(changes) - set(TENANT_SETTINGS)
+    if unknown:
+        raise Invalid(f"{sorted(unknown)[0]} is not a tenant setting.",
+                      field=sorted(unknown)[0])
+    values = dict(changes)
+    if "reopen_limit" in values and not 0 <= values["reopen_limit"] <= MAX_REOPEN_LIMIT:
+        raise Invalid(f"reopen_limit is from 0 to {MAX_REOPEN_LIMIT}.", field="reopen_limit")
+    if "reopen_window_hours" in values:
+        hours = values.pop("reopen_window_hours")
+        if not 0 <= hours <= MAX_REOPEN_WINDOW_HOURS:
+            raise Invalid(f"reopen_window_hours is from 0 to {MAX_REOPEN_WINDOW_HOURS}.",
+                          field="reopen_window_hours")
+        values["reopen_window"] = timedelta(hours=hours)
+    for name, value in values.items():
+        setattr(tenant, name, value)
+    if values:
+        tenant.save(update_fields=list(values))
+    return tenant
 
 
 @dataclass(frozen=True)
