@@ -24,7 +24,7 @@ class ApiJsonErrorsMiddleware:
             return self.get_response(request)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         length = request.META.get("CONTENT_LENGTH") or ""
-        if limit is not None and length.isdigit() and int(length) > limit:
+        if limit is not None and length.isdecimal() and int(length) > limit:
             return JsonResponse({"detail": f"The request body is larger than {limit} bytes."},
                                 status=413)
         response = self.get_response(request)

@@ -190,6 +190,7 @@ def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime) ->
 def rule_delete(*, rule: RoutingRule) -> None:
     tenant = rule.tenant
     with transaction.atomic():
+        list(RoutingRule.objects.select_for_update().filter(tenant=tenant))
         rule.delete()
         _write_order(tenant, list(RoutingRule.objects.filter(tenant=tenant)
                                   .values_list("pk", flat=True)))
@@ -295,6 +296,8 @@ class Route:
         parts = []
         if self.via == "rule" and self.rule is not None:
             parts.append(f"Routed by rule “{self.rule.name}”")
+        elif self.via == "fallback" and self.rule is not None:
+            parts.append(f"Rule “{self.rule.name}” matched; routed by the fallback map")
         elif self.via == "fallback":
             parts.append("Routed by the fallback map")
         elif self.via == "given":

@@ -15,7 +15,7 @@ from casedesk.tenancy.models import Availability, Membership
 MAX_SKILLS = 50
 MAX_SKILL_LENGTH = 50
 MAX_TERRITORY_LENGTH = 100
-MAX_CAPACITY = 10_000
+MAX_CAPACITY = 1_000
 
 
 def membership_set_availability(*, membership: Membership, availability: str) -> Membership:

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         value = options["token"].strip()
         qs = ApiToken.objects.all()
-        token = (qs.filter(pk=int(value)).first() if value.isdigit() and len(value) < 19
+        token = (qs.filter(pk=int(value)).first() if value.isdecimal() and len(value) < 19
                  else qs.filter(digest=token_digest(value)).first())
         if token is None:
             raise CommandError("No such token.")
