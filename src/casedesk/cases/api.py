@@ -52,7 +52,7 @@ def _id_or_keyword(value: str | None, field: str, keywords: tuple[str, ...]
         return None, None
     if value in keywords:
         return None, value
-    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
+    if value.isascii() and value.isdecimal() and 0 < int(value) <= MAX_ID:
         return int(value), None
     raise Invalid(f"{field} must be an id or one of: {', '.join(keywords)}.", field=field)
 

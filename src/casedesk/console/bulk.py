@@ -77,12 +77,12 @@ def _assignee(membership: Membership, target: str) -> tuple[User | None, Queue |
     if target == "me":
         return membership.user, None
     kind, _, raw = target.partition(":")
-    if raw.isdigit() and kind == "user":
+    if raw.isdecimal() and kind == "user":
         user = User.objects.filter(pk=int(raw), memberships__tenant_id=membership.tenant_id,
                                    memberships__is_active=True).first()
         if user is not None:
             return user, None
-    if raw.isdigit() and kind == "queue":
+    if raw.isdecimal() and kind == "queue":
         queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=int(raw)).first()
         if queue is not None:
             return None, queue

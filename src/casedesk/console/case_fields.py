@@ -241,7 +241,7 @@ def _id(raw: str, field_name: str) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    if not raw.isdecimal() or not 0 < int(raw) <= MAX_ID:
         raise Invalid("Choose one of the offered values.", field=field_name)
     return int(raw)
 

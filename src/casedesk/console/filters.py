@@ -51,14 +51,14 @@ class CaseFilterForm(forms.Form):
         # A tenant may have more accounts than the menu lists: an id from a link (an account
         # page's "show in case list") is still a valid choice.
         wanted = (data or {}).get("account") or ""
-        if wanted.isdigit() and len(wanted) < 19 and wanted not in dict(account_choices):
+        if wanted.isdecimal() and len(wanted) < 19 and wanted not in dict(account_choices):
             extra = Account.objects.filter(tenant_id=tenant_id, pk=int(wanted)).first()
             if extra is not None:
                 account_choices.append((wanted, extra.name))
         self._set_choices("account", account_choices)
         contact = (data or {}).get("contact") or ""
         self._set_choices("contact", [("", "Any contact")] + (
-            [(contact, contact)] if contact.isdigit() and len(contact) < 19
+            [(contact, contact)] if contact.isdecimal() and len(contact) < 19
             and Contact.objects.filter(tenant_id=tenant_id, pk=int(contact)).exists() else []))
         values = PicklistValue.objects.filter(
             tenant_id=tenant_id, kind__in=[PicklistKind.TYPE, PicklistKind.CATEGORY]
@@ -80,13 +80,13 @@ class CaseFilterForm(forms.Form):
         return CaseFilters(
             status=data.get("status") or None,
             priority=[Priority.from_name(p) for p in data.get("priority") or []] or None,
-            queue_id=int(queue) if queue.isdigit() else None,
+            queue_id=int(queue) if queue.isdecimal() else None,
             no_queue=queue == "none",
             owner_id=(membership.user_id if owner == "me"
-                      else int(owner) if owner.isdigit() else None),
+                      else int(owner) if owner.isdecimal() else None),
             unassigned=owner == "none",
-            account_id=int(data["account"]) if (data.get("account") or "").isdigit() else None,
-            contact_id=int(data["contact"]) if (data.get("contact") or "").isdigit() else None,
+            account_id=int(data["account"]) if (data.get("account") or "").isdecimal() else None,
+            contact_id=int(data["contact"]) if (data.get("contact") or "").isdecimal() else None,
             type=data.get("type") or None,
             category=data.get("category") or None,
             created_after=datetime.combine(after, time.min, zone) if after else None,

@@ -89,7 +89,7 @@ def _raw_id(form: forms.Form, name: str) -> int | None:
     """The id the form holds for `name`: the submitted one, else the initial one."""
     raw = form[name].value()
     text = str(raw).strip() if raw is not None else ""
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+    return int(text) if text.isdecimal() and 0 < int(text) <= MAX_ID else None
 
 
 def _errors_of(form: forms.Form, name: str) -> list[str]:

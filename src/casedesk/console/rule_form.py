@@ -128,7 +128,7 @@ class RuleDraft:
         for name, raw in (("queue_id", self.queue), ("owner_id", self.owner)):
             raw = raw.strip()
             if raw:
-                actions[name] = int(raw) if raw.isdigit() and len(raw) < 19 else raw
+                actions[name] = int(raw) if raw.isdecimal() and len(raw) < 19 else raw
         if self.priority.strip():
             actions["priority"] = self.priority.strip()
         tags = split_list(self.tags)
@@ -153,7 +153,7 @@ def _scalar(name: str, op: str, text: str) -> Any:
     fields numbers as numbers and true/false as booleans (custom values are stored typed)."""
     kind = field_kind(name)
     text = text.strip()
-    if kind == ID and text.isdigit() and len(text) < 19:
+    if kind == ID and text.isdecimal() and len(text) < 19:
         return int(text)
     if kind == ANY and op not in ("contains", "not_contains"):
         if _NUMBER.match(text) and len(text) < 19:
@@ -232,7 +232,7 @@ def form_action(post: QueryDict) -> tuple[str, int | None]:
     action = (post.get("action") or "save").strip()
     if action.startswith("remove:"):
         raw = action.removeprefix("remove:")
-        return ("remove", int(raw)) if raw.isdigit() and len(raw) < 4 else ("save", None)
+        return ("remove", int(raw)) if raw.isdecimal() and len(raw) < 4 else ("save", None)
     if action in ("add", "preview"):
         return action, None
     return "save", None

@@ -131,7 +131,7 @@ def parse_actions(raw: Any) -> Actions:
                       field="actions")
     for target in notify:
         if target not in NOTIFY_TARGETS and not (
-                target.startswith("user:") and target[5:].isdigit()):
+                target.startswith("user:") and target[5:].isdecimal()):
             raise Invalid(f"Unknown notify target {target!r}; one of "
                           f"{', '.join(NOTIFY_TARGETS)} or user:<id>.", field="actions")
     queue_id = raw.get("queue_id")

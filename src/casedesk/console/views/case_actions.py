@@ -179,7 +179,7 @@ def case_note(request: HttpRequest, number: str) -> HttpResponse:
 def _queue(request: HttpRequest, case: Case) -> Queue:
     raw = (request.POST.get("queue") or "").strip()
     queue = None
-    if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+    if raw.isdecimal() and 0 < int(raw) <= MAX_ID:
         queue = Queue.objects.filter(tenant_id=case.tenant_id, pk=int(raw),
                                      is_active=True).first()
     if queue is None:

@@ -23,7 +23,7 @@ def _preselected(request: HttpRequest, membership: Membership) -> dict[str, Any]
     ids = {}
     for name in ("account", "contact"):
         raw = (request.GET.get(name) or "").strip()
-        if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        if raw.isdecimal() and 0 < int(raw) <= MAX_ID:
             ids[name] = int(raw)
     initial: dict[str, Any] = {}
     if "contact" in ids:

@@ -44,7 +44,7 @@ def _search_text(request: HttpRequest, *names: str) -> str:
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
     raw = (request.GET.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+    return int(raw) if raw.isdecimal() and 0 < int(raw) <= MAX_ID else None
 
 
 def _next_query(query: QueryDict, cursor: str | None, name: str = "cursor") -> str | None:

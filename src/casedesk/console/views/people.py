@@ -36,7 +36,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """Marks one notification (`id`) or all of them read."""
     membership = member(request)
     raw = request.POST.get("id") or ""
-    ids = [int(raw)] if raw.isdigit() and len(raw) < 19 else None
+    ids = [int(raw)] if raw.isdecimal() and len(raw) < 19 else None
     notifications_mark_read(tenant_id=membership.tenant_id, recipient=membership.user,
                             ids=ids, now=clock.now())
     target = request.POST.get("next") or ""
@@ -51,7 +51,7 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("tenant") or ""
     membership = (Membership.objects.filter(user_id=int(request.user.pk or 0), is_active=True,
                                             tenant_id=int(raw)).select_related("tenant").first()
-                  if raw.isdigit() and len(raw) < 19 else None)
+                  if raw.isdecimal() and len(raw) < 19 else None)
     if membership is None:
         messages.error(request, "You are not a member of that tenant.")
     else:

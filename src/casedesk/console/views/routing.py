@@ -128,7 +128,7 @@ def _ids(request: HttpRequest) -> list[int]:
     raw = [part for value in request.POST.getlist("rule_ids") for part in value.split(",")]
     ids = []
     for part in (p.strip() for p in raw):
-        if not part.isdigit() or not 0 < int(part) <= MAX_ID:
+        if not part.isdecimal() or not 0 < int(part) <= MAX_ID:
             raise Invalid("The order must list rule ids.", field="rule_ids")
         ids.append(int(part))
     return ids

@@ -103,7 +103,7 @@ def member_facts(request: HttpRequest, user_id: int) -> HttpResponse:
     posted = {"user_id": colleague.user_id, "skills": skills, "territory": territory,
               "capacity": raw_capacity}
     try:
-        if not raw_capacity.isdigit() or len(raw_capacity) > 6:
+        if not raw_capacity.isdecimal() or len(raw_capacity) > 6:
             raise Invalid("Capacity is a whole number of open cases, such as 20.",
                           field="capacity")
         membership_set_routing_facts(membership=colleague, skills=split_list(skills),
