@@ -286,7 +286,8 @@ def close_assignment(request: HttpRequest, number: str, assignment_id: int,
 def inbox(request: HttpRequest, cursor: str | None = Query(None, max_length=500),
           limit: int = Query(50, ge=1, le=100)) -> Any:
     """My open cases and the unassigned open cases of my queues, in claim order: urgent and
-    high first, then oldest first."""
+    high first, then oldest first. Each queue's `waiting` count stops at 1000 (1000 means
+    "1000 or more")."""
     membership = member(request)
     queue_ids = selectors.inbox_queue_ids(membership)
     page = selectors.inbox_cases(membership, cursor=cursor, limit=limit, queue_ids=queue_ids)

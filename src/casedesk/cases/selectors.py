@@ -146,8 +146,9 @@ def case_list(tenant: Tenant, filters: CaseFilters, *, cursor: str | None = None
     return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
-def _claim_order_key(case: Case) -> tuple[int, datetime, int]:
-    return (-case.priority, case.created_at, case.pk)
+def _claim_order_key(row: tuple[int, datetime, int]) -> tuple[int, datetime, int]:
+    priority, created_at, pk = row
+    return (-priority, created_at, pk)
 
 
 def _after_cursor(qs: QuerySet[Case], key: list[Any]) -> QuerySet[Case]:
@@ -181,34 +182,39 @@ def inbox_cases(membership: Membership, *, cursor: str | None = None, limit: int
     """
     if queue_ids is None:
         queue_ids = inbox_queue_ids(membership)
-    base = case_queryset(membership.tenant).filter(status__in=OPEN_VALUES)
-    sources = [base.filter(owner_id=membership.user_id)]
+    base = Case.objects.filter(tenant_id=membership.tenant_id, status__in=OPEN_VALUES)
+    sources: list[QuerySet[Case]] = [base.filter(owner_id=membership.user_id)]
     sources += [base.filter(queue_id=qid, owner__isnull=True) for qid in queue_ids]
     key = decode_cursor(cursor, length=3) if cursor else None
+    # Each stream reads only its sort keys (an index-only walk of a partial index); the
+    # page's rows, with their related records, are then read in one query.
     streams = []
     for qs in sources:
         if key is not None:
             qs = _after_cursor(qs, key)
-        streams.append(list(qs.order_by("-priority", "created_at", "id")[: limit + 1]))
+        streams.append(list(qs.order_by("-priority", "created_at", "id")
+                            .values_list("priority", "created_at", "id")[: limit + 1]))
     merged = list(heapq.merge(*streams, key=_claim_order_key))[: limit + 1]
-    items = merged[:limit]
+    rows = case_queryset(membership.tenant).in_bulk([pk for _, _, pk in merged[:limit]])
+    items = [rows[pk] for _, _, pk in merged[:limit] if pk in rows]
     next_cursor = None
     if len(merged) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor([last.priority, last.created_at.isoformat(), last.pk])
+        priority, created_at, pk = merged[limit - 1]
+        next_cursor = encode_cursor([priority, created_at.isoformat(), pk])
     return Page(items=items, next_cursor=next_cursor)
 
 
-def queue_counts(membership: Membership, queue_ids: list[int]) -> dict[int, int]:
-    """Unassigned open cases waiting in each of the given queues."""
-    from django.db.models import Count
+QUEUE_COUNT_CAP = 1000
 
-    rows = (Case.objects.filter(tenant_id=membership.tenant_id, queue_id__in=queue_ids,
-                                owner__isnull=True, status__in=OPEN_VALUES)
-            .values("queue_id").annotate(n=Count("id")))
-    counts = dict.fromkeys(queue_ids, 0)
-    counts.update({row["queue_id"]: row["n"] for row in rows})
-    return counts
+
+def queue_counts(membership: Membership, queue_ids: list[int], *,
+                 cap: int = QUEUE_COUNT_CAP) -> dict[int, int]:
+    """Unassigned open cases waiting in each of the given queues, counted no further than
+    `cap` (a LIMIT subquery per queue), so the inbox costs the same however long the queues
+    grow; a count equal to `cap` means "cap or more"."""
+    waiting = Case.objects.filter(tenant_id=membership.tenant_id, owner__isnull=True,
+                                  status__in=OPEN_VALUES).order_by()
+    return {qid: waiting.filter(queue_id=qid)[:cap].count() for qid in queue_ids}
 
 
 def timeline_page(case: Case, *, cursor: str | None = None, limit: int = 100,

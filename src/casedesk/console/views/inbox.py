@@ -15,6 +15,10 @@ from casedesk.routing.models import Queue
 INBOX_SIZE = 50
 
 
+def _waiting(count: int) -> str:
+    return f"{count:,}+" if count >= selectors.QUEUE_COUNT_CAP else f"{count:,}"
+
+
 def _inbox_context(request: HttpRequest) -> dict[str, object]:
     membership = member(request)
     queue_ids = selectors.inbox_queue_ids(membership)
@@ -24,7 +28,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
     queues = Queue.objects.filter(pk__in=queue_ids).order_by("name")
     return {
         "nav": "inbox", "page": page, "now": clock.now(),
-        "queues": [(q, counts.get(q.pk, 0)) for q in queues],
+        "queues": [(q, _waiting(counts.get(q.pk, 0))) for q in queues],
         "mine": sum(1 for c in page.items if c.owner_id == membership.user_id),
     }
 
