@@ -113,12 +113,18 @@ def _offset(zone: ZoneInfo, instant: datetime) -> timedelta:
     return offset
 
 
+_FIXED_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Zulu", "Etc/Zulu", "Universal"})
+
+
 def _offset_pieces(zone: ZoneInfo, start: datetime, end: datetime
                    ) -> Iterator[tuple[datetime, datetime, timedelta]]:
-    """[start, end) cut where the zone's UTC offset changes. Offsets change on whole seconds,
-    at most a few times a year and never twice within an hour, so hourly probes plus a
-    bisection on seconds find every change exactly."""
-    step = timedelta(hours=1)
+    """[start, end) cut where the zone's UTC offset changes. Offsets change on whole seconds
+    and weeks or months apart (never twice within a day), so daily probes plus a bisection on
+    seconds find every change exactly."""
+    if zone.key in _FIXED_ZONES:
+        yield start, end, _offset(zone, start)
+        return
+    step = timedelta(days=1)
     piece_start, current, probe = start, _offset(zone, start), start
     while probe < end:
         nxt = min(probe + step, end)
@@ -200,6 +206,8 @@ def due(calendar: Calendar, start: datetime, target: timedelta,
     intervals (while a clock is paused it has no due time)."""
     if target <= timedelta():
         return start
+    if calendar is ALWAYS and not pauses:
+        return start + target
     remaining = target
     chunk_start = start
     limit = start + HORIZON

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from casedesk.core import clock
-from casedesk.core.errors import Invalid
+from casedesk.core.errors import Conflict, Invalid
 from casedesk.routing.rules import (
     CaseFacts,
     CompiledRule,
@@ -83,10 +83,8 @@ def parse_week(raw: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
 def holiday_dates(holidays: list[tuple[date, date]]) -> frozenset[date]:
     days: set[date] = set()
     for start, end in holidays:
-        day = start
-        while day <= end:
-            days.add(day)
-            day += timedelta(days=1)
+        # Counted, not stepped past `end`: a holiday on 9999-12-31 has no day after it.
+        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
     return frozenset(days)
 
 
@@ -107,21 +105,39 @@ def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(f"Unknown time zone {time_zone!r}.", field="time_zone") from None
     parse_week(week)
+    name = name[:100]
+    taken = BusinessCalendar.objects.filter(tenant=tenant, name=name)
+    if calendar is not None:
+        taken = taken.exclude(pk=calendar.pk)
+    if taken.exists():
+        raise Conflict(f"There is already a calendar named {name!r}.")
     row = calendar or BusinessCalendar(tenant=tenant)
-    row.name, row.time_zone, row.week = name[:100], time_zone, week
-    row.save()
+    row.name, row.time_zone, row.week = name, time_zone, week
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # the same name saved at the same moment by someone else
+        raise Conflict(f"There is already a calendar named {name!r}.") from None
+    if calendar is not None:
+        _recompute_later(tenant, clock.now())  # its policies' open cases count anew
     return row
 
 
 def holiday_add(*, calendar: BusinessCalendar, name: str, starts_on: date,
-                ends_on: date | None = None) -> Holiday:
+                ends_on: date | None = None, recompute: bool = True) -> Holiday:
+    """Adds a holiday; the open cases' clocks are recomputed after commit (`recompute=False`
+    leaves that to a caller adding many)."""
     ends_on = ends_on or starts_on
     if ends_on < starts_on:
         raise Invalid("A holiday ends on or after the day it starts.", field="ends_on")
     if (ends_on - starts_on).days > 366:
         raise Invalid("A holiday lasts at most a year.", field="ends_on")
-    return Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
-                                  name=name.strip()[:200], starts_on=starts_on, ends_on=ends_on)
+    holiday = Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
+                                     name=name.strip()[:200], starts_on=starts_on,
+                                     ends_on=ends_on)
+    if recompute:
+        _recompute_later(calendar.tenant, clock.now())
+    return holiday
 
 
 # --- policies --------------------------------------------------------------------------------
@@ -148,22 +164,6 @@ def _spec(policy: SlaPolicy) -> RuleSpec:
                     conditions=parse_conditions(policy.conditions))
 
 
-def policies_of(tenant_id: int) -> tuple[tuple[SlaPolicy, ...], tuple[CompiledRule, ...]]:
-    policies = tuple(SlaPolicy.objects.filter(tenant_id=tenant_id, is_enabled=True)
-                     .select_related("calendar").prefetch_related("calendar__holidays"))
-    return policies, compile_rules([_spec(p) for p in policies])
-
-
-def policy_for(tenant_id: int, facts: CaseFacts) -> SlaPolicy | None:
-    policies, rules = policies_of(tenant_id)
-    matched = first_match(rules, facts)
-    if matched is None:
-        return None
-    return next(p for p in policies if p.pk == matched.id)
-
-
-# --- clocks on a case ------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Targets:
     first_response: timedelta
@@ -184,6 +184,44 @@ class Targets:
         )
 
 
+@dataclass(frozen=True)
+class TenantPolicies:
+    policies: dict[int, SlaPolicy]
+    rules: tuple[CompiledRule, ...]
+    targets: dict[int, Targets]
+
+
+# Each process keeps every tenant's policies, compiled, with their calendars and holidays,
+# keyed by the tenant's sla_version (bumped with every change of policies, calendars,
+# holidays or settings, see _recompute_later) and creation time (SQLite may reuse a deleted
+# tenant's id).
+_cache: dict[int, tuple[tuple[int, object], TenantPolicies]] = {}
+
+
+def tenant_policies(tenant: Tenant) -> TenantPolicies:
+    key = (tenant.sla_version, tenant.created_at)
+    cached = _cache.get(tenant.pk)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    policies = list(SlaPolicy.objects.filter(tenant=tenant, is_enabled=True)
+                    .select_related("calendar").prefetch_related("calendar__holidays"))
+    loaded = TenantPolicies(policies={p.pk: p for p in policies},
+                            rules=compile_rules([_spec(p) for p in policies]),
+                            targets={p.pk: Targets.of(p) for p in policies})
+    _cache[tenant.pk] = (key, loaded)
+    return loaded
+
+
+def policy_for(tenant: Tenant, facts: CaseFacts) -> tuple[SlaPolicy | None, Targets | None]:
+    loaded = tenant_policies(tenant)
+    matched = first_match(loaded.rules, facts)
+    if matched is None or matched.id is None:
+        return None, None
+    return loaded.policies[matched.id], loaded.targets[matched.id]
+
+
+# --- clocks on a case ------------------------------------------------------------------------
+
 def _pauses(case: Case) -> tuple[list[tuple[datetime, datetime]], bool]:
     rows = list(SlaPause.objects.filter(case=case).values_list("started_at", "ended_at"))
     is_paused = any(end is None for _, end in rows)
@@ -191,14 +229,14 @@ def _pauses(case: Case) -> tuple[list[tuple[datetime, datetime]], bool]:
         is_paused
 
 
-def _set_clocks(case: Case, policy: SlaPolicy | None, pauses: list[tuple[datetime, datetime]],
-                paused: bool) -> None:
+def _set_clocks(case: Case, chosen: tuple[SlaPolicy | None, Targets | None],
+                pauses: list[tuple[datetime, datetime]], paused: bool) -> None:
+    policy, targets = chosen
     case.sla_policy = policy
-    if policy is None:
+    if policy is None or targets is None:
         case.first_response_due_at = case.resolution_due_at = None
         case.first_response_warn_at = case.resolution_warn_at = None
         return
-    targets = Targets.of(policy)
     start = case.created_at
     if paused:
         # A paused clock has no due time; the sweep passes it by until it runs again.
@@ -218,7 +256,7 @@ def sla_start(case: Case) -> None:
     """Sets the clocks of a new case (before it is saved)."""
     from casedesk.routing.services import facts_of_case
 
-    _set_clocks(case, policy_for(case.tenant_id, facts_of_case(case)), [], False)
+    _set_clocks(case, policy_for(case.tenant, facts_of_case(case)), [], False)
 
 
 def sla_recompute(case: Case) -> None:
@@ -227,7 +265,7 @@ def sla_recompute(case: Case) -> None:
     from casedesk.routing.services import facts_of_case
 
     pauses, paused = _pauses(case)
-    _set_clocks(case, policy_for(case.tenant_id, facts_of_case(case)), pauses, paused)
+    _set_clocks(case, policy_for(case.tenant, facts_of_case(case)), pauses, paused)
 
 
 def _pausing(tenant: Tenant, status: str) -> bool:
@@ -253,8 +291,15 @@ def sla_status_changed(case: Case, old: str, new: str, now: datetime) -> None:
     if case.sla_policy_id is None:
         return
     pauses, paused = _pauses(case)
-    policy = SlaPolicy.objects.select_related("calendar").filter(pk=case.sla_policy_id).first()
-    _set_clocks(case, policy, pauses, paused)
+    loaded = tenant_policies(tenant)
+    chosen: tuple[SlaPolicy | None, Targets | None]
+    if case.sla_policy_id in loaded.policies:
+        chosen = (loaded.policies[case.sla_policy_id], loaded.targets[case.sla_policy_id])
+    else:  # the policy was disabled or deleted since: pick again
+        from casedesk.routing.services import facts_of_case
+
+        chosen = policy_for(tenant, facts_of_case(case))
+    _set_clocks(case, chosen, pauses, paused)
 
 
 # --- the sweep -------------------------------------------------------------------------------
@@ -543,10 +588,15 @@ def _write_policy_order(tenant: Tenant, order: list[int]) -> None:
 
 
 def _recompute_later(tenant: Tenant, now: datetime) -> None:
-    """Open cases get their clocks from the policies as they now are, in the background
-    (a tenant may have many), once the change is committed."""
+    """Marks the tenant's cached policies stale, and has the open cases' clocks follow the
+    policies as they now are, in the background (a tenant may have many), once the change
+    is committed."""
+    from django.db.models import F
+
     from casedesk.sla.tasks import recompute_open_clocks
 
+    Tenant.objects.filter(pk=tenant.pk).update(sla_version=F("sla_version") + 1)
+    tenant.refresh_from_db(fields=["sla_version"])
     transaction.on_commit(lambda: recompute_open_clocks.enqueue(tenant.pk))
 
 
@@ -612,7 +662,7 @@ def holidays_import_ical(*, calendar: BusinessCalendar, text: str, now: datetime
             if (starts_on, ends_on) in existing:
                 continue
             added.append(holiday_add(calendar=calendar, name=name, starts_on=starts_on,
-                                     ends_on=ends_on))
+                                     ends_on=ends_on, recompute=False))
             existing.add((starts_on, ends_on))
     if added:
         _recompute_later(calendar.tenant, now)
@@ -656,6 +706,11 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
         rule.updated_at = now
         rule.save()
     return rule
+
+
+def escalation_rule_delete(*, rule: EscalationRule) -> None:
+    """Deletes an escalation rule (and the record of which cases it escalated)."""
+    rule.delete()
 
 
 def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:

@@ -37,6 +37,9 @@ class Tenant(models.Model):
         default=0, help_text="Run the breach sweep every N minutes (0: only when asked)."
     )
     sla_swept_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change of SLA policies, calendars, holidays and settings, so each
+    # process's cached copy of them knows when it is stale (as routing_version does).
+    sla_version = models.PositiveIntegerField(default=0)
     # Bumped by every change of the routing rules, so each process's compiled copy of them
     # knows when it is stale without asking the database.
     routing_version = models.PositiveIntegerField(default=0)
