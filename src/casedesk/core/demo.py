@@ -32,6 +32,7 @@ from casedesk.cases.services import (
     case_transition,
     case_update,
 )
+from casedesk.core import clock
 from casedesk.core import demo_content as content
 from casedesk.core.demo_content import Company, Issue, Person, Topic
 from casedesk.crm.models import Account, Contact, Deal
@@ -51,6 +52,7 @@ from casedesk.routing.services import (
     rule_create,
     skill_requirements_set,
 )
+from casedesk.sla.services import sla_seed_defaults
 from casedesk.tenancy.models import Membership, Role, Tenant, User
 from casedesk.tenancy.services import membership_add, tenant_create, user_get_or_create
 
@@ -501,9 +503,11 @@ def _tenant_ensure() -> Tenant:
         admin = content.STAFF[0]
         return tenant_create(slug=DEMO_SLUG, name=DEMO_NAME, admin_email=admin.email,
                              admin_name=admin.name)
-    # Both seeders add only what is missing, so a refresh restores deleted defaults.
+    # The seeders add only what is missing, so a refresh restores deleted defaults (SLA
+    # policies only when the tenant has none at all).
     picklists_seed_defaults(tenant)
     queues_seed_defaults(tenant)
+    sla_seed_defaults(tenant, clock.now())
     return tenant
 
 
