@@ -13,13 +13,15 @@ from casedesk.core.errors import DomainError, Invalid
 from casedesk.crm.api import router as crm_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
+from casedesk.sla.api import router as sla_router
 from casedesk.tenancy.api import router as tenancy_router
 
 api = NinjaAPI(
     title="casedesk API",
     version="1.0.0",
     description=(
-        "Cases, their lifecycle, notes, timeline, queues, routing and CRM links. "
+        "Cases, their lifecycle, notes, timeline, queues, routing, SLA policies, business "
+        "hours, escalation rules and the breach sweep, and CRM links. "
         "Authenticate with "
         "`Authorization: Bearer <token>` (`casedesk create_token`). Errors are JSON "
         '`{"detail": "..."}`: 401 unauthenticated, 403 forbidden, 404 not found (also for '
@@ -30,8 +32,8 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 
-for router in (cases_router, crm_router, routing_router, rules_router, tenancy_router,
-               config_router):
+for router in (cases_router, crm_router, routing_router, rules_router, sla_router,
+               tenancy_router, config_router):
     api.add_router("", router)
 
 

@@ -4,7 +4,7 @@ and checks that a response has the documented shape."""
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -16,6 +16,8 @@ from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, P
 from casedesk.cases.services import assignment_open
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.sla.services import escalation_rule_save, holiday_add
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import tenant_settings_update, token_create
 from tests.conftest import NOW, Api
@@ -195,6 +197,10 @@ class Foreign:
     token_id: int
     case_pk: int
     rule_id: int
+    policy_id: int
+    calendar_id: int
+    holiday_id: int
+    escalation_rule_id: int
 
 
 @pytest.fixture
@@ -220,12 +226,19 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
     skill_requirements_set(tenant=other_tenant, requirements=[("Globex only", "", ["globex"])])
     tenant_settings_update(tenant=other_tenant, changes={"reopen_limit": 7,
                                                          "reroute_on_category_change": True})
+    calendar = BusinessCalendar.objects.get(tenant=other_tenant)
+    holiday = holiday_add(calendar=calendar, name="Globex day", starts_on=date(2026, 12, 1))
+    escalation = escalation_rule_save(tenant=other_tenant, now=NOW, values={
+        "name": "Globex idle", "conditions": [{"field": "idle_hours", "op": "gt", "value": 1}],
+        "actions": {"queue_id": queue.pk, "raise_priority": True, "notify": ["managers"]}})
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
         account_id=account.pk, contact_id=contact.pk, deal_id=deal.pk, queue_id=queue.pk,
         assignment_id=assignment.pk, picklist_value_id=value.pk,
         custom_field_key="globex_only", token_id=token.pk, case_pk=case.pk, rule_id=rule.pk,
+        policy_id=SlaPolicy.objects.filter(tenant=other_tenant).first().pk,
+        calendar_id=calendar.pk, holiday_id=holiday.pk, escalation_rule_id=escalation.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

@@ -13,6 +13,7 @@ default is a fixed, reproducible run).
 
 import os
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +35,8 @@ from casedesk.cases.models import CustomFieldDefinition, PicklistValue, Priority
 from casedesk.cases.services import assignment_open, case_add_note, case_transition
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.sla.services import calendar_save, escalation_rule_save, holiday_add
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import token_create
 from tests.api.conftest import operations
@@ -92,6 +95,19 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         actions={"queue_id": engineering.pk, "priority": "urgent", "tags": ["fuzz"]}))
         for i in range(3)]
     skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
+    calendars = [BusinessCalendar.objects.get(tenant=tenant),
+                 calendar_save(tenant=tenant, name="Night desk", time_zone="Asia/Kolkata",
+                               week={"mon": [["22:00", "06:00"]], "sat": [["10:00", "14:00"]]})]
+    holidays = [holiday_add(calendar=calendars[0], name=f"Day {i}",
+                            starts_on=date(2026, 12, 24 + i)) for i in range(2)]
+    policies = list(SlaPolicy.objects.filter(tenant=tenant))
+    escalations = [escalation_rule_save(tenant=tenant, now=NOW, values={
+        "name": f"Escalation {i}", "conditions": [
+            {"field": "priority", "op": "in", "value": ["high", "urgent"]},
+            {"field": "idle_hours", "op": "gt", "value": 2}],
+        "actions": {"notify": ["owner_manager", f"user:{agent.user_id}"],
+                    "queue_id": engineering.pk, "raise_priority": True}}) for i in range(2)]
+    make_case(tenant, now=NOW - timedelta(days=30))  # overdue: the sweep has work
     make_case(other_tenant)  # something to leak, were anything to leak
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
     return {
@@ -104,6 +120,10 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "user_id": [{"user_id": m.user_id} for m in (agent, agent2, admin)],
         "token_id": [{"token_id": t.pk} for t in spare_tokens],
         "rule_id": [{"rule_id": r.pk} for r in rules],
+        "policy_id": [{"policy_id": p.pk} for p in policies],
+        "calendar_id": [{"calendar_id": c.pk} for c in calendars],
+        "holiday_id": [{"calendar_id": calendars[0].pk, "holiday_id": h.pk} for h in holidays],
+        "escalation_rule_id": [{"escalation_rule_id": r.pk} for r in escalations],
         "value_id": [{"kind": "type", "value_id": bug.pk}],
         "key": [{"key": k} for k in ("plan", "seats", "region")],
         "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",
@@ -114,7 +134,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
 def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]]
                          ) -> list[dict[str, Any]]:
     """The path parameter sets naming real records, for an operation's parameter names."""
-    for name in ("assignment_id", "value_id"):
+    for name in ("assignment_id", "value_id", "holiday_id"):
         if name in names:
             return world[name]
     name = next(n for n in names if n in world)

@@ -650,13 +650,15 @@ def test_my_availability_is_mine_only(agent_api, agent, agent2, outsider) -> Non
 def test_an_admin_reads_and_changes_the_tenant_settings(admin_api, tenant) -> None:
     body = conforms(admin_api.get("/tenant/settings"), "GET", "/tenant/settings")
     assert body == {"routing_enabled": True, "reroute_on_category_change": False,
-                    "reopen_limit": 1, "reopen_window_hours": 6}
+                    "reopen_limit": 1, "reopen_window_hours": 6,
+                    "sla_pause_when_pending": True, "sla_sweep_minutes": 0}
     response = admin_api.patch("/tenant/settings", {
         "routing_enabled": False, "reroute_on_category_change": True, "reopen_limit": 3,
         "reopen_window_hours": 48})
     body = conforms(response, "PATCH", "/tenant/settings")
     assert body == {"routing_enabled": False, "reroute_on_category_change": True,
-                    "reopen_limit": 3, "reopen_window_hours": 48}
+                    "reopen_limit": 3, "reopen_window_hours": 48,
+                    "sla_pause_when_pending": True, "sla_sweep_minutes": 0}
     stored = Tenant.objects.get(pk=tenant.pk)
     assert (stored.reopen_limit, stored.reopen_window.total_seconds()) == (3, 48 * 3600)
     assert admin_api.patch("/tenant/settings", {}).json() == body

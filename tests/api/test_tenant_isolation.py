@@ -23,8 +23,11 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.notifications.models import Notification
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.sla.models import BusinessCalendar, EscalationHit, EscalationRule, Holiday, SlaPolicy
+from casedesk.sla.services import escalation_rule_save
 from casedesk.tenancy.models import ApiToken, Membership, Tenant
 from tests.api.conftest import Foreign, error, operations
 from tests.conftest import NOW, Api
@@ -90,6 +93,37 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
                                           "position": 0})],
     ("DELETE", "/routing/rules/{rule_id}"): lambda f, mine: [
         (f"/routing/rules/{f.rule_id}", None)],
+    ("GET", "/sla/policies/{policy_id}"): lambda f, mine: [(f"/sla/policies/{f.policy_id}", None)],
+    ("PATCH", "/sla/policies/{policy_id}"): lambda f, mine: [
+        (f"/sla/policies/{f.policy_id}", {"name": "Hijacked", "is_enabled": False,
+                                           "first_response_minutes": 1, "position": 3})],
+    ("DELETE", "/sla/policies/{policy_id}"): lambda f, mine: [
+        (f"/sla/policies/{f.policy_id}", None)],
+    ("GET", "/sla/calendars/{calendar_id}"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}", None)],
+    ("PATCH", "/sla/calendars/{calendar_id}"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}", {"name": "Hijacked", "time_zone": "Asia/Tokyo",
+                                              "week": {}})],
+    ("DELETE", "/sla/calendars/{calendar_id}"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}", None)],
+    ("GET", "/sla/calendars/{calendar_id}/holidays"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}/holidays", None)],
+    ("POST", "/sla/calendars/{calendar_id}/holidays"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}/holidays", {"name": "Planted",
+                                                       "starts_on": "2026-12-02"})],
+    ("POST", "/sla/calendars/{calendar_id}/holidays/import"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}/holidays/import", {"ics": ICS})],
+    ("DELETE", "/sla/calendars/{calendar_id}/holidays/{holiday_id}"): lambda f, mine: [
+        (f"/sla/calendars/{f.calendar_id}/holidays/{f.holiday_id}", None),
+        (f"/sla/calendars/{my_calendar_id(f)}/holidays/{f.holiday_id}", None),
+    ],
+    ("GET", "/sla/escalation-rules/{escalation_rule_id}"): lambda f, mine: [
+        (f"/sla/escalation-rules/{f.escalation_rule_id}", None)],
+    ("PATCH", "/sla/escalation-rules/{escalation_rule_id}"): lambda f, mine: [
+        (f"/sla/escalation-rules/{f.escalation_rule_id}", {"name": "Hijacked",
+                                                            "is_enabled": False})],
+    ("DELETE", "/sla/escalation-rules/{escalation_rule_id}"): lambda f, mine: [
+        (f"/sla/escalation-rules/{f.escalation_rule_id}", None)],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -108,6 +142,9 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/me"): "/me",
     ("GET", "/routing/rules"): "/routing/rules",
     ("GET", "/routing/skills"): "/routing/skills",
+    ("GET", "/sla/policies"): "/sla/policies",
+    ("GET", "/sla/calendars"): "/sla/calendars",
+    ("GET", "/sla/escalation-rules"): "/sla/escalation-rules",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -134,17 +171,46 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
         ("/routing/rules/preview", {"actions": {"queue_id": f.queue_id}}),
         ("/routing/rules/preview", {"replacing_id": f.rule_id,
                                     "actions": {"priority": "high"}})],
+    ("POST", "/sla/policies"): lambda f: [
+        ("/sla/policies", {"name": "x", "calendar_id": f.calendar_id,
+                           "first_response_minutes": 60, "resolution_minutes": 120})],
+    ("POST", "/sla/policies/order"): lambda f: [
+        ("/sla/policies/order", {"policy_ids": [f.policy_id]}),
+        ("/sla/policies/order", {"policy_ids": [*my_policy_ids(f), f.policy_id]})],
+    ("POST", "/sla/calendars"): lambda f: [],  # names no other record: checked below
+    ("POST", "/sla/escalation-rules"): lambda f: [
+        ("/sla/escalation-rules", {"name": "x", "actions": {"queue_id": f.queue_id},
+                                   "conditions": [{"field": "age_hours", "op": "gt",
+                                                   "value": 1}]}),
+        ("/sla/escalation-rules", {"name": "x", "actions": {"notify": [
+            f"user:{f.admin.user_id}"]}, "conditions": [{"field": "breached", "op": "equals",
+                                                          "value": "any"}]})],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
 OWN: dict[tuple[str, str], list[Call]] = {
     ("GET", "/tenant/settings"): [("/tenant/settings", None)],
     ("PATCH", "/tenant/settings"): [("/tenant/settings", {"reroute_on_category_change": False,
-                                                          "reopen_limit": 2})],
+                                                          "reopen_limit": 2,
+                                                          "sla_pause_when_pending": False,
+                                                          "sla_sweep_minutes": 15})],
     ("PUT", "/me/availability"): [("/me/availability", {"availability": "away"})],
     ("PUT", "/routing/skills"): [("/routing/skills", {"requirements": [
         {"category": "Technical", "skills": ["acme"]}]})],
+    # The other tenant's cases are overdue too (the clock is a month on): only ours breach.
+    ("POST", "/sla/sweep"): [("/sla/sweep", {})],
 }
+
+ICS = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261224\r\nSUMMARY:Planted\r\n"
+       "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def my_calendar_id(f: Foreign) -> int:
+    return BusinessCalendar.objects.exclude(tenant=f.tenant).values_list("pk", flat=True)[0]
+
+
+def my_policy_ids(f: Foreign) -> list[int]:
+    return list(SlaPolicy.objects.exclude(tenant=f.tenant).values_list("pk", flat=True))
 
 
 def test_every_operation_has_an_isolation_check() -> None:
@@ -176,6 +242,12 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "rules": list(RoutingRule.objects.filter(tenant=tenant).values()),
         "skills": list(SkillRequirement.objects.filter(tenant=tenant).values()),
         "tenant": list(Tenant.objects.filter(pk=tenant.pk).values()),
+        "policies": list(SlaPolicy.objects.filter(tenant=tenant).values()),
+        "calendars": list(BusinessCalendar.objects.filter(tenant=tenant).values()),
+        "holidays": list(Holiday.objects.filter(tenant=tenant).values()),
+        "escalation_rules": list(EscalationRule.objects.filter(tenant=tenant).values()),
+        "escalation_hits": EscalationHit.objects.filter(tenant=tenant).count(),
+        "notifications": Notification.objects.filter(tenant=tenant).count(),
     }
 
 
@@ -223,6 +295,9 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, age
     support.members.add(Membership.objects.get(tenant=tenant, role="admin"))
     rule_create(tenant=tenant, now=NOW, data=RuleInput(name="Acme VIP",
                                                        actions={"queue_id": support.pk}))
+    escalation_rule_save(tenant=tenant, now=NOW, values={
+        "name": "Acme idle", "conditions": [{"field": "idle_hours", "op": "gt", "value": 4}],
+        "actions": {"notify": ["owner_manager"]}})
     skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
     response = admin_api.get(LISTS[operation])
     assert response.status_code == 200, response.content
@@ -242,6 +317,9 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, age
         "/inbox/cases": ("number", foreign.case_number),
         "/routing/rules": ("id", foreign.rule_id),
         "/routing/skills": ("category", "Globex only"),
+        "/sla/policies": ("id", foreign.policy_id),
+        "/sla/calendars": ("id", foreign.calendar_id),
+        "/sla/escalation-rules": ("id", foreign.escalation_rule_id),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 
@@ -279,7 +357,9 @@ def test_creations_refuse_another_tenants_ids(operation, foreign, admin_api, ten
 
 @pytest.mark.parametrize("operation", sorted(OWN), ids=" ".join)
 def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, admin_api,
-                                                           admin) -> None:
+                                                           admin, clock) -> None:
+    mine = make_case(admin.tenant, now=NOW)
+    clock.advance(days=30)
     before = foreign_state(foreign)
     for path, body in OWN[operation]:
         response = send(admin_api, operation[0], path, body)
@@ -287,6 +367,8 @@ def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, a
         assert "globex" not in response.content.decode().lower()
         if path == "/tenant/settings":
             assert response.json()["reopen_limit"] != 7  # the other tenant's
+        if path == "/sla/sweep":
+            assert response.json()["case_numbers"] == [f"CS-{mine.number}"]
     assert foreign_state(foreign) == before
 
 
@@ -294,6 +376,18 @@ def test_a_new_token_acts_in_the_callers_tenant_only(foreign, admin_api, admin) 
     created = admin_api.post("/tokens", {"name": "new"}).json()
     assert ApiToken.objects.get(pk=created["id"]).tenant_id == admin.tenant_id
     error(Api(created["token"]).get(f"/cases/{foreign.case_number}"), 404)
+
+
+def test_a_new_calendar_belongs_to_the_callers_tenant(foreign, admin_api, outsider_api,
+                                                     admin) -> None:
+    taken = BusinessCalendar.objects.get(pk=foreign.calendar_id).name
+    BusinessCalendar.objects.filter(tenant=admin.tenant).update(name="Ours")
+    response = admin_api.post("/sla/calendars", {"name": taken, "time_zone": "UTC"})
+    assert response.status_code == 201, response.content  # names are unique per tenant
+    body = response.json()
+    assert BusinessCalendar.objects.get(pk=body["id"]).tenant_id == admin.tenant_id
+    error(outsider_api.get(f"/sla/calendars/{body['id']}"), 404)
+    assert body["id"] not in {c["id"] for c in outsider_api.get("/sla/calendars").json()}
 
 
 def test_a_new_account_belongs_to_the_callers_tenant(foreign, admin_api, outsider_api,
@@ -327,7 +421,9 @@ def test_my_cases_cannot_be_linked_to_another_tenants_records(operation, foreign
 
     def state() -> dict[str, Any]:
         case = admin_api.get(f"/cases/{number}").json()
-        case.pop("age_seconds")  # the one field that moves by itself
+        case.pop("age_seconds")  # the fields that move by themselves
+        for clock in case["sla"]["clocks"]:
+            clock.pop("remaining_seconds")
         return case
 
     before = state()

@@ -1,7 +1,7 @@
 """The cases API: thin handlers that parse, fetch through access helpers and call services."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router
@@ -95,11 +95,17 @@ def list_cases(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     q: Text | None = Query(None, max_length=200, description="Words in subject or description."),
+    sla: Literal["breached"] | None = Query(None, description=(
+        "`breached`: open cases with an SLA target marked breached by a sweep.")),
+    breaching_within_hours: int | None = Query(None, ge=1, le=720, description=(
+        "Open cases with an SLA clock running that comes due within this many hours "
+        "(overdue ones the sweep has not marked yet included).")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=100),
 ) -> Any:
     """Cases newest first, with cursor pagination: pass `next_cursor` back as `cursor`."""
     membership = member(request)
+    now = clock.now()
     queue_id, queue_kw = _id_or_keyword(queue, "queue", ("none",))
     owner_id, owner_kw = _id_or_keyword(owner, "owner", ("me", "none"))
     if owner_kw == "me":
@@ -119,10 +125,10 @@ def list_cases(
         queue_id=queue_id, no_queue=queue_kw == "none", owner_id=owner_id,
         unassigned=owner_kw == "none", account_id=account, contact_id=contact, type=type,
         category=category, created_after=created_after, created_before=created_before, q=q,
-        open_only=open,
+        open_only=open, sla_breached=sla == "breached",
+        breaching_within_hours=breaching_within_hours, now=now,
     )
     page = selectors.case_list(membership.tenant, filters, cursor=cursor, limit=limit)
-    now = clock.now()
     return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from casedesk.cases.lifecycle import Status, allowed_moves, case_age
 from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
+from casedesk.sla.readings import clocks_of
 from casedesk.tenancy.models import User
 
 
@@ -15,6 +16,8 @@ def person(user: User | None) -> dict[str, Any] | None:
 
 
 def case_out(case: Case, now: datetime) -> dict[str, Any]:
+    """The case as the API shows it; reads `sla_policy` (select it with the case: the
+    selectors' CASE_RELATED does)."""
     prefix = case.tenant.case_prefix
     return {
         "number": f"{prefix}-{case.number}",
@@ -50,6 +53,8 @@ def case_out(case: Case, now: datetime) -> dict[str, Any]:
                                     now=now).total_seconds()),
         "allowed_transitions": [s.value for s in allowed_moves(Status(case.status))],
         "sla": {
+            "policy": case.sla_policy.name if case.sla_policy is not None else None,
+            "clocks": [clock.as_dict() for clock in clocks_of(case, now)],
             "first_response_due_at": case.first_response_due_at,
             "resolution_due_at": case.resolution_due_at,
             "first_response_breached_at": case.first_response_breached_at,

@@ -98,7 +98,24 @@ class RefOut(Schema):
     name: str
 
 
+ClockState = Literal["none", "running", "warning", "breached", "met", "paused", "stopped"]
+
+
+class ClockOut(Schema):
+    target: Literal["first_response", "resolution"]
+    state: ClockState = Field(description=(
+        "`none` (no policy applies), `running`, `warning` (past its warning milestone), "
+        "`breached` (overdue, marked or not yet by a sweep), `met`, `paused` (waiting on the "
+        "customer) or `stopped` (resolved or closed before it was due)."))
+    due_at: datetime | None
+    breached_at: datetime | None
+    remaining_seconds: int | None = Field(description=(
+        "Until due while the clock runs; negative once overdue."))
+
+
 class SlaOut(Schema):
+    policy: str | None = Field(description="The SLA policy that set the clocks.")
+    clocks: list[ClockOut]
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     first_response_breached_at: datetime | None

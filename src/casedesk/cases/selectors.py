@@ -10,13 +10,15 @@ from django.utils.dateparse import parse_datetime
 
 from casedesk.cases.lifecycle import OPEN_STATUSES
 from casedesk.cases.models import Case, Note, TimelineEvent
+from casedesk.core import clock
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
 from casedesk.routing.models import Queue
+from casedesk.sla.readings import breached_filter, breaching_within_filter
 from casedesk.tenancy.models import Membership, Tenant
 
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
-CASE_RELATED = ("tenant", "owner", "queue", "account", "contact", "follow_up_of")
+CASE_RELATED = ("tenant", "owner", "queue", "account", "contact", "follow_up_of", "sla_policy")
 
 
 @dataclass
@@ -41,6 +43,11 @@ class CaseFilters:
     created_before: datetime | None = None
     q: str | None = None
     open_only: bool = False
+    # SLA: open cases with a breached target (marked by a sweep), or with a running clock
+    # due within N hours (overdue ones not yet swept included), as of `now`.
+    sla_breached: bool = False
+    breaching_within_hours: int | None = None
+    now: datetime | None = None
 
 
 def case_queryset(tenant: Tenant) -> QuerySet[Case]:
@@ -78,6 +85,13 @@ def _filtered(tenant: Tenant, f: CaseFilters) -> QuerySet[Case]:
     if f.q:
         text = f.q.strip()
         qs = qs.filter(Q(subject__icontains=text) | Q(description__icontains=text))
+    if f.sla_breached or f.breaching_within_hours is not None:
+        qs = qs.filter(status__in=OPEN_VALUES)
+        if f.sla_breached:
+            qs = qs.filter(breached_filter())
+        if f.breaching_within_hours is not None:
+            now = f.now if f.now is not None else clock.now()
+            qs = qs.filter(breaching_within_filter(now, f.breaching_within_hours))
     return qs
 
 

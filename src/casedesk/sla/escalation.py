@@ -69,6 +69,11 @@ def _hours(value: Any, where: str) -> float:
 def _priority(value: Any, where: str) -> int:
     if isinstance(value, str) and value.strip().lower() in PRIORITY_NAMES:
         return PRIORITY_NAMES[value.strip().lower()]
+    # Stored rules hold the rung (what this function returned when the rule was saved), and
+    # are parsed again by every sweep and every change of the rule.
+    if isinstance(value, int) and not isinstance(value, bool) and (
+            value in PRIORITY_NAMES.values()):
+        return value
     raise Invalid(f"{where}: a priority is one of {', '.join(PRIORITY_NAMES)}.",
                   field="conditions")
 
@@ -131,7 +136,8 @@ def parse_actions(raw: Any) -> Actions:
                       field="actions")
     for target in notify:
         if target not in NOTIFY_TARGETS and not (
-                target.startswith("user:") and target[5:].isdecimal()):
+                target.startswith("user:") and target[5:].isascii() and target[5:].isdecimal()
+                and len(target) < 24):
             raise Invalid(f"Unknown notify target {target!r}; one of "
                           f"{', '.join(NOTIFY_TARGETS)} or user:<id>.", field="actions")
     queue_id = raw.get("queue_id")

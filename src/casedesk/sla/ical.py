@@ -54,8 +54,10 @@ def all_day_events(text: str) -> list[tuple[str, date, date]]:
             if "DTSTART" not in current:
                 raise Invalid(f"Line {number}: an event without DTSTART.", field="file")
             start = _date(*current["DTSTART"])
-            end = _date(*current["DTEND"]) - timedelta(days=1) if "DTEND" in current else start
-            end = max(end, start)
+            end = _date(*current["DTEND"]) if "DTEND" in current else start
+            # DTEND is exclusive; step back only when it is past DTSTART (1 January of year 1
+            # has no day before it).
+            end = end - timedelta(days=1) if end > start else start
             summary = _unescape(current.get("SUMMARY", ("Holiday", 0))[0]) or "Holiday"
             events.append((summary[:200], start, end))
             if len(events) > MAX_EVENTS:

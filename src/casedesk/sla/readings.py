@@ -50,7 +50,9 @@ def clocks_of(case: Any, now: datetime) -> list[ClockView]:
         if case.sla_policy_id is None and due_at is None and breached_at is None:
             state = NONE
         elif met_at is not None:
-            state = BREACHED if breached_at is not None else MET
+            # Met after its due time is a breach even when no sweep marked it before.
+            late = breached_at is not None or (due_at is not None and met_at > due_at)
+            state = BREACHED if late else MET
             remaining = None
         elif breached_at is not None:
             state = BREACHED

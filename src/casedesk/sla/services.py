@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from casedesk.cases.models import Case
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)|24:00")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 
 # Defaults for a new tenant, by priority: (first response, resolution, in business hours).
 DEFAULT_TARGETS = (

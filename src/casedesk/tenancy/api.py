@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
@@ -11,6 +12,7 @@ from casedesk.core import clock
 from casedesk.core.api_auth import member, require_admin
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Id, Text
+from casedesk.sla.services import sla_settings_update
 from casedesk.tenancy import services
 from casedesk.tenancy.availability import (
     MAX_SKILL_LENGTH,
@@ -26,6 +28,8 @@ ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error
 RoleName = Literal["admin", "manager", "agent"]
 AvailabilityName = Literal["available", "away", "offline"]
 API_MAX_CAPACITY = 1000  # the API's bound; far above any real agent's load
+SLA_SETTINGS = ("sla_pause_when_pending", "sla_sweep_minutes")
+MAX_SLA_SWEEP_MINUTES = 24 * 60
 
 
 class MemberOut(Schema):
@@ -68,6 +72,8 @@ class TenantSettingsOut(Schema):
     reroute_on_category_change: bool
     reopen_limit: int
     reopen_window_hours: float
+    sla_pause_when_pending: bool
+    sla_sweep_minutes: int
 
 
 class TenantSettingsPatch(Schema):
@@ -79,6 +85,11 @@ class TenantSettingsPatch(Schema):
         "How many times a closed case may be re-opened."))
     reopen_window_hours: int | None = Field(None, ge=0, le=MAX_REOPEN_WINDOW_HOURS,
                                             description="How long after closing, in hours.")
+    sla_pause_when_pending: bool | None = Field(None, description=(
+        "SLA clocks stand still while a case waits on the customer; changing it recomputes "
+        "the open cases' clocks in the background."))
+    sla_sweep_minutes: int | None = Field(None, ge=0, le=MAX_SLA_SWEEP_MINUTES, description=(
+        "Run the breach sweep every N minutes (`casedesk worker`); 0: only when asked."))
 
 
 class TokenIn(Schema):
@@ -113,6 +124,8 @@ def settings_out(tenant: Tenant) -> dict[str, Any]:
         "reroute_on_category_change": tenant.reroute_on_category_change,
         "reopen_limit": tenant.reopen_limit,
         "reopen_window_hours": tenant.reopen_window.total_seconds() / 3600,
+        "sla_pause_when_pending": tenant.sla_pause_when_pending,
+        "sla_sweep_minutes": tenant.sla_sweep_minutes,
     }
 
 
@@ -159,7 +172,7 @@ def set_my_availability(request: HttpRequest, payload: AvailabilityIn) -> Any:
 
 @router.get("/tenant/settings", response={200: TenantSettingsOut, **ERRORS})
 def get_tenant_settings(request: HttpRequest) -> Any:
-    """The tenant's routing and re-open settings (admins)."""
+    """The tenant's routing, re-open and SLA settings (admins)."""
     return settings_out(require_admin(request).tenant)
 
 
@@ -169,7 +182,12 @@ def patch_tenant_settings(request: HttpRequest, payload: TenantSettingsPatch) ->
     admin = require_admin(request)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes)
-    return settings_out(services.tenant_settings_update(tenant=admin.tenant, changes=changes))
+    sla = {name: changes.pop(name) for name in SLA_SETTINGS if name in changes}
+    with transaction.atomic():  # all the settings sent, or none
+        services.tenant_settings_update(tenant=admin.tenant, changes=changes)
+        if sla:
+            sla_settings_update(tenant=admin.tenant, changes=sla)
+    return settings_out(admin.tenant)
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS})

@@ -1,0 +1,607 @@
+"""The SLA API: policies in order, business-hours calendars and their holidays (with an
+iCalendar import), escalation rules, and the breach sweep. Managers and admins read; admins
+write and sweep. Handlers parse, fetch through the tenant-scoped helpers below and call
+`sla.services`."""
+
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
+from pydantic import ValidationError as SchemaError
+
+from casedesk.cases.models import Case
+from casedesk.cases.schemas import RefOut
+from casedesk.core import clock
+from casedesk.core.api_auth import require_admin, require_manager
+from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.schemas import MAX_ID, Error, Id, RequiredText, Text
+from casedesk.routing import rules
+from casedesk.routing.api import ConditionIn, ConditionOut, ConditionValue
+from casedesk.sla import escalation, services
+from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
+from casedesk.tenancy.models import Membership
+
+router = Router(tags=["sla"])
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+MAX_POLICIES = 1000  # the most one order lists; far above any real desk's policies
+MAX_ICS_BYTES = 1024 * 1024
+PRIORITY_LABELS = {rung: name for name, rung in rules.PRIORITY_NAMES.items()}
+Minutes = Annotated[int, Field(ge=1, le=services.MAX_TARGET_MINUTES)]
+
+
+def _priority_name(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_priority_name(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PRIORITY_LABELS.get(value, value)
+    return value
+
+
+def _conditions_out(stored: Any) -> list[dict[str, Any]]:
+    """Conditions as stored, with priorities named (they may be stored as rungs)."""
+    out = []
+    for condition in stored if isinstance(stored, list) else []:
+        if not isinstance(condition, dict):
+            continue
+        value = condition.get("value")
+        if condition.get("field") == "priority":
+            value = _priority_name(value)
+        out.append({"field": condition.get("field"), "op": condition.get("op"), "value": value})
+    return out
+
+
+def _ref(row: Any) -> dict[str, Any] | None:
+    return {"id": row.pk, "name": row.name} if row is not None else None
+
+
+def _refuse_nulls(changes: dict[str, Any], allowed: tuple[str, ...] = ()) -> None:
+    for name, value in changes.items():
+        if value is None and name not in allowed:
+            raise Invalid(f"{name} cannot be null.", field=name)
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+POLICY_HELP = (
+    "An SLA policy: when its `conditions` hold for a case (all of them; the same fields and "
+    "operators as routing rules, none matches every case) its targets apply. The first "
+    "enabled policy in `position` order that matches wins. Each target is a number of "
+    "minutes counted in the `calendar`'s business hours (`*_business`: true) or round the "
+    "clock; with no calendar, every target counts round the clock. The owner is warned at "
+    "`warn_at_percent` of a target. A change recomputes the open cases' clocks in the "
+    "background."
+)
+
+
+class PolicyIn(Schema):
+    name: Annotated[RequiredText, Field(max_length=200)]
+    is_enabled: bool = True
+    conditions: list[ConditionIn] = Field(default_factory=list,
+                                          max_length=rules.MAX_CONDITIONS)
+    calendar_id: Id | None = Field(None, description="The business-hours calendar.")
+    first_response_minutes: Minutes
+    first_response_business: bool = True
+    next_response_minutes: Minutes | None = Field(None, description="Optional.")
+    next_response_business: bool = True
+    resolution_minutes: Minutes
+    resolution_business: bool = True
+    warn_at_percent: int = Field(75, ge=1, le=100)
+
+
+class PolicyPatch(Schema):
+    name: Annotated[RequiredText, Field(max_length=200)] | None = None
+    is_enabled: bool | None = None
+    conditions: list[ConditionIn] | None = Field(None, max_length=rules.MAX_CONDITIONS)
+    calendar_id: Id | None = Field(None, description="null: round the clock.")
+    first_response_minutes: Minutes | None = None
+    first_response_business: bool | None = None
+    next_response_minutes: Minutes | None = Field(None, description="null: no such target.")
+    next_response_business: bool | None = None
+    resolution_minutes: Minutes | None = None
+    resolution_business: bool | None = None
+    warn_at_percent: int | None = Field(None, ge=1, le=100)
+    position: int | None = Field(None, ge=0, le=MAX_POLICIES, description="0 is first.")
+
+
+class PolicyOut(Schema):
+    id: int
+    name: str
+    position: int
+    is_enabled: bool
+    conditions: list[ConditionOut]
+    calendar: RefOut | None
+    first_response_minutes: int
+    first_response_business: bool
+    next_response_minutes: int | None
+    next_response_business: bool
+    resolution_minutes: int
+    resolution_business: bool
+    warn_at_percent: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PolicyOrderIn(Schema):
+    policy_ids: list[Id] = Field(max_length=MAX_POLICIES, description=(
+        "Every policy of the tenant, once each, first policy first."))
+
+
+def policy_out(policy: SlaPolicy) -> dict[str, Any]:
+    return {
+        "id": policy.pk, "name": policy.name, "position": policy.position,
+        "is_enabled": policy.is_enabled, "conditions": _conditions_out(policy.conditions),
+        "calendar": _ref(policy.calendar),
+        "first_response_minutes": policy.first_response_minutes,
+        "first_response_business": policy.first_response_business,
+        "next_response_minutes": policy.next_response_minutes,
+        "next_response_business": policy.next_response_business,
+        "resolution_minutes": policy.resolution_minutes,
+        "resolution_business": policy.resolution_business,
+        "warn_at_percent": policy.warn_at_percent,
+        "created_at": policy.created_at, "updated_at": policy.updated_at,
+    }
+
+
+def _policies(membership: Membership) -> list[dict[str, Any]]:
+    rows = SlaPolicy.objects.filter(tenant_id=membership.tenant_id).select_related("calendar")
+    return [policy_out(p) for p in rows]
+
+
+def _policy(membership: Membership, policy_id: int) -> SlaPolicy:
+    policy = (SlaPolicy.objects.filter(tenant_id=membership.tenant_id, pk=policy_id)
+              .select_related("tenant", "calendar").first() if 0 < policy_id <= MAX_ID else None)
+    if policy is None:
+        raise NotFound(f"No SLA policy with id {policy_id}.")
+    return policy
+
+
+def _conditions_in(conditions: list[ConditionIn]) -> list[dict[str, Any]]:
+    return [c.dict(exclude_unset=True) for c in conditions]
+
+
+@router.get("/sla/policies", response={200: list[PolicyOut], **ERRORS},
+            summary="List SLA policies in order")
+def list_policies(request: HttpRequest) -> Any:
+    """The tenant's SLA policies, first policy first (managers and admins)."""
+    return _policies(require_manager(request))
+
+
+@router.post("/sla/policies", response={201: PolicyOut, **ERRORS},
+             summary="Create an SLA policy", description=POLICY_HELP)
+def create_policy(request: HttpRequest, payload: PolicyIn) -> Any:
+    """The new policy goes last; move it with `position` or `POST /sla/policies/order`."""
+    admin = require_admin(request)
+    values = {**payload.dict(), "conditions": _conditions_in(payload.conditions)}
+    policy = services.policy_create(tenant=admin.tenant, values=values, now=clock.now())
+    return 201, policy_out(_policy(admin, policy.pk))
+
+
+@router.post("/sla/policies/order", response={200: list[PolicyOut], **ERRORS},
+             summary="Put the SLA policies in order")
+def order_policies(request: HttpRequest, payload: PolicyOrderIn) -> Any:
+    admin = require_admin(request)
+    services.policies_reorder(tenant=admin.tenant, policy_ids=payload.policy_ids,
+                              now=clock.now())
+    return _policies(admin)
+
+
+@router.get("/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS},
+            summary="Read an SLA policy")
+def get_policy(request: HttpRequest, policy_id: int) -> Any:
+    return policy_out(_policy(require_manager(request), policy_id))
+
+
+@router.patch("/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS},
+              summary="Change an SLA policy")
+def patch_policy(request: HttpRequest, policy_id: int, payload: PolicyPatch) -> Any:
+    """Changes the fields sent; `conditions` replace the policy's own, `position` moves it
+    (0 is first), `calendar_id` null counts round the clock, `next_response_minutes` null
+    drops that target."""
+    admin = require_admin(request)
+    policy = _policy(admin, policy_id)
+    changes = payload.dict(exclude_unset=True)
+    _refuse_nulls(changes, allowed=("calendar_id", "next_response_minutes"))
+    if payload.conditions is not None:
+        changes["conditions"] = _conditions_in(payload.conditions)
+    services.policy_update(policy=policy, changes=changes, now=clock.now())
+    return policy_out(_policy(admin, policy_id))
+
+
+@router.delete("/sla/policies/{policy_id}", response={204: None, **ERRORS},
+               summary="Delete an SLA policy")
+def delete_policy(request: HttpRequest, policy_id: int) -> Any:
+    """Open cases it applied to take the next matching policy (or none)."""
+    admin = require_admin(request)
+    services.policy_delete(policy=_policy(admin, policy_id), now=clock.now())
+    return 204, None
+
+
+# --- calendars and holidays -------------------------------------------------------------------
+
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Shift = Annotated[list[Annotated[Text, Field(max_length=5)]],
+                  Field(min_length=2, max_length=2, description='["HH:MM", "HH:MM"]')]
+Week = dict[DayName, Annotated[list[Shift], Field(max_length=6)]]
+TimeZone = Annotated[Text, Field(min_length=1, max_length=64, description=(
+    "An IANA time zone, e.g. `Europe/London`."))]
+WEEK_HELP = (
+    'The weekly schedule in the calendar\'s time zone: each day (`mon` … `sun`) lists up to '
+    'six `["HH:MM", "HH:MM"]` shifts, e.g. `{"mon": [["09:00", "12:00"], ["13:00", '
+    '"17:00"]]}`; a shift whose end is not after its start runs overnight (`["22:00", '
+    '"06:00"]`), `24:00` ends a day. Days left out have no business hours.'
+)
+
+
+class CalendarIn(Schema):
+    name: Annotated[RequiredText, Field(max_length=100)]
+    time_zone: TimeZone | None = Field(None, description=(
+        "An IANA time zone, e.g. `Europe/London`; the tenant's when left out."))
+    week: Week = Field(default_factory=dict, description=WEEK_HELP)
+
+
+class CalendarPatch(Schema):
+    name: Annotated[RequiredText, Field(max_length=100)] | None = None
+    time_zone: TimeZone | None = None
+    week: Week | None = Field(None, description=WEEK_HELP)
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    time_zone: str
+    week: dict[DayName, list[list[str]]] = Field(description="Every day, closed days empty.")
+    policies: list[RefOut] = Field(description="The policies counting in this calendar.")
+    created_at: datetime
+
+
+class HolidayIn(Schema):
+    name: Annotated[Text, Field(max_length=200)] = ""
+    starts_on: date
+    ends_on: date | None = Field(None, description="The last day (inclusive); one day when "
+                                                   "left out. At most a year after starts_on.")
+
+
+class HolidayOut(Schema):
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+ICS_HELP = (
+    "Adds the all-day events (VEVENTs with DATE values) of an iCalendar file (RFC 5545) as "
+    "holidays; events whose dates the calendar already has are skipped. Send the file as the "
+    "body with `Content-Type: text/calendar`, or as JSON `{\"ics\": \"BEGIN:VCALENDAR…\"}`. "
+    "At most 1 MB (413 beyond) and 1,000 events; a file that is not iCalendar is a 422 "
+    "naming the field `file`. Answers the holidays added."
+)
+ICS_BODY = {
+    "required": True,
+    "content": {
+        "text/calendar": {"schema": {"type": "string", "maxLength": MAX_ICS_BYTES}},
+        "application/json": {"schema": {
+            "type": "object", "title": "IcsIn", "required": ["ics"],
+            "properties": {"ics": {"type": "string", "maxLength": MAX_ICS_BYTES,
+                                   "description": "The iCalendar file's text."}}}},
+    },
+}
+_ICS_JSON = TypeAdapter(dict[Literal["ics"], Annotated[Text, Field(max_length=MAX_ICS_BYTES)]])
+
+
+def calendar_out(calendar: BusinessCalendar) -> dict[str, Any]:
+    week = calendar.week if isinstance(calendar.week, dict) else {}
+    return {
+        "id": calendar.pk, "name": calendar.name, "time_zone": calendar.time_zone,
+        "week": {day: [list(shift) for shift in week.get(day) or []]
+                 for day in services.DAY_KEYS},
+        "policies": [_ref(p) for p in calendar.policies.all()],
+        "created_at": calendar.created_at,
+    }
+
+
+def _calendar(membership: Membership, calendar_id: int) -> BusinessCalendar:
+    calendar = (BusinessCalendar.objects.filter(tenant_id=membership.tenant_id, pk=calendar_id)
+                .select_related("tenant").prefetch_related("policies").first()
+                if 0 < calendar_id <= MAX_ID else None)
+    if calendar is None:
+        raise NotFound(f"No calendar with id {calendar_id}.")
+    return calendar
+
+
+def _holiday(calendar: BusinessCalendar, holiday_id: int) -> Holiday:
+    holiday = (Holiday.objects.filter(tenant_id=calendar.tenant_id, calendar=calendar,
+                                      pk=holiday_id).select_related("calendar__tenant").first()
+               if 0 < holiday_id <= MAX_ID else None)
+    if holiday is None:
+        raise NotFound(f"No holiday with id {holiday_id} in {calendar.name}.")
+    return holiday
+
+
+@router.get("/sla/calendars", response={200: list[CalendarOut], **ERRORS},
+            summary="List business-hours calendars")
+def list_calendars(request: HttpRequest) -> Any:
+    """The tenant's calendars (managers and admins)."""
+    manager = require_manager(request)
+    rows = (BusinessCalendar.objects.filter(tenant_id=manager.tenant_id)
+            .prefetch_related("policies"))
+    return [calendar_out(c) for c in rows]
+
+
+@router.post("/sla/calendars", response={201: CalendarOut, **ERRORS},
+             summary="Create a business-hours calendar")
+def create_calendar(request: HttpRequest, payload: CalendarIn) -> Any:
+    """A name already taken is a 409."""
+    admin = require_admin(request)
+    calendar = services.calendar_save(tenant=admin.tenant, name=payload.name,
+                                      time_zone=payload.time_zone or admin.tenant.time_zone,
+                                      week=payload.week)
+    return 201, calendar_out(_calendar(admin, calendar.pk))
+
+
+@router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS},
+            summary="Read a business-hours calendar")
+def get_calendar(request: HttpRequest, calendar_id: int) -> Any:
+    return calendar_out(_calendar(require_manager(request), calendar_id))
+
+
+@router.patch("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS},
+              summary="Change a business-hours calendar")
+def patch_calendar(request: HttpRequest, calendar_id: int, payload: CalendarPatch) -> Any:
+    """Changes the fields sent (`week` replaces the whole schedule); the open cases of its
+    policies get their clocks recomputed in the background."""
+    admin = require_admin(request)
+    calendar = _calendar(admin, calendar_id)
+    changes = payload.dict(exclude_unset=True)
+    _refuse_nulls(changes)
+    services.calendar_save(tenant=admin.tenant, calendar=calendar,
+                           name=changes.get("name", calendar.name),
+                           time_zone=changes.get("time_zone", calendar.time_zone),
+                           week=changes.get("week", calendar.week))
+    return calendar_out(_calendar(admin, calendar_id))
+
+
+@router.delete("/sla/calendars/{calendar_id}", response={204: None, **ERRORS},
+               summary="Delete a business-hours calendar")
+def delete_calendar(request: HttpRequest, calendar_id: int) -> Any:
+    """Deletes it with its holidays; policies that used it count round the clock after."""
+    admin = require_admin(request)
+    services.calendar_delete(calendar=_calendar(admin, calendar_id), now=clock.now())
+    return 204, None
+
+
+@router.get("/sla/calendars/{calendar_id}/holidays", response={200: list[HolidayOut], **ERRORS},
+            summary="A calendar's holidays")
+def list_holidays(request: HttpRequest, calendar_id: int) -> Any:
+    calendar = _calendar(require_manager(request), calendar_id)
+    return list(Holiday.objects.filter(tenant_id=calendar.tenant_id, calendar=calendar)
+                .order_by("starts_on", "id"))
+
+
+@router.post("/sla/calendars/{calendar_id}/holidays", response={201: HolidayOut, **ERRORS},
+             summary="Add a holiday (a day or a range of days)")
+def add_holiday(request: HttpRequest, calendar_id: int, payload: HolidayIn) -> Any:
+    admin = require_admin(request)
+    calendar = _calendar(admin, calendar_id)
+    return 201, services.holiday_add(calendar=calendar, name=payload.name,
+                                     starts_on=payload.starts_on, ends_on=payload.ends_on)
+
+
+@router.post("/sla/calendars/{calendar_id}/holidays/import",
+             response={200: list[HolidayOut], 413: Error, **ERRORS},
+             summary="Import holidays from an iCalendar file", description=ICS_HELP,
+             openapi_extra={"requestBody": ICS_BODY})
+def import_holidays(request: HttpRequest, calendar_id: int) -> Any:
+    admin = require_admin(request)
+    calendar = _calendar(admin, calendar_id)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_ICS_BYTES or len(request.body) > MAX_ICS_BYTES:
+        return 413, {"detail": "An iCalendar file may be at most 1 MB."}
+    return services.holidays_import_ical(calendar=calendar, text=_ics_text(request),
+                                         now=clock.now())
+
+
+# After the import: Django tries the paths in order, and `import` is no holiday id.
+@router.delete("/sla/calendars/{calendar_id}/holidays/{holiday_id}",
+               response={204: None, **ERRORS}, summary="Delete a holiday")
+def delete_holiday(request: HttpRequest, calendar_id: int, holiday_id: int) -> Any:
+    admin = require_admin(request)
+    holiday = _holiday(_calendar(admin, calendar_id), holiday_id)
+    services.holiday_delete(holiday=holiday, now=clock.now())
+    return 204, None
+
+
+def _ics_text(request: HttpRequest) -> str:
+    """The file's text from a text/calendar body or a JSON {"ics": ...}; Invalid otherwise."""
+    try:
+        raw = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("The file is not UTF-8 text.", field="file") from None
+    if request.content_type != "application/json":
+        try:
+            return _ICS_JSON.validate_python({"ics": raw})["ics"]
+        except SchemaError:
+            raise Invalid("The file must not contain NUL characters.", field="file") from None
+    try:
+        return _ICS_JSON.validate_python(json.loads(raw))["ics"]
+    except (ValueError, RecursionError, SchemaError):  # JSONDecodeError is a ValueError
+        raise Invalid('Send {"ics": "<the iCalendar text>"} (or the file itself with '
+                      "Content-Type: text/calendar).", field="file") from None
+
+
+# --- escalation rules -------------------------------------------------------------------------
+
+ESCALATION_HELP = (
+    "An escalation rule: each breach sweep gives the open cases matching all its "
+    "`conditions` its `actions`, once per rule and case. Conditions: "
+    + "; ".join(f"`{name}` ({', '.join(ops)})" for name, ops in escalation.FIELDS.items())
+    + ". `age_hours` and `idle_hours` (no update for N hours) take hours; `priority` a "
+    "priority name; `status` an open status; `queue_id` queue ids; `breached` "
+    "`first_response`, `resolution` or `any`. Actions: `notify` (`owner`, `owner_manager`, "
+    "`managers`, `admins` or `user:<id>`), `queue_id` (move there, unassigned), "
+    "`raise_priority`."
+)
+
+
+def _notify_target(value: str) -> str:
+    if value.startswith("user:"):
+        digits = value[5:]
+        if not (digits.isascii() and digits.isdecimal() and 0 < int(digits) <= MAX_ID):
+            raise ValueError("user:<id> names a member by user id")
+    return value
+
+
+NotifyTarget = Annotated[Text, Field(max_length=30), AfterValidator(_notify_target)]
+
+
+class EscalationConditionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    field: Annotated[Text, Field(max_length=40, description=(
+        f"One of {', '.join(escalation.FIELDS)}."))]
+    op: Annotated[Text, Field(max_length=20)]
+    value: ConditionValue = None
+
+
+class EscalationActionsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    notify: list[NotifyTarget] = Field(default_factory=list, max_length=20)
+    queue_id: Id | None = None
+    raise_priority: bool = False
+
+
+class EscalationActionsOut(Schema):
+    notify: list[str]
+    queue_id: int | None
+    raise_priority: bool
+
+
+class EscalationRuleIn(Schema):
+    name: Annotated[RequiredText, Field(max_length=200)]
+    is_enabled: bool = True
+    conditions: list[EscalationConditionIn] = Field(max_length=20)
+    actions: EscalationActionsIn
+
+
+class EscalationRulePatch(Schema):
+    name: Annotated[RequiredText, Field(max_length=200)] | None = None
+    is_enabled: bool | None = None
+    conditions: list[EscalationConditionIn] | None = Field(None, max_length=20)
+    actions: EscalationActionsIn | None = None
+
+
+class EscalationRuleOut(Schema):
+    id: int
+    name: str
+    position: int
+    is_enabled: bool
+    conditions: list[ConditionOut]
+    actions: EscalationActionsOut
+    created_at: datetime
+    updated_at: datetime
+
+
+def escalation_rule_out(rule: EscalationRule) -> dict[str, Any]:
+    actions = rule.actions if isinstance(rule.actions, dict) else {}
+    return {
+        "id": rule.pk, "name": rule.name, "position": rule.position,
+        "is_enabled": rule.is_enabled, "conditions": _conditions_out(rule.conditions),
+        "actions": {"notify": actions.get("notify", []), "queue_id": actions.get("queue_id"),
+                    "raise_priority": bool(actions.get("raise_priority", False))},
+        "created_at": rule.created_at, "updated_at": rule.updated_at,
+    }
+
+
+def _escalation_rule(membership: Membership, rule_id: int) -> EscalationRule:
+    rule = (EscalationRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id).first()
+            if 0 < rule_id <= MAX_ID else None)
+    if rule is None:
+        raise NotFound(f"No escalation rule with id {rule_id}.")
+    return rule
+
+
+@router.get("/sla/escalation-rules", response={200: list[EscalationRuleOut], **ERRORS},
+            summary="List escalation rules")
+def list_escalation_rules(request: HttpRequest) -> Any:
+    """The tenant's escalation rules in the order the sweep runs them (managers and admins)."""
+    manager = require_manager(request)
+    return [escalation_rule_out(r)
+            for r in EscalationRule.objects.filter(tenant_id=manager.tenant_id)]
+
+
+@router.post("/sla/escalation-rules", response={201: EscalationRuleOut, **ERRORS},
+             summary="Create an escalation rule", description=ESCALATION_HELP)
+def create_escalation_rule(request: HttpRequest, payload: EscalationRuleIn) -> Any:
+    admin = require_admin(request)
+    rule = services.escalation_rule_save(tenant=admin.tenant, values=payload.dict(),
+                                         now=clock.now())
+    return 201, escalation_rule_out(rule)
+
+
+@router.get("/sla/escalation-rules/{escalation_rule_id}",
+            response={200: EscalationRuleOut, **ERRORS}, summary="Read an escalation rule")
+def get_escalation_rule(request: HttpRequest, escalation_rule_id: int) -> Any:
+    return escalation_rule_out(_escalation_rule(require_manager(request), escalation_rule_id))
+
+
+@router.patch("/sla/escalation-rules/{escalation_rule_id}",
+              response={200: EscalationRuleOut, **ERRORS}, summary="Change an escalation rule")
+def patch_escalation_rule(request: HttpRequest, escalation_rule_id: int,
+                          payload: EscalationRulePatch) -> Any:
+    """Changes the fields sent; `conditions` and `actions` replace the rule's own."""
+    admin = require_admin(request)
+    rule = _escalation_rule(admin, escalation_rule_id)
+    changes = payload.dict(exclude_unset=True)
+    _refuse_nulls(changes)
+    return escalation_rule_out(services.escalation_rule_save(
+        tenant=admin.tenant, values=changes, now=clock.now(), rule=rule))
+
+
+@router.delete("/sla/escalation-rules/{escalation_rule_id}", response={204: None, **ERRORS},
+               summary="Delete an escalation rule")
+def delete_escalation_rule(request: HttpRequest, escalation_rule_id: int) -> Any:
+    admin = require_admin(request)
+    services.escalation_rule_delete(rule=_escalation_rule(admin, escalation_rule_id))
+    return 204, None
+
+
+# --- the sweep --------------------------------------------------------------------------------
+
+class SweepOut(Schema):
+    at: datetime
+    cases: int = Field(description="How many cases breached a target in this sweep.")
+    case_numbers: list[str] = Field(description="Those cases, by number.")
+    breached_first_response: int
+    breached_resolution: int
+    elevated: int = Field(description="Cases whose priority went up a rung for a breach.")
+    warned: int = Field(description="Warnings sent (a target past its warning milestone).")
+    notified: int = Field(description="Notifications written, breaches and warnings.")
+    escalated: dict[str, int] = Field(description="Cases escalated, by rule name.")
+    summary: str
+
+
+def _case_numbers(tenant_id: int, prefix: str, case_ids: list[int]) -> list[str]:
+    numbers: list[int] = []
+    for start in range(0, len(case_ids), 500):
+        numbers += Case.objects.filter(tenant_id=tenant_id, pk__in=case_ids[start:start + 500]
+                                       ).values_list("number", flat=True)
+    return [f"{prefix}-{n}" for n in sorted(numbers)]
+
+
+@router.post("/sla/sweep", response={200: SweepOut, **ERRORS}, summary="Run the breach sweep")
+def sweep(request: HttpRequest) -> Any:
+    """Marks the tenant's open cases past a due time (each breached target once), raises
+    their priority a rung (urgent stays urgent), writes the timeline, notifies owners and
+    their managers, sends due warnings and runs the escalation rules; answers what it did.
+    Safe to run twice, or at once: nothing is marked or raised twice (admins)."""
+    admin = require_admin(request)
+    tenant = admin.tenant
+    report = services.sla_sweep(now=clock.now(), tenant=tenant)
+    return {**report.as_dict(), "summary": report.summary(),
+            "case_numbers": _case_numbers(tenant.pk, tenant.case_prefix, report.cases)}
