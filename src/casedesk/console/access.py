@@ -16,6 +16,7 @@ from django.shortcuts import render
 from casedesk.core.errors import NotFound, PermissionDenied
 from casedesk.core.schemas import MAX_ID
 from casedesk.routing.models import Queue, RoutingRule
+from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
 from casedesk.tenancy.models import Membership
 
 SESSION_TENANT = "casedesk_tenant_id"
@@ -72,14 +73,16 @@ def member(request: HttpRequest) -> Membership:
 
 
 def require_manager(membership: Membership) -> Membership:
-    """Managers and admins read the tenant's set-up pages (routing); agents are refused."""
+    """Managers and admins read the tenant's set-up pages (routing, SLA); agents are
+    refused."""
     if not membership.is_manager:
         raise PermissionDenied("Only managers and admins may see this page.")
     return membership
 
 
 def require_admin(membership: Membership) -> Membership:
-    """Only admins change the tenant's set-up (routing rules, queue strategies, skills)."""
+    """Only admins change the tenant's set-up (routing rules, queue strategies, skills, SLA
+    policies, calendars, escalation rules) and run the breach sweep."""
     if not membership.is_admin:
         raise PermissionDenied("Only a tenant admin may change this.")
     return membership
@@ -113,3 +116,46 @@ def get_colleague(membership: Membership, user_id: int) -> Membership:
     if colleague is None:
         raise NotFound(f"No member with user id {user_id} in this tenant.")
     return colleague
+
+
+def get_policy_for_member(membership: Membership, policy_id: int) -> SlaPolicy:
+    """An SLA policy of the member's tenant; NotFound for anything else."""
+    policy = (SlaPolicy.objects.select_related("calendar")
+              .filter(tenant_id=membership.tenant_id, pk=policy_id).first()
+              if 0 < policy_id <= MAX_ID else None)
+    if policy is None:
+        raise NotFound(f"No SLA policy {policy_id} in this tenant.")
+    policy.tenant = membership.tenant
+    return policy
+
+
+def get_calendar_for_member(membership: Membership, calendar_id: int) -> BusinessCalendar:
+    """A business-hours calendar of the member's tenant; NotFound for anything else."""
+    calendar = (BusinessCalendar.objects.filter(tenant_id=membership.tenant_id,
+                                                pk=calendar_id).first()
+                if 0 < calendar_id <= MAX_ID else None)
+    if calendar is None:
+        raise NotFound(f"No calendar {calendar_id} in this tenant.")
+    calendar.tenant = membership.tenant
+    return calendar
+
+
+def get_holiday_for_calendar(calendar: BusinessCalendar, holiday_id: int) -> Holiday:
+    """A holiday of that calendar (so of the member's tenant); NotFound for anything else."""
+    holiday = (Holiday.objects.filter(tenant_id=calendar.tenant_id, calendar=calendar,
+                                      pk=holiday_id).first()
+               if 0 < holiday_id <= MAX_ID else None)
+    if holiday is None:
+        raise NotFound(f"No holiday {holiday_id} in the calendar {calendar.name}.")
+    holiday.calendar = calendar
+    return holiday
+
+
+def get_escalation_rule_for_member(membership: Membership, rule_id: int) -> EscalationRule:
+    """An escalation rule of the member's tenant; NotFound for anything else."""
+    rule = (EscalationRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id).first()
+            if 0 < rule_id <= MAX_ID else None)
+    if rule is None:
+        raise NotFound(f"No escalation rule {rule_id} in this tenant.")
+    rule.tenant = membership.tenant
+    return rule

@@ -6,7 +6,7 @@ where the agent is about to write, and older events page in below.
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,9 +16,10 @@ from django.utils.timesince import timesince
 from casedesk.cases.lifecycle import case_age
 from casedesk.cases.models import AssignmentStatus, Case, CaseAssignment, PicklistKind
 from casedesk.cases.picklists import Picklists
-from casedesk.console import case_fields, case_reads
+from casedesk.console import case_fields, case_reads, sla_reads
 from casedesk.console.access import member
 from casedesk.console.presence import presence_others
+from casedesk.console.zones import tenant_zone
 from casedesk.core import clock
 from casedesk.routing.models import Queue
 
@@ -66,6 +67,7 @@ def page_context(request: HttpRequest, case: Case, *, editing: str | None = None
         "account_cases": case_reads.account_open_cases(case),
         "age": timesince(now - age, now) if age.total_seconds() >= 60 else "less than a minute",
         "dates": _dates(case, now),
+        "sla": sla_reads.case_clocks(case, now, _zone(case)),
         "viewers": presence_others(case=case, user=membership.user, now=now),
         "errors": {},
         "posted": {},
@@ -88,10 +90,7 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def _zone(case: Case) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(case.tenant.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return tenant_zone(case.tenant)
 
 
 def render_case(request: HttpRequest, case: Case, template: str, context: dict[str, Any],

@@ -72,6 +72,7 @@ class Entry:
     ago: str = ""
     rule_id: int | None = None  # the routing rule that decided (routed events)
     rule_name: str = ""
+    rule_kind: str = ""  # "routing" or "escalation": which page the rule's link opens
 
     @property
     def initials(self) -> str:
@@ -249,6 +250,10 @@ def _entry(event: TimelineEvent, case: Case, names: Names, custom_labels: dict[s
             entry.text = event.message
     elif kind == EventKind.ROUTED:
         _routed(entry, event, names)
+    elif kind == EventKind.SLA_BREACHED:
+        _sla_breached(entry, event)
+    elif kind == EventKind.ESCALATED:
+        _escalated(entry, event)
     elif kind == EventKind.FOLLOW_UP_CREATED:
         entry.text = "created a follow-up case"
         if isinstance(event.new_value, int):
@@ -279,9 +284,41 @@ def _routed(entry: Entry, event: TimelineEvent, names: Names) -> None:
     entry.detail = event.message
     rule_id = new.get("rule_id")
     if new.get("via") == "rule" and new.get("rule"):
-        entry.rule_name = str(new["rule"])
+        entry.rule_name, entry.rule_kind = str(new["rule"]), "routing"
         entry.rule_id = rule_id if isinstance(rule_id, int) and not isinstance(rule_id, bool) \
             else None
+
+
+def _sla_breached(entry: Entry, event: TimelineEvent) -> None:
+    """A breach marked by the sweep: which targets, and the priority it raised."""
+    new = event.new_value if isinstance(event.new_value, dict) else {}
+    targets = [str(t) for t in new.get("targets") or [] if isinstance(t, str)]
+    entry.who, entry.is_system, entry.is_customer = "SLA", True, False
+    if targets:
+        noun = "target" if len(targets) == 1 else "targets"
+        entry.text = f"{noun} missed: {' and '.join(targets)}"
+    else:
+        entry.text = event.message or "breached"
+    if new.get("elevated") and event.old_value:
+        entry.changes = [Change("Priority", _value(event.old_value).capitalize(),
+                                _value(new.get("priority")).capitalize())]
+    elif new.get("priority"):
+        entry.detail = f"Priority stays {_value(new.get('priority')).capitalize()}."
+
+
+def _escalated(entry: Entry, event: TimelineEvent) -> None:
+    """An escalation rule acted on the case: the rule, and what it did."""
+    new = event.new_value if isinstance(event.new_value, dict) else {}
+    entry.who, entry.is_system, entry.is_customer = "Escalation", True, False
+    entry.text = "escalated the case"
+    _, colon, done = event.message.partition(": ")
+    if colon and done:
+        entry.detail = done[:1].upper() + done[1:]
+    if new.get("rule"):
+        entry.rule_name, entry.rule_kind = str(new["rule"]), "escalation"
+        rule_id = new.get("rule_id")
+        entry.rule_id = rule_id if isinstance(rule_id, int) and not isinstance(
+            rule_id, bool) else None
 
 
 def _priority_label(value: Any) -> str:

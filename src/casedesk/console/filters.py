@@ -9,6 +9,7 @@ from django import forms
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import PicklistKind, PicklistValue, Priority
 from casedesk.cases.selectors import SORT_FIELDS, CaseFilters
+from casedesk.core import clock
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
@@ -17,6 +18,11 @@ STATUS_CHOICES = [(s.value, s.label) for s in Status]
 PRIORITY_CHOICES = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
 SORT_CHOICES = [(f"{d}{k}", k) for k in SORT_FIELDS for d in ("-", "")]
 ACCOUNT_CHOICES_MAX = 1000
+# The SLA filter: open cases with a breached target, or with a clock coming due within N
+# hours (overdue ones the sweep has not marked yet included).
+BREACHING_WITHIN_HOURS = (1, 4, 8, 24)
+SLA_CHOICES = [("", "Any"), ("breached", "Breached")] + [
+    (str(h), f"Breaching within {h} hour{'s' if h > 1 else ''}") for h in BREACHING_WITHIN_HOURS]
 
 
 class CaseFilterForm(forms.Form):
@@ -33,6 +39,7 @@ class CaseFilterForm(forms.Form):
                                      widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(required=False, max_length=200, label="Text")
     open = forms.BooleanField(required=False, label="Open only")
+    sla = forms.ChoiceField(choices=SLA_CHOICES, required=False, label="SLA")
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, data: Any, *, membership: Membership) -> None:
@@ -77,6 +84,7 @@ class CaseFilterForm(forms.Form):
         queue, owner = data.get("queue") or "", data.get("owner") or ""
         after, before = data.get("created_after"), data.get("created_before")
         zone = ZoneInfo(membership.tenant.time_zone)
+        sla = data.get("sla") or ""
         return CaseFilters(
             status=data.get("status") or None,
             priority=[Priority.from_name(p) for p in data.get("priority") or []] or None,
@@ -94,6 +102,9 @@ class CaseFilterForm(forms.Form):
                             if before else None),
             q=data.get("q") or None,
             open_only=bool(data.get("open")),
+            sla_breached=sla == "breached",
+            breaching_within_hours=int(sla) if sla.isdecimal() else None,
+            now=clock.now() if sla else None,
         )
 
     def sort_order(self) -> str:

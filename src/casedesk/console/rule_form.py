@@ -9,6 +9,7 @@ preview). Only the shape is handled here — whether the rule makes sense is dec
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,10 +139,14 @@ class RuleDraft:
                          conditions=[row.condition() for row in self.rows], actions=actions)
 
     def mark_error(self, message: str) -> None:
-        """Highlights the condition row an `Invalid` message names ("condition 2: …")."""
-        found = _CONDITION.match(message)
-        if found and 0 < int(found.group(1)) <= len(self.rows):
-            self.rows[int(found.group(1)) - 1].has_error = True
+        mark_row_error(self.rows, message)
+
+
+def mark_row_error(rows: list[ConditionRow], message: str) -> None:
+    """Highlights the condition row an `Invalid` message names ("condition 2: …")."""
+    found = _CONDITION.match(message)
+    if found and 0 < int(found.group(1)) <= len(rows):
+        rows[int(found.group(1)) - 1].has_error = True
 
 
 def split_list(text: str) -> list[str]:
@@ -198,30 +203,54 @@ def _row_of(condition: dict[str, Any]) -> ConditionRow:
     return ConditionRow(field=name, op=op, value=_shown(value))
 
 
+def rows_of_conditions(conditions: Any) -> list[ConditionRow]:
+    """Stored conditions (routing rules' or SLA policies') as the form's rows."""
+    if not isinstance(conditions, list):
+        return []
+    return [_row_of(c) for c in conditions if isinstance(c, dict)]
+
+
 def draft_of_rule(rule: RoutingRule) -> RuleDraft:
     actions = rule.actions if isinstance(rule.actions, dict) else {}
     priority = actions.get("priority")
     return RuleDraft(
         name=rule.name, match=rule.match, is_enabled=rule.is_enabled,
-        rows=[_row_of(c) for c in (rule.conditions or []) if isinstance(c, dict)],
+        rows=rows_of_conditions(rule.conditions),
         queue=_shown(actions.get("queue_id")), owner=_shown(actions.get("owner_id")),
         priority=PRIORITY_BY_NUMBER.get(priority, "") if isinstance(priority, int) else "",
         tags=", ".join(actions.get("tags") or []),
     )
 
 
-def draft_of_post(post: QueryDict) -> RuleDraft:
-    """The form as sent; rows in the order of their numbers, whatever the numbers are."""
+def rows_of_post(post: QueryDict) -> list[ConditionRow]:
+    """The condition rows as sent, in the order of their numbers, whatever the numbers are."""
     indexes = sorted(int(m.group(1)) for key in post
                      if (m := _ROW_FIELD.match(key)) is not None)[:MAX_ROWS]
-    rows = [ConditionRow(field=post.get(f"c-{i}-field", "").strip(),
+    return [ConditionRow(field=post.get(f"c-{i}-field", "").strip(),
                          key=post.get(f"c-{i}-key", "")[:60],
                          op=post.get(f"c-{i}-op", "").strip(),
                          value=post.get(f"c-{i}-value", "")[:10_000])
             for i in indexes]
+
+
+def edit_rows(rows: list[ConditionRow], action: str, row: int | None, *,
+              new_row: Callable[[], ConditionRow] = ConditionRow) -> int | None:
+    """Applies the form's own buttons to its rows: "add" appends `new_row()` (returning its
+    index, to focus it), "remove" drops row `row`."""
+    if action == "add":
+        if len(rows) < MAX_ROWS:
+            rows.append(new_row())
+        return len(rows) - 1
+    if action == "remove" and row is not None and row < len(rows):
+        del rows[row]
+    return None
+
+
+def draft_of_post(post: QueryDict) -> RuleDraft:
+    """The form as sent."""
     return RuleDraft(
         name=post.get("name", "")[:300], match=post.get("match", RoutingRule.Match.ALL),
-        is_enabled=bool(post.get("is_enabled")), rows=rows,
+        is_enabled=bool(post.get("is_enabled")), rows=rows_of_post(post),
         queue=post.get("queue", ""), owner=post.get("owner", ""),
         priority=post.get("priority", ""), tags=post.get("tags", "")[:2_000],
     )

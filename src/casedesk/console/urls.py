@@ -13,6 +13,9 @@ from casedesk.console.views import (
     people,
     routing,
     routing_queues,
+    sla,
+    sla_calendars,
+    sla_escalations,
 )
 
 app_name = "console"
@@ -32,6 +35,9 @@ urlpatterns = [
     path("me/availability", people.availability, name="availability"),
     *routing.urlpatterns,
     *routing_queues.urlpatterns,
+    *sla.urlpatterns,
+    *sla_calendars.urlpatterns,
+    *sla_escalations.urlpatterns,
     *board.urlpatterns,
     *case_new.urlpatterns,
     *crm.urlpatterns,

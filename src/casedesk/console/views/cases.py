@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors
@@ -15,6 +15,7 @@ from casedesk.console import bulk
 from casedesk.console.access import member, member_required
 from casedesk.console.filters import CaseFilterForm
 from casedesk.console.models import SavedView
+from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.routing.models import Queue
@@ -68,8 +69,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "closed_reasons": bulk.closed_reasons(membership),
     }
     if request.htmx and request.htmx.target == "case-results":
-        return render(request, "console/case_list.html#results", context)
-    return render(request, "console/case_list.html", context)
+        return render_in_zone(request, membership.tenant, "console/case_list.html#results",
+                              context)
+    return render_in_zone(request, membership.tenant, "console/case_list.html", context)
 
 
 @member_required

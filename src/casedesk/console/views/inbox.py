@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors, services
 from casedesk.cases.access import get_case_for_member
 from casedesk.console.access import member, member_required
+from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.routing.models import Queue
@@ -40,9 +41,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.detail)
         return redirect("console:inbox")
+    tenant = member(request).tenant
     if request.htmx:
-        return render(request, "console/inbox.html#inbox-body", context)
-    return render(request, "console/inbox.html", context)
+        return render_in_zone(request, tenant, "console/inbox.html#inbox-body", context)
+    return render_in_zone(request, tenant, "console/inbox.html", context)
 
 
 @member_required
@@ -61,7 +63,8 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, error.detail)
         return redirect(request.POST.get("next") or "console:inbox")
     if request.htmx:
-        return render(request, "console/inbox.html#inbox-body", _inbox_context(request))
+        return render_in_zone(request, membership.tenant, "console/inbox.html#inbox-body",
+                              _inbox_context(request))
     messages.success(request, f"You claimed {case.display_number}.")
     return redirect(request.POST.get("next") or "console:inbox")
 

@@ -33,6 +33,7 @@ from casedesk.console.rule_form import (
     RuleDraft,
     draft_of_post,
     draft_of_rule,
+    edit_rows,
     field_choices,
     form_action,
     operator_choices,
@@ -224,18 +225,14 @@ def _form_post(request: HttpRequest, membership: Membership, rule: RoutingRule |
                ) -> HttpResponse:
     draft = draft_of_post(request.POST)
     action, row = form_action(request.POST)
-    if action == "add":
-        if len(draft.rows) < MAX_ROWS:
-            draft.rows.append(ConditionRow())
-        return _render_form(request, _form_context(membership, draft, rule, focus_row=len(
-            draft.rows) - 1), partial="conditions")
-    if action == "remove":
-        if row is not None and row < len(draft.rows):
-            del draft.rows[row]
-        return _render_form(request, _form_context(membership, draft, rule),
+    extra: dict[str, Any] = {}
+    if action in ("add", "remove"):
+        focus = edit_rows(draft.rows, action, row)
+        if action == "add":
+            extra["focus_row"] = focus
+        return _render_form(request, _form_context(membership, draft, rule, **extra),
                             partial="conditions")
     if action == "preview":
-        extra: dict[str, Any] = {}
         try:
             extra["preview"] = _preview(membership, draft, rule)
         except Invalid as error:

@@ -2,7 +2,7 @@
 // - the rule form offers, for each condition, only the operators its field takes, shows the
 //   custom-field key box only for "Custom field…", and suggests values for the field;
 // - the rules list keeps keyboard focus on the control that was used when htmx swaps the list
-//   in, and lets a rule be dragged by its handle (the ↑/↓ buttons do the same by keyboard).
+//   in (so do the SLA lists, marked data-keep-focus), and lets a rule be dragged by its handle (the ↑/↓ buttons do the same by keyboard).
 (function () {
   "use strict";
 
@@ -74,7 +74,7 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var el = event.detail.elt;
-    if (el && el.closest && el.closest("#rules")) {
+    if (el && el.closest && el.closest("#rules, [data-keep-focus]")) {
       var active = document.activeElement;
       lastFocus = active && active.id ? active.id : null;
     }
@@ -152,7 +152,9 @@
   document.addEventListener("htmx:load", function (event) { setup(event.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target.id === "rules" && lastFocus) restoreFocus(event.target);
+    var keeps = event.target.id === "rules" ||
+      (event.target.hasAttribute && event.target.hasAttribute("data-keep-focus"));
+    if (keeps && lastFocus) restoreFocus(event.target);
   });
   // A refused reorder leaves the rows where they were dropped: fetch the list as it is (the
   // toast from console.js says why).
