@@ -160,3 +160,25 @@ def test_a_sweep_for_one_tenant_leaves_the_others(desk, other_tenant) -> None:
     assert len(sla_sweep(now=NOW + 9 * H, tenant=desk).cases) == 1
     theirs.refresh_from_db()
     assert theirs.first_response_breached_at is None
+
+
+def test_a_late_first_reply_is_marked_breached_even_before_any_sweep(desk, agent) -> None:
+    case = make_case(desk, now=NOW, owner_id=agent.user_id)
+    case_add_note(case=case, actor=agent.user, body="Sorry!", is_public=True, now=NOW + 9 * H)
+    case.refresh_from_db()
+    assert case.first_response_breached_at == NOW + 9 * H
+    assert TimelineEvent.objects.get(case=case, kind=EventKind.SLA_BREACHED).message == (
+        "SLA breached: first response (met after it was due).")
+    assert sla_sweep(now=NOW + 10 * H).breached_first_response == 0
+
+
+def test_lateness_survives_a_pause_and_a_resolve(desk) -> None:
+    case = walk(make_case(desk, now=NOW), "open", "in_progress", at=NOW)
+    case = walk(case, "pending_customer", at=NOW + 9 * H)  # first response overdue by 1 h
+    assert case.first_response_breached_at == NOW + 9 * H
+    case = walk(case, "in_progress", "resolved", at=NOW + 4 * 24 * H)
+    assert case.resolution_breached_at is None  # paused Monday 18:00 to Friday 09:00
+    late = walk(make_case(desk, now=NOW), "open", "in_progress", "resolved", at=NOW + 96 * H)
+    assert late.resolution_breached_at == NOW + 96 * H  # due Wednesday 17:00
+    on_time = walk(make_case(desk, now=NOW), "open", "in_progress", "resolved", at=NOW + H)
+    assert on_time.resolution_breached_at is None

@@ -52,7 +52,7 @@ from casedesk.routing.services import (
     decide,
     facts_of_case,
 )
-from casedesk.sla.services import sla_recompute, sla_start, sla_status_changed
+from casedesk.sla.services import sla_mark_late, sla_recompute, sla_start, sla_status_changed
 from casedesk.tenancy.models import Membership, Tenant, User
 
 MAX_TAGS = 50
@@ -520,6 +520,8 @@ def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
         if is_public and actor is not None and case.first_response_at is None:
             case.first_response_at = now
             fields.append("first_response_at")
+            if sla_mark_late(case, now, first_response=True, resolution=False):
+                fields.append("first_response_breached_at")
         case.save(update_fields=fields)
         mentioned = mentions_in(case.tenant_id, body)
         if mentioned:

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
 from casedesk.core import clock
-from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.routing.rules import (
     CaseFacts,
     CompiledRule,
@@ -47,6 +48,15 @@ DEFAULT_WEEK = {day: [["09:00", "17:00"]] for day in DAY_KEYS[:5]}
 
 
 # --- calendars -------------------------------------------------------------------------------
+
+def _text(value: Any, field: str) -> str:
+    """A name as typed, trimmed; text a database cannot store (NUL) is refused."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or "\x00" in value:
+        raise Invalid("Names are plain text.", field=field)
+    return value.strip()
+
 
 def _minutes(value: Any, where: str) -> int:
     if not isinstance(value, str) or not _HHMM.fullmatch(value):
@@ -97,7 +107,7 @@ def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
                   calendar: BusinessCalendar | None = None) -> BusinessCalendar:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    name = (name or "").strip()
+    name = _text(name, "name")
     if not name:
         raise Invalid("A calendar needs a name.", field="name")
     try:
@@ -133,7 +143,7 @@ def holiday_add(*, calendar: BusinessCalendar, name: str, starts_on: date,
     if (ends_on - starts_on).days > 366:
         raise Invalid("A holiday lasts at most a year.", field="ends_on")
     holiday = Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
-                                     name=name.strip()[:200], starts_on=starts_on,
+                                     name=_text(name, "name")[:200], starts_on=starts_on,
                                      ends_on=ends_on)
     if recompute:
         _recompute_later(calendar.tenant, clock.now())
@@ -276,6 +286,32 @@ def _pausing(tenant: Tenant, status: str) -> bool:
     return status == Status.PENDING_CUSTOMER and tenant.sla_pause_when_pending
 
 
+def sla_mark_late(case: Case, now: datetime, *, first_response: bool,
+                  resolution: bool) -> list[str]:
+    """Marks the targets that were already overdue when their clock stopped or paused and no
+    sweep had marked yet (the lateness would otherwise be lost with the due time), and
+    records it on the timeline. Priority and notifications are the sweep's business: the
+    case has been answered or is leaving the desk."""
+    from casedesk.cases.models import EventKind, TimelineEvent
+
+    late = []
+    if (first_response and case.first_response_due_at is not None
+            and case.first_response_due_at < now and case.first_response_breached_at is None):
+        case.first_response_breached_at = now
+        late.append("first response")
+    if (resolution and case.resolution_due_at is not None and case.resolution_due_at < now
+            and case.resolution_breached_at is None):
+        case.resolution_breached_at = now
+        late.append("resolution")
+    if late:
+        TimelineEvent.objects.create(
+            tenant_id=case.tenant_id, case=case, actor=None, kind=EventKind.SLA_BREACHED,
+            created_at=now, field="sla",
+            message=f"SLA breached: {' and '.join(late)} (met after it was due).",
+            new_value={"targets": late, "elevated": False})
+    return late
+
+
 def sla_status_changed(case: Case, old: str, new: str, now: datetime) -> None:
     """Pauses the clocks when the case starts waiting on the customer (or is resolved) and
     resumes them, with the paused time added to every due time, when it comes back."""
@@ -284,6 +320,8 @@ def sla_status_changed(case: Case, old: str, new: str, now: datetime) -> None:
     if was == now_pausing:
         return
     if now_pausing:
+        sla_mark_late(case, now, first_response=case.first_response_at is None,
+                      resolution=True)
         SlaPause.objects.get_or_create(tenant_id=case.tenant_id, case=case, ended_at=None,
                                        defaults={"started_at": now})
     else:
@@ -478,13 +516,15 @@ def _send_warnings(now: datetime, tenant: Tenant | None) -> tuple[int, int]:
                 **{mark: now})
         warned += len(rows)
         label = target.replace("_", " ")
-        prefixes = dict(Tenant.objects.filter(pk__in={r[1] for r in rows})
-                        .values_list("pk", "case_prefix"))
+        tenants = {pk: (prefix, ZoneInfo(zone)) for pk, prefix, zone in
+                   Tenant.objects.filter(pk__in={r[1] for r in rows})
+                   .values_list("pk", "case_prefix", "time_zone")}
         notices = [
             Notification(tenant_id=tenant_id, recipient_id=owner_id, case_id=case_id,
                          kind=NotificationKind.SLA_WARNING, created_at=now,
-                         message=f"{prefixes[tenant_id]}-{number}: {label} due "
-                                 f"{due_at:%Y-%m-%d %H:%M} UTC."[:500])
+                         message=f"{tenants[tenant_id][0]}-{number}: {label} due "
+                                 f"{due_at.astimezone(tenants[tenant_id][1]):%d %b %H:%M %Z}."
+                                 [:500])
             for case_id, tenant_id, owner_id, number, due_at in rows
             if owner_id is not None and due_at is not None
         ]
@@ -502,7 +542,7 @@ POLICY_FIELDS = ("name", "conditions", "calendar_id", "first_response_minutes",
 
 
 def _check_policy(tenant: Tenant, values: dict[str, Any]) -> None:
-    name = (values.get("name") or "").strip()
+    name = _text(values.get("name"), "name")
     if not name:
         raise Invalid("A policy needs a name.", field="name")
     values["name"] = name[:200]
@@ -543,7 +583,10 @@ def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) 
                       field=sorted(unknown)[0])
     tenant = policy.tenant
     with transaction.atomic():
-        policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk, tenant=tenant)
+        locked = SlaPolicy.objects.select_for_update().filter(pk=policy.pk, tenant=tenant).first()
+        if locked is None:
+            raise NotFound("The policy was deleted.")
+        policy = locked
         values = {f: getattr(policy, f) for f in POLICY_FIELDS}
         values.update({k: v for k, v in changes.items() if k != "position"})
         _check_policy(tenant, values)
@@ -680,7 +723,7 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
                               "actions": rule.actions,
               "is_enabled": rule.is_enabled} if rule is not None else {"is_enabled": True}
     merged.update(values)
-    name = (merged.get("name") or "").strip()
+    name = _text(merged.get("name"), "name")
     if not name:
         raise Invalid("A rule needs a name.", field="name")
     conditions = escalation.parse_conditions(merged.get("conditions"))
