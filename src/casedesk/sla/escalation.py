@@ -92,9 +92,9 @@ def parse_condition(raw: Any, index: int) -> Condition:
                       field="conditions")
     if op in ("is_empty", "is_set"):
         return Condition(name, op)
-    values = value if op == "in" else [value]
     if op == "in" and (not isinstance(value, list) or not 0 < len(value) <= 50):
         raise Invalid(f"{where}: in needs a list of values.", field="conditions")
+    values: list[Any] = value if isinstance(value, list) and op == "in" else [value]
     if name in ("age_hours", "idle_hours"):
         return Condition(name, op, _hours(value, where))
     if name == "priority":
