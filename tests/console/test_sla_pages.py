@@ -742,7 +742,7 @@ def test_a_late_first_reply_before_any_sweep_shows_as_breached(tenant, agent, cl
     clock.now = NOW + 3 * H
     shown = clocks(login(agent), case)
     assert 'data-state="breached"' in shown["first_response"]
-    assert "Missed: was due Mon 23 Nov, 10:00" in shown["first_response"]
+    assert "Breached at Mon 23 Nov, 11:00" in shown["first_response"]  # marked by the reply
     assert "Responded at Mon 23 Nov, 11:00" in shown["first_response"]
 
 
