@@ -9,12 +9,15 @@ the login form, htmx swaps, polling, native drag and drop.
 import os
 import re
 import shutil
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from django.core.signals import request_finished, request_started
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, Tenant
@@ -66,6 +69,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
     others = [item for item in items if not item.get_closest_marker("e2e")]
     items[:] = others + browser
+
+
+class InFlight:
+    """Requests the live server is handling right now (Django's request signals)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **_: Any) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **_: Any) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+IN_FLIGHT = InFlight()
+request_started.connect(IN_FLIGHT.started, dispatch_uid="e2e-in-flight-started")
+request_finished.connect(IN_FLIGHT.finished, dispatch_uid="e2e-in-flight-finished")
+
+
+@pytest.fixture(autouse=True)
+def _server_quiet_before_flush(transactional_db: None, browser: Browser) -> Iterator[None]:
+    """After a browser test, the database is emptied (TRUNCATE) for the next one. The pages
+    must be gone and their last requests answered first: a page's polling, or the presence
+    beacon it sends as it closes, would otherwise reach the server mid-TRUNCATE (on
+    PostgreSQL a deadlock, and the next test starts on a database that was not emptied)."""
+    yield
+    for context in browser.contexts:
+        for page in context.pages:
+            page.close(run_before_unload=True)
+    time.sleep(0.3)  # a beacon sent on close is still on its way
+    deadline = time.monotonic() + 10
+    while IN_FLIGHT.count > 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
