@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "casedesk.routing",
     "casedesk.cases",
     "casedesk.sla",
+    "casedesk.mail",
     "casedesk.notifications",
     "casedesk.console",
 ]

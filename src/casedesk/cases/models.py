@@ -201,6 +201,11 @@ class Note(TenantScoped):
                                on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
     is_public = models.BooleanField(default=False)
+    # A customer's message (mail, portal) has no member as author: who wrote it, and the
+    # quoted history folded away from the new part (kept whole, never dropped).
+    author_email = models.EmailField(max_length=254, blank=True)
+    author_name = models.CharField(max_length=200, blank=True)
+    quoted = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -224,6 +229,7 @@ class EventKind(models.TextChoices):
     ROUTED = "routed"
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
+    CUSTOMER_REPLIED = "customer_replied"
 
 
 class TimelineEvent(TenantScoped):

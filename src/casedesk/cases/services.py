@@ -714,3 +714,57 @@ def assignment_close(*, assignment: CaseAssignment, actor: User | None, note: st
         case.save()
         TimelineEvent.objects.bulk_create(events)
     return assignment
+
+
+@dataclass
+class CustomerMessage:
+    """What a customer wrote, from any channel (mail, portal)."""
+
+    body: str
+    author_email: str
+    author_name: str = ""
+    quoted: str = ""
+    automatic: bool = False  # an auto-reply, bounce or list mail: recorded, changes nothing
+
+
+def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
+                        ) -> tuple[Case, Note]:
+    """Adds a customer's message to an open or resolved case, or to a closed case inside its
+    reopen window, and moves the case as the lifecycle says: waiting on the customer → in
+    progress, resolved or closed → open (a closed case only within its reopen limit and
+    window). An automatic message is recorded and moves nothing. A closed case that may no
+    longer re-open refuses (Conflict): the caller makes a follow-up case instead."""
+    with transaction.atomic():
+        case = _lock(case)
+        target: Status | None = None
+        if not message.automatic:
+            target = {Status.PENDING_CUSTOMER: Status.IN_PROGRESS, Status.RESOLVED: Status.OPEN,
+                      Status.CLOSED: Status.OPEN}.get(Status(case.status))
+        plan = None
+        if target is not None:
+            try:
+                plan = plan_transition(_state(case), target, policy=_reopen_policy(case.tenant),
+                                       now=now)
+            except TransitionRefused as refusal:
+                raise Conflict(refusal.detail) from None
+        elif case.status == Status.CLOSED and not message.automatic:
+            raise Conflict(f"{case.display_number} is closed.")
+        note = Note.objects.create(
+            tenant_id=case.tenant_id, case=case, author=None, body=message.body,
+            is_public=True, author_email=message.author_email[:254],
+            author_name=message.author_name[:200], quoted=message.quoted, created_at=now)
+        who = message.author_name or message.author_email or "The customer"
+        events = [_event(case, None, EventKind.CUSTOMER_REPLIED, now, note=note,
+                         message=f"{who} wrote" + (" (automatic reply)."
+                                                   if message.automatic else "."))]
+        if plan is not None:
+            events.append(_apply_plan(case, plan, None, now,
+                                      message=f"Moved by {who}'s reply."))
+        case.updated_at = now
+        case.save()
+        TimelineEvent.objects.bulk_create(events)
+        if case.owner_id is not None and not message.automatic:
+            notify(case=case, recipients=[case.owner_id], actor=None,
+                   kind=NotificationKind.CUSTOMER_REPLY, now=now,
+                   message=f"{case.display_number}: {who} replied: {message.body[:200]}")
+    return case, note

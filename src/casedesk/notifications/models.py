@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", "SLA target coming due"
     SLA_BREACH = "sla_breach", "SLA breached"
     ESCALATION = "escalation", "Escalated"
+    CUSTOMER_REPLY = "customer_reply", "Customer replied"
 
 
 class Notification(TenantScoped):

@@ -37,6 +37,11 @@ class Tenant(models.Model):
         default=0, help_text="Run the breach sweep every N minutes (0: only when asked)."
     )
     sla_swept_at = models.DateTimeField(null=True, blank=True)
+    mail_max_bytes = models.PositiveIntegerField(
+        default=25 * 1024 * 1024, help_text="Largest message taken in whole; larger ones keep "
+                                            "their text and lose their attachments, with a notice.")
+    mail_match_account_by_domain = models.BooleanField(
+        default=False, help_text="A new contact joins the account whose domain its address has.")
     # Bumped by every change of SLA policies, calendars, holidays and settings, so each
     # process's cached copy of them knows when it is stale (as routing_version does).
     sla_version = models.PositiveIntegerField(default=0)

@@ -1,0 +1,229 @@
+"""Email to case: the one ingestion function every inbound channel (MTA pipe, SMTP listener,
+IMAP poller) calls.
+
+The raw message is stored first, in its own transaction, so it survives whatever happens
+next. Then it is parsed; an unreadable one is quarantined (kept, listed for an admin, never
+dropped). A readable one threads onto a case — by In-Reply-To/References against every
+Message-ID the case has seen, then by the case token in the subject when the sender takes part
+in the case — or makes a new one through `case_create`. Its Message-ID is recorded in the same
+transaction as the case or reply it made, and is unique per tenant: a message delivered twice
+(or by two channels at once) makes one case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from casedesk.cases.lifecycle import Status
+from casedesk.cases.models import Case, Source
+from casedesk.cases.services import (
+    CaseInput,
+    CustomerMessage,
+    case_create,
+    case_customer_reply,
+)
+from casedesk.core.errors import Conflict
+from casedesk.crm.models import Account, Contact
+from casedesk.mail.models import Attachment, InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.parsing import ParsedMessage, Unparseable, parse_message, split_quoted
+from casedesk.tenancy.models import Tenant
+
+MAX_SUBJECT = 255
+
+
+@dataclass(frozen=True)
+class Ingested:
+    status: str  # processed, duplicate, quarantined
+    message: InboundMessage
+    case: Case | None = None
+    created: bool = False  # a new case (rather than a reply on one)
+
+
+def store_raw(*, tenant: Tenant, raw: bytes, now: datetime, channel: str) -> InboundMessage:
+    """Keeps the message exactly as it arrived, before anything reads it."""
+    return InboundMessage.objects.create(
+        tenant=tenant, raw=raw, size=len(raw), sha256=hashlib.sha256(raw).hexdigest(),
+        channel=channel, received_at=now)
+
+
+def ingest(*, tenant: Tenant, raw: bytes, now: datetime, channel: str = "pipe") -> Ingested:
+    stored = store_raw(tenant=tenant, raw=raw, now=now, channel=channel)
+    return process(stored, now=now)
+
+
+def process(stored: InboundMessage, *, now: datetime) -> Ingested:
+    """Reads a stored message and files it; safe to run again on a quarantined message (the
+    admin's "re-process" button) or after a crash."""
+    tenant = stored.tenant
+    raw = bytes(stored.raw)
+    oversized = len(raw) > tenant.mail_max_bytes
+    try:
+        parsed = parse_message(raw, max_attachment_bytes=0 if oversized else None)
+    except Unparseable as error:
+        return _quarantine(stored, f"Unreadable: {error}")
+    except Exception as error:  # a parser bug must not lose the message either
+        return _quarantine(stored, f"Parser failure: {type(error).__name__}: {error}")
+    stored.message_id = parsed.message_id[:500]
+    stored.sender = parsed.from_address[:254]
+    stored.subject = parsed.subject[:255]
+    stored.is_automatic = parsed.is_automatic
+    if parsed.message_id:
+        known = ThreadKey.objects.filter(tenant=tenant, message_id=parsed.message_id).first()
+        if known is not None:
+            return _duplicate(stored, known.case, now)
+    try:
+        with transaction.atomic():
+            case, created, note_id = _file(tenant, parsed, stored, now, oversized=oversized)
+            if parsed.message_id:
+                ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
+                                         case=case, created_at=now)
+            _keep_attachments(tenant, case, stored, parsed, now)
+            stored.status = InboundStatus.PROCESSED
+            stored.case = case
+            stored.note_id = note_id
+            stored.processed_at = now
+            stored.error = ""
+            stored.save()
+    except IntegrityError:
+        # The same Message-ID filed at the same moment by another delivery.
+        known = ThreadKey.objects.filter(tenant=tenant, message_id=parsed.message_id).first()
+        if known is None:
+            raise
+        return _duplicate(stored, known.case, now)
+    return Ingested(InboundStatus.PROCESSED, stored, case, created)
+
+
+def _quarantine(stored: InboundMessage, reason: str) -> Ingested:
+    stored.status = InboundStatus.QUARANTINED
+    stored.error = reason[:2000]
+    stored.save(update_fields=["status", "error"])
+    return Ingested(InboundStatus.QUARANTINED, stored)
+
+
+def _duplicate(stored: InboundMessage, case: Case, now: datetime) -> Ingested:
+    stored.status = InboundStatus.DUPLICATE
+    stored.case = case
+    stored.processed_at = now
+    stored.save()
+    return Ingested(InboundStatus.DUPLICATE, stored, case)
+
+
+# --- threading --------------------------------------------------------------------------------
+
+def case_token_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"\[{re.escape(prefix)}-(\d{{1,12}})\]", re.IGNORECASE)
+
+
+def participants(case: Case) -> set[str]:
+    """Addresses that take part in a case: its contact, its account's contacts, and everyone
+    who has written to it."""
+    emails = set()
+    if case.contact_id is not None and case.contact is not None:
+        emails.add(case.contact.email.lower())
+    if case.account_id is not None:
+        emails.update(e.lower() for e in Contact.objects.filter(
+            tenant_id=case.tenant_id, account_id=case.account_id).values_list("email", flat=True))
+    emails.update(e.lower() for e in InboundMessage.objects.filter(
+        case=case, status=InboundStatus.PROCESSED).values_list("sender", flat=True) if e)
+    return emails
+
+
+def find_thread(tenant: Tenant, parsed: ParsedMessage) -> Case | None:
+    """The case a message answers: by its In-Reply-To/References, else by the case token in
+    its subject when the sender takes part in that case. Never by subject text alone."""
+    refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r]
+    if refs:
+        key = (ThreadKey.objects.filter(tenant=tenant, message_id__in=refs[-50:])
+               .select_related("case").order_by("-created_at").first())
+        if key is not None:
+            return key.case
+    match = case_token_pattern(tenant.case_prefix).search(parsed.subject)
+    if match:
+        case = (Case.objects.filter(tenant=tenant, number=int(match.group(1)))
+                .select_related("contact", "tenant").first())
+        if case is not None and parsed.from_address.lower() in participants(case):
+            return case
+    return None
+
+
+# --- filing -----------------------------------------------------------------------------------
+
+def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
+    address = parsed.from_address.lower()
+    if not address or "@" not in address:
+        return None
+    contact = Contact.objects.filter(tenant=tenant, email__iexact=address).first()
+    if contact is not None:
+        return contact
+    account = None
+    if tenant.mail_match_account_by_domain:
+        domain = address.rpartition("@")[2]
+        account = Account.objects.filter(tenant=tenant, domain__iexact=domain).first()
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(tenant=tenant, email=address,
+                                          name=parsed.from_name[:200], account=account)
+    except IntegrityError:  # made at the same moment by another message
+        return Contact.objects.filter(tenant=tenant, email__iexact=address).first()
+
+
+def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
+          oversized: bool) -> tuple[Case, bool, int | None]:
+    new_part, quoted = split_quoted(parsed.text)
+    notice = ""
+    if oversized:
+        notice = (f"\n\n[This message was larger than {tenant.mail_max_bytes // (1024 * 1024)} "
+                  "MB: its attachments were not kept. The original is stored in full.]")
+    thread = find_thread(tenant, parsed)
+    if thread is not None:
+        message = CustomerMessage(body=(new_part or "(no text)") + notice,
+                                  author_email=parsed.from_address,
+                                  author_name=parsed.from_name, quoted=quoted,
+                                  automatic=parsed.is_automatic)
+        try:
+            case, note = case_customer_reply(case=thread, message=message, now=now)
+            return case, False, note.pk
+        except Conflict:
+            if thread.status != Status.CLOSED:
+                raise
+            # Closed past its reopen window (or limit): a follow-up case, linked.
+            return _new_case(tenant, parsed, now, notice=notice, follow_up_of=thread), True, None
+    return _new_case(tenant, parsed, now, notice=notice), True, None
+
+
+def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: str,
+              follow_up_of: Case | None = None) -> Case:
+    contact = _contact_for(tenant, parsed)
+    subject = parsed.subject.strip() or "(no subject)"
+    language = parsed.language.split(",")[0].strip()[:20]
+    data = CaseInput(
+        subject=subject[:MAX_SUBJECT], description=(parsed.text or "") + notice,
+        source=Source.EMAIL, contact_id=contact.pk if contact else None,
+        language=language if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}",
+                                           language) else "",
+        follow_up_of_id=follow_up_of.pk if follow_up_of is not None else None,
+    )
+    if follow_up_of is not None:
+        data.account_id = follow_up_of.account_id if contact is None else None
+        data.queue_id = follow_up_of.queue_id
+    case, _ = case_create(tenant=tenant, actor=None, data=data, now=now)
+    return case
+
+
+def _keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
+                      parsed: ParsedMessage, now: datetime) -> None:
+    for part in parsed.attachments:
+        row = Attachment(tenant=tenant, case=case, message=stored, filename=part.filename,
+                         content_type=part.content_type[:150], size=part.size,
+                         inline=part.disposition == "inline",
+                         content_id=part.content_id[:250], dropped=part.truncated,
+                         created_at=now)
+        if not part.truncated:
+            row.file.save(part.filename, ContentFile(part.content), save=False)
+        row.save()
