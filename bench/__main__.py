@@ -12,11 +12,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--only",
-        choices=("all", "create", "reads", "pages", "routing", "sla"),
+        choices=("all", "create", "reads", "pages", "routing", "sla", "mail"),
         default="all",
         help="reads: the API's list and inbox pages and the console's pages; pages: only the "
         "console's inbox and case pages; routing: the routing decision with 200 rules; sla: the "
-        "breach sweep over 1,000,000 open cases; create: "
+        "breach sweep over 1,000,000 open cases; mail: ingest_email's rate; create: "
         "only case creation (with routing on, then once with it off).",
     )
     parser.add_argument(

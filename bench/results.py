@@ -15,6 +15,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "api_create_p99": ("<=", 100.0),
     "api_create_routing_cost_pct": ("<=", 10.0),
     "sla_sweep_1m_10k": ("<=", 5.0),
+    "ingest_email_rate": (">=", 200.0),
     "sla_sweep_1m_0": ("<=", 0.5),
     **{
         f"{kind}_first_page_p50_{size}": ("<=", 30.0)

@@ -351,7 +351,7 @@ def run(args: argparse.Namespace, db: Database) -> int:
     log(f"database: {db.origin} ({db.vendor})")
     bench_run = Run(args, db)
     try:
-        benches = bench_run.read_tenants() if args.only not in ("create", "sla") else {}
+        benches = bench_run.read_tenants() if args.only not in ("create", "sla", "mail") else {}
         if args.only in ("all", "reads"):
             bench_run.reads(benches)
         elif args.only == "pages":
@@ -360,6 +360,11 @@ def run(args: argparse.Namespace, db: Database) -> int:
             bench_run.routing(benches[min(benches)])
         if args.only in ("all", "sla"):
             bench_run.sla()
+        if args.only in ("all", "mail"):
+            from bench.mail import run_ingest
+
+            bench_run.settle("ingest_email")
+            run_ingest(bench_run.report)
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:
