@@ -52,12 +52,16 @@ def store_raw(*, tenant: Tenant, raw: bytes, now: datetime, channel: str) -> Inb
         channel=channel, received_at=now)
 
 
-def ingest(*, tenant: Tenant, raw: bytes, now: datetime, channel: str = "pipe") -> Ingested:
+def ingest(*, tenant: Tenant, raw: bytes, now: datetime, channel: str = "pipe",
+           queue_id: int | None = None) -> Ingested:
+    """Stores and files one message; `queue_id` (a queue's own address) is where a new case
+    goes instead of routing's choice."""
     stored = store_raw(tenant=tenant, raw=raw, now=now, channel=channel)
-    return process(stored, now=now)
+    return process(stored, now=now, queue_id=queue_id)
 
 
-def process(stored: InboundMessage, *, now: datetime) -> Ingested:
+def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None
+            ) -> Ingested:
     """Reads a stored message and files it; safe to run again on a quarantined message (the
     admin's "re-process" button) or after a crash."""
     tenant = stored.tenant
@@ -79,7 +83,8 @@ def process(stored: InboundMessage, *, now: datetime) -> Ingested:
             return _duplicate(stored, known.case, now)
     try:
         with transaction.atomic():
-            case, created, note_id = _file(tenant, parsed, stored, now, oversized=oversized)
+            case, created, note_id = _file(tenant, parsed, stored, now, oversized=oversized,
+                                           queue_id=queue_id)
             if parsed.message_id:
                 ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
                                          case=case, created_at=now)
@@ -174,7 +179,7 @@ def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
 
 
 def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
-          oversized: bool) -> tuple[Case, bool, int | None]:
+          oversized: bool, queue_id: int | None = None) -> tuple[Case, bool, int | None]:
     new_part, quoted = split_quoted(parsed.text)
     notice = ""
     if oversized:
@@ -194,11 +199,11 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
                 raise
             # Closed past its reopen window (or limit): a follow-up case, linked.
             return _new_case(tenant, parsed, now, notice=notice, follow_up_of=thread), True, None
-    return _new_case(tenant, parsed, now, notice=notice), True, None
+    return _new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None
 
 
 def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: str,
-              follow_up_of: Case | None = None) -> Case:
+              follow_up_of: Case | None = None, queue_id: int | None = None) -> Case:
     contact = _contact_for(tenant, parsed)
     subject = parsed.subject.strip() or "(no subject)"
     language = parsed.language.split(",")[0].strip()[:20]
@@ -212,6 +217,8 @@ def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: s
     if follow_up_of is not None:
         data.account_id = follow_up_of.account_id if contact is None else None
         data.queue_id = follow_up_of.queue_id
+    elif queue_id is not None:
+        data.queue_id = queue_id
     case, _ = case_create(tenant=tenant, actor=None, data=data, now=now)
     return case
 

@@ -37,6 +37,9 @@ class Tenant(models.Model):
         default=0, help_text="Run the breach sweep every N minutes (0: only when asked)."
     )
     sla_swept_at = models.DateTimeField(null=True, blank=True)
+    mail_address = models.EmailField(
+        blank=True, help_text="The support address customers write to (queues may have their "
+                              "own); the SMTP listener takes mail for these addresses only.")
     mail_max_bytes = models.PositiveIntegerField(
         default=25 * 1024 * 1024, help_text="Largest message taken in whole; larger ones keep "
                                             "their text and lose their attachments, with a notice.")
