@@ -25,6 +25,7 @@ from casedesk.console.access import (
     require_manager,
 )
 from casedesk.console.case_context import is_htmx
+from casedesk.console.replies import refused
 from casedesk.console.rule_form import (
     CUSTOM,
     MAX_ROWS,
@@ -68,11 +69,7 @@ def _list_done(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _list_refused(request: HttpRequest, error: DomainError) -> HttpResponse:
-    """Nothing changed: htmx shows the reason as a toast, a plain post as a message."""
-    if is_htmx(request):
-        return HttpResponse(error.detail, status=error.status_code, content_type="text/plain")
-    messages.error(request, error.detail)
-    return redirect("console:routing_rules")
+    return refused(request, error, "console:routing_rules")
 
 
 @member_required

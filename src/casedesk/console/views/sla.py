@@ -26,6 +26,7 @@ from casedesk.console.access import (
     require_manager,
 )
 from casedesk.console.case_context import is_htmx
+from casedesk.console.replies import refused
 from casedesk.console.rule_form import (
     CUSTOM,
     MAX_ROWS,
@@ -74,10 +75,7 @@ def _list_done(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _list_refused(request: HttpRequest, error: DomainError) -> HttpResponse:
-    if is_htmx(request):
-        return HttpResponse(error.detail, status=error.status_code, content_type="text/plain")
-    messages.error(request, error.detail)
-    return redirect("console:sla_policies")
+    return refused(request, error, "console:sla_policies")
 
 
 @member_required
