@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.ordering import placed, write_positions
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import (
     AccountFacts,
@@ -27,6 +28,7 @@ from casedesk.routing.rules import (
 )
 from casedesk.routing.strategies import Agent, choose, normalise_skills, weight
 from casedesk.tenancy.models import Availability, Membership, Tenant
+from casedesk.tenancy.services import tenant_bump_version
 
 DEFAULT_QUEUES = (
     ("Support", "First line: questions, how-tos and anything not routed elsewhere."),
@@ -98,9 +100,7 @@ class RuleInput:
 
 
 def _bump_version(tenant: Tenant) -> None:
-    Tenant.objects.filter(pk=tenant.pk).update(routing_version=F("routing_version") + 1)
-    tenant.routing_version = Tenant.objects.values_list("routing_version", flat=True).get(
-        pk=tenant.pk)
+    tenant_bump_version(tenant, "routing_version")
 
 
 def _checked_actions(tenant: Tenant, raw: Any) -> Actions:
@@ -145,9 +145,7 @@ def rule_create(*, tenant: Tenant, data: RuleInput, now: datetime,
             conditions=[c.as_dict() for c in spec.conditions], actions=spec.actions.as_dict(),
             position=len(rules), created_at=now, updated_at=now)
         if position is not None:
-            order = [r.pk for r in rules]
-            order.insert(max(0, min(position, len(order))), rule.pk)
-            _write_order(tenant, order)
+            _write_order(tenant, placed([r.pk for r in rules], rule.pk, position))
             rule.refresh_from_db(fields=["position"])
         _bump_version(tenant)
     return rule
@@ -178,10 +176,8 @@ def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime) ->
         rule.updated_at = now
         rule.save()
         if changes.get("position") is not None:
-            order = [pk for pk in RoutingRule.objects.filter(tenant=tenant)
-                     .values_list("pk", flat=True) if pk != rule.pk]
-            order.insert(max(0, min(int(changes["position"]), len(order))), rule.pk)
-            _write_order(tenant, order)
+            order = list(RoutingRule.objects.filter(tenant=tenant).values_list("pk", flat=True))
+            _write_order(tenant, placed(order, rule.pk, int(changes["position"])))
             rule.refresh_from_db(fields=["position"])
         _bump_version(tenant)
     return rule
@@ -211,13 +207,7 @@ def rules_reorder(*, tenant: Tenant, rule_ids: list[int]) -> list[RoutingRule]:
 
 
 def _write_order(tenant: Tenant, order: list[int]) -> None:
-    rules = {r.pk: r for r in RoutingRule.objects.filter(tenant=tenant, pk__in=order)}
-    changed = []
-    for position, pk in enumerate(order):
-        if rules[pk].position != position:
-            rules[pk].position = position
-            changed.append(rules[pk])
-    RoutingRule.objects.bulk_update(changed, ["position"])
+    write_positions(RoutingRule.objects.filter(tenant=tenant), order)
 
 
 def spec_of(rule: RoutingRule) -> RuleSpec:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, Invalid, NotFound
+from casedesk.core.ordering import placed, write_positions
 from casedesk.routing.rules import (
     CaseFacts,
     CompiledRule,
@@ -595,10 +596,8 @@ def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) 
         policy.updated_at = now
         policy.save()
         if changes.get("position") is not None:
-            order = [pk for pk in SlaPolicy.objects.filter(tenant=tenant)
-                     .values_list("pk", flat=True) if pk != policy.pk]
-            order.insert(max(0, min(int(changes["position"]), len(order))), policy.pk)
-            _write_policy_order(tenant, order)
+            order = list(SlaPolicy.objects.filter(tenant=tenant).values_list("pk", flat=True))
+            _write_policy_order(tenant, placed(order, policy.pk, int(changes["position"])))
     _recompute_later(tenant, now)
     return policy
 
@@ -624,22 +623,17 @@ def policies_reorder(*, tenant: Tenant, policy_ids: list[int], now: datetime) ->
 
 
 def _write_policy_order(tenant: Tenant, order: list[int]) -> None:
-    policies = {p.pk: p for p in SlaPolicy.objects.filter(tenant=tenant, pk__in=order)}
-    for position, pk in enumerate(order):
-        policies[pk].position = position
-    SlaPolicy.objects.bulk_update(policies.values(), ["position"])
+    write_positions(SlaPolicy.objects.filter(tenant=tenant), order)
 
 
 def _recompute_later(tenant: Tenant, now: datetime) -> None:
     """Marks the tenant's cached policies stale, and has the open cases' clocks follow the
     policies as they now are, in the background (a tenant may have many), once the change
     is committed."""
-    from django.db.models import F
-
     from casedesk.sla.tasks import recompute_open_clocks
+    from casedesk.tenancy.services import tenant_bump_version
 
-    Tenant.objects.filter(pk=tenant.pk).update(sla_version=F("sla_version") + 1)
-    tenant.refresh_from_db(fields=["sla_version"])
+    tenant_bump_version(tenant, "sla_version")
     transaction.on_commit(lambda: recompute_open_clocks.enqueue(tenant.pk))
 
 

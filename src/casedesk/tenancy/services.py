@@ -209,3 +209,13 @@ def membership_for(*, tenant_slug: str, email: str) -> Membership:
             raise NotFound(f"No tenant with the slug {tenant_slug!r}.")
         raise NotFound(f"{email} is not a member of tenant {tenant_slug!r}.")
     return membership
+
+
+def tenant_bump_version(tenant: Tenant, field: str) -> None:
+    """Moves one of the tenant's cache versions on (`routing_version`, `sla_version`), so
+    every process's cached copy of what it versions is reloaded; `tenant` sees the new
+    value."""
+    from django.db.models import F
+
+    Tenant.objects.filter(pk=tenant.pk).update(**{field: F(field) + 1})
+    tenant.refresh_from_db(fields=[field])

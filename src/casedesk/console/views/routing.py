@@ -42,6 +42,7 @@ from casedesk.console.rule_form import (
 )
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
+from casedesk.core.ordering import moved
 from casedesk.core.schemas import MAX_ID
 from casedesk.routing import services
 from casedesk.routing.models import RoutingRule
@@ -109,13 +110,12 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
     order = _current_order(membership)
     if rule.pk not in order:  # deleted meanwhile
         raise NotFound(f"No routing rule {rule_id} in this tenant.")
-    at = order.index(rule.pk)
-    to = at - 1 if direction == "up" else at + 1 if direction == "down" else at
-    if not 0 <= to < len(order) or to == at:
-        return _list_done(request, f"“{rule.name}” stays at place {at + 1}.")
-    order[at], order[to] = order[to], order[at]
+    move = moved(order, rule.pk, direction)
+    if move is None:
+        return _list_done(request, f"“{rule.name}” stays at place {order.index(rule.pk) + 1}.")
+    new_order, to = move
     try:
-        services.rules_reorder(tenant=membership.tenant, rule_ids=order)
+        services.rules_reorder(tenant=membership.tenant, rule_ids=new_order)
     except (Invalid, Conflict) as error:
         return _list_refused(request, error)
     return _list_done(request, f"“{rule.name}” moved {direction} to place {to + 1}.")

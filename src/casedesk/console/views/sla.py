@@ -48,6 +48,7 @@ from casedesk.console.sla_forms import (
 from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
+from casedesk.core.ordering import moved
 from casedesk.sla import services
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
 from casedesk.tenancy.models import Membership
@@ -117,13 +118,14 @@ def policy_move(request: HttpRequest, policy_id: int) -> HttpResponse:
                  .order_by("position", "id").values_list("pk", flat=True))
     if policy.pk not in order:  # deleted meanwhile
         raise NotFound(f"No SLA policy {policy_id} in this tenant.")
-    at = order.index(policy.pk)
-    to = at - 1 if direction == "up" else at + 1 if direction == "down" else at
-    if not 0 <= to < len(order) or to == at:
-        return _list_done(request, f"“{policy.name}” stays at place {at + 1}.")
-    order[at], order[to] = order[to], order[at]
+    move = moved(order, policy.pk, direction)
+    if move is None:
+        return _list_done(request,
+                          f"“{policy.name}” stays at place {order.index(policy.pk) + 1}.")
+    new_order, to = move
     try:
-        services.policies_reorder(tenant=membership.tenant, policy_ids=order, now=clock.now())
+        services.policies_reorder(tenant=membership.tenant, policy_ids=new_order,
+                                  now=clock.now())
     except (Invalid, Conflict) as error:
         return _list_refused(request, error)
     return _list_done(request, f"“{policy.name}” moved {direction} to place {to + 1}.")

@@ -24,6 +24,7 @@ from casedesk.console.access import (
 )
 from casedesk.console.case_context import is_htmx
 from casedesk.console.escalation_form import EscalationDraft, draft_of_post, draft_of_rule
+from casedesk.console.replies import refused
 from casedesk.console.rule_form import MAX_ROWS, edit_rows, form_action
 from casedesk.console.sla_forms import refuse_nul
 from casedesk.console.zones import render_in_zone
@@ -74,11 +75,7 @@ def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
         services.escalation_rule_save(tenant=membership.tenant, rule=rule, now=clock.now(),
                                       values={"is_enabled": enable})
     except (Invalid, Conflict) as error:  # a rule whose queue has been deactivated since
-        if is_htmx(request):
-            return HttpResponse(error.detail, status=error.status_code,
-                                content_type="text/plain")
-        messages.error(request, error.detail)
-        return redirect("console:sla_escalations")
+        return refused(request, error, "console:sla_escalations")
     return _list_done(request, f"“{rule.name}” {'enabled' if enable else 'disabled'}.")
 
 
