@@ -123,19 +123,32 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
-def _check_references(tenant: Tenant, values: dict[str, Any], *, account_given: bool) -> None:
+@dataclass(frozen=True)
+class Linked:
+    """The CRM records a case's ids name, as read while checking them (so nobody reads them
+    again)."""
+
+    account: Account | None = None
+    contact: Contact | None = None
+
+
+def _check_references(tenant: Tenant, values: dict[str, Any], *, account_given: bool
+                      ) -> Linked:
     """Refuses ids that do not name a record of this tenant, and links that disagree.
 
     A contact or deal brings its account along unless the caller named the account itself.
     """
     account_id = values.get("account_id")
-    if account_id is not None and not Account.objects.filter(tenant=tenant,
-                                                             pk=account_id).exists():
-        raise Invalid(f"No account with id {account_id}.", field="account_id")
+    account = None
+    if account_id is not None:
+        account = Account.objects.filter(tenant=tenant, pk=account_id).first()
+        if account is None:
+            raise Invalid(f"No account with id {account_id}.", field="account_id")
+    contact = None
     linked: list[tuple[str, Contact | Deal | None]] = []
     if values.get("contact_id") is not None:
-        linked.append(("contact", Contact.objects.filter(tenant=tenant,
-                                                         pk=values["contact_id"]).first()))
+        contact = Contact.objects.filter(tenant=tenant, pk=values["contact_id"]).first()
+        linked.append(("contact", contact))
     if values.get("deal_id") is not None:
         linked.append(("deal", Deal.objects.filter(tenant=tenant,
                                                    pk=values["deal_id"]).first()))
@@ -159,6 +172,9 @@ def _check_references(tenant: Tenant, values: dict[str, Any], *, account_given: 
     ).exists():
         raise Invalid(f"No active member of this tenant has user id {owner_id}.",
                       field="owner_id")
+    if account_id is not None and (account is None or account.pk != account_id):
+        account = Account.objects.filter(tenant=tenant, pk=account_id).first()
+    return Linked(account=account, contact=contact)
 
 
 def _check_text(values: dict[str, Any]) -> None:
@@ -201,12 +217,12 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
     picklists.check(PicklistKind.TYPE, data.type)
     picklists.check(PicklistKind.CATEGORY, data.category)
     picklists.check(PicklistKind.SUBCATEGORY, data.subcategory, parent=data.category)
-    _check_references(tenant, values, account_given=data.account_id is not None)
+    linked = _check_references(tenant, values, account_given=data.account_id is not None)
     tags = _clean_tags(data.tags)
     custom_fields = clean_custom_fields(field_specs(tenant), data.custom_fields)
     route = facts = None
     if tenant.routing_enabled and data.owner_id is None:
-        facts = _new_case_facts(values, tags, custom_fields)
+        facts = _new_case_facts(values, tags, custom_fields, linked)
         route = decide(tenant, facts, given_queue_id=data.queue_id)
     try:
         with transaction.atomic():
@@ -241,6 +257,11 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
                 created_at=now,
                 updated_at=now,
             )
+            # The records just read: the SLA policies match on them without reading again.
+            if linked.account is not None:
+                case.account = linked.account
+            if linked.contact is not None:
+                case.contact = linked.contact
             sla_start(case)
             case.save(force_insert=True)
             events = [_event(case, actor, EventKind.CREATED, now, new_value={
@@ -271,13 +292,9 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
     return case, True
 
 
-def _new_case_facts(values: dict[str, Any], tags: list[str], custom_fields: dict[str, Any]
-                    ) -> CaseFacts:
-    account = contact = None
-    if values.get("account_id") is not None:
-        account = Account.objects.filter(pk=values["account_id"]).first()
-    if values.get("contact_id") is not None:
-        contact = Contact.objects.filter(pk=values["contact_id"]).only("email").first()
+def _new_case_facts(values: dict[str, Any], tags: list[str], custom_fields: dict[str, Any],
+                    linked: Linked) -> CaseFacts:
+    account, contact = linked.account, linked.contact
     return CaseFacts(
         subject=values["subject"], description=values.get("description") or "",
         category=values["category"], subcategory=values["subcategory"], type=values["type"],
