@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 import dj_database_url
 
 
@@ -148,6 +150,34 @@ TASKS = {
         "QUEUES": ["default", "mail", "sweeps"],
     }
 }
+
+# Outbound mail (replies, acknowledgements) goes out through Django 6.1's MAILERS. With no
+# CASEDESK_SMTP_HOST, messages are written as .eml files under var/sent-mail instead, so a demo
+# never mails anyone.
+SMTP_HOST = env_str("CASEDESK_SMTP_HOST")
+SMTP_SECURITY = env_str("CASEDESK_SMTP_SECURITY", "starttls").lower()  # starttls, ssl, none
+if SMTP_SECURITY not in {"starttls", "ssl", "none"}:
+    raise ImproperlyConfigured("CASEDESK_SMTP_SECURITY must be starttls, ssl or none.")
+if SMTP_HOST:
+    MAILERS = {"default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": SMTP_HOST,
+            "port": int(env_str("CASEDESK_SMTP_PORT") or {"ssl": 465, "starttls": 587,
+                                                          "none": 25}[SMTP_SECURITY]),
+            "username": env_str("CASEDESK_SMTP_USER"),
+            "password": env_str("CASEDESK_SMTP_PASSWORD"),
+            "use_tls": SMTP_SECURITY == "starttls",
+            "use_ssl": SMTP_SECURITY == "ssl",
+            # A hanging server delays the outbox, never a request: mail is sent by workers.
+            "timeout": int(env_str("CASEDESK_SMTP_TIMEOUT", "30")),
+        },
+    }}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                           "OPTIONS": {"file_path": str(VAR_DIR / "sent-mail")}}}
+# The installation's sender, for tenants that set no address of their own.
+DEFAULT_FROM_EMAIL = env_str("CASEDESK_MAIL_FROM", "casedesk@localhost")
 
 LOGGING = {
     "version": 1,

@@ -30,3 +30,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Sent mail stays in memory (pytest-django's `mailoutbox`); tests of the SMTP path set their
+# own mailer pointing at a real listener on loopback.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

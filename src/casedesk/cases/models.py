@@ -215,6 +215,23 @@ class Note(TenantScoped):
         return f"{'Reply' if self.is_public else 'Note'} on case {self.case_id}"
 
 
+class Participant(TenantScoped):
+    """Someone besides the contact who takes part in a case (copied on its mail): they get
+    its public replies, and their mail threads onto it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "email"],
+                                               name="participant_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class EventKind(models.TextChoices):
     CREATED = "created"
     FIELD_CHANGED = "field_changed"

@@ -41,6 +41,7 @@ from casedesk.cases.numbering import next_case_number
 from casedesk.cases.picklists import INTERNAL_REFERRAL, Picklists, field_specs
 from casedesk.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.mail.outbox import queue_reply
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import notify
 from casedesk.routing.models import Queue
@@ -522,7 +523,8 @@ def case_transition(*, case: Case, actor: User | None, to: str, now: datetime, n
 def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
                   now: datetime) -> Note:
     """Adds an internal note or a public reply; an agent's first public reply is the case's
-    first response, and is never overwritten by a later one."""
+    first response, and is never overwritten by a later one. A public reply is mailed to the
+    customer and the people copied on the case (through the outbox, in this transaction)."""
     body = (body or "").strip()
     if not body:
         raise Invalid("A note needs some text.", field="body")
@@ -540,6 +542,8 @@ def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
             if sla_mark_late(case, now, first_response=True, resolution=False):
                 fields.append("first_response_breached_at")
         case.save(update_fields=fields)
+        if is_public and actor is not None:
+            queue_reply(case=case, note=note, now=now)
         mentioned = mentions_in(case.tenant_id, body)
         if mentioned:
             who = actor.display_name if actor is not None else "Someone"

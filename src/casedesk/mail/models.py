@@ -75,3 +75,106 @@ class Attachment(TenantScoped):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class MailboxSecurity(models.TextChoices):
+    SSL = "ssl", "TLS from the start (port 993)"
+    STARTTLS = "starttls", "STARTTLS (port 143)"
+    NONE = "none", "None (loopback only)"
+
+
+class ProcessedAction(models.TextChoices):
+    FLAG = "flag", "Mark as read"
+    MOVE = "move", "Move to a folder"
+
+
+class Mailbox(TenantScoped):
+    """An IMAP mailbox a worker polls for a tenant: new mail is taken in, then marked read or
+    moved, so it is taken once."""
+
+    name = models.CharField(max_length=100)
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    security = models.CharField(max_length=10, choices=MailboxSecurity.choices,
+                                default=MailboxSecurity.SSL)
+    ca_certificate = models.TextField(
+        blank=True, help_text="PEM of a private CA to trust for this server (else the "
+                              "system's).")
+    username = models.CharField(max_length=255)
+    password = models.CharField(max_length=255)
+    folder = models.CharField(max_length=255, default="INBOX")
+    processed_action = models.CharField(max_length=4, choices=ProcessedAction.choices,
+                                        default=ProcessedAction.FLAG)
+    move_to = models.CharField(max_length=255, blank=True, default="Processed")
+    queue = models.ForeignKey("routing.Queue", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              help_text="New cases from this mailbox go to this queue.")
+    poll_seconds = models.PositiveIntegerField(default=60)
+    enabled = models.BooleanField(default=True)
+    # A worker leases the mailbox while it polls, so two workers never take the same mail.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    taken_total = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"],
+                                               name="mailbox_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboundKind(models.TextChoices):
+    REPLY = "reply", "Public reply"
+    ACKNOWLEDGEMENT = "ack", "Acknowledgement"
+
+
+class OutboundStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed for good"
+
+
+class OutboundMail(TenantScoped):
+    """The outbox: one message to send, written in the same transaction as the change that
+    calls for it, sent by a worker with retries and backoff."""
+
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="outbound_mail")
+    note = models.ForeignKey("cases.Note", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    kind = models.CharField(max_length=8, choices=OutboundKind.choices)
+    from_address = models.CharField(max_length=400)
+    reply_to = models.CharField(max_length=400, blank=True)
+    recipient = models.EmailField(max_length=254)  # the first To, lower case
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    message_id = models.CharField(max_length=250, unique=True)
+    in_reply_to = models.CharField(max_length=500, blank=True)
+    references = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=OutboundStatus.choices,
+                              default=OutboundStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbound_due",
+                         condition=models.Q(status__in=["pending", "sending"])),
+            models.Index(fields=["tenant", "recipient", "kind", "created_at"],
+                         name="outbound_recipient"),
+            models.Index(fields=["case", "created_at"], name="outbound_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.status})"

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from casedesk.cases.lifecycle import Status
-from casedesk.cases.models import Case, Source
+from casedesk.cases.models import Case, Participant, Source
 from casedesk.cases.services import (
     CaseInput,
     CustomerMessage,
@@ -31,6 +31,7 @@ from casedesk.cases.services import (
 from casedesk.core.errors import Conflict
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.models import Attachment, InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.outbox import own_addresses, queue_acknowledgement
 from casedesk.mail.parsing import ParsedMessage, Unparseable, parse_message, split_quoted
 from casedesk.tenancy.models import Tenant
 
@@ -89,6 +90,10 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
                 ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
                                          case=case, created_at=now)
             _keep_attachments(tenant, case, stored, parsed, now)
+            if not parsed.is_automatic:
+                add_participants(case, parsed, now)
+                if created:
+                    queue_acknowledgement(case=case, address=parsed.from_address, now=now)
             stored.status = InboundStatus.PROCESSED
             stored.case = case
             stored.note_id = note_id
@@ -126,9 +131,10 @@ def case_token_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def participants(case: Case) -> set[str]:
-    """Addresses that take part in a case: its contact, its account's contacts, and everyone
-    who has written to it."""
-    emails = set()
+    """Addresses that take part in a case: its contact, its account's contacts, the people
+    copied on it, and everyone who has written to it."""
+    emails = {e.lower() for e in Participant.objects.filter(case=case)
+              .values_list("email", flat=True)}
     if case.contact_id is not None and case.contact is not None:
         emails.add(case.contact.email.lower())
     if case.account_id is not None:
@@ -155,6 +161,26 @@ def find_thread(tenant: Tenant, parsed: ParsedMessage) -> Case | None:
         if case is not None and parsed.from_address.lower() in participants(case):
             return case
     return None
+
+
+def add_participants(case: Case, parsed: ParsedMessage, now: datetime) -> None:
+    """The people a customer copied (Cc, and other To addresses than the desk's own) join
+    the case: they get its replies, and their mail threads onto it."""
+    own = own_addresses(case.tenant)
+    sender = parsed.from_address.lower()
+    contact = case.contact.email.lower() if case.contact_id and case.contact else ""
+    seen: set[str] = set()
+    rows = []
+    for address in [*parsed.to, *parsed.cc]:
+        email = address.strip().lower()
+        if (not email or "@" not in email or len(email) > 254 or email in own
+                or email in (sender, contact) or email in seen):
+            continue
+        seen.add(email)
+        rows.append(Participant(tenant_id=case.tenant_id, case=case, email=email,
+                                created_at=now))
+    if rows:
+        Participant.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 # --- filing -----------------------------------------------------------------------------------

@@ -45,6 +45,17 @@ class Tenant(models.Model):
                                             "their text and lose their attachments, with a notice.")
     mail_match_account_by_domain = models.BooleanField(
         default=False, help_text="A new contact joins the account whose domain its address has.")
+    mail_from = models.EmailField(
+        blank=True, help_text="The address replies and acknowledgements are sent from "
+                              "(default: the support address, else the installation's).")
+    mail_from_name = models.CharField(
+        max_length=100, blank=True, help_text="The name shown with it (default: the tenant's).")
+    mail_ack_enabled = models.BooleanField(
+        default=True, help_text="Acknowledge each new case made from mail.")
+    mail_ack_template = models.TextField(
+        blank=True, help_text="The acknowledgement's text (Django template; empty: the default).")
+    mail_ack_per_hour = models.PositiveSmallIntegerField(
+        default=3, help_text="At most this many acknowledgements to one sender an hour.")
     # Bumped by every change of SLA policies, calendars, holidays and settings, so each
     # process's cached copy of them knows when it is stale (as routing_version does).
     sla_version = models.PositiveIntegerField(default=0)

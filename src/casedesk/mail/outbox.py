@@ -1,0 +1,361 @@
+"""Mail the desk sends: agents' public replies and the acknowledgement of a new case.
+
+Nothing is sent inside a request. The change that calls for a message writes an
+`OutboundMail` row in its own transaction (so the mail exists exactly when the reply does),
+and workers deliver the outbox: each claims due rows with a lease, sends, and records the
+outcome. A failure is retried with growing delays; a worker that dies mid-send leaves a claim
+that goes stale and is taken again. Delivery is therefore at least once, and each message keeps
+one Message-ID across attempts, so a receiver that sees it twice can tell.
+
+Every message threads back: its Message-ID is recorded as a thread key of the case, it answers
+the customer's latest message (In-Reply-To, References), and its subject carries the case
+token, so the customer's reply lands on the same case whichever of those their client keeps.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr, make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template import Context, Engine, TemplateSyntaxError
+
+from casedesk.cases.models import Case, Note, Participant
+from casedesk.core.errors import Invalid
+from casedesk.mail.models import (
+    InboundMessage,
+    InboundStatus,
+    OutboundKind,
+    OutboundMail,
+    OutboundStatus,
+    ThreadKey,
+)
+from casedesk.tenancy.models import Tenant
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+STALE_CLAIM = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=2)
+REFERENCES_KEPT = 20
+
+DEFAULT_ACK_TEMPLATE = """Hello{% if contact.name %} {{ contact.name }}{% endif %},
+
+We have received your request and opened case {{ case.display_number }}: "{{ case.subject }}".
+Someone from our team will get back to you soon.
+
+To add anything, reply to this email and keep {{ case.display_number }} in the subject.
+
+{{ tenant.name }}
+"""
+
+# Plain-text mail: nothing is HTML-escaped, and a missing variable renders empty.
+_ENGINE = Engine(autoescape=False, string_if_invalid="")
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4 … minutes, capped."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def check_template(text: str) -> None:
+    """Refuses an acknowledgement template that does not compile."""
+    try:
+        _ENGINE.from_string(text)
+    except TemplateSyntaxError as error:
+        raise Invalid(f"The template does not compile: {error}",
+                      field="mail_ack_template") from None
+
+
+# --- addresses and headers --------------------------------------------------------------------
+
+def sender_address(tenant: Tenant) -> str:
+    return tenant.mail_from or tenant.mail_address or settings.DEFAULT_FROM_EMAIL
+
+
+def own_addresses(tenant: Tenant) -> set[str]:
+    """The tenant's own addresses: never a participant, never mailed a copy."""
+    from casedesk.routing.models import Queue
+
+    own = {a.lower() for a in (tenant.mail_from, tenant.mail_address, settings.DEFAULT_FROM_EMAIL)
+           if a}
+    own.update(e.lower() for e in Queue.objects.filter(tenant=tenant).exclude(email="")
+               .values_list("email", flat=True))
+    return own
+
+
+def _from_header(tenant: Tenant) -> str:
+    return formataddr((tenant.mail_from_name or tenant.name, sender_address(tenant)))
+
+
+def _reply_to(case: Case) -> str:
+    """Where the customer's answer should go: the case's queue's own address, else the
+    tenant's support address (which the listeners take in)."""
+    queue = case.queue if case.queue_id is not None else None
+    address = (queue.email if queue is not None else "") or case.tenant.mail_address
+    return address if address and address != sender_address(case.tenant) else ""
+
+
+def _new_message_id(case: Case) -> str:
+    domain = sender_address(case.tenant).rpartition("@")[2] or "localhost"
+    return make_msgid(idstring=f"{case.tenant.case_prefix}{case.number}",
+                      domain=domain).strip("<>")
+
+
+@dataclass(frozen=True)
+class ThreadHeaders:
+    in_reply_to: str
+    references: list[str]
+
+
+def thread_headers(case: Case) -> ThreadHeaders:
+    """The case's last known messages, oldest first; the newest one inbound is answered."""
+    keys = list(ThreadKey.objects.filter(case=case).order_by("-created_at", "-pk")
+                .values_list("message_id", flat=True)[:REFERENCES_KEPT])
+    keys.reverse()
+    latest = (InboundMessage.objects.filter(case=case, status=InboundStatus.PROCESSED)
+              .exclude(message_id="").order_by("-received_at", "-pk")
+              .values_list("message_id", flat=True).first())
+    return ThreadHeaders(in_reply_to=latest or (keys[-1] if keys else ""), references=keys)
+
+
+def _subject(case: Case, *, reply: bool) -> str:
+    token = f"[{case.display_number}]"
+    subject = f"{token} {case.subject}"
+    return (f"Re: {subject}" if reply else subject)[:300]
+
+
+def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, now: datetime,
+           note: Note | None = None) -> OutboundMail:
+    headers = thread_headers(case)
+    mail = OutboundMail.objects.create(
+        tenant_id=case.tenant_id, case=case, note=note, kind=kind,
+        from_address=_from_header(case.tenant), reply_to=_reply_to(case),
+        recipient=to[0].lower(), to=to, cc=cc,
+        subject=_subject(case, reply=kind == OutboundKind.REPLY), body=body,
+        message_id=_new_message_id(case), in_reply_to=headers.in_reply_to,
+        references=" ".join(f"<{r}>" for r in headers.references),
+        next_attempt_at=now, created_at=now)
+    # The customer's client answers this Message-ID: it threads onto the case.
+    ThreadKey.objects.create(tenant_id=case.tenant_id, message_id=mail.message_id, case=case,
+                             created_at=now)
+    transaction.on_commit(_wake_workers)
+    return mail
+
+
+def _wake_workers() -> None:
+    from casedesk.mail.outbox_tasks import deliver_outbox
+
+    try:
+        deliver_outbox.enqueue()
+    except Exception:  # the scheduled delivery picks it up anyway
+        log.exception("Could not enqueue outbox delivery")
+
+
+# --- what calls for mail ----------------------------------------------------------------------
+
+def recipients_of(case: Case) -> tuple[list[str], list[str]]:
+    """(to, cc) for a public reply: the case's contact, and the people copied on it."""
+    own = own_addresses(case.tenant)
+    contact_email = case.contact.email.lower() if case.contact_id and case.contact else ""
+    to = [contact_email] if contact_email and contact_email not in own else []
+    cc = [e for e in Participant.objects.filter(case=case).order_by("created_at", "pk")
+          .values_list("email", flat=True) if e.lower() not in own and e.lower() not in to]
+    if not to and cc:
+        to, cc = cc[:1], cc[1:]
+    return to, cc
+
+
+def queue_reply(*, case: Case, note: Note, now: datetime) -> OutboundMail | None:
+    """Mails an agent's public reply to the customer and the people copied on the case; the
+    caller holds the transaction that wrote the note. None when nobody has an address."""
+    to, cc = recipients_of(case)
+    if not to:
+        return None
+    author = note.author.display_name if note.author is not None else case.tenant.name
+    body = (f"{note.body}\n\n-- \n{author}, {case.tenant.name}\n"
+            f"Case {case.display_number}. Reply to this email to answer.\n")
+    return _queue(case, kind=OutboundKind.REPLY, to=to, cc=cc, body=body, now=now, note=note)
+
+
+def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
+    """At most `mail_ack_per_hour` acknowledgements to one sender an hour: a sender whose
+    own robot answers ours (or who floods the address) is not answered without end."""
+    sent = OutboundMail.objects.filter(
+        tenant=tenant, recipient=address.lower(), kind=OutboundKind.ACKNOWLEDGEMENT,
+        created_at__gt=now - timedelta(hours=1)).count()
+    return sent < tenant.mail_ack_per_hour
+
+
+def queue_acknowledgement(*, case: Case, address: str, now: datetime) -> OutboundMail | None:
+    """Acknowledges a new case made from a customer's mail, when the tenant wants that and
+    the sender has not had too many already. None when no acknowledgement is due."""
+    tenant = case.tenant
+    address = address.lower()
+    if (not tenant.mail_ack_enabled or not address or "@" not in address
+            or address in own_addresses(tenant) or not ack_allowed(tenant, address, now)):
+        return None
+    template = _ENGINE.from_string(tenant.mail_ack_template or DEFAULT_ACK_TEMPLATE)
+    body = template.render(Context({"case": case, "contact": case.contact, "tenant": tenant}))
+    return _queue(case, kind=OutboundKind.ACKNOWLEDGEMENT, to=[address], cc=[], body=body,
+                  now=now)
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def summary(self) -> str:
+        return f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed for good"
+
+
+def claim_due(now: datetime, limit: int = 50) -> list[OutboundMail]:
+    """Claims up to `limit` messages due now, and any whose claim has gone stale. Rows another
+    worker holds are skipped, so any number of workers share the outbox."""
+    due = (Q(status=OutboundStatus.PENDING, next_attempt_at__lte=now)
+           | Q(status=OutboundStatus.SENDING, claimed_at__lt=now - STALE_CLAIM))
+    with transaction.atomic():
+        rows = list(OutboundMail.objects.select_for_update(skip_locked=True)
+                    .filter(due).order_by("next_attempt_at", "pk")[:limit])
+        for row in rows:
+            row.status = OutboundStatus.SENDING
+            row.claimed_at = now
+            row.attempts += 1
+        OutboundMail.objects.bulk_update(rows, ["status", "claimed_at", "attempts"])
+    return rows
+
+
+def as_email(row: OutboundMail) -> EmailMessage:
+    headers = {"Message-ID": f"<{row.message_id}>", "Auto-Submitted": (
+        "auto-replied" if row.kind == OutboundKind.ACKNOWLEDGEMENT else "no")}
+    if row.in_reply_to:
+        headers["In-Reply-To"] = f"<{row.in_reply_to}>"
+    if row.references:
+        headers["References"] = row.references
+    if row.kind == OutboundKind.ACKNOWLEDGEMENT:
+        # Out-of-office robots are asked not to answer an acknowledgement.
+        headers["X-Auto-Response-Suppress"] = "All"
+    return EmailMessage(subject=row.subject, body=row.body, from_email=row.from_address,
+                        to=list(row.to), cc=list(row.cc),
+                        reply_to=[row.reply_to] if row.reply_to else [], headers=headers)
+
+
+def deliver(rows: list[OutboundMail], now: datetime) -> DeliveryReport:
+    """Sends claimed messages over one connection; each outcome is saved as it happens.
+
+    A refusal of one message (a 4xx or 5xx answer to it) is that message's alone. A failure
+    of the connection (refused, timed out, dropped, login refused) stops the batch: the
+    messages not yet tried are put back as they were, so one unreachable server costs one
+    timeout, not one per message."""
+    from django.core.mail import mailers
+
+    report = DeliveryReport()
+    if not rows:
+        return report
+    connection = mailers.default
+    try:
+        connection.open()
+    except Exception as error:
+        _failed(rows[0], error, now, report)
+        _release(rows[1:], now)
+        return report
+    try:
+        for index, row in enumerate(rows):
+            try:
+                connection.send_messages([as_email(row)])
+            except Exception as error:
+                _failed(row, error, now, report)
+                if not _message_refused(error):
+                    _release(rows[index + 1:], now)
+                    break
+            else:
+                row.status, row.sent_at, row.last_error = OutboundStatus.SENT, now, ""
+                row.save(update_fields=["status", "sent_at", "last_error"])
+                report.sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            log.warning("Closing the mail connection failed", exc_info=True)
+    return report
+
+
+def _message_refused(error: Exception) -> bool:
+    """Whether the server answered this message with a refusal (rather than the connection
+    failing)."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused
+                      | smtplib.SMTPDataError) or (
+        isinstance(error, smtplib.SMTPResponseException)
+        and not isinstance(error, smtplib.SMTPAuthenticationError | smtplib.SMTPConnectError
+                           | smtplib.SMTPHeloError))
+
+
+def _permanent(error: Exception) -> bool:
+    """A 5xx answer: the server will not take this message however often it is sent."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return (isinstance(error, smtplib.SMTPResponseException) and _message_refused(error)
+            and error.smtp_code >= 500)
+
+
+def _failed(row: OutboundMail, error: Exception, now: datetime, report: DeliveryReport) -> None:
+    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if row.attempts >= MAX_ATTEMPTS or _permanent(error):
+        row.status = OutboundStatus.FAILED
+        report.failed += 1
+        log.error("Outbound mail %s failed for good: %s", row.pk, row.last_error)
+    else:
+        row.status = OutboundStatus.PENDING
+        row.next_attempt_at = now + backoff(row.attempts)
+        report.retrying += 1
+    row.save(update_fields=["status", "last_error", "next_attempt_at"])
+
+
+def _release(rows: list[OutboundMail], now: datetime) -> None:
+    """Puts claimed messages that were never tried back, their attempt not counted, due when
+    the one that failed is retried."""
+    for row in rows:
+        row.status = OutboundStatus.PENDING
+        row.attempts -= 1
+        row.next_attempt_at = now + backoff(1)
+    OutboundMail.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at"])
+
+
+def deliver_due(now: datetime, *, batch: int = 50, max_batches: int = 20) -> DeliveryReport:
+    """Delivers what is due, a batch at a time, until nothing is due or the budget is spent."""
+    total = DeliveryReport()
+    for _ in range(max_batches):
+        rows = claim_due(now, batch)
+        if not rows:
+            break
+        report = deliver(rows, now)
+        total.sent += report.sent
+        total.retrying += report.retrying
+        total.failed += report.failed
+    return total
+
+
+def retry_now(mail: OutboundMail, *, now: datetime) -> OutboundMail:
+    """An admin's "send again" on a message that failed for good (or waits for its retry)."""
+    from casedesk.core.errors import Conflict
+
+    with transaction.atomic():
+        mail = OutboundMail.objects.select_for_update().get(pk=mail.pk)
+        if mail.status not in (OutboundStatus.FAILED, OutboundStatus.PENDING):
+            raise Conflict(f"This message is {mail.get_status_display().lower()}.")
+        mail.status = OutboundStatus.PENDING
+        mail.next_attempt_at = now
+        mail.attempts = min(mail.attempts, MAX_ATTEMPTS - 1)
+        mail.save(update_fields=["status", "next_attempt_at", "attempts"])
+    transaction.on_commit(_wake_workers)
+    return mail
