@@ -194,3 +194,34 @@ def test_the_pipe_command_says_tempfail_when_the_database_is_gone(tmp_path) -> N
         env={"DATABASE_URL": env_db, "PATH": "/usr/bin:/bin", "CASEDESK_VAR_DIR": str(tmp_path)},
         capture_output=True, timeout=60)
     assert done.returncode == 75, done.stderr
+
+
+def test_a_message_stored_but_never_read_is_filed_by_the_recovery(tenant) -> None:
+    from casedesk.mail.services import STUCK_AFTER, process_stuck, store_raw
+
+    stored = store_raw(tenant=tenant, raw=mail(), now=NOW, channel="smtp")
+    assert process_stuck(NOW + STUCK_AFTER / 2) == 0  # it may still be being read
+    assert process_stuck(NOW + STUCK_AFTER * 2) == 1
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.PROCESSED and stored.case is not None
+    assert process_stuck(NOW + STUCK_AFTER * 3) == 0
+
+
+def test_an_mbox_is_taken_in_batch_mode(tenant, tmp_path, capsys) -> None:
+    import mailbox
+
+    path = tmp_path / "import.mbox"
+    box = mailbox.mbox(str(path))
+    first_id = make_msgid(domain="customer.example")
+    box.add(mail(message_id=first_id))
+    box.add(mail(subject="Re: Printer is on fire", in_reply_to=first_id, body="From Jo again"))
+    box.add(mail(subject="Another one", sender="kim@other.example"))
+    box.add(mail(message_id=first_id))  # the same message twice in the export
+    box.flush()
+    call_command("ingest_email", "--tenant", "acme", "--mbox", str(path), "--batch-size", "3")
+    assert capsys.readouterr().out.strip() == "1 duplicate, 3 processed"
+    assert Case.objects.filter(tenant=tenant).count() == 2
+    assert Note.objects.filter(body__contains="From Jo again").count() == 1
+    with pytest.raises(SystemExit) as exit_:
+        call_command("ingest_email", "--tenant", "acme", "--mbox", str(tmp_path / "none"))
+    assert exit_.value.code == 66

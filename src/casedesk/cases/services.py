@@ -214,10 +214,11 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
             return replay, False
     values = asdict(data)
     _check_text(values)
-    picklists = Picklists(tenant)
-    picklists.check(PicklistKind.TYPE, data.type)
-    picklists.check(PicklistKind.CATEGORY, data.category)
-    picklists.check(PicklistKind.SUBCATEGORY, data.subcategory, parent=data.category)
+    if data.type or data.category or data.subcategory:  # else there is nothing to check
+        picklists = Picklists(tenant)
+        picklists.check(PicklistKind.TYPE, data.type)
+        picklists.check(PicklistKind.CATEGORY, data.category)
+        picklists.check(PicklistKind.SUBCATEGORY, data.subcategory, parent=data.category)
     linked = _check_references(tenant, values, account_given=data.account_id is not None)
     tags = _clean_tags(data.tags)
     custom_fields = clean_custom_fields(field_specs(tenant), data.custom_fields)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, make_msgid
@@ -79,15 +80,24 @@ def sender_address(tenant: Tenant) -> str:
     return tenant.mail_from or tenant.mail_address or settings.DEFAULT_FROM_EMAIL
 
 
+_QUEUE_ADDRESSES: dict[int, tuple[float, frozenset[str]]] = {}
+_QUEUE_ADDRESSES_TTL = 30.0  # seconds; a queue's new address is known everywhere after that
+
+
 def own_addresses(tenant: Tenant) -> set[str]:
-    """The tenant's own addresses: never a participant, never mailed a copy."""
+    """The tenant's own addresses: never a participant, never mailed a copy. The queues'
+    addresses are read at most every half minute per process (mail reads them per message)."""
     from casedesk.routing.models import Queue
 
     own = {a.lower() for a in (tenant.mail_from, tenant.mail_address, settings.DEFAULT_FROM_EMAIL)
            if a}
-    own.update(e.lower() for e in Queue.objects.filter(tenant=tenant).exclude(email="")
-               .values_list("email", flat=True))
-    return own
+    cached = _QUEUE_ADDRESSES.get(tenant.pk)
+    if cached is None or cached[0] < time.monotonic():
+        emails = frozenset(e.lower() for e in Queue.objects.filter(tenant=tenant)
+                           .exclude(email="").values_list("email", flat=True))
+        cached = (time.monotonic() + _QUEUE_ADDRESSES_TTL, emails)
+        _QUEUE_ADDRESSES[tenant.pk] = cached
+    return own | cached[1]
 
 
 def _from_header(tenant: Tenant) -> str:
@@ -132,8 +142,8 @@ def _subject(case: Case, *, reply: bool) -> str:
 
 
 def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, now: datetime,
-           note: Note | None = None) -> OutboundMail:
-    headers = thread_headers(case)
+           note: Note | None = None, headers: ThreadHeaders | None = None) -> OutboundMail:
+    headers = headers or thread_headers(case)
     mail = OutboundMail.objects.create(
         tenant_id=case.tenant_id, case=case, note=note, kind=kind,
         from_address=_from_header(case.tenant), reply_to=_reply_to(case),
@@ -145,8 +155,21 @@ def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, no
     # The customer's client answers this Message-ID: it threads onto the case.
     ThreadKey.objects.create(tenant_id=case.tenant_id, message_id=mail.message_id, case=case,
                              created_at=now)
-    transaction.on_commit(_wake_workers)
+    _wake_workers_soon()
     return mail
+
+
+_WAKE_EVERY = 1.0  # seconds
+_last_wake = 0.0
+
+
+def _wake_workers_soon() -> None:
+    """After commit, asks a worker to deliver now. At most once a second per process: one
+    delivery run sends everything due, and the schedule sweeps the outbox as well."""
+    global _last_wake
+    if time.monotonic() - _last_wake >= _WAKE_EVERY:
+        _last_wake = time.monotonic()
+        transaction.on_commit(_wake_workers)
 
 
 def _wake_workers() -> None:
@@ -193,18 +216,24 @@ def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
     return sent < tenant.mail_ack_per_hour
 
 
-def queue_acknowledgement(*, case: Case, address: str, now: datetime) -> OutboundMail | None:
-    """Acknowledges a new case made from a customer's mail, when the tenant wants that and
-    the sender has not had too many already. None when no acknowledgement is due."""
+def queue_acknowledgement(*, case: Case, address: str, now: datetime,
+                          own: set[str] | None = None, answering: str = ""
+                          ) -> OutboundMail | None:
+    """Acknowledges a new case made from a customer's mail (whose Message-ID is `answering`,
+    when the caller knows it), when the tenant wants that and the sender has not had too
+    many already. None when no acknowledgement is due."""
     tenant = case.tenant
     address = address.lower()
-    if (not tenant.mail_ack_enabled or not address or "@" not in address
-            or address in own_addresses(tenant) or not ack_allowed(tenant, address, now)):
+    if not tenant.mail_ack_enabled or not address or "@" not in address:
+        return None
+    if address in (own if own is not None else own_addresses(tenant)) or not ack_allowed(
+            tenant, address, now):
         return None
     template = _ENGINE.from_string(tenant.mail_ack_template or DEFAULT_ACK_TEMPLATE)
     body = template.render(Context({"case": case, "contact": case.contact, "tenant": tenant}))
+    headers = ThreadHeaders(answering, [answering]) if answering else None
     return _queue(case, kind=OutboundKind.ACKNOWLEDGEMENT, to=[address], cc=[], body=body,
-                  now=now)
+                  now=now, headers=headers)
 
 
 # --- delivery ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -36,6 +36,9 @@ from casedesk.mail.parsing import ParsedMessage, Unparseable, parse_message, spl
 from casedesk.tenancy.models import Tenant
 
 MAX_SUBJECT = 255
+# What reading a stored message fills in: saved without sending the raw bytes back.
+_READ_FIELDS = ["status", "error", "message_id", "sender", "subject", "is_automatic", "case",
+                "note", "processed_at"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,21 @@ def ingest(*, tenant: Tenant, raw: bytes, now: datetime, channel: str = "pipe",
     goes instead of routing's choice."""
     stored = store_raw(tenant=tenant, raw=raw, now=now, channel=channel)
     return process(stored, now=now, queue_id=queue_id)
+
+
+def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: str = "pipe",
+                 queue_id: int | None = None) -> list[Ingested]:
+    """Batch mode (an mbox import, a poll that fetched many): every message is stored in one
+    transaction first, then each is filed in its own, as `ingest` does one by one."""
+    with transaction.atomic():
+        stored = InboundMessage.objects.bulk_create([
+            InboundMessage(tenant=tenant, raw=raw, size=len(raw),
+                           sha256=hashlib.sha256(raw).hexdigest(), channel=channel,
+                           received_at=now)
+            for raw in raws])
+    for row in stored:
+        row.tenant = tenant
+    return [process(row, now=now, queue_id=queue_id) for row in stored]
 
 
 def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None
@@ -91,15 +109,17 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
                                          case=case, created_at=now)
             _keep_attachments(tenant, case, stored, parsed, now)
             if not parsed.is_automatic:
-                add_participants(case, parsed, now)
+                own = own_addresses(tenant)
+                add_participants(case, parsed, now, own=own)
                 if created:
-                    queue_acknowledgement(case=case, address=parsed.from_address, now=now)
+                    queue_acknowledgement(case=case, address=parsed.from_address, now=now,
+                                          own=own, answering=parsed.message_id)
             stored.status = InboundStatus.PROCESSED
             stored.case = case
             stored.note_id = note_id
             stored.processed_at = now
             stored.error = ""
-            stored.save()
+            stored.save(update_fields=_READ_FIELDS)
     except IntegrityError:
         # The same Message-ID filed at the same moment by another delivery.
         known = ThreadKey.objects.filter(tenant=tenant, message_id=parsed.message_id).first()
@@ -107,6 +127,28 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
             raise
         return _duplicate(stored, known.case, now)
     return Ingested(InboundStatus.PROCESSED, stored, case, created)
+
+
+STUCK_AFTER = timedelta(minutes=5)
+
+
+def process_stuck(now: datetime, *, limit: int = 200) -> int:
+    """Files messages that were stored but never read (the process that took them in died
+    between the two steps). Each is locked while it is read, so two workers never file one
+    twice. Returns how many were filed."""
+    done = 0
+    candidates = list(InboundMessage.objects.filter(
+        status=InboundStatus.RECEIVED, received_at__lt=now - STUCK_AFTER)
+        .order_by("received_at").values_list("pk", flat=True)[:limit])
+    for pk in candidates:
+        with transaction.atomic():
+            stored = (InboundMessage.objects.select_for_update(skip_locked=True)
+                      .select_related("tenant").filter(pk=pk, status=InboundStatus.RECEIVED)
+                      .first())
+            if stored is not None:
+                process(stored, now=now)
+                done += 1
+    return done
 
 
 def _quarantine(stored: InboundMessage, reason: str) -> Ingested:
@@ -119,8 +161,9 @@ def _quarantine(stored: InboundMessage, reason: str) -> Ingested:
 def _duplicate(stored: InboundMessage, case: Case, now: datetime) -> Ingested:
     stored.status = InboundStatus.DUPLICATE
     stored.case = case
+    stored.note_id = None
     stored.processed_at = now
-    stored.save()
+    stored.save(update_fields=_READ_FIELDS)
     return Ingested(InboundStatus.DUPLICATE, stored, case)
 
 
@@ -163,10 +206,10 @@ def find_thread(tenant: Tenant, parsed: ParsedMessage) -> Case | None:
     return None
 
 
-def add_participants(case: Case, parsed: ParsedMessage, now: datetime) -> None:
-    """The people a customer copied (Cc, and other To addresses than the desk's own) join
-    the case: they get its replies, and their mail threads onto it."""
-    own = own_addresses(case.tenant)
+def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
+                     own: set[str]) -> None:
+    """The people a customer copied (Cc, and other To addresses than the desk's own, `own`)
+    join the case: they get its replies, and their mail threads onto it."""
     sender = parsed.from_address.lower()
     contact = case.contact.email.lower() if case.contact_id and case.contact else ""
     seen: set[str] = set()
@@ -251,6 +294,7 @@ def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: s
 
 def _keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
                       parsed: ParsedMessage, now: datetime) -> None:
+    rows = []
     for part in parsed.attachments:
         row = Attachment(tenant=tenant, case=case, message=stored, filename=part.filename,
                          content_type=part.content_type[:150], size=part.size,
@@ -259,4 +303,5 @@ def _keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
                          created_at=now)
         if not part.truncated:
             row.file.save(part.filename, ContentFile(part.content), save=False)
-        row.save()
+        rows.append(row)
+    Attachment.objects.bulk_create(rows)
