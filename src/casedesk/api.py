@@ -11,6 +11,7 @@ from casedesk.cases.config_api import router as config_router
 from casedesk.core.api_auth import TokenAuth
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.crm.api import router as crm_router
+from casedesk.mail.api import router as mail_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
@@ -33,7 +34,7 @@ api = NinjaAPI(
 )
 
 for router in (cases_router, crm_router, routing_router, rules_router, sla_router,
-               tenancy_router, config_router):
+               tenancy_router, config_router, mail_router):
     api.add_router("", router)
 
 

@@ -33,6 +33,8 @@ from schemathesis.checks import (
 
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue, Priority
 from casedesk.cases.services import assignment_open, case_add_note, case_transition
+from casedesk.mail.admin_ops import mailbox_create
+from casedesk.mail.services import ingest
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
@@ -108,6 +110,17 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "actions": {"notify": ["owner_manager", f"user:{agent.user_id}"],
                     "queue_id": engineering.pk, "raise_priority": True}}) for i in range(2)]
     make_case(tenant, now=NOW - timedelta(days=30))  # overdue: the sweep has work
+    mailed = ingest(tenant=tenant, raw=(
+        b"From: jo@customer.example\r\nSubject: Logs\r\nMessage-ID: <fuzz@customer.example>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+        b"--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=a.png\r\n"
+        b"\r\n\x89PNG\r\n--b--\r\n"), now=NOW)
+    quarantined = [ingest(tenant=tenant, raw=b"\x00 garbage %d" % i, now=NOW).message
+                   for i in range(2)]
+    mailboxes = [mailbox_create(tenant=tenant, now=NOW, values={
+        "name": f"Inbox {i}", "host": "imap.acme.test", "username": "support",
+        "password": "secret"}) for i in range(2)]
     make_case(other_tenant)  # something to leak, were anything to leak
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
     return {
@@ -125,6 +138,10 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "holiday_id": [{"calendar_id": calendars[0].pk, "holiday_id": h.pk} for h in holidays],
         "escalation_rule_id": [{"escalation_rule_id": r.pk} for r in escalations],
         "value_id": [{"kind": "type", "value_id": bug.pk}],
+        "inbound_id": [{"inbound_id": m.pk} for m in (mailed.message, *quarantined)],
+        "mailbox_id": [{"mailbox_id": b.pk} for b in mailboxes],
+        "attachment_id": [{"number": f"CS-{mailed.case.number}", "attachment_id": a.pk}
+                          for a in mailed.case.attachments.all()],
         "key": [{"key": k} for k in ("plan", "seats", "region")],
         "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",
                                        "sub_status")],
@@ -134,7 +151,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
 def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]]
                          ) -> list[dict[str, Any]]:
     """The path parameter sets naming real records, for an operation's parameter names."""
-    for name in ("assignment_id", "value_id", "holiday_id"):
+    for name in ("assignment_id", "value_id", "holiday_id", "attachment_id"):
         if name in names:
             return world[name]
     name = next(n for n in names if n in world)

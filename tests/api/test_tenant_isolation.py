@@ -10,6 +10,8 @@ endpoint without an isolation check fails `test_every_operation_has_an_isolation
 """
 
 from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 
 import pytest
@@ -23,6 +25,8 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.mail.models import Attachment, InboundMessage, Mailbox
+from casedesk.mail.services import ingest
 from casedesk.notifications.models import Notification
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
@@ -124,6 +128,25 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
                                                             "is_enabled": False})],
     ("DELETE", "/sla/escalation-rules/{escalation_rule_id}"): lambda f, mine: [
         (f"/sla/escalation-rules/{f.escalation_rule_id}", None)],
+    ("GET", "/mail/inbound/{inbound_id}"): lambda f, mine: [
+        (f"/mail/inbound/{their_inbound_id(f)}", None)],
+    ("GET", "/mail/inbound/{inbound_id}/raw"): lambda f, mine: [
+        (f"/mail/inbound/{their_inbound_id(f)}/raw", None)],
+    # Their message is quarantined: were it found, re-processing would file it.
+    ("POST", "/mail/inbound/{inbound_id}/reprocess"): lambda f, mine: [
+        (f"/mail/inbound/{their_inbound_id(f)}/reprocess", {})],
+    ("GET", "/mail/mailboxes/{mailbox_id}"): lambda f, mine: [
+        (f"/mail/mailboxes/{their_mailbox_id(f)}", None)],
+    ("PATCH", "/mail/mailboxes/{mailbox_id}"): lambda f, mine: [
+        (f"/mail/mailboxes/{their_mailbox_id(f)}", {"name": "Hijacked", "enabled": False})],
+    ("DELETE", "/mail/mailboxes/{mailbox_id}"): lambda f, mine: [
+        (f"/mail/mailboxes/{their_mailbox_id(f)}", None)],
+    ("GET", "/cases/{number}/attachments"): lambda f, mine: [
+        (f"/cases/{f.case_number}/attachments", None)],
+    ("GET", "/cases/{number}/attachments/{attachment_id}"): lambda f, mine: [
+        (f"/cases/{f.case_number}/attachments/{their_attachment_id(f)}", None),
+        (f"/cases/{mine}/attachments/{their_attachment_id(f)}", None),
+    ],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -145,6 +168,8 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/sla/policies"): "/sla/policies",
     ("GET", "/sla/calendars"): "/sla/calendars",
     ("GET", "/sla/escalation-rules"): "/sla/escalation-rules",
+    ("GET", "/mail/inbound"): "/mail/inbound",
+    ("GET", "/mail/mailboxes"): "/mail/mailboxes",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -185,6 +210,9 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
         ("/sla/escalation-rules", {"name": "x", "actions": {"notify": [
             f"user:{f.admin.user_id}"]}, "conditions": [{"field": "breached", "op": "equals",
                                                           "value": "any"}]})],
+    ("POST", "/mail/mailboxes"): lambda f: [
+        ("/mail/mailboxes", {"name": "x", "host": "imap.acme.test", "username": "u",
+                             "password": "p", "queue_id": f.queue_id})],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
@@ -199,6 +227,10 @@ OWN: dict[tuple[str, str], list[Call]] = {
         {"category": "Technical", "skills": ["acme"]}]})],
     # The other tenant's cases are overdue too (the clock is a month on): only ours breach.
     ("POST", "/sla/sweep"): [("/sla/sweep", {})],
+    ("GET", "/mail/settings"): [("/mail/settings", None)],
+    ("PATCH", "/mail/settings"): [("/mail/settings", {"mail_address": "help@acme.test",
+                                                      "mail_ack_per_hour": 5,
+                                                      "mail_from_name": "Acme desk"})],
 }
 
 ICS = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261224\r\nSUMMARY:Planted\r\n"
@@ -211,6 +243,43 @@ def my_calendar_id(f: Foreign) -> int:
 
 def my_policy_ids(f: Foreign) -> list[int]:
     return list(SlaPolicy.objects.exclude(tenant=f.tenant).values_list("pk", flat=True))
+
+
+def their_inbound_id(f: Foreign) -> int:
+    return InboundMessage.objects.filter(tenant=f.tenant, status="quarantined"
+                                         ).values_list("pk", flat=True)[0]
+
+
+def their_mailbox_id(f: Foreign) -> int:
+    return Mailbox.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
+
+
+def their_attachment_id(f: Foreign) -> int:
+    return Attachment.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
+
+
+def mail_records(tenant: Tenant, name: str) -> None:
+    """Mail of every kind in a tenant: a quarantined message, one that made a case with an
+    attachment, and an IMAP mailbox."""
+    msg = EmailMessage()
+    msg["From"] = f"customer@{name.lower()}-customer.example"
+    msg["Subject"] = f"{name} logs"
+    msg["Message-ID"] = make_msgid(domain=f"{name.lower()}.example")
+    msg.set_content(f"{name} mail")
+    msg.add_attachment(f"{name} log".encode(), maintype="text", subtype="plain",
+                       filename=f"{name.lower()}.log")
+    assert ingest(tenant=tenant, raw=bytes(msg), now=NOW).status == "processed"
+    ingest(tenant=tenant, raw=f"{name} \x00 garbage".encode(), now=NOW)
+    Mailbox.objects.create(tenant=tenant, name=f"{name} inbox", host=f"imap.{name.lower()}.test",
+                           username=name.lower(), password=f"{name.lower()}-secret",
+                           created_at=NOW)
+
+
+@pytest.fixture
+def foreign_mail(foreign: Foreign) -> Foreign:
+    mail_records(foreign.tenant, "Globex")
+    Tenant.objects.filter(pk=foreign.tenant.pk).update(mail_address="help@globex.test")
+    return foreign
 
 
 def test_every_operation_has_an_isolation_check() -> None:
@@ -248,6 +317,10 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "escalation_rules": list(EscalationRule.objects.filter(tenant=tenant).values()),
         "escalation_hits": EscalationHit.objects.filter(tenant=tenant).count(),
         "notifications": Notification.objects.filter(tenant=tenant).count(),
+        "inbound": list(InboundMessage.objects.filter(tenant=tenant).order_by("pk").values(
+            "pk", "status", "error", "case_id", "processed_at")),
+        "mailboxes": list(Mailbox.objects.filter(tenant=tenant).values()),
+        "attachments": list(Attachment.objects.filter(tenant=tenant).values()),
     }
 
 
@@ -258,7 +331,8 @@ def send(api: Api, method: str, path: str, body: Any) -> Any:
 
 
 @pytest.mark.parametrize("operation", sorted(BY_ID), ids=" ".join)
-def test_another_tenants_record_is_not_found(operation, foreign, admin_api, tenant) -> None:
+def test_another_tenants_record_is_not_found(operation, foreign, foreign_mail, admin_api,
+                                            tenant) -> None:
     mine = f"CS-{make_case(tenant).number}"
     before = foreign_state(foreign)
     for path, body in BY_ID[operation](foreign, mine):
@@ -285,8 +359,8 @@ def _ids(body: Any, key: str) -> set[Any]:
 
 
 @pytest.mark.parametrize("operation", sorted(LISTS), ids=" ".join)
-def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, agent, support,
-                                              tenant) -> None:
+def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, admin_api,
+                                              agent, support, tenant) -> None:
     account = AccountFactory(tenant=tenant)
     ContactFactory(tenant=tenant, account=account)
     DealFactory(tenant=tenant, account=account)
@@ -299,6 +373,7 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, age
         "name": "Acme idle", "conditions": [{"field": "idle_hours", "op": "gt", "value": 4}],
         "actions": {"notify": ["owner_manager"]}})
     skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
+    mail_records(tenant, "Acme")
     response = admin_api.get(LISTS[operation])
     assert response.status_code == 200, response.content
     body = response.json()
@@ -320,6 +395,8 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, admin_api, age
         "/sla/policies": ("id", foreign.policy_id),
         "/sla/calendars": ("id", foreign.calendar_id),
         "/sla/escalation-rules": ("id", foreign.escalation_rule_id),
+        "/mail/inbound": ("id", their_inbound_id(foreign)),
+        "/mail/mailboxes": ("id", their_mailbox_id(foreign)),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 
@@ -356,8 +433,8 @@ def test_creations_refuse_another_tenants_ids(operation, foreign, admin_api, ten
 
 
 @pytest.mark.parametrize("operation", sorted(OWN), ids=" ".join)
-def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, admin_api,
-                                                           admin, clock) -> None:
+def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, foreign_mail,
+                                                           admin_api, admin, clock) -> None:
     mine = make_case(admin.tenant, now=NOW)
     clock.advance(days=30)
     before = foreign_state(foreign)

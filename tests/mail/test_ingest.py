@@ -225,3 +225,20 @@ def test_an_mbox_is_taken_in_batch_mode(tenant, tmp_path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         call_command("ingest_email", "--tenant", "acme", "--mbox", str(tmp_path / "none"))
     assert exit_.value.code == 66
+
+
+def test_a_quarantined_message_still_says_who_sent_it_and_what_about(tenant) -> None:
+    raw = (b"From: Jo <jo@customer.example>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+           b"X: \x00\r\n\r\nhi")
+    result = ingest(tenant=tenant, raw=raw, now=NOW)
+    assert result.status == InboundStatus.QUARANTINED
+    assert (result.message.sender, result.message.subject) == ("jo@customer.example", "Grüße")
+
+
+def test_a_message_keeps_the_queue_it_was_delivered_for(tenant) -> None:
+    from casedesk.mail.services import process, store_raw
+    from casedesk.routing.models import Queue
+
+    finance = Queue.objects.get(tenant=tenant, name="Finance")
+    stored = store_raw(tenant=tenant, raw=mail(), now=NOW, channel="smtp", queue_id=finance.pk)
+    assert process(stored, now=NOW).case.queue == finance

@@ -333,3 +333,11 @@ def test_a_closed_case_past_its_window_acknowledges_the_follow_up(desk, agent) -
     result = ingest(tenant=desk, raw=mail(subject="Re: again", in_reply_to=first_id), now=later)
     assert result.created and result.case.follow_up_of_id == case.pk
     assert acks().filter(case=result.case).exists()
+
+
+def test_a_template_reaches_plain_values_only(desk) -> None:
+    desk.mail_ack_template = ("{{ tenant.memberships.all }}|{{ case.notes.all }}|"
+                              "{{ case.tenant.name }}|{{ tenant.name }}|{{ case.priority }}")
+    desk.save(update_fields=["mail_ack_template"])
+    new_case(desk)
+    assert acks().get().body == "|||Acme Support|normal"

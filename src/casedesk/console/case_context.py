@@ -21,10 +21,12 @@ from casedesk.console.access import member
 from casedesk.console.presence import presence_others
 from casedesk.console.zones import tenant_zone
 from casedesk.core import clock
+from casedesk.mail.admin_ops import case_attachments
 from casedesk.routing.models import Queue
 
 TEMPLATE = "console/case_detail.html"
 TIMELINE_PAGE = 50
+ATTACHMENTS_SHOWN = 200
 
 
 def page_context(request: HttpRequest, case: Case, *, editing: str | None = None,
@@ -65,6 +67,9 @@ def page_context(request: HttpRequest, case: Case, *, editing: str | None = None
         "referral_queues": Queue.objects.filter(tenant_id=case.tenant_id, is_active=True)
                                         .order_by("name"),
         "account_cases": case_reads.account_open_cases(case),
+        # Lazy: one query when the full page lists them, none for the htmx refreshes.
+        "attachments": case_attachments(case)[:ATTACHMENTS_SHOWN],
+        "attachments_shown": ATTACHMENTS_SHOWN,
         "age": timesince(now - age, now) if age.total_seconds() >= 60 else "less than a minute",
         "dates": _dates(case, now),
         "sla": sla_reads.case_clocks(case, now, _zone(case)),

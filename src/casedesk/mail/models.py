@@ -28,6 +28,10 @@ class InboundMessage(TenantScoped):
     sender = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     is_automatic = models.BooleanField(default=False)
+    # The queue the channel delivered it for (a queue's own address, a mailbox's queue), so
+    # reading it again later files it where it was sent.
+    queue = models.ForeignKey("routing.Queue", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="inbound_messages")
     note = models.ForeignKey("cases.Note", null=True, blank=True, on_delete=models.SET_NULL,
@@ -38,6 +42,8 @@ class InboundMessage(TenantScoped):
         indexes = [
             models.Index(fields=["tenant", "status", "-received_at"], name="inbound_status"),
             models.Index(fields=["case", "received_at"], name="inbound_case"),
+            # The IMAP poller's "taken in before?" check, per message.
+            models.Index(fields=["tenant", "sha256"], name="inbound_sha256"),
         ]
 
     def __str__(self) -> str:

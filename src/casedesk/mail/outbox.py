@@ -46,6 +46,8 @@ STALE_CLAIM = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=2)
 REFERENCES_KEPT = 20
 
+# Variables: case.display_number, case.number, case.subject, case.priority, case.status,
+# contact.name, contact.email, tenant.name.
 DEFAULT_ACK_TEMPLATE = """Hello{% if contact.name %} {{ contact.name }}{% endif %},
 
 We have received your request and opened case {{ case.display_number }}: "{{ case.subject }}".
@@ -216,6 +218,20 @@ def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
     return sent < tenant.mail_ack_per_hour
 
 
+def ack_context(case: Case) -> dict[str, dict[str, str]]:
+    """What an acknowledgement template may say: plain values, never the records themselves
+    (through which a template could reach the tenant's users or internal notes)."""
+    contact = case.contact if case.contact_id is not None else None
+    return {
+        "case": {"display_number": case.display_number, "number": str(case.number),
+                 "subject": case.subject, "priority": case.get_priority_display(),
+                 "status": case.get_status_display()},
+        "contact": {"name": contact.name if contact else "",
+                    "email": contact.email if contact else ""},
+        "tenant": {"name": case.tenant.name},
+    }
+
+
 def queue_acknowledgement(*, case: Case, address: str, now: datetime,
                           own: set[str] | None = None, answering: str = ""
                           ) -> OutboundMail | None:
@@ -230,7 +246,7 @@ def queue_acknowledgement(*, case: Case, address: str, now: datetime,
             tenant, address, now):
         return None
     template = _ENGINE.from_string(tenant.mail_ack_template or DEFAULT_ACK_TEMPLATE)
-    body = template.render(Context({"case": case, "contact": case.contact, "tenant": tenant}))
+    body = template.render(Context(ack_context(case)))
     headers = ThreadHeaders(answering, [answering]) if answering else None
     return _queue(case, kind=OutboundKind.ACKNOWLEDGEMENT, to=[address], cc=[], body=body,
                   now=now, headers=headers)

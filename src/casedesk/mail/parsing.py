@@ -607,6 +607,19 @@ def _header_names(msg: Message) -> set[str]:
     return {k.lower() for k, _ in msg.raw_items()}
 
 
+def glimpse(raw: bytes) -> tuple[str, str]:
+    """(sender address, subject) of a message the parser refused, as far as its headers can
+    be read at all, so an admin's quarantine list says what it is. Never raises."""
+    try:
+        head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0].replace(b"\x00", b"")
+        msg = BytesParser(policy=policy.compat32).parsebytes(head + b"\n\n", headersonly=True)
+        senders = _addresses(_header_values(msg, "From"))
+        subject = re.sub(r"\s+", " ", decode_header_value(_first(msg, "Subject"))).strip()
+        return (senders[0][1] if senders else ""), subject
+    except Exception:  # noqa: BLE001 - a glimpse is a courtesy; the message is kept anyway
+        return "", ""
+
+
 def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> ParsedMessage:
     """Parse one raw message leniently; raise ``Unparseable`` only when nothing is usable.
 

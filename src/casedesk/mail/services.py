@@ -32,7 +32,13 @@ from casedesk.core.errors import Conflict
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.models import Attachment, InboundMessage, InboundStatus, ThreadKey
 from casedesk.mail.outbox import own_addresses, queue_acknowledgement
-from casedesk.mail.parsing import ParsedMessage, Unparseable, parse_message, split_quoted
+from casedesk.mail.parsing import (
+    ParsedMessage,
+    Unparseable,
+    glimpse,
+    parse_message,
+    split_quoted,
+)
 from casedesk.tenancy.models import Tenant
 
 MAX_SUBJECT = 255
@@ -49,19 +55,20 @@ class Ingested:
     created: bool = False  # a new case (rather than a reply on one)
 
 
-def store_raw(*, tenant: Tenant, raw: bytes, now: datetime, channel: str) -> InboundMessage:
+def store_raw(*, tenant: Tenant, raw: bytes, now: datetime, channel: str,
+              queue_id: int | None = None) -> InboundMessage:
     """Keeps the message exactly as it arrived, before anything reads it."""
     return InboundMessage.objects.create(
         tenant=tenant, raw=raw, size=len(raw), sha256=hashlib.sha256(raw).hexdigest(),
-        channel=channel, received_at=now)
+        channel=channel, received_at=now, queue_id=queue_id)
 
 
 def ingest(*, tenant: Tenant, raw: bytes, now: datetime, channel: str = "pipe",
            queue_id: int | None = None) -> Ingested:
     """Stores and files one message; `queue_id` (a queue's own address) is where a new case
     goes instead of routing's choice."""
-    stored = store_raw(tenant=tenant, raw=raw, now=now, channel=channel)
-    return process(stored, now=now, queue_id=queue_id)
+    stored = store_raw(tenant=tenant, raw=raw, now=now, channel=channel, queue_id=queue_id)
+    return process(stored, now=now)
 
 
 def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: str = "pipe",
@@ -72,18 +79,21 @@ def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: s
         stored = InboundMessage.objects.bulk_create([
             InboundMessage(tenant=tenant, raw=raw, size=len(raw),
                            sha256=hashlib.sha256(raw).hexdigest(), channel=channel,
-                           received_at=now)
+                           received_at=now, queue_id=queue_id)
             for raw in raws])
     for row in stored:
         row.tenant = tenant
-    return [process(row, now=now, queue_id=queue_id) for row in stored]
+    return [process(row, now=now) for row in stored]
 
 
 def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None
             ) -> Ingested:
     """Reads a stored message and files it; safe to run again on a quarantined message (the
-    admin's "re-process" button) or after a crash."""
+    admin's "re-process" button) or after a crash. A new case goes to `queue_id`, else to
+    the queue the message was delivered for, else where routing puts it."""
     tenant = stored.tenant
+    if queue_id is None:
+        queue_id = stored.queue_id
     raw = bytes(stored.raw)
     oversized = len(raw) > tenant.mail_max_bytes
     try:
@@ -154,7 +164,9 @@ def process_stuck(now: datetime, *, limit: int = 200) -> int:
 def _quarantine(stored: InboundMessage, reason: str) -> Ingested:
     stored.status = InboundStatus.QUARANTINED
     stored.error = reason[:2000]
-    stored.save(update_fields=["status", "error"])
+    sender, subject = glimpse(bytes(stored.raw))
+    stored.sender, stored.subject = sender[:254], subject[:255]
+    stored.save(update_fields=["status", "error", "sender", "subject"])
     return Ingested(InboundStatus.QUARANTINED, stored)
 
 

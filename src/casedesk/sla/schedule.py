@@ -8,18 +8,12 @@ nothing (the sweep's own transaction rolls back and the next turn sweeps it all 
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections
 from django.db.models import Q
 
-from casedesk.core import clock
 from casedesk.sla.services import SweepReport, sla_sweep
 from casedesk.tenancy.models import Tenant
-
-log = logging.getLogger(__name__)
 
 
 def run_due_sweeps(now: datetime) -> dict[str, SweepReport]:
@@ -36,16 +30,3 @@ def run_due_sweeps(now: datetime) -> dict[str, SweepReport]:
         if claimed:
             done[tenant.slug] = sla_sweep(now=now, tenant=tenant)
     return done
-
-
-def run_forever(stop: threading.Event, every_s: float = 30.0) -> None:
-    """The worker's schedule loop: checks for due sweeps every `every_s` seconds."""
-    while not stop.is_set():
-        try:
-            for slug, report in run_due_sweeps(clock.now()).items():
-                log.info("SLA sweep for %s: %s", slug, report.summary())
-        except Exception:  # a failed turn is logged; the next one tries again
-            log.exception("Scheduled SLA sweep failed")
-        finally:
-            close_old_connections()
-        stop.wait(every_s)

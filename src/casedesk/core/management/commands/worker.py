@@ -9,7 +9,8 @@ from casedesk.core import clock
 
 class Command(BaseCommand):
     help = ("Runs background and scheduled work: django-tasks-db's db_worker on every queue, "
-            "and the tenants' scheduled SLA sweeps.")
+            "and the schedule: the tenants' SLA sweeps, the polling of their IMAP mailboxes, "
+            "and the outbox.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--queue-name", default="*")
@@ -18,12 +19,13 @@ class Command(BaseCommand):
                             help="Run what is due and queued, then exit.")
         parser.add_argument("--max-tasks", type=int, default=None)
         parser.add_argument("--no-schedule", action="store_true",
-                            help="Leave the scheduled sweeps to other workers.")
+                            help="Leave the schedule (sweeps, mailboxes, outbox) to other "
+                                 "workers.")
         parser.add_argument("--schedule-every", type=float, default=30.0, metavar="SECONDS",
-                            help="How often to look for due scheduled sweeps.")
+                            help="How often to look for due sweeps and mailboxes.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from casedesk.sla.schedule import run_due_sweeps, run_forever
+        from casedesk.core import schedule
 
         argv = ["--queue-name", options["queue_name"], "--interval", str(options["interval"]),
                 "--no-reload"]
@@ -31,14 +33,13 @@ class Command(BaseCommand):
             argv += ["--max-tasks", str(options["max_tasks"])]
         if options["batch"]:
             if not options["no_schedule"]:
-                for slug, report in run_due_sweeps(clock.now()).items():
-                    self.stdout.write(f"SLA sweep for {slug}: {report.summary()}")
+                for line in schedule.run_all_once(clock.now(), options["schedule_every"]):
+                    self.stdout.write(line)
             call_command("db_worker", *argv, "--batch")
             return
         stop = threading.Event()
         if not options["no_schedule"]:
-            threading.Thread(target=run_forever, args=(stop, options["schedule_every"]),
-                             name="sla-schedule", daemon=True).start()
+            schedule.start(stop, options["schedule_every"])
         try:
             call_command("db_worker", *argv)
         finally:

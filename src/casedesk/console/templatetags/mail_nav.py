@@ -1,0 +1,18 @@
+"""`{% quarantined_count membership as n %}`: the messages waiting in quarantine, for the
+Mail link of the navigation (managers only; one bounded count on the status index)."""
+
+from typing import Any
+
+from django import template
+
+from casedesk.mail.admin_ops import quarantined_count as count
+
+register = template.Library()
+BADGE_CAP = 100
+
+
+@register.simple_tag
+def quarantined_count(membership: Any) -> int:
+    if membership is None or not getattr(membership, "is_manager", False):
+        return 0
+    return count(membership.tenant_id, cap=BADGE_CAP)

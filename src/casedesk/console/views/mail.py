@@ -1,0 +1,301 @@
+"""The mail pages: inbound mail as stored (quarantine first, with the raw download and the
+"Re-process" button), the IMAP mailboxes (with "Test connection" and "Poll now"), the
+tenant's mail settings, and the download of a file mail brought to a case.
+
+Managers read the mail pages and re-process; admins change mailboxes and settings and run
+the mailbox buttons; agents get a 403. Any member who may see a case downloads its
+attachments. Forms are plain posts answered with a redirect and a message; a refused form
+shows again with the reason on its field and what was typed, and nothing is saved.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casedesk.cases.access import get_case_for_member
+from casedesk.console.access import member, member_required, require_admin, require_manager
+from casedesk.console.mail_forms import MailboxForm, MailSettingsForm
+from casedesk.console.replies import refused
+from casedesk.console.zones import render_in_zone
+from casedesk.core import clock
+from casedesk.core.errors import Conflict, DomainError, Invalid
+from casedesk.mail import admin_ops
+from casedesk.mail.downloads import attachment_response, raw_response
+from casedesk.mail.models import InboundStatus, Mailbox
+from casedesk.tenancy.models import Membership
+
+PAGE_SIZE = 50
+PREVIEW_BYTES = 4096
+STATUS_LABELS = {InboundStatus.QUARANTINED: "Quarantined", InboundStatus.PROCESSED: "Processed",
+                 InboundStatus.DUPLICATE: "Duplicates", InboundStatus.RECEIVED: "Received"}
+
+
+def _tabs(membership: Membership, tab: str, **extra: Any) -> dict[str, Any]:
+    return {"nav": "mail", "tab": tab, "can_edit": membership.is_admin,
+            "quarantined": admin_ops.quarantined_count(membership.tenant_id), **extra}
+
+
+# --- inbound mail -----------------------------------------------------------------------------
+
+@member_required
+@require_GET
+def mail_home(request: HttpRequest) -> HttpResponse:
+    require_manager(member(request))
+    return redirect("console:mail_inbound")
+
+
+@member_required
+@require_GET
+def inbound_list(request: HttpRequest) -> HttpResponse:
+    """One status's messages newest first (quarantined unless `?status=` says otherwise),
+    a keyset page at a time (`?cursor=`)."""
+    membership = require_manager(member(request))
+    status = request.GET.get("status") or InboundStatus.QUARANTINED
+    if status not in admin_ops.INBOUND_FILTERS:
+        status = InboundStatus.QUARANTINED
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = admin_ops.inbound_page(membership.tenant, status=status, cursor=cursor,
+                                      limit=PAGE_SIZE)
+    except Invalid as error:  # a forged or stale cursor
+        messages.error(request, error.detail)
+        return redirect(f"{reverse('console:mail_inbound')}?status={status}")
+    first = QueryDict(mutable=True)
+    first["status"] = status
+    following = first.copy()
+    if page.next_cursor:
+        following["cursor"] = page.next_cursor
+    return render_in_zone(request, membership.tenant, "console/mail_inbound.html", _tabs(
+        membership, "inbound", page=page, status=status, filters=STATUS_LABELS.items(),
+        status_label=STATUS_LABELS[InboundStatus(status)], first_query=first.urlencode(),
+        next_query=following.urlencode() if page.next_cursor else None,
+        is_first_page=not cursor))
+
+
+@member_required
+@require_GET
+def inbound_detail(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """One stored message: what it is, why it was quarantined, its main headers, the start of
+    its text, and what it brought."""
+    membership = require_manager(member(request))
+    message = admin_ops.get_inbound(membership.tenant, inbound_id)
+    raw = admin_ops.inbound_raw(message)
+    attachments = (list(admin_ops.case_attachments(message.case).filter(message=message))
+                   if message.case is not None else [])
+    headers = admin_ops.inbound_headers(message, raw)
+    # A quarantined message was never read, so its row has no subject: the header has one.
+    subject = message.subject or next((v for n, v in headers if n == "Subject"), "")
+    preview = raw[:PREVIEW_BYTES].decode("utf-8", errors="replace").replace("\r\n", "\n")
+    preview = "".join(ch if ch.isprintable() or ch in "\n\t" else "·" for ch in preview)
+    return render_in_zone(request, membership.tenant, "console/mail_message.html", _tabs(
+        membership, "inbound", message=message, headers=headers, subject=subject,
+        attachments=attachments, preview=preview, preview_cut=len(raw) > PREVIEW_BYTES,
+        refusal=admin_ops.reprocess_refusal(message, clock.now()),
+        status_label=STATUS_LABELS[InboundStatus(message.status)]))
+
+
+@member_required
+@require_GET
+def inbound_raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """The message byte for byte, as `message-<id>.eml`."""
+    membership = require_manager(member(request))
+    return raw_response(admin_ops.get_inbound(membership.tenant, inbound_id))
+
+
+@member_required
+@require_POST
+def inbound_reprocess(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """Reads the message again and files it; the page then says what became of it."""
+    membership = require_manager(member(request))
+    message = admin_ops.get_inbound(membership.tenant, inbound_id)
+    back = reverse("console:mail_message", args=[message.pk])
+    try:
+        result = admin_ops.inbound_reprocess(message, now=clock.now())
+    except Conflict as error:
+        return refused(request, error, back)
+    number = result.case.display_number if result.case is not None else ""
+    if result.status == InboundStatus.QUARANTINED:
+        messages.error(request, f"Still quarantined: {result.message.error}")
+    elif result.status == InboundStatus.DUPLICATE:
+        messages.warning(request, "A duplicate: a message with the same Message-ID was taken "
+                                  f"in before, on {number}. No case was made.")
+    elif result.created:
+        messages.success(request, f"Re-processed: it made the new case {number}.")
+    else:
+        messages.success(request, f"Re-processed: it was added to {number} as the "
+                                  "customer's message.")
+    return redirect(back)
+
+
+# --- mailboxes --------------------------------------------------------------------------------
+
+@member_required
+@require_GET
+def mailbox_list(request: HttpRequest) -> HttpResponse:
+    membership = require_manager(member(request))
+    return render_in_zone(request, membership.tenant, "console/mail_mailboxes.html", _tabs(
+        membership, "mailboxes", mailboxes=admin_ops.mailboxes_of(membership.tenant)))
+
+
+def _form_page(request: HttpRequest, membership: Membership, form: MailboxForm,
+               mailbox: Mailbox | None, *, status: int = 200) -> HttpResponse:
+    return render_in_zone(request, membership.tenant, "console/mail_mailbox_form.html", _tabs(
+        membership, "mailboxes", form=form, mailbox=mailbox,
+        action_url=(reverse("console:mail_mailbox", args=[mailbox.pk]) if mailbox is not None
+                    else reverse("console:mail_mailbox_new"))), status=status)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def mailbox_new(request: HttpRequest) -> HttpResponse:
+    membership = require_admin(member(request))
+    tenant = membership.tenant
+    if request.method != "POST":
+        return _form_page(request, membership, MailboxForm(tenant=tenant), None)
+    form = MailboxForm(request.POST, tenant=tenant)
+    if form.is_valid():
+        try:
+            mailbox = admin_ops.mailbox_create(tenant=tenant, values=form.values(),
+                                               now=clock.now())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"Mailbox “{mailbox.name}” added: workers poll it every "
+                                      f"{mailbox.poll_seconds} s.")
+            return redirect(f"{reverse('console:mail_mailboxes')}#mailbox-{mailbox.pk}")
+    return _form_page(request, membership, form, None, status=422)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def mailbox_edit(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """The mailbox's form (read-only for managers); the password is never shown."""
+    membership = require_manager(member(request))
+    tenant = membership.tenant
+    mailbox = admin_ops.get_mailbox(tenant, mailbox_id)
+    if request.method != "POST":
+        return _form_page(request, membership, MailboxForm.for_mailbox(mailbox, tenant),
+                          mailbox)
+    require_admin(membership)
+    form = MailboxForm(request.POST, tenant=tenant, editing=True)
+    if form.is_valid():
+        try:
+            admin_ops.mailbox_update(mailbox=mailbox, changes=form.values())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"Mailbox “{mailbox.name}” saved.")
+            return redirect(f"{reverse('console:mail_mailboxes')}#mailbox-{mailbox.pk}")
+    return _form_page(request, membership, form, mailbox, status=422)
+
+
+@member_required
+@require_POST
+def mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    membership = require_admin(member(request))
+    mailbox = admin_ops.get_mailbox(membership.tenant, mailbox_id)
+    admin_ops.mailbox_delete(mailbox=mailbox)
+    messages.success(request, f"Mailbox “{mailbox.name}” deleted; the mail it brought stays.")
+    return redirect("console:mail_mailboxes")
+
+
+def _run_poller(request: HttpRequest, mailbox_id: int, action: str) -> HttpResponse:
+    """Runs "Test connection" or "Poll now" and says how it went. Both talk to the server
+    within the request: the poller bounds each step with its own timeout."""
+    # Imported here: the IMAP client (imaplib, ssl) loads only when a button is pressed.
+    from casedesk.mail.imap import MailboxError, check_connection, poll_mailbox
+
+    membership = require_admin(member(request))
+    mailbox = admin_ops.get_mailbox(membership.tenant, mailbox_id)
+    back = f"{reverse('console:mail_mailboxes')}#mailbox-{mailbox.pk}"
+    try:
+        if action == "test":
+            check_connection(mailbox)
+            messages.success(request, f"“{mailbox.name}”: connected to {mailbox.host}, signed "
+                                      f"in and opened {mailbox.folder}.")
+        else:
+            result = poll_mailbox(mailbox, now=clock.now())
+            told = f"“{mailbox.name}” polled: {result.summary()}"
+            if result.busy or not result.ok:
+                return refused(request, Conflict(told), back)
+            messages.success(request, told)
+    except MailboxError as error:
+        what = "the connection test failed" if action == "test" else "polling failed"
+        return refused(request, Conflict(f"“{mailbox.name}”: {what}. {error}"), back)
+    return redirect(back)
+
+
+@member_required
+@require_POST
+def mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    return _run_poller(request, mailbox_id, "test")
+
+
+@member_required
+@require_POST
+def mailbox_poll(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    return _run_poller(request, mailbox_id, "poll")
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def mail_settings(request: HttpRequest) -> HttpResponse:
+    """The support address, the size limit, how new contacts find their account, and the
+    acknowledgement (read-only for managers)."""
+    membership = require_manager(member(request))
+    tenant = membership.tenant
+    template = "console/mail_settings.html"
+    if request.method != "POST":
+        return render_in_zone(request, tenant, template,
+                              _tabs(membership, "settings",
+                                    form=MailSettingsForm.for_tenant(tenant)))
+    require_admin(membership)
+    form = MailSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            admin_ops.mail_settings_update(tenant=tenant, changes=form.changes(tenant))
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "Mail settings saved.")
+            return redirect("console:mail_settings")
+    return render_in_zone(request, tenant, template, _tabs(membership, "settings", form=form),
+                          status=422)
+
+
+# --- a case's attachments ---------------------------------------------------------------------
+
+# member_required is typed for HttpResponse; a FileResponse (streamed, not read into memory)
+# is an HttpResponseBase, which it passes through all the same.
+@member_required  # type: ignore[arg-type]
+@require_GET
+def case_attachment(request: HttpRequest, number: str, attachment_id: int
+                    ) -> FileResponse:
+    """A file mail brought to the case, for any member who may see the case."""
+    case = get_case_for_member(member(request), number)
+    return attachment_response(admin_ops.get_case_attachment(case, attachment_id))
+
+
+urlpatterns = [
+    path("mail/", mail_home, name="mail"),
+    path("mail/inbound", inbound_list, name="mail_inbound"),
+    path("mail/inbound/<int:inbound_id>", inbound_detail, name="mail_message"),
+    path("mail/inbound/<int:inbound_id>/raw", inbound_raw, name="mail_message_raw"),
+    path("mail/inbound/<int:inbound_id>/reprocess", inbound_reprocess,
+         name="mail_reprocess"),
+    path("mail/mailboxes", mailbox_list, name="mail_mailboxes"),
+    path("mail/mailboxes/new", mailbox_new, name="mail_mailbox_new"),
+    path("mail/mailboxes/<int:mailbox_id>", mailbox_edit, name="mail_mailbox"),
+    path("mail/mailboxes/<int:mailbox_id>/delete", mailbox_delete, name="mail_mailbox_delete"),
+    path("mail/mailboxes/<int:mailbox_id>/test", mailbox_test, name="mail_mailbox_test"),
+    path("mail/mailboxes/<int:mailbox_id>/poll", mailbox_poll, name="mail_mailbox_poll"),
+    path("mail/settings", mail_settings, name="mail_settings"),
+    path("cases/<str:number>/attachments/<int:attachment_id>", case_attachment,
+         name="case_attachment"),
+]

@@ -1,0 +1,99 @@
+"""The worker's schedule: periodic jobs that `casedesk worker` runs besides its task queue.
+
+Each job runs in a thread of its own, so a slow or broken one (a mail server that hangs until
+its timeout) never holds up another (the SLA sweep). Every job is safe to run on any number of
+workers at once: each claims its work in the database (a tenant's sweep turn, a mailbox's
+lease, outbox rows with SKIP LOCKED), so schedules are rows and nothing assumes one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import close_old_connections
+
+from casedesk.core import clock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_s: float
+    run: Callable[[datetime], Iterator[str]]  # yields one line per thing it did
+
+
+def _sla_sweeps(now: datetime) -> Iterator[str]:
+    from casedesk.sla.schedule import run_due_sweeps
+
+    for slug, report in run_due_sweeps(now).items():
+        yield f"SLA sweep for {slug}: {report.summary()}"
+
+
+def _mailboxes(now: datetime) -> Iterator[str]:
+    from casedesk.mail.imap import poll_due_mailboxes
+
+    for label, result in poll_due_mailboxes(now).items():
+        yield f"Mailbox {label}: {result.summary()}"
+
+
+def _mail_out(now: datetime) -> Iterator[str]:
+    from casedesk.mail.outbox import deliver_due
+    from casedesk.mail.services import process_stuck
+
+    stuck = process_stuck(now)
+    if stuck:
+        yield f"Inbound mail: {stuck} stored but unread message(s) filed"
+    report = deliver_due(now)
+    if report.sent or report.retrying or report.failed:
+        yield f"Outbox: {report.summary()}"
+
+
+def jobs(every_s: float = 30.0) -> list[Job]:
+    """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
+    interval); the outbox every few seconds, as a backstop to the task each new message
+    enqueues and for retries falling due."""
+    return [Job("sla-sweeps", every_s, _sla_sweeps),
+            Job("mailboxes", min(every_s, 10.0), _mailboxes),
+            Job("mail-out", min(every_s, 5.0), _mail_out)]
+
+
+def run_once(job: Job, now: datetime | None = None) -> list[str]:
+    """One turn of a job; a failure is logged and the next turn tries again."""
+    try:
+        lines = list(job.run(now or clock.now()))
+    except Exception:
+        log.exception("Scheduled job %s failed", job.name)
+        return [f"{job.name} failed (see the log)"]
+    for line in lines:
+        log.info("%s", line)
+    return lines
+
+
+def run_all_once(now: datetime | None = None, every_s: float = 30.0) -> list[str]:
+    """Every job once, one after the other (`casedesk worker --batch`)."""
+    return [line for job in jobs(every_s) for line in run_once(job, now)]
+
+
+def _loop(job: Job, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            run_once(job)
+        finally:
+            # A long-lived thread: drop a connection the database closed, as requests do.
+            close_old_connections()
+        stop.wait(job.every_s)
+
+
+def start(stop: threading.Event, every_s: float = 30.0) -> list[threading.Thread]:
+    """Starts a daemon thread per job; they end when `stop` is set."""
+    threads = [threading.Thread(target=_loop, args=(job, stop), name=f"schedule-{job.name}",
+                                daemon=True) for job in jobs(every_s)]
+    for thread in threads:
+        thread.start()
+    return threads

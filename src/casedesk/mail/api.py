@@ -1,0 +1,397 @@
+"""The mail API: the inbound mail as stored (with quarantine and re-processing), the IMAP
+mailboxes, the tenant's mail settings, and the files mail brought to a case.
+
+Managers and admins read the mail pages and re-process; admins change mailboxes and
+settings; any member reads and downloads a case's attachments. Handlers parse, fetch through
+the tenant-scoped reads of `mail.admin_ops` and call its services.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema
+from ninja.params.functions import Query
+from pydantic import Field
+
+from casedesk.cases.access import get_case_for_member
+from casedesk.cases.models import Case
+from casedesk.cases.schemas import RefOut
+from casedesk.core import clock
+from casedesk.core.api_auth import member, require_admin, require_manager
+from casedesk.core.errors import Invalid
+from casedesk.core.schemas import Error, Id, LongText, RequiredText, ShortText, Text
+from casedesk.mail import admin_ops
+from casedesk.mail.downloads import attachment_response, raw_response
+from casedesk.mail.models import Attachment, InboundMessage, Mailbox
+from casedesk.tenancy.models import Tenant
+
+router = Router(tags=["mail"])
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+InboundStatusName = Literal["quarantined", "processed", "duplicate", "received"]
+Security = Literal["ssl", "starttls", "none"]
+ProcessedActionName = Literal["flag", "move"]
+Port = Annotated[int, Field(ge=1, le=65535)]
+PollSeconds = Annotated[int, Field(ge=admin_ops.MIN_POLL_SECONDS,
+                                   le=admin_ops.MAX_POLL_SECONDS)]
+Pem = Annotated[Text, Field(max_length=admin_ops.MAX_CA_CERTIFICATE, description=(
+    "PEM of a private CA to trust for this server; empty: the system's CAs."))]
+# Checked as an address by the service, which also allows "" (none).
+Address = Annotated[Text, Field(max_length=254)]
+Password = Annotated[Text, Field(max_length=255, json_schema_extra={"writeOnly": True})]
+
+
+def _binary(media_type: str, description: str) -> dict[str, Any]:
+    """The documented 200 of a download: bytes, not JSON."""
+    return {"responses": {200: {"description": description, "content": {
+        media_type: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+class CaseRefOut(Schema):
+    number: str
+    subject: str
+
+
+class InboundOut(Schema):
+    id: int
+    received_at: datetime
+    channel: str = Field(description="pipe, smtp or imap.")
+    size: int = Field(description="Bytes, as received.")
+    status: InboundStatusName
+    error: str = Field(description="Why it was quarantined.")
+    message_id: str
+    sender: str
+    subject: str
+    is_automatic: bool
+    case: CaseRefOut | None = Field(description="The case it made or joined.")
+    processed_at: datetime | None
+
+
+class InboundPage(Schema):
+    items: list[InboundOut]
+    next_cursor: str | None
+
+
+class HeaderOut(Schema):
+    name: str
+    value: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str = Field(description="Made safe: no path, no control characters.")
+    content_type: str
+    size: int
+    inline: bool = Field(description="An inline part (e.g. an image in the HTML body).")
+    content_id: str
+    dropped: bool = Field(description="Over the size limit: not kept, no download.")
+    inbound_id: int | None = Field(description="The inbound message it came with.")
+    created_at: datetime
+    download_url: str | None
+
+
+class InboundDetailOut(InboundOut):
+    sha256: str
+    headers: list[HeaderOut] = Field(description="The main headers, decoded; empty when the "
+                                                 "message has none that can be read.")
+    attachments: list[AttachmentOut]
+
+
+class ReprocessOut(Schema):
+    outcome: Literal["processed", "duplicate", "quarantined"]
+    created: bool = Field(description="Whether it made a new case (rather than a reply).")
+    case: CaseRefOut | None
+    error: str
+    message: InboundOut
+
+
+class MailboxIn(Schema):
+    name: Annotated[RequiredText, Field(max_length=100)]
+    host: Annotated[RequiredText, Field(max_length=255)]
+    port: Port = 993
+    security: Security = Field("ssl", description=(
+        "`ssl`: TLS from the start (993); `starttls` (143); `none` only for a server on "
+        "this machine."))
+    ca_certificate: Pem = ""
+    username: RequiredText
+    password: Annotated[Password, Field(min_length=1, description="Write-only.")]
+    folder: Annotated[RequiredText, Field(max_length=255)] = "INBOX"
+    processed_action: ProcessedActionName = Field("flag", description=(
+        "What happens to mail once taken in: marked read (`flag`) or moved to `move_to`."))
+    move_to: ShortText = "Processed"
+    queue_id: Id | None = Field(None, description="New cases from this mailbox go here.")
+    poll_seconds: PollSeconds = 60
+    enabled: bool = True
+
+
+class MailboxPatch(Schema):
+    name: Annotated[RequiredText, Field(max_length=100)] | None = None
+    host: Annotated[RequiredText, Field(max_length=255)] | None = None
+    port: Port | None = None
+    security: Security | None = None
+    ca_certificate: Pem | None = None
+    username: RequiredText | None = None
+    password: Password | None = Field(None, description=(
+        "Write-only; left out or empty keeps the stored one. Needed again when `host` or "
+        "`username` changes."))
+    folder: Annotated[RequiredText, Field(max_length=255)] | None = None
+    processed_action: ProcessedActionName | None = None
+    move_to: ShortText | None = None
+    queue_id: Id | None = Field(None, description="null: routing decides.")
+    poll_seconds: PollSeconds | None = None
+    enabled: bool | None = None
+
+
+class MailboxOut(Schema):
+    id: int
+    name: str
+    host: str
+    port: int
+    security: Security
+    ca_certificate: str
+    username: str
+    has_password: bool = Field(description="The password itself is never returned.")
+    folder: str
+    processed_action: ProcessedActionName
+    move_to: str
+    queue: RefOut | None
+    poll_seconds: int
+    enabled: bool
+    polled_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    taken_total: int
+    created_at: datetime
+
+
+class MailSettingsOut(Schema):
+    mail_address: str = Field(description="The support address customers write to.")
+    mail_max_bytes: int = Field(description="Largest message taken whole, in bytes.")
+    mail_match_account_by_domain: bool
+    mail_from: str
+    mail_from_name: str
+    mail_ack_enabled: bool
+    mail_ack_template: str = Field(description="Django template text; empty: the default.")
+    mail_ack_per_hour: int
+
+
+class MailSettingsPatch(Schema):
+    mail_address: Address | None = Field(None, description="An email address; \"\": none.")
+    mail_max_bytes: int | None = Field(None, ge=admin_ops.MIN_MAIL_BYTES,
+                                       le=admin_ops.MAX_MAIL_BYTES)
+    mail_match_account_by_domain: bool | None = None
+    mail_from: Address | None = Field(None, description="An email address; \"\": the "
+                                                        "support address.")
+    mail_from_name: Annotated[Text, Field(max_length=100)] | None = None
+    mail_ack_enabled: bool | None = None
+    mail_ack_template: Annotated[LongText, Field(max_length=admin_ops.MAX_TEMPLATE)] | None = (
+        Field(None, description="Rendered with `case`, `contact` and `tenant`."))
+    mail_ack_per_hour: int | None = Field(None, ge=0, le=admin_ops.MAX_ACK_PER_HOUR)
+
+
+# --- presenters -------------------------------------------------------------------------------
+
+def _case_ref(case: Case | None, tenant: Tenant) -> dict[str, Any] | None:
+    if case is None:
+        return None
+    return {"number": f"{tenant.case_prefix}-{case.number}", "subject": case.subject}
+
+
+def inbound_out(message: InboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.pk, "received_at": message.received_at, "channel": message.channel,
+        "size": message.size, "status": message.status, "error": message.error,
+        "message_id": message.message_id, "sender": message.sender,
+        "subject": message.subject, "is_automatic": message.is_automatic,
+        "case": _case_ref(message.case, message.tenant), "processed_at": message.processed_at,
+    }
+
+
+def attachment_out(attachment: Attachment, number: str) -> dict[str, Any]:
+    kept = not attachment.dropped and bool(attachment.file)
+    return {
+        "id": attachment.pk, "filename": attachment.filename,
+        "content_type": attachment.content_type, "size": attachment.size,
+        "inline": attachment.inline, "content_id": attachment.content_id,
+        "dropped": attachment.dropped, "inbound_id": attachment.message_id,
+        "created_at": attachment.created_at,
+        "download_url": reverse("api:download_attachment", args=[number, attachment.pk])
+        if kept else None,
+    }
+
+
+def mailbox_out(mailbox: Mailbox) -> dict[str, Any]:
+    queue = mailbox.queue
+    return {
+        **{name: getattr(mailbox, name) for name in (
+            "name", "host", "port", "security", "ca_certificate", "username", "folder",
+            "processed_action", "move_to", "poll_seconds", "enabled", "polled_at",
+            "last_error", "last_error_at", "taken_total", "created_at")},
+        "id": mailbox.pk, "has_password": bool(mailbox.password),
+        "queue": {"id": queue.pk, "name": queue.name} if queue is not None else None,
+    }
+
+
+def settings_out(tenant: Tenant) -> dict[str, Any]:
+    return {name: getattr(tenant, name) for name in admin_ops.MAIL_SETTINGS}
+
+
+# --- inbound mail -----------------------------------------------------------------------------
+
+@router.get("/mail/inbound", response={200: InboundPage, **ERRORS},
+            summary="List inbound mail")
+def list_inbound(
+    request: HttpRequest,
+    status: InboundStatusName = Query("quarantined", description=(
+        "`quarantined` (the default: mail the parser could not read, kept for you), "
+        "`processed`, `duplicate` or `received` (stored, not yet read).")),
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(50, ge=1, le=100),
+) -> Any:
+    """Messages of one status newest first, with cursor pagination: pass `next_cursor` back as
+    `cursor` (managers and admins)."""
+    manager = require_manager(request)
+    if cursor is not None and "\x00" in cursor:
+        raise Invalid("cursor must not contain NUL characters.", field="cursor")
+    page = admin_ops.inbound_page(manager.tenant, status=status, cursor=cursor, limit=limit)
+    return {"items": [inbound_out(m) for m in page.rows], "next_cursor": page.next_cursor}
+
+
+@router.get("/mail/inbound/{inbound_id}", response={200: InboundDetailOut, **ERRORS},
+            summary="Read an inbound message")
+def get_inbound(request: HttpRequest, inbound_id: int) -> Any:
+    """What was stored and why it was quarantined, its main headers, and the attachments it
+    brought (managers and admins)."""
+    manager = require_manager(request)
+    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    attachments: list[dict[str, Any]] = []
+    if message.case is not None:
+        number = message.case.display_number
+        attachments = [attachment_out(a, number) for a in
+                       admin_ops.case_attachments(message.case).filter(message=message)]
+    return {**inbound_out(message), "sha256": message.sha256,
+            "headers": [{"name": n, "value": v} for n, v in admin_ops.inbound_headers(message)],
+            "attachments": attachments}
+
+
+@router.get("/mail/inbound/{inbound_id}/raw", response=ERRORS,
+            summary="Download an inbound message as it arrived",
+            openapi_extra=_binary("message/rfc822", "The raw message, byte for byte."))
+def get_inbound_raw(request: HttpRequest, inbound_id: int) -> Any:
+    """The stored bytes as `message/rfc822` (an `.eml` file) (managers and admins)."""
+    manager = require_manager(request)
+    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    return raw_response(message)
+
+
+@router.post("/mail/inbound/{inbound_id}/reprocess", response={200: ReprocessOut, **ERRORS},
+             summary="Re-process a quarantined message")
+def reprocess_inbound(request: HttpRequest, inbound_id: int) -> Any:
+    """Reads the stored message again and files it as if it had just arrived. A message
+    that is processed or a duplicate is a 409, as is one received moments ago (it may still
+    be being taken in). The answer says what happened: a case made or joined, a duplicate,
+    or still quarantined with the reason (managers and admins)."""
+    manager = require_manager(request)
+    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    result = admin_ops.inbound_reprocess(message, now=clock.now())
+    stored = result.message
+    stored.tenant = manager.tenant
+    return {"outcome": result.status, "created": result.created,
+            "case": _case_ref(result.case, manager.tenant), "error": stored.error,
+            "message": inbound_out(stored)}
+
+
+# --- mailboxes --------------------------------------------------------------------------------
+
+@router.get("/mail/mailboxes", response={200: list[MailboxOut], **ERRORS},
+            summary="List IMAP mailboxes")
+def list_mailboxes(request: HttpRequest) -> Any:
+    """The mailboxes workers poll for the tenant (managers and admins); passwords are never
+    returned."""
+    return [mailbox_out(m) for m in admin_ops.mailboxes_of(require_manager(request).tenant)]
+
+
+@router.post("/mail/mailboxes", response={201: MailboxOut, **ERRORS},
+             summary="Add an IMAP mailbox")
+def create_mailbox(request: HttpRequest, payload: MailboxIn) -> Any:
+    """A name already used in the tenant, a server that is not a host name, `security: none`
+    for a server that is not this machine, `move` without `move_to`, a CA certificate that
+    is not PEM, or another tenant's queue is a 422 naming the field (admins)."""
+    admin = require_admin(request)
+    mailbox = admin_ops.mailbox_create(tenant=admin.tenant, values=payload.dict(),
+                                       now=clock.now())
+    return 201, mailbox_out(mailbox)
+
+
+@router.get("/mail/mailboxes/{mailbox_id}", response={200: MailboxOut, **ERRORS},
+            summary="Read an IMAP mailbox")
+def get_mailbox(request: HttpRequest, mailbox_id: int) -> Any:
+    return mailbox_out(admin_ops.get_mailbox(require_manager(request).tenant, mailbox_id))
+
+
+@router.patch("/mail/mailboxes/{mailbox_id}", response={200: MailboxOut, **ERRORS},
+              summary="Change an IMAP mailbox")
+def patch_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch) -> Any:
+    """Changes the fields sent; `queue_id` null lets routing decide (admins)."""
+    admin = require_admin(request)
+    mailbox = admin_ops.get_mailbox(admin.tenant, mailbox_id)
+    changes = payload.dict(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in ("queue_id", "password"):
+            raise Invalid(f"{name} cannot be null.", field=name)
+    return mailbox_out(admin_ops.mailbox_update(mailbox=mailbox, changes=changes))
+
+
+@router.delete("/mail/mailboxes/{mailbox_id}", response={204: None, **ERRORS},
+               summary="Delete an IMAP mailbox")
+def delete_mailbox(request: HttpRequest, mailbox_id: int) -> Any:
+    """Stops polling it; mail already taken in stays (admins)."""
+    admin = require_admin(request)
+    admin_ops.mailbox_delete(mailbox=admin_ops.get_mailbox(admin.tenant, mailbox_id))
+    return 204, None
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+@router.get("/mail/settings", response={200: MailSettingsOut, **ERRORS},
+            summary="The tenant's mail settings")
+def get_mail_settings(request: HttpRequest) -> Any:
+    return settings_out(require_manager(request).tenant)
+
+
+@router.patch("/mail/settings", response={200: MailSettingsOut, **ERRORS},
+              summary="Change the tenant's mail settings")
+def patch_mail_settings(request: HttpRequest, payload: MailSettingsPatch) -> Any:
+    """Changes the settings sent, all or none: an address another tenant or a queue takes
+    mail at, or an acknowledgement template that does not compile, is a 422 (admins)."""
+    admin = require_admin(request)
+    changes = payload.dict(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None:
+            raise Invalid(f"{name} cannot be null.", field=name)
+    return settings_out(admin_ops.mail_settings_update(tenant=admin.tenant, changes=changes))
+
+
+# --- a case's attachments ---------------------------------------------------------------------
+
+@router.get("/cases/{number}/attachments", response={200: list[AttachmentOut], **ERRORS},
+            summary="A case's attachments")
+def list_attachments(request: HttpRequest, number: str) -> Any:
+    """The files mail brought to the case, oldest first; `dropped` ones were over the size
+    limit and were not kept."""
+    case = get_case_for_member(member(request), number)
+    return [attachment_out(a, case.display_number) for a in admin_ops.case_attachments(case)]
+
+
+@router.get("/cases/{number}/attachments/{attachment_id}", response=ERRORS,
+            summary="Download an attachment", url_name="download_attachment",
+            openapi_extra=_binary("*/*", (
+                "The file. PNG, JPEG, GIF and WebP images are served inline, everything "
+                "else as a download; always with `X-Content-Type-Options: nosniff`.")))
+def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> Any:
+    """A dropped attachment (over the size limit) is a 404: it was never kept."""
+    case = get_case_for_member(member(request), number)
+    return attachment_response(admin_ops.get_case_attachment(case, attachment_id))
