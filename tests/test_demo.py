@@ -214,3 +214,11 @@ def test_the_full_demo(db: Any) -> None:
     before = counts(tenant)
     assert build(cases=600).cases_created == 0
     assert counts(tenant) == before
+
+
+def test_the_demo_mails_nobody_and_takes_mail_at_its_address(demo: DemoResult) -> None:
+    from casedesk.core.demo import DEMO_MAIL_ADDRESS
+    from casedesk.mail.models import OutboundMail
+
+    assert not OutboundMail.objects.filter(tenant=demo.tenant).exists()
+    assert demo.tenant.mail_address == DEMO_MAIL_ADDRESS

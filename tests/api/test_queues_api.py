@@ -87,3 +87,19 @@ def test_agents_and_managers_may_not_shape_queues(agent_api, manager_api, suppor
         error(api.patch(f"/queues/{support.pk}", {"name": "Mine"}), 403)
     assert not Queue.objects.filter(name="Mine").exists()
     assert Queue.objects.get(pk=support.pk).name == "Support"
+
+
+def test_a_queue_address_has_one_owner_in_the_installation(admin_api, support, tenant,
+                                                          other_tenant) -> None:
+    other_tenant.mail_address = "help@other.test"
+    other_tenant.save(update_fields=["mail_address"])
+    response = admin_api.post("/queues", {"name": "Stolen", "email": "Help@Other.test"})
+    assert response.status_code == 409 and "another queue or tenant" in response.json()["detail"]
+    assert admin_api.patch(f"/queues/{support.pk}", {"email": "help@other.test"}
+                           ).status_code == 409
+    assert admin_api.patch(f"/queues/{support.pk}", {"email": "help@acme.test"}
+                           ).status_code == 200
+    assert admin_api.patch(f"/queues/{support.pk}", {"email": "help@acme.test"}
+                           ).status_code == 200  # its own address again
+    assert admin_api.post("/queues", {"name": "Twin", "email": "help@acme.test"}
+                          ).status_code == 409

@@ -341,3 +341,13 @@ def test_a_template_reaches_plain_values_only(desk) -> None:
     desk.save(update_fields=["mail_ack_template"])
     new_case(desk)
     assert acks().get().body == "|||Acme Support|normal"
+
+
+def test_nothing_is_mailed_while_history_is_replayed(desk, agent) -> None:
+    from casedesk.mail.outbox import mail_suppressed
+
+    case = new_case(desk)
+    with mail_suppressed():
+        case_add_note(case=case, actor=agent.user, body="Old answer.", is_public=True, now=NOW)
+        ingest(tenant=desk, raw=mail(subject="Another", sender="kim@other.example"), now=NOW)
+    assert OutboundMail.objects.count() == 1  # the first case's acknowledgement only

@@ -43,6 +43,7 @@ from casedesk.crm.services import (
     contact_update,
     deal_create,
 )
+from casedesk.mail.outbox import mail_suppressed
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.services import (
     RuleInput,
@@ -483,8 +484,10 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         # Every run adds whole index ranges in one transaction, so the cases present are
         # plans 0 … existing-1 and what is missing is the rest.
         missing = plan_cases(count=cases, now=now, start=existing, policy=policy)
-        for plan in missing:
-            _case_build(directory, plan)
+        # A replayed history, not a conversation: its replies are not mailed to anyone.
+        with mail_suppressed():
+            for plan in missing:
+                _case_build(directory, plan)
         # After the cases: their history is replayed with the queues' agents claiming, as
         # planned; routing shapes the cases the demo's users create from here on.
         _routing_ensure(tenant, queues, now=now)
@@ -497,12 +500,19 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
     )
 
 
+DEMO_MAIL_ADDRESS = "support@demo.casedesk.test"
+
+
 def _tenant_ensure() -> Tenant:
     tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
     if tenant is None:
         admin = content.STAFF[0]
-        return tenant_create(slug=DEMO_SLUG, name=DEMO_NAME, admin_email=admin.email,
-                             admin_name=admin.name)
+        tenant = tenant_create(slug=DEMO_SLUG, name=DEMO_NAME, admin_email=admin.email,
+                               admin_name=admin.name)
+        # Mail to this address through `casedesk smtpd` or the pipe makes demo cases.
+        tenant.mail_address = DEMO_MAIL_ADDRESS
+        tenant.save(update_fields=["mail_address"])
+        return tenant
     # The seeders add only what is missing, so a refresh restores deleted defaults (SLA
     # policies only when the tenant has none at all).
     picklists_seed_defaults(tenant)

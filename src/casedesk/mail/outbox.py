@@ -17,6 +17,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, make_msgid
@@ -143,8 +146,25 @@ def _subject(case: Case, *, reply: bool) -> str:
     return (f"Re: {subject}" if reply else subject)[:300]
 
 
+_SUPPRESSED: ContextVar[bool] = ContextVar("mail_suppressed", default=False)
+
+
+@contextmanager
+def mail_suppressed() -> Iterator[None]:
+    """Nothing is mailed inside: for replaying or importing history (the demo, a migration
+    from another desk), whose replies were answered long ago."""
+    token = _SUPPRESSED.set(True)
+    try:
+        yield
+    finally:
+        _SUPPRESSED.reset(token)
+
+
 def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, now: datetime,
-           note: Note | None = None, headers: ThreadHeaders | None = None) -> OutboundMail:
+           note: Note | None = None, headers: ThreadHeaders | None = None
+           ) -> OutboundMail | None:
+    if _SUPPRESSED.get():
+        return None
     headers = headers or thread_headers(case)
     mail = OutboundMail.objects.create(
         tenant_id=case.tenant_id, case=case, note=note, kind=kind,

@@ -53,10 +53,25 @@ def _members_of(tenant: Tenant, member_ids: Iterable[int]) -> list[Membership]:
     return members
 
 
+def _check_queue_address(tenant_id: int, email: str, queue_id: int | None = None) -> None:
+    """A queue's address takes mail in for it: one owner per address in the whole
+    installation, or one tenant's customers' mail would land in another's queue."""
+    if not email:
+        return
+    others = Queue.objects.filter(email__iexact=email)
+    if queue_id is not None:
+        others = others.exclude(pk=queue_id)
+    if Tenant.objects.filter(mail_address__iexact=email).exists() or others.exists():
+        raise Conflict(f"{email} takes mail in for another queue or tenant already.")
+
+
 def queue_create(*, tenant: Tenant, name: str, description: str = "", email: str = "",
                  member_ids: Iterable[int] = (), strategy: str = Strategy.MANUAL) -> Queue:
-    """A new queue with its members; names are unique within a tenant."""
+    """A new queue with its members; names are unique within a tenant, addresses within the
+    installation."""
     members = _members_of(tenant, member_ids)
+    email = email.strip().lower()
+    _check_queue_address(tenant.pk, email)
     try:
         with transaction.atomic():
             queue = Queue.objects.create(tenant=tenant, name=name, description=description,
@@ -74,6 +89,10 @@ def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
             member_ids = changes.pop("member_ids")
             assert isinstance(member_ids, list)
             queue.members.set(_members_of(queue.tenant, member_ids))
+        if changes.get("email"):
+            email = str(changes["email"]).strip().lower()
+            _check_queue_address(queue.tenant_id, email, queue.pk)
+            changes["email"] = email
         for field, value in changes.items():
             setattr(queue, field, value)
         if changes:
