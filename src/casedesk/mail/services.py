@@ -244,19 +244,19 @@ def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
     address = parsed.from_address.lower()
     if not address or "@" not in address:
         return None
-    contact = Contact.objects.filter(tenant=tenant, email__iexact=address).first()
+    contact = Contact.objects.filter(tenant=tenant, email=address).first()
     if contact is not None:
         return contact
     account = None
     if tenant.mail_match_account_by_domain:
         domain = address.rpartition("@")[2]
-        account = Account.objects.filter(tenant=tenant, domain__iexact=domain).first()
+        account = Account.objects.filter(tenant=tenant, domain=domain).first()
     try:
         with transaction.atomic():
             return Contact.objects.create(tenant=tenant, email=address,
                                           name=parsed.from_name[:200], account=account)
     except IntegrityError:  # made at the same moment by another message
-        return Contact.objects.filter(tenant=tenant, email__iexact=address).first()
+        return Contact.objects.filter(tenant=tenant, email=address).first()
 
 
 def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
