@@ -351,3 +351,10 @@ def test_nothing_is_mailed_while_history_is_replayed(desk, agent) -> None:
         case_add_note(case=case, actor=agent.user, body="Old answer.", is_public=True, now=NOW)
         ingest(tenant=desk, raw=mail(subject="Another", sender="kim@other.example"), now=NOW)
     assert OutboundMail.objects.count() == 1  # the first case's acknowledgement only
+
+
+def test_the_desks_own_mail_coming_back_makes_no_case_and_no_answer(desk) -> None:
+    looped = mail(sender="Acme Support <support@acme.test>", subject="[CS-7] We have it")
+    result = ingest(tenant=desk, raw=looped, now=NOW)
+    assert result.status == "quarantined" and "own address" in result.message.error
+    assert not Case.objects.exists() and not OutboundMail.objects.exists()

@@ -110,6 +110,11 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
         known = ThreadKey.objects.filter(tenant=tenant, message_id=parsed.message_id).first()
         if known is not None:
             return _duplicate(stored, known.case, now)
+    if parsed.from_address.lower() in own_addresses(tenant):
+        # The desk writing to itself is a loop (its own acknowledgement sent back, say): kept
+        # for an admin to look at, never a case that would be acknowledged again.
+        return _quarantine(stored, "Sent from the desk's own address: a mail loop? It made no "
+                                   "case; write from another address to open one.")
     try:
         with transaction.atomic():
             case, created, note_id = _file(tenant, parsed, stored, now, oversized=oversized,
