@@ -34,6 +34,8 @@ from schemathesis.checks import (
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue, Priority
 from casedesk.cases.services import assignment_open, case_add_note, case_transition
 from casedesk.mail.admin_ops import mailbox_create
+from casedesk.mail.models import OutboundMail
+from casedesk.mail.outbox import deliver_due
 from casedesk.mail.services import ingest
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
@@ -118,6 +120,12 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         b"\r\n\x89PNG\r\n--b--\r\n"), now=NOW)
     quarantined = [ingest(tenant=tenant, raw=b"\x00 garbage %d" % i, now=NOW).message
                    for i in range(2)]
+    # The outbox: the acknowledgement sent (a retry is a 409), a reply waiting (a 200).
+    deliver_due(NOW)
+    case_add_note(case=mailed.case, actor=agent.user, body="Got the logs", is_public=True,
+                  now=NOW)
+    outbound = list(OutboundMail.objects.filter(tenant=tenant).order_by("pk"))
+    assert {m.status for m in outbound} == {"sent", "pending"}
     mailboxes = [mailbox_create(tenant=tenant, now=NOW, values={
         "name": f"Inbox {i}", "host": "imap.acme.test", "username": "support",
         "password": "secret"}) for i in range(2)]
@@ -139,6 +147,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "escalation_rule_id": [{"escalation_rule_id": r.pk} for r in escalations],
         "value_id": [{"kind": "type", "value_id": bug.pk}],
         "inbound_id": [{"inbound_id": m.pk} for m in (mailed.message, *quarantined)],
+        "outbound_id": [{"outbound_id": m.pk} for m in outbound],
         "mailbox_id": [{"mailbox_id": b.pk} for b in mailboxes],
         "attachment_id": [{"number": f"CS-{mailed.case.number}", "attachment_id": a.pk}
                           for a in mailed.case.attachments.all()],

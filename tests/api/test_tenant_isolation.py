@@ -25,7 +25,7 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.mail.models import Attachment, InboundMessage, Mailbox
+from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.mail.services import ingest
 from casedesk.notifications.models import Notification
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
@@ -135,6 +135,11 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
     # Their message is quarantined: were it found, re-processing would file it.
     ("POST", "/mail/inbound/{inbound_id}/reprocess"): lambda f, mine: [
         (f"/mail/inbound/{their_inbound_id(f)}/reprocess", {})],
+    ("GET", "/mail/outbound/{outbound_id}"): lambda f, mine: [
+        (f"/mail/outbound/{their_outbound_id(f)}", None)],
+    # Their message waits to be sent: were it found, it would be made due now.
+    ("POST", "/mail/outbound/{outbound_id}/retry"): lambda f, mine: [
+        (f"/mail/outbound/{their_outbound_id(f)}/retry", {})],
     ("GET", "/mail/mailboxes/{mailbox_id}"): lambda f, mine: [
         (f"/mail/mailboxes/{their_mailbox_id(f)}", None)],
     ("PATCH", "/mail/mailboxes/{mailbox_id}"): lambda f, mine: [
@@ -169,6 +174,8 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/sla/calendars"): "/sla/calendars",
     ("GET", "/sla/escalation-rules"): "/sla/escalation-rules",
     ("GET", "/mail/inbound"): "/mail/inbound",
+    # Failed is the default; both tenants' acknowledgements are waiting.
+    ("GET", "/mail/outbound"): "/mail/outbound?status=pending",
     ("GET", "/mail/mailboxes"): "/mail/mailboxes",
 }
 
@@ -250,6 +257,11 @@ def their_inbound_id(f: Foreign) -> int:
                                          ).values_list("pk", flat=True)[0]
 
 
+def their_outbound_id(f: Foreign) -> int:
+    return OutboundMail.objects.filter(tenant=f.tenant, status="pending"
+                                       ).values_list("pk", flat=True)[0]
+
+
 def their_mailbox_id(f: Foreign) -> int:
     return Mailbox.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
 
@@ -260,7 +272,7 @@ def their_attachment_id(f: Foreign) -> int:
 
 def mail_records(tenant: Tenant, name: str) -> None:
     """Mail of every kind in a tenant: a quarantined message, one that made a case with an
-    attachment, and an IMAP mailbox."""
+    attachment (and the acknowledgement waiting in the outbox), and an IMAP mailbox."""
     msg = EmailMessage()
     msg["From"] = f"customer@{name.lower()}-customer.example"
     msg["Subject"] = f"{name} logs"
@@ -321,6 +333,8 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
             "pk", "status", "error", "case_id", "processed_at")),
         "mailboxes": list(Mailbox.objects.filter(tenant=tenant).values()),
         "attachments": list(Attachment.objects.filter(tenant=tenant).values()),
+        "outbound": list(OutboundMail.objects.filter(tenant=tenant).order_by("pk").values(
+            "pk", "status", "attempts", "next_attempt_at", "last_error")),
     }
 
 
@@ -396,6 +410,7 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/sla/calendars": ("id", foreign.calendar_id),
         "/sla/escalation-rules": ("id", foreign.escalation_rule_id),
         "/mail/inbound": ("id", their_inbound_id(foreign)),
+        "/mail/outbound?status=pending": ("id", their_outbound_id(foreign)),
         "/mail/mailboxes": ("id", their_mailbox_id(foreign)),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])

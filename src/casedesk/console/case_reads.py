@@ -1,6 +1,6 @@
-"""Reads behind the case page: the timeline as the page tells it (ids turned into names in a
-fixed number of queries), the lifecycle moves offered, mention candidates, and the account's
-other open cases."""
+"""Reads behind the case page: the timeline as the page tells it (ids turned into names, and
+agents' replies joined to the mail that carries them, in a fixed number of queries), the
+lifecycle moves offered, mention candidates, and the account's other open cases."""
 
 import re
 from dataclasses import dataclass, field
@@ -24,6 +24,7 @@ from casedesk.cases.lifecycle import (
 from casedesk.cases.mentions import Mentionable, handles
 from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.mail.models import OutboundKind, OutboundMail
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
 
@@ -73,6 +74,9 @@ class Entry:
     rule_id: int | None = None  # the routing rule that decided (routed events)
     rule_name: str = ""
     rule_kind: str = ""  # "routing" or "escalation": which page the rule's link opens
+    # An agent's public reply, and the mail that carries it (None: nobody had an address).
+    is_agent_reply: bool = False
+    mail: OutboundMail | None = None
 
     @property
     def initials(self) -> str:
@@ -218,6 +222,8 @@ def _entry(event: TimelineEvent, case: Case, names: Names, custom_labels: dict[s
         if actor is None and kind == EventKind.REPLY_ADDED:
             entry.who, entry.is_customer, entry.is_system = customer, True, False
             entry.text = "wrote"
+        elif kind == EventKind.REPLY_ADDED and entry.is_public:
+            entry.is_agent_reply = True
     elif kind == EventKind.STATUS_CHANGED:
         entry.status_from = _status_label(event.old_value)
         entry.status_to = _status_label(event.new_value)
@@ -348,6 +354,22 @@ def ago(moment: datetime, now: datetime) -> str:
     return f"{timesince(moment, now)} ago"
 
 
+# What the reply's status line shows of its mail; the body, which may be long, is not read.
+_MAIL_SHOWN = ("id", "note_id", "recipient", "cc", "status", "attempts", "next_attempt_at",
+               "sent_at", "last_error")
+
+
+def reply_mail(case: Case, note_ids: list[int]) -> dict[int, OutboundMail]:
+    """The mail carrying each of these replies, by note id, in one query (none for no
+    replies). A reply without an entry was mailed to nobody."""
+    if not note_ids:
+        return {}
+    rows = (OutboundMail.objects.filter(tenant_id=case.tenant_id, case=case,
+                                        kind=OutboundKind.REPLY, note_id__in=note_ids)
+            .only(*_MAIL_SHOWN).order_by("id"))
+    return {row.note_id: row for row in rows if row.note_id is not None}
+
+
 def timeline_for(case: Case, *, now: datetime, cursor: str | None = None, limit: int = 50,
                  custom_labels: dict[str, str] | None = None) -> Timeline:
     """One page of the case's history, newest first, ready to show; the number of queries
@@ -355,8 +377,12 @@ def timeline_for(case: Case, *, now: datetime, cursor: str | None = None, limit:
     page = selectors.timeline_page(case, cursor=cursor, limit=limit, newest_first=True)
     names = _names(case.tenant_id, _collect_ids(page.items))
     entries = [_entry(e, case, names, custom_labels or {}) for e in page.items]
+    mailed = reply_mail(case, [e.event.note_id for e in entries
+                               if e.is_agent_reply and e.event.note_id is not None])
     for entry in entries:
         entry.ago = ago(entry.event.created_at, now)
+        if entry.is_agent_reply and entry.event.note_id is not None:
+            entry.mail = mailed.get(entry.event.note_id)
     return Timeline(entries=entries, next_cursor=page.next_cursor)
 
 

@@ -1,5 +1,6 @@
-"""Mail administration: re-processing stored messages, the tenant's IMAP mailboxes, its mail
-settings, and the reads the console and the API show them with.
+"""Mail administration: re-processing stored messages, the outbox as sent (or not), the
+tenant's IMAP mailboxes, its mail settings, and the reads the console and the API show them
+with.
 
 Writes are plain functions, one transaction each, that check everything before they store
 anything and refuse with `Invalid` (naming the field) or `Conflict`. Who may call them is the
@@ -37,6 +38,8 @@ from casedesk.mail.models import (
     InboundStatus,
     Mailbox,
     MailboxSecurity,
+    OutboundMail,
+    OutboundStatus,
     ProcessedAction,
 )
 from casedesk.mail.outbox import check_template
@@ -223,6 +226,64 @@ def inbound_reprocess(message: InboundMessage, *, now: datetime) -> Ingested:
     if result.case is not None:
         result.case.tenant = message.tenant
     return result
+
+
+# --- outbound mail ------------------------------------------------------------------------------
+
+# Failed first: what needs a person; then what waits, what is on its way, what went.
+OUTBOUND_FILTERS = (OutboundStatus.FAILED, OutboundStatus.PENDING, OutboundStatus.SENDING,
+                    OutboundStatus.SENT)
+
+
+@dataclass(frozen=True)
+class OutboundPage:
+    rows: list[OutboundMail]
+    next_cursor: str | None
+
+
+def get_outbound(tenant: Tenant, outbound_id: int) -> OutboundMail:
+    """A message of the tenant's outbox; NotFound for anything else (another tenant's too)."""
+    mail = (OutboundMail.objects.select_related("case").filter(tenant_id=tenant.pk,
+                                                               pk=outbound_id).first()
+            if 0 < outbound_id <= MAX_ID else None)
+    if mail is None:
+        raise NotFound(f"No outbound message {outbound_id} in this tenant.")
+    mail.tenant = tenant
+    if mail.case is not None:
+        mail.case.tenant = tenant
+    return mail
+
+
+def outbound_page(tenant: Tenant, *, status: str = OutboundStatus.FAILED,
+                  cursor: str | None = None, limit: int = 50) -> OutboundPage:
+    """One status's messages newest first, by keyset on (created_at, id), like the inbound
+    list; the bodies, which may be long, are not read."""
+    if status not in OUTBOUND_FILTERS:
+        raise Invalid(f"status is one of: {', '.join(OUTBOUND_FILTERS)}.", field="status")
+    limit = max(1, min(limit, MAX_PAGE))
+    qs = (OutboundMail.objects.filter(tenant_id=tenant.pk, status=status)
+          .select_related("case").defer("body").order_by("-created_at", "-id"))
+    if cursor:
+        at, last_id = _cursor_key(cursor)
+        qs = qs.filter(created_at__lte=at).filter(
+            Q(created_at__lt=at) | Q(created_at=at, id__lt=last_id))
+    rows = list(qs[:limit + 1])
+    for row in rows:
+        row.tenant = tenant
+        if row.case is not None:
+            row.case.tenant = tenant
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.created_at.isoformat(), last.pk])
+    return OutboundPage(rows=rows[:limit], next_cursor=next_cursor)
+
+
+def failed_outbound_count(tenant_id: int, *, cap: int = 100) -> int:
+    """How many messages failed for good, counted up to `cap` (cheap however many there
+    are, like the quarantine count)."""
+    return (OutboundMail.objects.filter(tenant_id=tenant_id, status=OutboundStatus.FAILED)
+            .order_by().values("pk")[:cap].count())
 
 
 # --- attachments --------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""The mail API: the inbound mail as stored (with quarantine and re-processing), the IMAP
-mailboxes, the tenant's mail settings, and the files mail brought to a case.
+"""The mail API: the inbound mail as stored (with quarantine and re-processing), the outbox
+(with "send again"), the IMAP mailboxes, the tenant's mail settings, and the files mail
+brought to a case.
 
-Managers and admins read the mail pages and re-process; admins change mailboxes and
+Managers and admins read the mail pages, re-process and send again; admins change mailboxes
+and
 settings; any member reads and downloads a case's attachments. Handlers parse, fetch through
 the tenant-scoped reads of `mail.admin_ops` and call its services.
 """
@@ -24,12 +26,14 @@ from casedesk.core.errors import Invalid
 from casedesk.core.schemas import Error, Id, LongText, RequiredText, ShortText, Text
 from casedesk.mail import admin_ops
 from casedesk.mail.downloads import attachment_response, raw_response
-from casedesk.mail.models import Attachment, InboundMessage, Mailbox
+from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
+from casedesk.mail.outbox import retry_now
 from casedesk.tenancy.models import Tenant
 
 router = Router(tags=["mail"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 InboundStatusName = Literal["quarantined", "processed", "duplicate", "received"]
+OutboundStatusName = Literal["failed", "pending", "sending", "sent"]
 Security = Literal["ssl", "starttls", "none"]
 ProcessedActionName = Literal["flag", "move"]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -106,6 +110,41 @@ class ReprocessOut(Schema):
     case: CaseRefOut | None
     error: str
     message: InboundOut
+
+
+class OutboundOut(Schema):
+    id: int
+    kind: Literal["reply", "ack"] = Field(description=(
+        "`reply`: an agent's public reply; `ack`: the acknowledgement of a new case."))
+    status: OutboundStatusName = Field(description=(
+        "`pending` (waiting for its first try or a retry), `sending` (a worker has it), "
+        "`sent`, or `failed` (for good: refused, or out of retries)."))
+    recipient: str = Field(description="The first To address, lower case.")
+    to: list[str]
+    cc: list[str]
+    subject: str
+    case: CaseRefOut | None
+    note_id: int | None = Field(description="The public reply it carries (replies only).")
+    attempts: int = Field(description="Tries so far.")
+    next_attempt_at: datetime | None = Field(description="When it is tried next (pending "
+                                                         "only).")
+    sent_at: datetime | None
+    last_error: str = Field(description="What the last failed try was told.")
+    created_at: datetime
+
+
+class OutboundPage(Schema):
+    items: list[OutboundOut]
+    next_cursor: str | None
+
+
+class OutboundDetailOut(OutboundOut):
+    message_id: str = Field(description="Without the angle brackets; kept across retries.")
+    in_reply_to: str
+    references: str
+    from_address: str
+    reply_to: str
+    body: str = Field(description="Plain text, as sent.")
 
 
 class MailboxIn(Schema):
@@ -210,6 +249,22 @@ def inbound_out(message: InboundMessage) -> dict[str, Any]:
     }
 
 
+def outbound_out(mail: OutboundMail) -> dict[str, Any]:
+    return {
+        "id": mail.pk, "kind": mail.kind, "status": mail.status, "recipient": mail.recipient,
+        "to": list(mail.to), "cc": list(mail.cc), "subject": mail.subject,
+        "case": _case_ref(mail.case, mail.tenant), "note_id": mail.note_id,
+        "attempts": mail.attempts,
+        "next_attempt_at": mail.next_attempt_at if mail.status == "pending" else None,
+        "sent_at": mail.sent_at, "last_error": mail.last_error, "created_at": mail.created_at,
+    }
+
+
+def outbound_detail_out(mail: OutboundMail) -> dict[str, Any]:
+    return {**outbound_out(mail), **{name: getattr(mail, name) for name in (
+        "message_id", "in_reply_to", "references", "from_address", "reply_to", "body")}}
+
+
 def attachment_out(attachment: Attachment, number: str) -> dict[str, Any]:
     kept = not attachment.dropped and bool(attachment.file)
     return {
@@ -302,6 +357,47 @@ def reprocess_inbound(request: HttpRequest, inbound_id: int) -> Any:
     return {"outcome": result.status, "created": result.created,
             "case": _case_ref(result.case, manager.tenant), "error": stored.error,
             "message": inbound_out(stored)}
+
+
+# --- outgoing mail ----------------------------------------------------------------------------
+
+@router.get("/mail/outbound", response={200: OutboundPage, **ERRORS},
+            summary="List outgoing mail")
+def list_outbound(
+    request: HttpRequest,
+    status: OutboundStatusName = Query("failed", description=(
+        "`failed` (the default: failed for good, waiting for you), `pending`, `sending` or "
+        "`sent`.")),
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(50, ge=1, le=100),
+) -> Any:
+    """Messages of one status newest first, with cursor pagination: pass `next_cursor` back as
+    `cursor` (managers and admins)."""
+    manager = require_manager(request)
+    if cursor is not None and "\x00" in cursor:
+        raise Invalid("cursor must not contain NUL characters.", field="cursor")
+    page = admin_ops.outbound_page(manager.tenant, status=status, cursor=cursor, limit=limit)
+    return {"items": [outbound_out(m) for m in page.rows], "next_cursor": page.next_cursor}
+
+
+@router.get("/mail/outbound/{outbound_id}", response={200: OutboundDetailOut, **ERRORS},
+            summary="Read an outgoing message")
+def get_outbound(request: HttpRequest, outbound_id: int) -> Any:
+    """Its headers, its text and how delivery went (managers and admins)."""
+    manager = require_manager(request)
+    return outbound_detail_out(admin_ops.get_outbound(manager.tenant, outbound_id))
+
+
+@router.post("/mail/outbound/{outbound_id}/retry", response={200: OutboundDetailOut, **ERRORS},
+             summary="Send an outgoing message again")
+def retry_outbound(request: HttpRequest, outbound_id: int) -> Any:
+    """Makes a failed (or waiting) message due at once, with one more try, and wakes a worker
+    to send it; a message sent or being sent is a 409 (managers and admins)."""
+    manager = require_manager(request)
+    mail = admin_ops.get_outbound(manager.tenant, outbound_id)
+    retried = retry_now(mail, now=clock.now())
+    retried.tenant, retried.case = manager.tenant, mail.case
+    return outbound_detail_out(retried)
 
 
 # --- mailboxes --------------------------------------------------------------------------------

@@ -180,6 +180,7 @@ class OutboundMail(TenantScoped):
             models.Index(fields=["tenant", "recipient", "kind", "created_at"],
                          name="outbound_recipient"),
             models.Index(fields=["case", "created_at"], name="outbound_case"),
+            models.Index(fields=["tenant", "status", "-created_at"], name="outbound_status"),
         ]
 
     def __str__(self) -> str:

@@ -4,10 +4,11 @@ No database and no Django: the ingestion service stores the raw message first an
 ``parse_message``; anything that raises ``Unparseable`` is quarantined, never dropped.
 
 Mail from the wild is broken in every way imaginable, so everything here is lenient:
-headers are decoded from their raw values by our own encoded-word decoder (the modern
-``email.policy.default`` header objects raise or leave surrogates on unknown charsets and
-bad base64), bodies are decoded with a charset fallback chain, and if walking the message
-with the modern policy fails the whole walk is redone on a ``compat32`` parse.
+messages are split with the ``compat32`` policy, which never interprets a header on its own
+(the modern ``email.policy.default`` header objects raise or leave surrogates on unknown
+charsets and bad base64, and building them cost more than half of the parsing time), headers
+are decoded from their raw values by our own encoded-word decoder, and bodies are decoded with
+a charset fallback chain.
 """
 
 from __future__ import annotations
@@ -324,10 +325,6 @@ def _payload_bytes(part: Message) -> bytes:
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
-class _RetryLegacy(Exception):  # noqa: N818
-    """The modern policy misread the structure (e.g. an unquoted boundary with '=')."""
-
-
 _RAW_NAME_PARAM = re.compile(r"""(?:^|;)\s*(file)?name\s*=\s*(?:"([^"]*)"|([^;]*))""", re.I)
 
 
@@ -347,15 +344,18 @@ def _filename(part: Message) -> str:
         name = part.get_filename() or ""
     except Exception:  # noqa: BLE001
         name = ""
+    name = _raw_to_str(name)
     raw = _raw_filename(part)
     # Unquoted names with spaces come back cut at the first space; encoded words in a quoted
     # parameter (against RFC 2047, but common) come back empty.
-    if raw and (not name or (len(raw) > len(name) and raw.startswith(name))):
+    # 8-bit names come back with replacement characters where the header had UTF-8.
+    if raw and (not name or "\ufffd" in name
+                or (len(raw) > len(name) and raw.startswith(name))):
         return raw
     return decode_header_value(name) if "=?" in name else name
 
 
-def _walk(part: Message, body: _Body, max_bytes: int | None, legacy: bool) -> None:
+def _walk(part: Message, body: _Body, max_bytes: int | None) -> None:
     ctype = _content_type(part)
     if ctype == "message/delivery-status":
         body.has_delivery_status = True
@@ -364,11 +364,9 @@ def _walk(part: Message, body: _Body, max_bytes: int | None, legacy: bool) -> No
         if isinstance(payload, list):
             for sub in payload:
                 if isinstance(sub, Message):
-                    _walk(sub, body, max_bytes, legacy)
+                    _walk(sub, body, max_bytes)
         return
     if ctype.startswith("multipart/"):
-        if not legacy:
-            raise _RetryLegacy
         ctype = "text/plain"  # broken boundary: the parser left the body as one string
     try:
         disposition = (part.get_content_disposition() or "").lower()
@@ -590,16 +588,13 @@ def _normalise_obsolete_headers(raw: bytes) -> bytes:
     return head + sep + rest
 
 
-def _parse_bytes(raw: bytes, use_policy: policy.Policy) -> Message:
-    try:
-        return BytesParser(policy=use_policy).parsebytes(raw)
-    except Exception:  # noqa: BLE001 - the legacy policy reads what the modern one refuses
-        return BytesParser(policy=policy.compat32).parsebytes(raw)
+def _parse_bytes(raw: bytes) -> Message:
+    return BytesParser(policy=policy.compat32).parsebytes(raw)
 
 
-def _extract_body(msg: Message, max_bytes: int | None, *, legacy: bool) -> _Body:
+def _extract_body(msg: Message, max_bytes: int | None) -> _Body:
     body = _Body()
-    _walk(msg, body, max_bytes, legacy)
+    _walk(msg, body, max_bytes)
     return body
 
 
@@ -631,10 +626,10 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
     if b"\x00" in head:
         raise Unparseable("binary data in the header section")
-    msg = _parse_bytes(raw, policy.default)
+    msg = _parse_bytes(raw)
     if not _header_names(msg) & _KNOWN_HEADERS:
         raw = _normalise_obsolete_headers(raw)
-        msg = _parse_bytes(raw, policy.default)
+        msg = _parse_bytes(raw)
     names = _header_names(msg)
     if not names:
         raise Unparseable("no headers")
@@ -642,19 +637,15 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
         raise Unparseable("no recognisable headers")
 
     try:
-        body = _extract_body(msg, max_attachment_bytes, legacy=False)
-    except Exception:  # noqa: BLE001 - the modern policy chokes on some headers: retry legacy
-        msg = _parse_bytes(raw, policy.compat32)
-        try:
-            body = _extract_body(msg, max_attachment_bytes, legacy=True)
-        except Exception:  # noqa: BLE001 - last resort: the body as text, never a crash
-            rest = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[1:]
-            body = _Body(texts=[_decode_bytes(rest[0], "utf-8")] if rest else [])
+        body = _extract_body(msg, max_attachment_bytes)
+    except Exception:  # noqa: BLE001 - last resort: the body as text, never a crash
+        rest = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[1:]
+        body = _Body(texts=[_decode_bytes(rest[0], "utf-8")] if rest else [])
     if not any(t.strip() for t in body.texts + body.htmls) and body.attached_messages:
         # A forward-as-attachment or a bounce with no words of its own: show the enclosed
         # message's words (the attachment itself is kept as well).
         try:
-            inner = _extract_body(body.attached_messages[0], None, legacy=True)
+            inner = _extract_body(body.attached_messages[0], None)
             body.texts, body.htmls = inner.texts, inner.htmls
         except Exception:  # noqa: BLE001
             pass

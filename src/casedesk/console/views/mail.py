@@ -1,8 +1,10 @@
 """The mail pages: inbound mail as stored (quarantine first, with the raw download and the
-"Re-process" button), the IMAP mailboxes (with "Test connection" and "Poll now"), the
-tenant's mail settings, and the download of a file mail brought to a case.
+"Re-process" button), outgoing mail (failed first, with "Send again"), the IMAP mailboxes
+(with "Test connection" and "Poll now"), the tenant's mail settings, and the download of a
+file mail brought to a case.
 
-Managers read the mail pages and re-process; admins change mailboxes and settings and run
+Managers read the mail pages, re-process and send again; admins change mailboxes and
+settings and run
 the mailbox buttons; agents get a 403. Any member who may see a case downloads its
 attachments. Forms are plain posts answered with a redirect and a message; a refused form
 shows again with the reason on its field and what was typed, and nothing is saved.
@@ -25,18 +27,23 @@ from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid
 from casedesk.mail import admin_ops
 from casedesk.mail.downloads import attachment_response, raw_response
-from casedesk.mail.models import InboundStatus, Mailbox
+from casedesk.mail.models import InboundStatus, Mailbox, OutboundStatus
+from casedesk.mail.outbox import retry_now
 from casedesk.tenancy.models import Membership
 
 PAGE_SIZE = 50
 PREVIEW_BYTES = 4096
 STATUS_LABELS = {InboundStatus.QUARANTINED: "Quarantined", InboundStatus.PROCESSED: "Processed",
                  InboundStatus.DUPLICATE: "Duplicates", InboundStatus.RECEIVED: "Received"}
+OUTBOUND_LABELS = {OutboundStatus.FAILED: "Failed", OutboundStatus.PENDING: "Waiting",
+                   OutboundStatus.SENDING: "Being sent", OutboundStatus.SENT: "Sent"}
+RETRYABLE = (OutboundStatus.FAILED, OutboundStatus.PENDING)
 
 
 def _tabs(membership: Membership, tab: str, **extra: Any) -> dict[str, Any]:
     return {"nav": "mail", "tab": tab, "can_edit": membership.is_admin,
-            "quarantined": admin_ops.quarantined_count(membership.tenant_id), **extra}
+            "quarantined": admin_ops.quarantined_count(membership.tenant_id),
+            "failed_outbound": admin_ops.failed_outbound_count(membership.tenant_id), **extra}
 
 
 # --- inbound mail -----------------------------------------------------------------------------
@@ -128,6 +135,69 @@ def inbound_reprocess(request: HttpRequest, inbound_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Re-processed: it was added to {number} as the "
                                   "customer's message.")
+    return redirect(back)
+
+
+# --- outgoing mail ----------------------------------------------------------------------------
+
+@member_required
+@require_GET
+def outbound_list(request: HttpRequest) -> HttpResponse:
+    """One status's messages newest first (failed unless `?status=` says otherwise), a
+    keyset page at a time (`?cursor=`)."""
+    membership = require_manager(member(request))
+    status = request.GET.get("status") or OutboundStatus.FAILED
+    if status not in admin_ops.OUTBOUND_FILTERS:
+        status = OutboundStatus.FAILED
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = admin_ops.outbound_page(membership.tenant, status=status, cursor=cursor,
+                                       limit=PAGE_SIZE)
+    except Invalid as error:  # a forged or stale cursor
+        messages.error(request, error.detail)
+        return redirect(f"{reverse('console:mail_outbound')}?status={status}")
+    first = QueryDict(mutable=True)
+    first["status"] = status
+    following = first.copy()
+    if page.next_cursor:
+        following["cursor"] = page.next_cursor
+    return render_in_zone(request, membership.tenant, "console/mail_outbound.html", _tabs(
+        membership, "outbound", page=page, status=status, filters=OUTBOUND_LABELS.items(),
+        status_label=OUTBOUND_LABELS[OutboundStatus(status)], first_query=first.urlencode(),
+        next_query=following.urlencode() if page.next_cursor else None,
+        is_first_page=not cursor))
+
+
+@member_required
+@require_GET
+def outbound_detail(request: HttpRequest, outbound_id: int) -> HttpResponse:
+    """One message as it is (or was) sent: its headers, its text, and how delivery went."""
+    membership = require_manager(member(request))
+    mail = admin_ops.get_outbound(membership.tenant, outbound_id)
+    headers = [("Message-ID", f"<{mail.message_id}>"),
+               ("In-Reply-To", f"<{mail.in_reply_to}>" if mail.in_reply_to else ""),
+               ("References", mail.references), ("From", mail.from_address),
+               ("Reply-To", mail.reply_to), ("To", ", ".join(mail.to)),
+               ("Cc", ", ".join(mail.cc))]
+    return render_in_zone(request, membership.tenant, "console/mail_outbound_message.html",
+                          _tabs(membership, "outbound", mail=mail, headers=headers,
+                                can_retry=mail.status in RETRYABLE,
+                                status_label=OUTBOUND_LABELS[OutboundStatus(mail.status)]))
+
+
+@member_required
+@require_POST
+def outbound_retry(request: HttpRequest, outbound_id: int) -> HttpResponse:
+    """The "Send again" button: the message is due at once, and a worker is woken for it."""
+    membership = require_manager(member(request))
+    mail = admin_ops.get_outbound(membership.tenant, outbound_id)
+    back = reverse("console:mail_outbound_message", args=[mail.pk])
+    try:
+        retry_now(mail, now=clock.now())
+    except Conflict as error:
+        return refused(request, error, back)
+    messages.success(request, f"The message to {mail.recipient} is queued to be sent again: "
+                              "a worker sends it shortly.")
     return redirect(back)
 
 
@@ -289,6 +359,10 @@ urlpatterns = [
     path("mail/inbound/<int:inbound_id>/raw", inbound_raw, name="mail_message_raw"),
     path("mail/inbound/<int:inbound_id>/reprocess", inbound_reprocess,
          name="mail_reprocess"),
+    path("mail/outbound", outbound_list, name="mail_outbound"),
+    path("mail/outbound/<int:outbound_id>", outbound_detail, name="mail_outbound_message"),
+    path("mail/outbound/<int:outbound_id>/retry", outbound_retry,
+         name="mail_outbound_retry"),
     path("mail/mailboxes", mailbox_list, name="mail_mailboxes"),
     path("mail/mailboxes/new", mailbox_new, name="mail_mailbox_new"),
     path("mail/mailboxes/<int:mailbox_id>", mailbox_edit, name="mail_mailbox"),
