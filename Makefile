@@ -22,14 +22,14 @@ $(BIN)/casedesk: pyproject.toml
 install: $(BIN)/casedesk
 
 run: install
-	@mkdir -p var
+	@mkdir -p "$${CASEDESK_VAR_DIR:-var}"
 	$(BIN)/casedesk migrate --noinput -v 0
 	$(BIN)/casedesk demo
 	$(BIN)/casedesk serve --host $(HOST) --port $(PORT)
 
 # The whole suite. CASEDESK_TEST_DATABASE_URL picks PostgreSQL; otherwise SQLite.
 test: install
-	@mkdir -p var
+	@mkdir -p "$${CASEDESK_VAR_DIR:-var}"
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/casedesk makemigrations --check --dry-run -v 0 || { echo "Models changed without a migration: run casedesk makemigrations" >&2; exit 1; }
