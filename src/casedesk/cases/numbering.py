@@ -56,3 +56,19 @@ def next_case_number(tenant: Tenant) -> int:
     Tenant.objects.filter(pk=tenant.pk).update(next_case_number=F("next_case_number") + 1)
     value = Tenant.objects.filter(pk=tenant.pk).values_list("next_case_number", flat=True).get()
     return int(value) - 1
+
+
+def next_case_numbers(tenant: Tenant, count: int) -> list[int]:
+    """`count` new numbers for `tenant` in one round trip (a batch of new cases)."""
+    if count <= 0:
+        return []
+    if connection.vendor == "postgresql":
+        if tenant.pk not in _prepared:
+            return [next_case_number(tenant), *next_case_numbers(tenant, count - 1)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                           [sequence_name(tenant.pk), count])
+            return [int(row[0]) for row in cursor.fetchall()]
+    Tenant.objects.filter(pk=tenant.pk).update(next_case_number=F("next_case_number") + count)
+    value = Tenant.objects.filter(pk=tenant.pk).values_list("next_case_number", flat=True).get()
+    return list(range(int(value) - count, int(value)))

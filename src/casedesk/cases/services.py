@@ -8,6 +8,7 @@ input with a DomainError before anything is written.
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,7 +38,7 @@ from casedesk.cases.models import (
     Source,
     TimelineEvent,
 )
-from casedesk.cases.numbering import next_case_number
+from casedesk.cases.numbering import next_case_number, next_case_numbers
 from casedesk.cases.picklists import INTERNAL_REFERRAL, Picklists, field_specs
 from casedesk.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casedesk.crm.models import Account, Contact, Deal
@@ -110,7 +111,7 @@ def _event(case: Case, actor: User | None, kind: str, now: datetime, **values: A
 def _lock(case: Case) -> Case:
     """The case re-read under a row lock, so concurrent changes queue instead of clobbering."""
     return (Case.objects.select_for_update(of=("self",))
-              .select_related("tenant").get(pk=case.pk, tenant_id=case.tenant_id))
+              .select_related("tenant", "contact").get(pk=case.pk, tenant_id=case.tenant_id))
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
@@ -199,6 +200,93 @@ def _reopen_policy(tenant: Tenant) -> ReopenPolicy:
     return ReopenPolicy(limit=tenant.reopen_limit, window=tenant.reopen_window)
 
 
+@dataclass
+class _Plan:
+    """A new case checked and routed (reads only), ready to be written."""
+
+    data: CaseInput
+    values: dict[str, Any]
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    linked: Linked
+    route: Route | None
+    facts: CaseFacts | None
+
+
+def _plan(tenant: Tenant, data: CaseInput, *, specs: list[Any], linked: Linked | None = None,
+          queues: dict[Any, Queue | None] | None = None) -> _Plan:
+    """Checks a new case's input and decides its route. `linked` is for callers that have
+    just read the case's contact (and its account) in this tenant themselves."""
+    values = asdict(data)
+    _check_text(values)
+    if data.type or data.category or data.subcategory:  # else there is nothing to check
+        picklists = Picklists(tenant)
+        picklists.check(PicklistKind.TYPE, data.type)
+        picklists.check(PicklistKind.CATEGORY, data.category)
+        picklists.check(PicklistKind.SUBCATEGORY, data.subcategory, parent=data.category)
+    if linked is None:
+        linked = _check_references(tenant, values, account_given=data.account_id is not None)
+    else:
+        values["contact_id"] = linked.contact.pk if linked.contact is not None else None
+        values["account_id"] = linked.account.pk if linked.account is not None else None
+    tags = _clean_tags(data.tags)
+    custom_fields = clean_custom_fields(specs, data.custom_fields)
+    route = facts = None
+    if tenant.routing_enabled and data.owner_id is None:
+        facts = _new_case_facts(values, tags, custom_fields, linked)
+        route = decide(tenant, facts, given_queue_id=data.queue_id, queues=queues)
+    return _Plan(data, values, tags, custom_fields, linked, route, facts)
+
+
+def _build(tenant: Tenant, actor: User | None, plan: _Plan, number: int, now: datetime
+           ) -> Case:
+    """The new case, unsaved, with its agent picked and its clocks set; call it inside the
+    transaction that saves it (the queue's strategy locks rows)."""
+    data, values, route = plan.data, plan.values, plan.route
+    queue_id, owner_id, priority, tags = data.queue_id, data.owner_id, data.priority, plan.tags
+    if route is not None and plan.facts is not None:
+        assign_in_queue(tenant, route, plan.facts)
+        queue_id = route.queue.pk if route.queue is not None else None
+        owner_id = route.owner_id
+        priority = route.priority or priority
+        tags = _clean_tags([*tags, *route.tags])
+    case = Case(
+        tenant=tenant, number=number, subject=values["subject"], description=data.description,
+        priority=priority, type=data.type, category=data.category,
+        subcategory=data.subcategory, source=data.source, language=values["language"],
+        account_id=values["account_id"], contact_id=values["contact_id"], deal_id=data.deal_id,
+        queue_id=queue_id, owner_id=owner_id, created_by=actor, tags=tags,
+        custom_fields=plan.custom_fields, follow_up_of_id=data.follow_up_of_id,
+        status=Status.NEW, created_at=now, updated_at=now,
+    )
+    # The records just read: the SLA policies match on them without reading again.
+    if plan.linked.account is not None:
+        case.account = plan.linked.account
+    if plan.linked.contact is not None:
+        case.contact = plan.linked.contact
+    sla_start(case)
+    return case
+
+
+def _creation_events(case: Case, actor: User | None, plan: _Plan, now: datetime
+                     ) -> list[TimelineEvent]:
+    events = [_event(case, actor, EventKind.CREATED, now, new_value={
+        "status": case.status, "priority": Priority(case.priority).label,
+        "queue_id": case.queue_id, "owner_id": case.owner_id, "source": case.source,
+    })]
+    route = plan.route
+    # A queue given by the caller is not a routing decision, unless its strategy then picked
+    # (or failed to pick) the agent.
+    if route is not None and (route.via != "given" or route.assignment):
+        events.append(_routed_event(case, actor, route, now))
+    if plan.data.follow_up_of_id:
+        parent = Case.objects.get(pk=plan.data.follow_up_of_id, tenant_id=case.tenant_id)
+        events.append(_event(parent, actor, EventKind.FOLLOW_UP_CREATED, now,
+                             new_value=case.number,
+                             message=f"Follow-up case {case.display_number} created."))
+    return events
+
+
 def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: datetime,
                 idempotency_key: str | None = None) -> tuple[Case, bool]:
     """Creates a case from any channel; returns (case, created).
@@ -212,74 +300,12 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
         replay = _idempotent_replay(tenant, idempotency_key, digest)
         if replay is not None:
             return replay, False
-    values = asdict(data)
-    _check_text(values)
-    if data.type or data.category or data.subcategory:  # else there is nothing to check
-        picklists = Picklists(tenant)
-        picklists.check(PicklistKind.TYPE, data.type)
-        picklists.check(PicklistKind.CATEGORY, data.category)
-        picklists.check(PicklistKind.SUBCATEGORY, data.subcategory, parent=data.category)
-    linked = _check_references(tenant, values, account_given=data.account_id is not None)
-    tags = _clean_tags(data.tags)
-    custom_fields = clean_custom_fields(field_specs(tenant), data.custom_fields)
-    route = facts = None
-    if tenant.routing_enabled and data.owner_id is None:
-        facts = _new_case_facts(values, tags, custom_fields, linked)
-        route = decide(tenant, facts, given_queue_id=data.queue_id)
+    plan = _plan(tenant, data, specs=field_specs(tenant))
     try:
         with transaction.atomic():
-            queue_id, owner_id, priority = data.queue_id, data.owner_id, data.priority
-            if route is not None and facts is not None:
-                assign_in_queue(tenant, route, facts)
-                queue_id = route.queue.pk if route.queue is not None else None
-                owner_id = route.owner_id
-                priority = route.priority or priority
-                tags = _clean_tags([*tags, *route.tags])
-            case = Case(
-                tenant=tenant,
-                number=next_case_number(tenant),
-                subject=values["subject"],
-                description=data.description,
-                priority=priority,
-                type=data.type,
-                category=data.category,
-                subcategory=data.subcategory,
-                source=data.source,
-                language=values["language"],
-                account_id=values["account_id"],
-                contact_id=data.contact_id,
-                deal_id=data.deal_id,
-                queue_id=queue_id,
-                owner_id=owner_id,
-                created_by=actor,
-                tags=tags,
-                custom_fields=custom_fields,
-                follow_up_of_id=data.follow_up_of_id,
-                status=Status.NEW,
-                created_at=now,
-                updated_at=now,
-            )
-            # The records just read: the SLA policies match on them without reading again.
-            if linked.account is not None:
-                case.account = linked.account
-            if linked.contact is not None:
-                case.contact = linked.contact
-            sla_start(case)
+            case = _build(tenant, actor, plan, next_case_number(tenant), now)
             case.save(force_insert=True)
-            events = [_event(case, actor, EventKind.CREATED, now, new_value={
-                "status": case.status, "priority": Priority(case.priority).label,
-                "queue_id": case.queue_id, "owner_id": case.owner_id, "source": case.source,
-            })]
-            # A queue given by the caller is not a routing decision, unless its strategy
-            # then picked (or failed to pick) the agent.
-            if route is not None and (route.via != "given" or route.assignment):
-                events.append(_routed_event(case, actor, route, now))
-            if data.follow_up_of_id:
-                parent = Case.objects.get(pk=data.follow_up_of_id, tenant=tenant)
-                events.append(_event(parent, actor, EventKind.FOLLOW_UP_CREATED, now,
-                                     new_value=case.number,
-                                     message=f"Follow-up case {case.display_number} created."))
-            TimelineEvent.objects.bulk_create(events)
+            TimelineEvent.objects.bulk_create(_creation_events(case, actor, plan, now))
             if case.owner_id is not None:
                 _notify_owner(case, actor, now)
             if idempotency_key:
@@ -292,6 +318,30 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
                 return replay, False
         raise
     return case, True
+
+
+def case_create_many(*, tenant: Tenant, actor: User | None,
+                     items: Sequence[tuple[CaseInput, Linked | None]], now: datetime
+                     ) -> list[Case]:
+    """Creates many cases at once (a batch of mail): each checked, routed, given its clocks
+    and its timeline as `case_create` does, written together in one transaction. One input
+    refused refuses them all; the caller files those one by one instead."""
+    specs = field_specs(tenant)
+    queues: dict[Any, Queue | None] = {}
+    plans = [_plan(tenant, data, specs=specs, linked=linked, queues=queues)
+             for data, linked in items]
+    with transaction.atomic():
+        numbers = next_case_numbers(tenant, len(plans))
+        cases = [_build(tenant, actor, plan, number, now)
+                 for plan, number in zip(plans, numbers, strict=True)]
+        Case.objects.bulk_create(cases)
+        TimelineEvent.objects.bulk_create([
+            event for case, plan in zip(cases, plans, strict=True)
+            for event in _creation_events(case, actor, plan, now)])
+        for case in cases:
+            if case.owner_id is not None:
+                _notify_owner(case, actor, now)
+    return cases
 
 
 def _new_case_facts(values: dict[str, Any], tags: list[str], custom_fields: dict[str, Any],

@@ -27,7 +27,7 @@ from email.utils import formataddr, make_msgid
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template import Context, Engine, TemplateSyntaxError
 
 from casedesk.cases.models import Case, Note, Participant
@@ -160,13 +160,12 @@ def mail_suppressed() -> Iterator[None]:
         _SUPPRESSED.reset(token)
 
 
-def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, now: datetime,
-           note: Note | None = None, headers: ThreadHeaders | None = None
-           ) -> OutboundMail | None:
-    if _SUPPRESSED.get():
-        return None
+def _outbound(case: Case, *, kind: str, to: list[str], cc: list[str], body: str,
+              now: datetime, note: Note | None = None, headers: ThreadHeaders | None = None
+              ) -> OutboundMail:
+    """A message to send about `case`, unsaved."""
     headers = headers or thread_headers(case)
-    mail = OutboundMail.objects.create(
+    return OutboundMail(
         tenant_id=case.tenant_id, case=case, note=note, kind=kind,
         from_address=_from_header(case.tenant), reply_to=_reply_to(case),
         recipient=to[0].lower(), to=to, cc=cc,
@@ -174,10 +173,28 @@ def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, no
         message_id=_new_message_id(case), in_reply_to=headers.in_reply_to,
         references=" ".join(f"<{r}>" for r in headers.references),
         next_attempt_at=now, created_at=now)
-    # The customer's client answers this Message-ID: it threads onto the case.
-    ThreadKey.objects.create(tenant_id=case.tenant_id, message_id=mail.message_id, case=case,
-                             created_at=now)
+
+
+def _save(mails: list[OutboundMail], now: datetime) -> None:
+    """Writes messages to the outbox, each Message-ID a thread key of its case (the
+    customer's client answers it, and the answer threads onto the case)."""
+    if _SUPPRESSED.get() or not mails:
+        return
+    OutboundMail.objects.bulk_create(mails)
+    ThreadKey.objects.bulk_create([
+        ThreadKey(tenant_id=m.tenant_id, message_id=m.message_id, case=m.case,
+                  created_at=now) for m in mails if m.case is not None])
     _wake_workers_soon()
+
+
+def _queue(case: Case, *, kind: str, to: list[str], cc: list[str], body: str, now: datetime,
+           note: Note | None = None, headers: ThreadHeaders | None = None
+           ) -> OutboundMail | None:
+    if _SUPPRESSED.get():
+        return None
+    mail = _outbound(case, kind=kind, to=to, cc=cc, body=body, now=now, note=note,
+                     headers=headers)
+    _save([mail], now)
     return mail
 
 
@@ -252,6 +269,21 @@ def ack_context(case: Case) -> dict[str, dict[str, str]]:
     }
 
 
+def _acknowledgement(case: Case, address: str, now: datetime, answering: str
+                     ) -> OutboundMail:
+    tenant = case.tenant
+    template = _ENGINE.from_string(tenant.mail_ack_template or DEFAULT_ACK_TEMPLATE)
+    body = template.render(Context(ack_context(case)))
+    headers = ThreadHeaders(answering, [answering]) if answering else None
+    return _outbound(case, kind=OutboundKind.ACKNOWLEDGEMENT, to=[address], cc=[], body=body,
+                     now=now, headers=headers)
+
+
+def _wants_ack(tenant: Tenant, address: str, own: set[str]) -> bool:
+    return (tenant.mail_ack_enabled and bool(address) and "@" in address
+            and address not in own)
+
+
 def queue_acknowledgement(*, case: Case, address: str, now: datetime,
                           own: set[str] | None = None, answering: str = ""
                           ) -> OutboundMail | None:
@@ -260,16 +292,36 @@ def queue_acknowledgement(*, case: Case, address: str, now: datetime,
     many already. None when no acknowledgement is due."""
     tenant = case.tenant
     address = address.lower()
-    if not tenant.mail_ack_enabled or not address or "@" not in address:
+    if not _wants_ack(tenant, address, own if own is not None else own_addresses(tenant)):
         return None
-    if address in (own if own is not None else own_addresses(tenant)) or not ack_allowed(
-            tenant, address, now):
+    if _SUPPRESSED.get() or not ack_allowed(tenant, address, now):
         return None
-    template = _ENGINE.from_string(tenant.mail_ack_template or DEFAULT_ACK_TEMPLATE)
-    body = template.render(Context(ack_context(case)))
-    headers = ThreadHeaders(answering, [answering]) if answering else None
-    return _queue(case, kind=OutboundKind.ACKNOWLEDGEMENT, to=[address], cc=[], body=body,
-                  now=now, headers=headers)
+    mail = _acknowledgement(case, address, now, answering)
+    _save([mail], now)
+    return mail
+
+
+def queue_acknowledgements(items: list[tuple[Case, str, str]], *, tenant: Tenant,
+                           now: datetime, own: set[str]) -> list[OutboundMail]:
+    """`queue_acknowledgement` for a batch of new cases — (case, sender, Message-ID
+    answered) — with the per-sender limit counted over the batch as well."""
+    wanted = [(case, address.lower(), answering) for case, address, answering in items
+              if _wants_ack(tenant, address.lower(), own)]
+    if not wanted or _SUPPRESSED.get():
+        return []
+    sent = dict(OutboundMail.objects.filter(
+        tenant=tenant, kind=OutboundKind.ACKNOWLEDGEMENT,
+        recipient__in={address for _, address, _ in wanted},
+        created_at__gt=now - timedelta(hours=1),
+    ).values("recipient").annotate(n=Count("id")).values_list("recipient", "n"))
+    mails = []
+    for case, address, answering in wanted:
+        if sent.get(address, 0) >= tenant.mail_ack_per_hour:
+            continue
+        sent[address] = sent.get(address, 0) + 1
+        mails.append(_acknowledgement(case, address, now, answering))
+    _save(mails, now)
+    return mails
 
 
 # --- delivery ---------------------------------------------------------------------------------

@@ -13,25 +13,29 @@ transaction as the case or reply it made, and is unique per tenant: a message de
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, Participant, Source
 from casedesk.cases.services import (
+    LANGUAGE_TAG,
     CaseInput,
     CustomerMessage,
+    Linked,
     case_create,
+    case_create_many,
     case_customer_reply,
 )
 from casedesk.core.errors import Conflict
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.models import Attachment, InboundMessage, InboundStatus, ThreadKey
-from casedesk.mail.outbox import own_addresses, queue_acknowledgement
+from casedesk.mail.outbox import own_addresses, queue_acknowledgement, queue_acknowledgements
 from casedesk.mail.parsing import (
     ParsedMessage,
     Unparseable,
@@ -42,6 +46,7 @@ from casedesk.mail.parsing import (
 from casedesk.tenancy.models import Tenant
 
 MAX_SUBJECT = 255
+log = logging.getLogger(__name__)
 # What reading a stored message fills in: saved without sending the raw bytes back.
 _READ_FIELDS = ["status", "error", "message_id", "sender", "subject", "is_automatic", "case",
                 "note", "processed_at"]
@@ -71,10 +76,17 @@ def ingest(*, tenant: Tenant, raw: bytes, now: datetime, channel: str = "pipe",
     return process(stored, now=now)
 
 
+BATCH_CHUNK = 200
+
+
 def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: str = "pipe",
                  queue_id: int | None = None) -> list[Ingested]:
     """Batch mode (an mbox import, a poll that fetched many): every message is stored in one
-    transaction first, then each is filed in its own, as `ingest` does one by one."""
+    transaction first. The ones that simply open a new case are then filed together, a chunk
+    at a time through `case_create_many`; all the others (replies, duplicates, unreadable
+    mail, loops) one by one through `process`, after them and in their order, so a reply finds
+    the case its original opened earlier in the batch. A chunk that fails as a whole (a
+    concurrent delivery of one of its messages, say) is filed one by one as well."""
     with transaction.atomic():
         stored = InboundMessage.objects.bulk_create([
             InboundMessage(tenant=tenant, raw=raw, size=len(raw),
@@ -83,7 +95,124 @@ def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: s
             for raw in raws])
     for row in stored:
         row.tenant = tenant
-    return [process(row, now=now) for row in stored]
+    done: dict[int, Ingested] = {}
+    fresh = _fresh(tenant, stored)
+    for start in range(0, len(fresh), BATCH_CHUNK):
+        chunk = fresh[start:start + BATCH_CHUNK]
+        try:
+            done.update(_file_fresh(tenant, chunk, now))
+        except Exception:  # noqa: BLE001 - each of them goes the one-by-one way below
+            log.warning("Filing %d new messages together failed; filing them one by one",
+                        len(chunk), exc_info=True)
+    return [done.get(row.pk) or process(row, now=now) for row in stored]
+
+
+def _fresh(tenant: Tenant, stored: list[InboundMessage]
+           ) -> list[tuple[InboundMessage, ParsedMessage]]:
+    """The messages of a batch that open a new case and need nothing else decided one at a
+    time: readable, within the size limit, not from the desk itself, answering nothing the
+    desk (or the batch) knows, with no case token, and not taken in before."""
+    parsed: list[tuple[InboundMessage, ParsedMessage]] = []
+    for row in stored:
+        raw = bytes(row.raw)
+        if len(raw) > tenant.mail_max_bytes:
+            continue
+        try:
+            parsed.append((row, parse_message(raw)))
+        except Exception:  # noqa: BLE001 - `process` quarantines it with the reason
+            continue
+    batch_ids = {p.message_id for _, p in parsed if p.message_id}
+    mentioned = batch_ids | {ref for _, p in parsed for ref in (*p.in_reply_to, *p.references)}
+    known = set(ThreadKey.objects.filter(tenant=tenant, message_id__in=mentioned)
+                .values_list("message_id", flat=True)) if mentioned else set()
+    own = own_addresses(tenant)
+    token = case_token_pattern(tenant.case_prefix)
+    seen: set[str] = set()
+    fresh = []
+    for row, p in parsed:
+        refs = {*p.in_reply_to, *p.references}
+        if (p.from_address.lower() in own or token.search(p.subject)
+                or refs & (known | batch_ids)
+                or (p.message_id and (p.message_id in known or p.message_id in seen))):
+            continue
+        if p.message_id:
+            seen.add(p.message_id)
+        fresh.append((row, p))
+    return fresh
+
+
+def _save_readings(rows: list[InboundMessage]) -> None:
+    """Saves what reading filled in on many stored messages in one batch of statements
+    (Django's bulk_update builds a CASE per field and row, and costs more than the filing)."""
+    meta = InboundMessage._meta
+    fields = [f for name in _READ_FIELDS for f in meta.concrete_fields if f.name == name]
+    quote = connection.ops.quote_name
+    columns = [str(f.column) for f in fields]
+    sql = (f"UPDATE {quote(meta.db_table)} SET "
+           + ", ".join(f"{quote(column)} = %s" for column in columns)
+           + f" WHERE {quote(str(meta.pk.column if meta.pk else 'id'))} = %s")
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+              + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _contacts_for(tenant: Tenant, parsed: list[ParsedMessage]) -> dict[str, Contact]:
+    """The senders' contacts by address, made for those the tenant does not know yet."""
+    addresses = {p.from_address.lower() for p in parsed
+                 if "@" in p.from_address and len(p.from_address) <= 254}
+    contacts = {c.email: c for c in Contact.objects.filter(tenant=tenant, email__in=addresses)
+                .select_related("account")}
+    missing = {p.from_address.lower(): p.from_name for p in parsed
+               if p.from_address.lower() in addresses - contacts.keys()}
+    if missing:
+        accounts: dict[str, Account] = {}
+        if tenant.mail_match_account_by_domain:
+            domains = {a.rpartition("@")[2] for a in missing}
+            accounts = {a.domain: a for a in Account.objects.filter(tenant=tenant,
+                                                                     domain__in=domains)}
+        Contact.objects.bulk_create([
+            Contact(tenant=tenant, email=address, name=name[:200],
+                    account=accounts.get(address.rpartition("@")[2]))
+            for address, name in missing.items()], ignore_conflicts=True)
+        contacts.update({c.email: c for c in Contact.objects.filter(
+            tenant=tenant, email__in=missing.keys()).select_related("account")})
+    return contacts
+
+
+def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]],
+                now: datetime) -> dict[int, Ingested]:
+    """Files new-case messages together, in one transaction."""
+    with transaction.atomic():
+        contacts = _contacts_for(tenant, [p for _, p in items])
+        inputs = []
+        for row, p in items:
+            contact = contacts.get(p.from_address.lower())
+            data = _case_input(p, contact)
+            data.queue_id = row.queue_id
+            linked = Linked(contact=contact, account=contact.account if contact else None)
+            inputs.append((data, linked))
+        cases = case_create_many(tenant=tenant, actor=None, items=inputs, now=now)
+        ThreadKey.objects.bulk_create([
+            ThreadKey(tenant=tenant, message_id=p.message_id, case=case, created_at=now)
+            for (_, p), case in zip(items, cases, strict=True) if p.message_id])
+        own = own_addresses(tenant)
+        participants: list[Participant] = []
+        acks: list[tuple[Case, str, str]] = []
+        for (row, p), case in zip(items, cases, strict=True):
+            _keep_attachments(tenant, case, row, p, now)
+            if not p.is_automatic:
+                participants += participant_rows(case, p, now, own=own)
+                acks.append((case, p.from_address, p.message_id))
+            row.message_id, row.sender = p.message_id[:500], p.from_address[:254]
+            row.subject, row.is_automatic = p.subject[:255], p.is_automatic
+            row.status, row.case, row.note_id = InboundStatus.PROCESSED, case, None
+            row.processed_at, row.error = now, ""
+        Participant.objects.bulk_create(participants, ignore_conflicts=True)
+        queue_acknowledgements(acks, tenant=tenant, now=now, own=own)
+        _save_readings([row for row, _ in items])
+    return {row.pk: Ingested(InboundStatus.PROCESSED, row, case, True)
+            for (row, _), case in zip(items, cases, strict=True)}
 
 
 def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None
@@ -223,10 +352,10 @@ def find_thread(tenant: Tenant, parsed: ParsedMessage) -> Case | None:
     return None
 
 
-def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
-                     own: set[str]) -> None:
-    """The people a customer copied (Cc, and other To addresses than the desk's own, `own`)
-    join the case: they get its replies, and their mail threads onto it."""
+def participant_rows(case: Case, parsed: ParsedMessage, now: datetime, *,
+                     own: set[str]) -> list[Participant]:
+    """The people a customer copied (Cc, and other To addresses than the desk's own, `own`),
+    as participants of the case: they get its replies, and their mail threads onto it."""
     sender = parsed.from_address.lower()
     contact = case.contact.email.lower() if case.contact_id and case.contact else ""
     seen: set[str] = set()
@@ -239,6 +368,12 @@ def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
         seen.add(email)
         rows.append(Participant(tenant_id=case.tenant_id, case=case, email=email,
                                 created_at=now))
+    return rows
+
+
+def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
+                     own: set[str]) -> None:
+    rows = participant_rows(case, parsed, now, own=own)
     if rows:
         Participant.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -288,18 +423,21 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
     return _new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None
 
 
+def _case_input(parsed: ParsedMessage, contact: Contact | None, notice: str = "") -> CaseInput:
+    subject = parsed.subject.strip() or "(no subject)"
+    language = parsed.language.split(",")[0].strip()[:20]
+    return CaseInput(
+        subject=subject[:MAX_SUBJECT], description=(parsed.text or "") + notice,
+        source=Source.EMAIL, contact_id=contact.pk if contact else None,
+        language=language if LANGUAGE_TAG.fullmatch(language) else "",
+    )
+
+
 def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: str,
               follow_up_of: Case | None = None, queue_id: int | None = None) -> Case:
     contact = _contact_for(tenant, parsed)
-    subject = parsed.subject.strip() or "(no subject)"
-    language = parsed.language.split(",")[0].strip()[:20]
-    data = CaseInput(
-        subject=subject[:MAX_SUBJECT], description=(parsed.text or "") + notice,
-        source=Source.EMAIL, contact_id=contact.pk if contact else None,
-        language=language if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}",
-                                           language) else "",
-        follow_up_of_id=follow_up_of.pk if follow_up_of is not None else None,
-    )
+    data = _case_input(parsed, contact, notice)
+    data.follow_up_of_id = follow_up_of.pk if follow_up_of is not None else None
     if follow_up_of is not None:
         data.account_id = follow_up_of.account_id if contact is None else None
         data.queue_id = follow_up_of.queue_id

@@ -2,7 +2,7 @@
 agent the queue's strategy gives it. The decisions themselves live in `routing.rules` and
 `routing.strategies`; this module reads and locks what they need and writes the result."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -338,14 +338,26 @@ class Route:
 PRIORITY_LABELS = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 
 
+def _memo(queues: dict[Any, Queue | None] | None, key: Any,
+          read: Callable[[], Queue | None]) -> Queue | None:
+    if queues is None:
+        return read()
+    if key not in queues:
+        queues[key] = read()
+    return queues[key]
+
+
 def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | None = None,
-           given_queue_id: int | None = None) -> Route:
+           given_queue_id: int | None = None,
+           queues: dict[Any, Queue | None] | None = None) -> Route:
     """Where the case goes before any agent is picked: the given queue, else the first
     matching rule, else (when that rule names neither queue nor owner, or none matches) the
-    fallback map. Reads only; call it before the transaction that writes the case."""
+    fallback map. Reads only; call it before the transaction that writes the case. A batch
+    of decisions shares `queues`, so each queue is read once."""
     route = Route()
     if given_queue_id is not None:
-        route.queue = Queue.objects.filter(tenant=tenant, pk=given_queue_id).first()
+        route.queue = _memo(queues, ("given", given_queue_id), lambda: Queue.objects.filter(
+            tenant=tenant, pk=given_queue_id).first())
         route.via = "given"
         return route
     rule = first_match(compiled_rules(tenant) if rules is None else rules, facts)
@@ -358,15 +370,17 @@ def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | 
                 user__is_active=True).exists():
             route.owner_id = rule.actions.owner_id
             route.via = "rule"
-        if rule.actions.queue_id is not None:
-            route.queue = Queue.objects.filter(tenant=tenant, pk=rule.actions.queue_id,
-                                               is_active=True).first()
+        queue_id = rule.actions.queue_id
+        if queue_id is not None:
+            route.queue = _memo(queues, ("rule", queue_id), lambda: Queue.objects.filter(
+                tenant=tenant, pk=queue_id, is_active=True).first())
             if route.queue is not None:
                 route.via = "rule"
         if route.via == "rule":
             return route
-    route.queue = Queue.objects.filter(tenant=tenant, is_active=True,
-                                       name__iexact=fallback_queue_name(facts.category)).first()
+    name = fallback_queue_name(facts.category)
+    route.queue = _memo(queues, ("fallback", name.lower()), lambda: Queue.objects.filter(
+        tenant=tenant, is_active=True, name__iexact=name).first())
     route.via = "fallback" if route.queue is not None else "none"
     return route
 
