@@ -235,10 +235,15 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
     stored.sender = parsed.from_address[:254]
     stored.subject = parsed.subject[:255]
     stored.is_automatic = parsed.is_automatic
-    if parsed.message_id:
-        known = ThreadKey.objects.filter(tenant=tenant, message_id=parsed.message_id).first()
-        if known is not None:
-            return _duplicate(stored, known.case, now)
+    # One read answers both "taken in before?" and "which case does it answer?".
+    refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r][-50:]
+    keys = {key.message_id: key for key in ThreadKey.objects.filter(
+        tenant=tenant, message_id__in=[parsed.message_id, *refs] if parsed.message_id else refs,
+    ).select_related("case").order_by("created_at")} if parsed.message_id or refs else {}
+    if parsed.message_id in keys:
+        return _duplicate(stored, keys[parsed.message_id].case, now)
+    answered = [keys[r] for r in refs if r in keys]
+    thread = max(answered, key=lambda k: k.created_at).case if answered else None
     if parsed.from_address.lower() in own_addresses(tenant):
         # The desk writing to itself is a loop (its own acknowledgement sent back, say): kept
         # for an admin to look at, never a case that would be acknowledged again.
@@ -247,7 +252,7 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
     try:
         with transaction.atomic():
             case, created, note_id = _file(tenant, parsed, stored, now, oversized=oversized,
-                                           queue_id=queue_id)
+                                           queue_id=queue_id, thread=thread)
             if parsed.message_id:
                 ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
                                          case=case, created_at=now)
@@ -334,11 +339,13 @@ def participants(case: Case) -> set[str]:
     return emails
 
 
-def find_thread(tenant: Tenant, parsed: ParsedMessage) -> Case | None:
-    """The case a message answers: by its In-Reply-To/References, else by the case token in
-    its subject when the sender takes part in that case. Never by subject text alone."""
+def find_thread(tenant: Tenant, parsed: ParsedMessage, *, headers_checked: bool = False
+                ) -> Case | None:
+    """The case a message answers: by its In-Reply-To/References (unless the caller has
+    looked them up already), else by the case token in its subject when the sender takes part
+    in that case. Never by subject text alone."""
     refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r]
-    if refs:
+    if refs and not headers_checked:
         key = (ThreadKey.objects.filter(tenant=tenant, message_id__in=refs[-50:])
                .select_related("case").order_by("-created_at").first())
         if key is not None:
@@ -400,13 +407,17 @@ def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
 
 
 def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
-          oversized: bool, queue_id: int | None = None) -> tuple[Case, bool, int | None]:
+          oversized: bool, queue_id: int | None = None, thread: Case | None = None
+          ) -> tuple[Case, bool, int | None]:
+    """Files a message: on `thread` (the case its headers answer, when the caller knows it),
+    else on the case `find_thread` finds, else as a new case."""
     new_part, quoted = split_quoted(parsed.text)
     notice = ""
     if oversized:
         notice = (f"\n\n[This message was larger than {tenant.mail_max_bytes // (1024 * 1024)} "
                   "MB: its attachments were not kept. The original is stored in full.]")
-    thread = find_thread(tenant, parsed)
+    if thread is None:
+        thread = find_thread(tenant, parsed, headers_checked=True)
     if thread is not None:
         message = CustomerMessage(body=(new_part or "(no text)") + notice,
                                   author_email=parsed.from_address,
