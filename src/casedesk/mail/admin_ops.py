@@ -105,14 +105,23 @@ def inbound_page(tenant: Tenant, *, status: str = InboundStatus.QUARANTINED,
     (tenant, status, -received_at) index serves every page in the same time."""
     if status not in INBOUND_FILTERS:
         raise Invalid(f"status is one of: {', '.join(INBOUND_FILTERS)}.", field="status")
+    rows, next_cursor = _newest_first(
+        tenant, InboundMessage.objects.filter(tenant_id=tenant.pk, status=status).defer("raw"),
+        "received_at", cursor, limit)
+    return InboundPage(rows=rows, next_cursor=next_cursor)
+
+
+def _newest_first(tenant: Tenant, qs: QuerySet[Any], time_field: str, cursor: str | None,
+                  limit: int) -> tuple[list[Any], str | None]:
+    """A page of rows (with their case) newest first, by keyset on (`time_field`, id), and
+    the cursor of the next page, if any."""
     limit = max(1, min(limit, MAX_PAGE))
-    qs = (InboundMessage.objects.filter(tenant_id=tenant.pk, status=status)
-          .select_related("case").defer("raw").order_by("-received_at", "-id"))
+    qs = qs.select_related("case").order_by(f"-{time_field}", "-id")
     if cursor:
         at, last_id = _cursor_key(cursor)
         # The first condition bounds the index range; the second breaks ties in time.
-        qs = qs.filter(received_at__lte=at).filter(
-            Q(received_at__lt=at) | Q(received_at=at, id__lt=last_id))
+        qs = qs.filter(**{f"{time_field}__lte": at}).filter(
+            Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "id__lt": last_id}))
     rows = list(qs[:limit + 1])
     for row in rows:
         row.tenant = tenant
@@ -121,8 +130,8 @@ def inbound_page(tenant: Tenant, *, status: str = InboundStatus.QUARANTINED,
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor([last.received_at.isoformat(), last.pk])
-    return InboundPage(rows=rows[:limit], next_cursor=next_cursor)
+        next_cursor = encode_cursor([getattr(last, time_field).isoformat(), last.pk])
+    return rows[:limit], next_cursor
 
 
 def _cursor_key(cursor: str) -> tuple[datetime, int]:
@@ -260,23 +269,10 @@ def outbound_page(tenant: Tenant, *, status: str = OutboundStatus.FAILED,
     list; the bodies, which may be long, are not read."""
     if status not in OUTBOUND_FILTERS:
         raise Invalid(f"status is one of: {', '.join(OUTBOUND_FILTERS)}.", field="status")
-    limit = max(1, min(limit, MAX_PAGE))
-    qs = (OutboundMail.objects.filter(tenant_id=tenant.pk, status=status)
-          .select_related("case").defer("body").order_by("-created_at", "-id"))
-    if cursor:
-        at, last_id = _cursor_key(cursor)
-        qs = qs.filter(created_at__lte=at).filter(
-            Q(created_at__lt=at) | Q(created_at=at, id__lt=last_id))
-    rows = list(qs[:limit + 1])
-    for row in rows:
-        row.tenant = tenant
-        if row.case is not None:
-            row.case.tenant = tenant
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), last.pk])
-    return OutboundPage(rows=rows[:limit], next_cursor=next_cursor)
+    rows, next_cursor = _newest_first(
+        tenant, OutboundMail.objects.filter(tenant_id=tenant.pk, status=status).defer("body"),
+        "created_at", cursor, limit)
+    return OutboundPage(rows=rows, next_cursor=next_cursor)
 
 
 def failed_outbound_count(tenant_id: int, *, cap: int = 100) -> int:

@@ -60,25 +60,32 @@ def mail_home(request: HttpRequest) -> HttpResponse:
 def inbound_list(request: HttpRequest) -> HttpResponse:
     """One status's messages newest first (quarantined unless `?status=` says otherwise),
     a keyset page at a time (`?cursor=`)."""
+    return _status_list(request, tab="inbound", filters=STATUS_LABELS,
+                        default=InboundStatus.QUARANTINED, read=admin_ops.inbound_page)
+
+
+def _status_list(request: HttpRequest, *, tab: str, filters: dict[Any, str], default: str,
+                 read: Any) -> HttpResponse:
+    """A mail list: one status's rows newest first, a keyset page at a time (`?cursor=`);
+    a forged or stale cursor starts again from the newest."""
     membership = require_manager(member(request))
-    status = request.GET.get("status") or InboundStatus.QUARANTINED
-    if status not in admin_ops.INBOUND_FILTERS:
-        status = InboundStatus.QUARANTINED
+    status = request.GET.get("status") or default
+    if status not in filters:
+        status = default
     cursor = request.GET.get("cursor") or None
     try:
-        page = admin_ops.inbound_page(membership.tenant, status=status, cursor=cursor,
-                                      limit=PAGE_SIZE)
-    except Invalid as error:  # a forged or stale cursor
+        page = read(membership.tenant, status=status, cursor=cursor, limit=PAGE_SIZE)
+    except Invalid as error:
         messages.error(request, error.detail)
-        return redirect(f"{reverse('console:mail_inbound')}?status={status}")
+        return redirect(f"{reverse(f'console:mail_{tab}')}?status={status}")
     first = QueryDict(mutable=True)
     first["status"] = status
     following = first.copy()
     if page.next_cursor:
         following["cursor"] = page.next_cursor
-    return render_in_zone(request, membership.tenant, "console/mail_inbound.html", _tabs(
-        membership, "inbound", page=page, status=status, filters=STATUS_LABELS.items(),
-        status_label=STATUS_LABELS[InboundStatus(status)], first_query=first.urlencode(),
+    return render_in_zone(request, membership.tenant, f"console/mail_{tab}.html", _tabs(
+        membership, tab, page=page, status=status, filters=filters.items(),
+        status_label=filters[status], first_query=first.urlencode(),
         next_query=following.urlencode() if page.next_cursor else None,
         is_first_page=not cursor))
 
@@ -145,27 +152,8 @@ def inbound_reprocess(request: HttpRequest, inbound_id: int) -> HttpResponse:
 def outbound_list(request: HttpRequest) -> HttpResponse:
     """One status's messages newest first (failed unless `?status=` says otherwise), a
     keyset page at a time (`?cursor=`)."""
-    membership = require_manager(member(request))
-    status = request.GET.get("status") or OutboundStatus.FAILED
-    if status not in admin_ops.OUTBOUND_FILTERS:
-        status = OutboundStatus.FAILED
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = admin_ops.outbound_page(membership.tenant, status=status, cursor=cursor,
-                                       limit=PAGE_SIZE)
-    except Invalid as error:  # a forged or stale cursor
-        messages.error(request, error.detail)
-        return redirect(f"{reverse('console:mail_outbound')}?status={status}")
-    first = QueryDict(mutable=True)
-    first["status"] = status
-    following = first.copy()
-    if page.next_cursor:
-        following["cursor"] = page.next_cursor
-    return render_in_zone(request, membership.tenant, "console/mail_outbound.html", _tabs(
-        membership, "outbound", page=page, status=status, filters=OUTBOUND_LABELS.items(),
-        status_label=OUTBOUND_LABELS[OutboundStatus(status)], first_query=first.urlencode(),
-        next_query=following.urlencode() if page.next_cursor else None,
-        is_first_page=not cursor))
+    return _status_list(request, tab="outbound", filters=OUTBOUND_LABELS,
+                        default=OutboundStatus.FAILED, read=admin_ops.outbound_page)
 
 
 @member_required
