@@ -4,9 +4,12 @@ with the exit codes MTAs expect."""
 
 import subprocess
 import sys
+from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -242,3 +245,35 @@ def test_a_message_keeps_the_queue_it_was_delivered_for(tenant) -> None:
     finance = Queue.objects.get(tenant=tenant, name="Finance")
     stored = store_raw(tenant=tenant, raw=mail(), now=NOW, channel="smtp", queue_id=finance.pk)
     assert process(stored, now=NOW).case.queue == finance
+
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "messages"
+
+
+def test_the_whole_corpus_goes_through_the_pipe_command_and_nothing_is_lost(tenant) -> None:
+    files = sorted(CORPUS.rglob("*.eml"))
+    assert len(files) > 100
+    codes = Counter()
+    for path in files:
+        try:
+            call_command("ingest_email", "--tenant", "acme", str(path), stdout=StringIO(),
+                         stderr=StringIO())
+            codes[0] += 1
+        except SystemExit as exit_:
+            assert exit_.code == 65, path  # quarantined, never a crash
+            codes[65] += 1
+    stored = InboundMessage.objects.filter(tenant=tenant)
+    assert stored.count() == len(files)
+    assert not stored.filter(status=InboundStatus.RECEIVED).exists()
+    assert sorted(bytes(m.raw) for m in stored) == sorted(p.read_bytes() for p in files)
+    assert stored.filter(status=InboundStatus.QUARANTINED).count() == codes[65]
+
+
+def test_the_whole_corpus_in_batch_mode_files_every_message(tenant) -> None:
+    from casedesk.mail.services import ingest_batch
+
+    raws = [p.read_bytes() for p in sorted(CORPUS.rglob("*.eml"))]
+    results = ingest_batch(tenant=tenant, raws=raws, now=NOW)
+    assert len(results) == len(raws)
+    assert {r.status for r in results} <= {"processed", "duplicate", "quarantined"}
+    assert all(r.case is not None for r in results if r.status != "quarantined")
