@@ -345,7 +345,8 @@ def test_a_failed_reply_says_why_and_links_managers_to_it(desk, agent, manager,
     case = new_case(desk)
     out = failed(case, agent)
     (line,) = status_lines(login(agent), case)
-    assert line.startswith("Mailed to jo@customer.example · failed: SMTPRecipientsRefused")
+    assert line.startswith(
+        "Mailed to jo@customer.example · failed: jo@customer.example refused: 550")
     assert "No such user here" in line
     page = login(manager).get(f"/cases/{case.display_number}").content.decode()
     link = re.search(r'<a href="([^"]+)" data-testid="reply-mail-link">([^<]+)</a>', page)

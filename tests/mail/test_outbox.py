@@ -276,6 +276,7 @@ def test_a_permanent_refusal_fails_at_once_and_others_still_go(desk, peer) -> No
     new_case(desk)
     assert deliver_due(NOW).failed == 1
     assert acks().get().status == OutboundStatus.FAILED
+    assert acks().get().last_error == "jo@customer.example refused: 550 5.1.1 No such user"
     peer.answer_rcpt = ""
     new_case(desk, sender="kim@other.example")
     assert deliver_due(NOW).sent == 1
@@ -296,6 +297,7 @@ def test_an_unreachable_server_costs_one_try_for_the_whole_batch(desk, settings)
     assert report.retrying == 1 and report.sent == 0
     rows = list(acks().order_by("pk"))
     assert [r.attempts for r in rows] == [1, 0, 0]
+    assert "refused the connection" in rows[0].last_error
     assert {r.status for r in rows} == {OutboundStatus.PENDING}
     assert all(r.next_attempt_at > NOW for r in rows)
 

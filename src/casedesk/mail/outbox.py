@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -417,6 +418,26 @@ def _message_refused(error: Exception) -> bool:
                            | smtplib.SMTPHeloError))
 
 
+def describe_failure(error: Exception) -> str:
+    """What went wrong, as an admin reads it: the server's own answer where there is one."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{address} refused: {code} {_text(answer)}"
+                         for address, (code, answer) in error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"The server answered {error.smtp_code} {_text(error.smtp_error)}"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "No answer from the mail server in time (timed out)."
+    if isinstance(error, ConnectionRefusedError):
+        return "The mail server refused the connection (is it running on that port?)."
+    if isinstance(error, OSError) and error.strerror:
+        return f"Could not reach the mail server: {error.strerror}."
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(answer: bytes | str) -> str:
+    return (answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer).strip()
+
+
 def _permanent(error: Exception) -> bool:
     """A 5xx answer: the server will not take this message however often it is sent."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -426,7 +447,7 @@ def _permanent(error: Exception) -> bool:
 
 
 def _failed(row: OutboundMail, error: Exception, now: datetime, report: DeliveryReport) -> None:
-    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+    row.last_error = describe_failure(error)[:2000]
     if row.attempts >= MAX_ATTEMPTS or _permanent(error):
         row.status = OutboundStatus.FAILED
         report.failed += 1
