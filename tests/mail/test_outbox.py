@@ -360,3 +360,19 @@ def test_the_desks_own_mail_coming_back_makes_no_case_and_no_answer(desk) -> Non
     result = ingest(tenant=desk, raw=looped, now=NOW)
     assert result.status == "quarantined" and "own address" in result.message.error
     assert not Case.objects.exists() and not OutboundMail.objects.exists()
+
+
+def test_the_api_says_what_became_of_a_replys_mail(desk, agent_api, agent) -> None:
+    case = new_case(desk)
+    posted = agent_api.post(f"/cases/{case.display_number}/notes",
+                            {"body": "Mailed answer.", "public": True}).json()
+    assert posted["mail"]["status"] == "pending" and posted["mail"]["to"] == [
+        "jo@customer.example"]
+    internal = agent_api.post(f"/cases/{case.display_number}/notes",
+                              {"body": "Internal.", "public": False}).json()
+    assert internal["mail"] is None
+    deliver_due(NOW + timedelta(days=1))
+    notes = {n["body"]: n for n in agent_api.get(f"/cases/{case.display_number}/notes").json()}
+    assert notes["Mailed answer."]["mail"]["status"] == "sent"
+    assert notes["Mailed answer."]["mail"]["outbound_id"] == posted["mail"]["outbound_id"]
+    assert notes["Internal."]["mail"] is None

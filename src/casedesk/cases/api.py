@@ -32,6 +32,7 @@ from casedesk.core import clock
 from casedesk.core.api_auth import member
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
+from casedesk.mail.outbox import mail_of_replies
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
 
@@ -199,7 +200,9 @@ def follow_up_case(request: HttpRequest, number: str, payload: FollowUpIn) -> An
             summary="Notes and replies")
 def list_notes(request: HttpRequest, number: str) -> Any:
     case = get_case_for_member(member(request), number)
-    return [note_out(n) for n in selectors.notes_of(case)]
+    notes = list(selectors.notes_of(case))
+    mailed = mail_of_replies(case, [n.pk for n in notes if n.is_public and n.author_id])
+    return [note_out(n, mailed.get(n.pk)) for n in notes]
 
 
 @router.post("/cases/{number}/notes", response={201: NoteOut, **ERRORS},
@@ -209,7 +212,8 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Any:
     case = get_case_for_member(membership, number)
     note = services.case_add_note(case=case, actor=membership.user, body=payload.body,
                                   is_public=payload.public, now=clock.now())
-    return 201, note_out(note)
+    mailed = mail_of_replies(case, [note.pk] if note.is_public else [])
+    return 201, note_out(note, mailed.get(note.pk))
 
 
 @router.get("/cases/{number}/timeline", response={200: TimelinePage, **ERRORS},

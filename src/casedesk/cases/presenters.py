@@ -5,6 +5,7 @@ from typing import Any
 
 from casedesk.cases.lifecycle import Status, allowed_moves, case_age
 from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
+from casedesk.mail.models import OutboundMail, OutboundStatus
 from casedesk.sla.readings import clocks_of
 from casedesk.tenancy.models import User
 
@@ -70,9 +71,18 @@ def _follow_up_number(case: Case, prefix: str) -> str | None:
     return f"{prefix}-{parent.number}" if parent is not None else None
 
 
-def note_out(note: Note) -> dict[str, Any]:
+def note_out(note: Note, mail: OutboundMail | None = None) -> dict[str, Any]:
     return {"id": note.pk, "body": note.body, "public": note.is_public,
-            "author": person(note.author), "created_at": note.created_at}
+            "author": person(note.author), "created_at": note.created_at,
+            "mail": _mail_out(mail) if mail is not None else None}
+
+
+def _mail_out(mail: OutboundMail) -> dict[str, Any]:
+    return {"outbound_id": mail.pk, "status": mail.status, "to": list(mail.to),
+            "cc": list(mail.cc), "attempts": mail.attempts, "sent_at": mail.sent_at,
+            "next_attempt_at": (mail.next_attempt_at if mail.status == OutboundStatus.PENDING
+                                else None),
+            "last_error": mail.last_error}
 
 
 def event_out(event: TimelineEvent) -> dict[str, Any]:

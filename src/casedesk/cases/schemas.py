@@ -160,12 +160,28 @@ class CasePage(Schema):
     next_cursor: str | None
 
 
+class NoteMailOut(Schema):
+    """What became of the mail carrying an agent's public reply."""
+
+    outbound_id: int
+    status: str  # pending, sending, sent, failed
+    to: list[str]
+    cc: list[str]
+    attempts: int
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
+    last_error: str
+
+
 class NoteOut(Schema):
     id: int
     body: str
     public: bool
     author: PersonOut | None
     created_at: datetime
+    mail: NoteMailOut | None = Field(
+        None, description="For an agent's public reply: its mail to the customer (null when "
+                          "nobody had an address, and for notes and customers' messages).")
 
 
 class TimelineEventOut(Schema):

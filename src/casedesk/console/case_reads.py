@@ -24,7 +24,8 @@ from casedesk.cases.lifecycle import (
 from casedesk.cases.mentions import Mentionable, handles
 from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.mail.models import OutboundKind, OutboundMail
+from casedesk.mail.models import OutboundMail
+from casedesk.mail.outbox import mail_of_replies
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
 
@@ -355,21 +356,6 @@ def ago(moment: datetime, now: datetime) -> str:
 
 
 # What the reply's status line shows of its mail; the body, which may be long, is not read.
-_MAIL_SHOWN = ("id", "note_id", "recipient", "cc", "status", "attempts", "next_attempt_at",
-               "sent_at", "last_error")
-
-
-def reply_mail(case: Case, note_ids: list[int]) -> dict[int, OutboundMail]:
-    """The mail carrying each of these replies, by note id, in one query (none for no
-    replies). A reply without an entry was mailed to nobody."""
-    if not note_ids:
-        return {}
-    rows = (OutboundMail.objects.filter(tenant_id=case.tenant_id, case=case,
-                                        kind=OutboundKind.REPLY, note_id__in=note_ids)
-            .only(*_MAIL_SHOWN).order_by("id"))
-    return {row.note_id: row for row in rows if row.note_id is not None}
-
-
 def timeline_for(case: Case, *, now: datetime, cursor: str | None = None, limit: int = 50,
                  custom_labels: dict[str, str] | None = None) -> Timeline:
     """One page of the case's history, newest first, ready to show; the number of queries
@@ -377,7 +363,7 @@ def timeline_for(case: Case, *, now: datetime, cursor: str | None = None, limit:
     page = selectors.timeline_page(case, cursor=cursor, limit=limit, newest_first=True)
     names = _names(case.tenant_id, _collect_ids(page.items))
     entries = [_entry(e, case, names, custom_labels or {}) for e in page.items]
-    mailed = reply_mail(case, [e.event.note_id for e in entries
+    mailed = mail_of_replies(case, [e.event.note_id for e in entries
                                if e.is_agent_reply and e.event.note_id is not None])
     for entry in entries:
         entry.ago = ago(entry.event.created_at, now)

@@ -247,6 +247,21 @@ def queue_reply(*, case: Case, note: Note, now: datetime) -> OutboundMail | None
     return _queue(case, kind=OutboundKind.REPLY, to=to, cc=cc, body=body, now=now, note=note)
 
 
+_MAIL_SHOWN = ("id", "note_id", "recipient", "to", "cc", "status", "attempts",
+               "next_attempt_at", "sent_at", "last_error")
+
+
+def mail_of_replies(case: Case, note_ids: list[int]) -> dict[int, OutboundMail]:
+    """The mail carrying each of these replies, by note id, in one query (none for no
+    replies). A reply without an entry was mailed to nobody."""
+    if not note_ids:
+        return {}
+    rows = (OutboundMail.objects.filter(tenant_id=case.tenant_id, case=case,
+                                        kind=OutboundKind.REPLY, note_id__in=note_ids)
+            .only(*_MAIL_SHOWN).order_by("id"))
+    return {row.note_id: row for row in rows if row.note_id is not None}
+
+
 def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
     """At most `mail_ack_per_hour` acknowledgements to one sender an hour: a sender whose
     own robot answers ours (or who floods the address) is not answered without end."""
