@@ -92,6 +92,10 @@ class Case(TenantScoped):
     resolution_warned_at = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    # The next-response clock runs from a customer's message (after the first response)
+    # until an agent's next public reply; its breach is that of the latest such wait.
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -118,6 +122,8 @@ class Case(TenantScoped):
                                                 first_response_at__isnull=True)),
             models.Index(fields=["resolution_due_at"], name="case_sla_resolution",
                          condition=_IS_OPEN & Q(resolution_breached_at__isnull=True)),
+            models.Index(fields=["next_response_due_at"], name="case_sla_next_response",
+                         condition=_IS_OPEN & Q(next_response_breached_at__isnull=True)),
             models.Index(fields=["first_response_warn_at"], name="case_sla_fr_warning",
                          condition=_IS_OPEN & Q(first_response_warned_at__isnull=True,
                                                 first_response_at__isnull=True)),

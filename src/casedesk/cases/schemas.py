@@ -102,7 +102,7 @@ ClockState = Literal["none", "running", "warning", "breached", "met", "paused", 
 
 
 class ClockOut(Schema):
-    target: Literal["first_response", "resolution"]
+    target: Literal["first_response", "resolution", "next_response"]
     state: ClockState = Field(description=(
         "`none` (no policy applies), `running`, `warning` (past its warning milestone), "
         "`breached` (overdue, marked or not yet by a sweep), `met`, `paused` (waiting on the "

@@ -54,7 +54,14 @@ from casedesk.routing.services import (
     decide,
     facts_of_case,
 )
-from casedesk.sla.services import sla_mark_late, sla_recompute, sla_start, sla_status_changed
+from casedesk.sla.services import (
+    sla_agent_answered,
+    sla_customer_wrote,
+    sla_mark_late,
+    sla_recompute,
+    sla_start,
+    sla_status_changed,
+)
 from casedesk.tenancy.models import Membership, Tenant, User
 
 MAX_TAGS = 50
@@ -592,6 +599,9 @@ def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
             fields.append("first_response_at")
             if sla_mark_late(case, now, first_response=True, resolution=False):
                 fields.append("first_response_breached_at")
+        elif is_public and actor is not None and case.next_response_due_at is not None:
+            sla_agent_answered(case, now)
+            fields += ["next_response_due_at", "next_response_breached_at"]
         case.save(update_fields=fields)
         if is_public and actor is not None:
             queue_reply(case=case, note=note, now=now)
@@ -832,6 +842,8 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
         if plan is not None:
             events.append(_apply_plan(case, plan, None, now,
                                       message=f"Moved by {who}'s reply."))
+        if not message.automatic:
+            sla_customer_wrote(case, now)
         case.updated_at = now
         case.save()
         TimelineEvent.objects.bulk_create(events)

@@ -82,6 +82,8 @@ STATE_LABELS = {RUNNING: "on track", WARNING: "at risk", BREACHED: "breached", M
 def _met_at(case: Case, view: ClockView) -> datetime | None:
     if view.target == "first_response":
         return case.first_response_at
+    if view.target == "next_response":
+        return None  # each wait ends at an answer; the clock shows the current one
     return case.resolved_at if case.status in (Status.RESOLVED, Status.CLOSED) else None
 
 

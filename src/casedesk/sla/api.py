@@ -579,6 +579,7 @@ class SweepOut(Schema):
     case_numbers: list[str] = Field(description="Those cases, by number.")
     breached_first_response: int
     breached_resolution: int
+    breached_next_response: int = 0
     elevated: int = Field(description="Cases whose priority went up a rung for a breach.")
     warned: int = Field(description="Warnings sent (a target past its warning milestone).")
     notified: int = Field(description="Notifications written, breaches and warnings.")

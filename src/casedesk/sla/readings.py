@@ -21,7 +21,7 @@ STOPPED = "stopped"  # resolved or closed before it was due
 
 @dataclass(frozen=True)
 class ClockView:
-    target: str  # "first_response" or "resolution"
+    target: str  # "first_response", "resolution" or "next_response"
     label: str
     state: str
     due_at: datetime | None
@@ -67,12 +67,32 @@ def clocks_of(case: Any, now: datetime) -> list[ClockView]:
         else:
             state = RUNNING
         views.append(ClockView(target, label, state, due_at, breached_at, remaining))
+    next_view = _next_response(case, now, done)
+    if next_view is not None:
+        views.append(next_view)
     return views
+
+
+def _next_response(case: Any, now: datetime, done: bool) -> ClockView | None:
+    """The wait for the desk's answer to a customer's latest message: shown while it runs,
+    and once it has been breached."""
+    due_at, breached_at = case.next_response_due_at, case.next_response_breached_at
+    if due_at is None and breached_at is None:
+        return None
+    if due_at is None:
+        return ClockView("next_response", "Next response", BREACHED, None, breached_at, None)
+    remaining = due_at - now
+    state = (STOPPED if done else BREACHED if breached_at is not None or due_at <= now
+             else RUNNING)
+    return ClockView("next_response", "Next response", state, due_at, breached_at,
+                     None if done else remaining)
 
 
 def breached_filter() -> Q:
     """Open cases with a breached target."""
-    return Q(first_response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+    return (Q(first_response_breached_at__isnull=False)
+            | Q(resolution_breached_at__isnull=False)
+            | Q(next_response_breached_at__isnull=False))
 
 
 def breaching_within_filter(now: datetime, hours: float) -> Q:
@@ -81,4 +101,5 @@ def breaching_within_filter(now: datetime, hours: float) -> Q:
     horizon = now + timedelta(hours=hours)
     return (Q(first_response_due_at__lte=horizon, first_response_breached_at__isnull=True,
               first_response_at__isnull=True)
-            | Q(resolution_due_at__lte=horizon, resolution_breached_at__isnull=True))
+            | Q(resolution_due_at__lte=horizon, resolution_breached_at__isnull=True)
+            | Q(next_response_due_at__lte=horizon, next_response_breached_at__isnull=True))

@@ -165,6 +165,8 @@ def sla_seed_defaults(tenant: Tenant, now: datetime) -> None:
                   conditions=[{"field": "priority", "op": "equals", "value": priority}],
                   first_response_minutes=first, resolution_minutes=resolution,
                   first_response_business=business, resolution_business=business,
+                  # A customer waits no longer for the next answer than for the first.
+                  next_response_minutes=first, next_response_business=business,
                   created_at=now, updated_at=now)
         for i, (label, priority, first, resolution, business) in enumerate(DEFAULT_TARGETS)
     ])
@@ -182,6 +184,8 @@ class Targets:
     first_response_calendar: Calendar
     resolution_calendar: Calendar
     warn_at: float
+    next_response: timedelta | None = None
+    next_response_calendar: Calendar = ALWAYS
 
     @classmethod
     def of(cls, policy: SlaPolicy) -> Targets:
@@ -192,6 +196,9 @@ class Targets:
             first_response_calendar=business if policy.first_response_business else ALWAYS,
             resolution_calendar=business if policy.resolution_business else ALWAYS,
             warn_at=min(max(policy.warn_at_percent, 1), 100) / 100,
+            next_response=(timedelta(minutes=policy.next_response_minutes)
+                           if policy.next_response_minutes else None),
+            next_response_calendar=business if policy.next_response_business else ALWAYS,
         )
 
 
@@ -313,6 +320,44 @@ def sla_mark_late(case: Case, now: datetime, *, first_response: bool,
     return late
 
 
+def _targets_of(case: Case) -> Targets | None:
+    loaded = tenant_policies(case.tenant)
+    return loaded.targets.get(case.sla_policy_id) if case.sla_policy_id is not None else None
+
+
+def sla_customer_wrote(case: Case, now: datetime) -> None:
+    """Starts the next-response clock when a customer writes to a case that has had its
+    first response (until then the first-response clock covers them) and no wait is running
+    already: the earliest unanswered message sets the due time."""
+    if case.first_response_at is None or case.next_response_due_at is not None:
+        return
+    if _pausing(case.tenant, case.status):
+        return
+    targets = _targets_of(case)
+    if targets is None or targets.next_response is None:
+        return
+    case.next_response_due_at = due(targets.next_response_calendar, now,
+                                    targets.next_response, [])
+    case.next_response_breached_at = None
+
+
+def sla_agent_answered(case: Case, now: datetime) -> None:
+    """Stops the next-response clock at an agent's public reply (or when the case stops
+    waiting on the desk); an answer after the due time that no sweep marked is a breach."""
+    if case.next_response_due_at is None:
+        return
+    if case.next_response_due_at < now and case.next_response_breached_at is None:
+        from casedesk.cases.models import EventKind, TimelineEvent
+
+        case.next_response_breached_at = now
+        TimelineEvent.objects.create(
+            tenant_id=case.tenant_id, case=case, actor=None, kind=EventKind.SLA_BREACHED,
+            created_at=now, field="sla",
+            message="SLA breached: next response (met after it was due).",
+            new_value={"targets": ["next response"], "elevated": False})
+    case.next_response_due_at = None
+
+
 def sla_status_changed(case: Case, old: str, new: str, now: datetime) -> None:
     """Pauses the clocks when the case starts waiting on the customer (or is resolved) and
     resumes them, with the paused time added to every due time, when it comes back."""
@@ -323,6 +368,7 @@ def sla_status_changed(case: Case, old: str, new: str, now: datetime) -> None:
     if now_pausing:
         sla_mark_late(case, now, first_response=case.first_response_at is None,
                       resolution=True)
+        sla_agent_answered(case, now)
         SlaPause.objects.get_or_create(tenant_id=case.tenant_id, case=case, ended_at=None,
                                        defaults={"started_at": now})
     else:
@@ -351,6 +397,7 @@ class SweepReport:
     at: datetime
     breached_first_response: int = 0
     breached_resolution: int = 0
+    breached_next_response: int = 0
     elevated: int = 0
     warned: int = 0
     notified: int = 0
@@ -359,14 +406,18 @@ class SweepReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"at": self.at, "breached_first_response": self.breached_first_response,
-                "breached_resolution": self.breached_resolution, "elevated": self.elevated,
+                "breached_resolution": self.breached_resolution,
+                "breached_next_response": self.breached_next_response, "elevated": self.elevated,
                 "warned": self.warned, "notified": self.notified, "cases": len(self.cases),
                 "escalated": self.escalated}
 
     def summary(self) -> str:
+        next_response = (f", {self.breached_next_response} next response"
+                         if self.breached_next_response else "")
         text = (f"{len(self.cases)} case(s) breached ({self.breached_first_response} first "
-                f"response, {self.breached_resolution} resolution), {self.elevated} raised a "
-                f"priority rung, {self.warned} warning(s), {self.notified} notification(s)")
+                f"response, {self.breached_resolution} resolution{next_response}), "
+                f"{self.elevated} raised a priority rung, {self.warned} warning(s), "
+                f"{self.notified} notification(s)")
         if self.escalated:
             text += "; escalated: " + ", ".join(f"{rule} {n}" for rule, n in
                                                 self.escalated.items())
@@ -415,21 +466,25 @@ def _mark_breaches(now: datetime, tenant: Tenant | None) -> list[Breach]:
     first_response = Q(first_response_due_at__lt=now, first_response_breached_at__isnull=True,
                        first_response_at__isnull=True)
     resolution = Q(resolution_due_at__lt=now, resolution_breached_at__isnull=True)
-    scope = Case.objects.filter(first_response | resolution, status__in=OPEN_STATUS_VALUES)
+    next_response = Q(next_response_due_at__lt=now, next_response_breached_at__isnull=True)
+    scope = Case.objects.filter(first_response | resolution | next_response,
+                                status__in=OPEN_STATUS_VALUES)
     if tenant is not None:
         scope = scope.filter(tenant=tenant)
     rows = list(scope.select_for_update(skip_locked=True, of=("self",)).values_list(
         "pk", "tenant_id", "owner_id", "number", "priority", "first_response_due_at",
         "first_response_breached_at", "first_response_at", "resolution_due_at",
-        "resolution_breached_at"))
+        "resolution_breached_at", "next_response_due_at", "next_response_breached_at"))
     breaches = []
     for (pk, tenant_id, owner_id, number, priority, fr_due, fr_breached, fr_at, res_due,
-         res_breached) in rows:
+         res_breached, next_due, next_breached) in rows:
         targets = []
         if fr_due is not None and fr_due < now and fr_breached is None and fr_at is None:
             targets.append("first response")
         if res_due is not None and res_due < now and res_breached is None:
             targets.append("resolution")
+        if next_due is not None and next_due < now and next_breached is None:
+            targets.append("next response")
         if targets:
             breaches.append(Breach(pk, tenant_id, owner_id, number, priority, tuple(targets)))
     for start in range(0, len(breaches), CHUNK):
@@ -437,10 +492,13 @@ def _mark_breaches(now: datetime, tenant: Tenant | None) -> list[Breach]:
         ids = [b.case_id for b in chunk]
         fr_ids = [b.case_id for b in chunk if "first response" in b.targets]
         res_ids = [b.case_id for b in chunk if "resolution" in b.targets]
+        next_ids = [b.case_id for b in chunk if "next response" in b.targets]
         if fr_ids:
             Case.objects.filter(pk__in=fr_ids).update(first_response_breached_at=now)
         if res_ids:
             Case.objects.filter(pk__in=res_ids).update(resolution_breached_at=now)
+        if next_ids:
+            Case.objects.filter(pk__in=next_ids).update(next_response_breached_at=now)
         # updated_at is left alone: it tells when people last worked the case, which is what
         # "no update for N hours" escalations ask.
         Case.objects.filter(pk__in=ids, priority__lt=4).update(priority=F("priority") + 1)
@@ -471,6 +529,7 @@ def _record_breaches(breaches: list[Breach], now: datetime, report: SweepReport)
     for b in breaches:
         report.breached_first_response += "first response" in b.targets
         report.breached_resolution += "resolution" in b.targets
+        report.breached_next_response += "next response" in b.targets
         elevated = b.priority != b.old_priority
         report.elevated += elevated
         message = f"SLA breached: {' and '.join(b.targets)}."
