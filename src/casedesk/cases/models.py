@@ -122,8 +122,10 @@ class Case(TenantScoped):
                                                 first_response_at__isnull=True)),
             models.Index(fields=["resolution_due_at"], name="case_sla_resolution",
                          condition=_IS_OPEN & Q(resolution_breached_at__isnull=True)),
+            # Only cases waiting on an answer: the rest (nearly all) stay out of it.
             models.Index(fields=["next_response_due_at"], name="case_sla_next_response",
-                         condition=_IS_OPEN & Q(next_response_breached_at__isnull=True)),
+                         condition=_IS_OPEN & Q(next_response_breached_at__isnull=True,
+                                                next_response_due_at__isnull=False)),
             models.Index(fields=["first_response_warn_at"], name="case_sla_fr_warning",
                          condition=_IS_OPEN & Q(first_response_warned_at__isnull=True,
                                                 first_response_at__isnull=True)),
