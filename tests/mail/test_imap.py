@@ -239,10 +239,13 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    if not DOVECOT.exists():
-        pytest.skip("needs Dovecot (/usr/sbin/dovecot, Debian's dovecot-imapd)")
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make the test certificates")
+    missing = ("Dovecot (/usr/sbin/dovecot, Debian's dovecot-imapd)" if not DOVECOT.exists()
+               else "the openssl command" if shutil.which("openssl") is None else "")
+    if missing:
+        # CI installs both and must run these tests; elsewhere they are skipped, saying why.
+        if os.environ.get("CASEDESK_REQUIRE_DOVECOT"):
+            pytest.fail(f"The IMAP tests need {missing}.")
+        pytest.skip(f"needs {missing}")
     # A short path of its own: Dovecot's sockets live under it, and socket paths are short.
     root = Path(tempfile.mkdtemp(prefix="casedesk-dovecot-"))
     root.chmod(0o755)  # the mail and login processes run as other users
