@@ -18,6 +18,9 @@ from casedesk.tenancy.services import (
     user_get_or_create,
 )
 
+# The real SMTP peers and the quiet mail desk, for the mail, console and API tests.
+pytest_plugins = ["tests.mail.peers"]
+
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 

@@ -127,6 +127,8 @@ def test_the_list_is_quarantine_first_and_pages_newest_first(tenant, manager_api
     assert done[0]["case"] == {"number": processed.case.display_number,
                                "subject": "Printer is on fire"}
     error(manager_api.get(INBOUND, cursor="bm9wZQ"), 422, field="cursor")
+    # Characters base64 would skip (NUL among them) make no cursor either.
+    error(manager_api.get(INBOUND, cursor="bm9w\x00ZQ"), 422, field="cursor")
     error(manager_api.get(INBOUND, status="lost"), 422)
     error(manager_api.get(INBOUND, limit=0), 422)
 

@@ -3,12 +3,10 @@ one message with its headers and text, and "send again". Who may do what, anothe
 ids, and what bad input is told. Messages are made the real way: mail taken in, a public
 reply added, the outbox delivered to the test mailbox or to a real SMTP server that refuses."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_add_note
@@ -18,36 +16,21 @@ from casedesk.mail.services import ingest
 from casedesk.tenancy.models import Membership, Tenant
 from tests.api.conftest import conforms, error, walk_pages
 from tests.conftest import NOW
+from tests.mail.peers import LOCMEM
 from tests.mail.test_ingest import mail
-from tests.mail.test_outbox import Recorder, free_port, smtp_mailer
 
 MIN = timedelta(minutes=1)
 H = timedelta(hours=1)
 OUTBOUND = "/mail/outbound"
 ONE = "/mail/outbound/{outbound_id}"
 RETRY = "/mail/outbound/{outbound_id}/retry"
-LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 
 @pytest.fixture
-def desk(tenant: Tenant) -> Tenant:
-    """A support address, and no acknowledgements: the outbox holds the test's replies."""
-    tenant.mail_address = "support@acme.test"
-    tenant.mail_ack_enabled = False
-    tenant.save()
-    return tenant
+def desk(quiet_desk: Tenant) -> Tenant:
+    return quiet_desk
 
 
-@pytest.fixture
-def refusing(settings: Any) -> Iterator[Recorder]:
-    """A real SMTP server on loopback that refuses every recipient for good (550)."""
-    recorder = Recorder(answer_rcpt="550 5.1.1 No such user here")
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    smtp_mailer(settings, port)
-    yield recorder
-    controller.stop()
 
 
 def new_case(tenant: Tenant, **kw: Any) -> Case:

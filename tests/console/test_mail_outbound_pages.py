@@ -5,12 +5,10 @@ made the real way: mail taken in, a public reply added, the outbox delivered to 
 refusing, or an absent) SMTP server."""
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,12 +22,16 @@ from casedesk.mail.services import ingest
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW
 from tests.factories import make_case
+from tests.mail.peers import LOCMEM, free_port, smtp_mailer
 from tests.mail.test_ingest import mail
-from tests.mail.test_outbox import Recorder, free_port, smtp_mailer
 
 MIN = timedelta(minutes=1)
 H = timedelta(hours=1)
-LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+@pytest.fixture
+def desk(quiet_desk: Tenant) -> Tenant:
+    return quiet_desk
 
 
 class Clock:
@@ -47,26 +49,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return frozen
 
 
-@pytest.fixture
-def desk(tenant: Tenant) -> Tenant:
-    """The tenant with a support address; acknowledgements off, so the outbox holds only
-    the replies a test makes (the acknowledgement's own tests live with the outbox)."""
-    tenant.mail_address = "support@acme.test"
-    tenant.mail_ack_enabled = False
-    tenant.save()
-    return tenant
-
-
-@pytest.fixture
-def refusing(settings: Any) -> Iterator[Recorder]:
-    """A real SMTP server on loopback that refuses every recipient for good (550)."""
-    recorder = Recorder(answer_rcpt="550 5.1.1 No such user here")
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    smtp_mailer(settings, port)
-    yield recorder
-    controller.stop()
 
 
 def login(membership: Membership, **kwargs: Any) -> Client:

@@ -5,13 +5,11 @@ import email
 import email.policy
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import make_msgid
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail as django_mail
 
 from casedesk.cases.models import Case, Participant
@@ -28,6 +26,7 @@ from casedesk.mail.outbox import (
 )
 from casedesk.mail.services import ingest
 from tests.conftest import NOW
+from tests.mail.peers import free_port, smtp_mailer
 from tests.mail.test_ingest import mail
 
 MIN = timedelta(minutes=1)
@@ -195,47 +194,6 @@ def test_a_claimed_message_is_not_claimed_again_until_the_claim_is_stale(desk) -
 
 
 # --- real SMTP peers ---------------------------------------------------------------------------
-
-class Recorder:
-    def __init__(self, answer_rcpt: str = "", answer_data: str = "") -> None:
-        self.messages: list[bytes] = []
-        self.answer_rcpt, self.answer_data = answer_rcpt, answer_data
-
-    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
-        if self.answer_rcpt:
-            return self.answer_rcpt
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        if self.answer_data:
-            return self.answer_data
-        self.messages.append(envelope.original_content or envelope.content)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def smtp_mailer(settings, port: int, timeout: int = 5) -> None:
-    settings.MAILERS = {"default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": timeout}}}
-
-
-@pytest.fixture
-def peer(settings) -> Iterator[Recorder]:
-    recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    smtp_mailer(settings, port)
-    yield recorder
-    controller.stop()
-
 
 def test_replies_reach_a_real_smtp_server_and_its_answer_threads_back(desk, agent, peer) -> None:
     case = new_case(desk)

@@ -1,36 +1,26 @@
 """The SMTP listener with a real peer: Python's smtplib sending to it on loopback."""
 
 import smtplib
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from casedesk.cases.models import Case
 from casedesk.mail.listener import Handler
 from casedesk.mail.models import InboundMessage
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Tenant
+from tests.mail.peers import smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtpd() -> Iterator[int]:
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port
-    controller.stop()
+    with smtp_server(Handler()) as port:
+        yield port
 
 
 def message(to: str) -> EmailMessage:
