@@ -25,7 +25,7 @@ run: install
 	@mkdir -p "$${CASEDESK_VAR_DIR:-var}"
 	$(BIN)/casedesk migrate --noinput -v 0
 	$(BIN)/casedesk demo
-	$(BIN)/casedesk serve --host $(HOST) --port $(PORT)
+	$(BIN)/casedesk run --host $(HOST) --port $(PORT)
 
 # The whole suite. CASEDESK_TEST_DATABASE_URL picks PostgreSQL; otherwise SQLite.
 test: install

@@ -3,7 +3,7 @@ every test can check isolation; API clients acting as each of them."""
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,8 +18,9 @@ from casedesk.tenancy.services import (
     user_get_or_create,
 )
 
-# The real SMTP peers and the quiet mail desk, for the mail, console and API tests.
-pytest_plugins = ["tests.mail.peers"]
+# The real SMTP peers and the quiet mail desk, for the mail, console and API tests; the
+# wall clock moved ahead when CASEDESK_TEST_CLOCK_SHIFT_DAYS says so.
+pytest_plugins = ["tests.mail.peers", "tests.clockshift"]
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -32,6 +33,29 @@ postgres_only = pytest.mark.skipif(
     "not __import__('os').environ.get('CASEDESK_TEST_DATABASE_URL')",
     reason="needs PostgreSQL: set CASEDESK_TEST_DATABASE_URL",
 )
+
+
+class Clock:
+    """What `casedesk.core.clock.now` answers while the `clock` fixture is active."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Stops the entry points' clock at `NOW`: what the API and console stamp (they ask
+    `casedesk.core.clock.now`) then agrees with the fixed `NOW` the test passes to services."""
+    frozen = Clock(NOW)
+    monkeypatch.setattr("casedesk.core.clock.now", frozen)
+    return frozen
 
 
 class Api:

@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from casedesk.core.secret_key import SecretKeyError, read_secret_key
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -26,9 +28,10 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("CASEDESK_VAR_DIR", str(Path.cwd() / "var")))
 
 DEBUG = env_bool("CASEDESK_DEBUG", False)
-SECRET_KEY = env_str("CASEDESK_SECRET_KEY") or (
-    "insecure-development-key-set-CASEDESK_SECRET_KEY-in-production"
-)
+try:
+    SECRET_KEY = read_secret_key(os.environ, VAR_DIR)
+except SecretKeyError as error:
+    raise ImproperlyConfigured(str(error)) from error
 ALLOWED_HOSTS = env_list("CASEDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CASEDESK_CSRF_TRUSTED_ORIGINS")
 

@@ -18,6 +18,8 @@ else:
     # One file per process, so two runs side by side never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
+# The tests' own key: a test never depends on the installation's var/secret_key.
+SECRET_KEY = "casedesk-test-suite-key-not-for-any-installation-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                      "QUEUES": ["default", "mail", "sweeps"]}}

@@ -146,27 +146,6 @@ def agent_in_support(agent: Membership, support: Queue) -> Membership:
     return agent
 
 
-class Clock:
-    """What `casedesk.core.clock.now` answers while the fixture is active."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr("casedesk.core.clock.now", frozen)
-    return frozen
-
-
 @pytest.fixture
 def new_case(admin_api: Api) -> Callable[..., dict[str, Any]]:
     """Creates a case through the API as the admin and returns its JSON."""

@@ -320,7 +320,7 @@ def test_the_desks_own_mail_coming_back_makes_no_case_and_no_answer(desk) -> Non
     assert not Case.objects.exists() and not OutboundMail.objects.exists()
 
 
-def test_the_api_says_what_became_of_a_replys_mail(desk, agent_api, agent) -> None:
+def test_the_api_says_what_became_of_a_replys_mail(desk, agent_api, agent, clock) -> None:
     case = new_case(desk)
     posted = agent_api.post(f"/cases/{case.display_number}/notes",
                             {"body": "Mailed answer.", "public": True}).json()

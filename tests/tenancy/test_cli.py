@@ -36,6 +36,9 @@ def test_create_tenant_seeds_defaults_and_admin(db) -> None:
     assert membership.user.check_password("s3cret-pass")
     assert set(Queue.objects.filter(tenant=tenant).values_list("name", flat=True)) == {
         "Support", "Finance", "Engineering"}
+    # The first admin sees what arrives: they belong to every default queue.
+    assert set(membership.queues.values_list("name", flat=True)) == {
+        "Support", "Finance", "Engineering"}
     reasons = set(PicklistValue.objects.filter(tenant=tenant, kind="closed_reason")
                   .values_list("value", flat=True))
     assert reasons == {"Resolved", "Duplicate", "Customer unresponsive", "Won't fix", "Other"}
@@ -102,7 +105,8 @@ def _free_port() -> int:
 def test_console_script_migrates_and_serves(tmp_path) -> None:
     """`casedesk migrate` then `casedesk serve`: a real gunicorn answering on loopback."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "CASEDESK_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "casedesk.settings"}
+           "CASEDESK_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "casedesk.settings",
+           "CASEDESK_SECRET_KEY": "a-key-for-this-test-only-0123456789abcdef"}
     script = Path(sys.executable).with_name("casedesk")
     subprocess.run([script, "migrate", "-v", "0"], env=env, check=True, timeout=120)
     port = _free_port()

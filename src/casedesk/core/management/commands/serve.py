@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casedesk.core.secret_key import configured_secret_key, secret_key_problem
+
 
 class Command(BaseCommand):
     help = "Serves casedesk with gunicorn (production-grade, several worker processes)."
@@ -23,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
             raise CommandError("--port must be between 1 and 65535.")
+        if problem := secret_key_problem(configured_secret_key()):
+            raise CommandError(problem)
         workers = options["workers"] or max(2, 2 * (os.cpu_count() or 1))
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)

@@ -2,9 +2,10 @@ import threading
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core import clock
+from casedesk.core.secret_key import configured_secret_key, secret_key_problem
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from casedesk.core import schedule
 
+        if problem := secret_key_problem(configured_secret_key()):
+            raise CommandError(problem)
         argv = ["--queue-name", options["queue_name"], "--interval", str(options["interval"]),
                 "--no-reload"]
         if options["max_tasks"]:
