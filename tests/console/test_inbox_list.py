@@ -233,3 +233,39 @@ def test_list_filters_by_any_account_and_by_contact(tenant, agent, monkeypatch):
     assert "Zebra case" in body and "not understood" not in body
     body = client.get("/cases", {"contact": contact.pk}).content.decode()
     assert "Contact case" in body and "Zebra case" not in body
+
+
+def test_a_new_tenants_admin_sees_what_arrives_in_the_default_queues(tenant, admin):
+    waiting = make_case(tenant, subject="First customer ever",
+                        queue_id=Queue.objects.get(tenant=tenant, name="Support").pk)
+    body = login(admin).get("/inbox/cases").content.decode()
+    assert waiting.subject in body and "not a member of any queue" not in body
+
+
+def test_a_member_of_no_queue_joins_one_in_one_click(tenant, agent, other_tenant):
+    finance = Queue.objects.get(tenant=tenant, name="Finance")
+    waiting = make_case(tenant, subject="Refund please", queue_id=finance.pk)
+    client = login(agent)
+    body = client.get("/inbox/cases").content.decode()
+    assert "not a member of any queue" in body and "Join Finance" in body
+    assert waiting.subject not in body
+    response = client.post(f"/inbox/queues/{finance.pk}/join", follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "You joined Finance" in body and waiting.subject in body
+    assert list(agent.queues.all()) == [finance]
+    # Another tenant's queue is not found, and joins nothing.
+    theirs = Queue.objects.get(tenant=other_tenant, name="Finance")
+    assert client.post(f"/inbox/queues/{theirs.pk}/join").status_code == 404
+    assert not theirs.members.exists() or agent not in theirs.members.all()
+
+
+def test_an_archived_queue_takes_no_members(tenant, agent):
+    archived = Queue.objects.get(tenant=tenant, name="Engineering")
+    archived.is_active = False
+    archived.save(update_fields=["is_active"])
+    client = login(agent)
+    assert "Join Engineering" not in client.get("/inbox/cases").content.decode()
+    response = client.post(f"/inbox/queues/{archived.pk}/join", follow=True)
+    assert "archived" in response.content.decode()
+    assert not agent.queues.exists()

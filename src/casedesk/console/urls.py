@@ -24,6 +24,7 @@ app_name = "console"
 urlpatterns = [
     path("inbox/cases", inbox.inbox, name="inbox"),
     path("inbox/queues/<int:queue_id>/claim-next", inbox.claim_next, name="claim_next"),
+    path("inbox/queues/<int:queue_id>/join", inbox.join_queue, name="join_queue"),
     path("cases", cases.case_list, name="case_list"),
     path("cases/bulk", cases.case_bulk, name="case_bulk"),
     path("cases/views", cases.view_save, name="view_save"),

@@ -37,10 +37,27 @@ DEFAULT_QUEUES = (
 )
 
 
-def queues_seed_defaults(tenant: Tenant) -> None:
+def queues_seed_defaults(tenant: Tenant, *, members: Sequence[Membership] = ()) -> None:
+    """The default queues, with `members` (a new tenant's first admin) in each: a desk whose
+    only person belongs to no queue would let every arriving case wait unseen."""
     for name, description in DEFAULT_QUEUES:
-        Queue.objects.get_or_create(tenant=tenant, name=name,
-                                    defaults={"description": description})
+        queue, _ = Queue.objects.get_or_create(tenant=tenant, name=name,
+                                               defaults={"description": description})
+        if members:
+            queue.members.add(*members)
+
+
+def queue_join(*, queue: Queue, membership: Membership) -> Queue:
+    """`membership` joins `queue` (nothing changes when they are in it already): the one-click
+    way in for a member who belongs to no queue yet."""
+    if queue.tenant_id != membership.tenant_id:
+        raise Invalid("That queue belongs to another tenant.", field="queue")
+    if not queue.is_active:
+        raise Conflict(f"The queue {queue.name} is archived: it takes no members.")
+    if not membership.is_active:
+        raise Conflict("An inactive member cannot join a queue.")
+    queue.members.add(membership)
+    return queue
 
 
 def _members_of(tenant: Tenant, member_ids: Iterable[int]) -> list[Membership]:

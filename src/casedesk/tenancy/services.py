@@ -47,9 +47,9 @@ def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str
         raise Conflict(f"A tenant with the slug {slug!r} exists already.")
     tenant = Tenant.objects.create(slug=slug, name=name)
     user = user_get_or_create(email=admin_email, full_name=admin_name, password=admin_password)
-    Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
+    admin = Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
     picklists_seed_defaults(tenant)
-    queues_seed_defaults(tenant)
+    queues_seed_defaults(tenant, members=[admin])
     sla_seed_defaults(tenant, clock.now())
     case_numbers_prepare(tenant)
     return tenant

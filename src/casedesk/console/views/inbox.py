@@ -12,6 +12,7 @@ from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.routing.models import Queue
+from casedesk.routing.services import queue_join
 
 INBOX_SIZE = 50
 
@@ -27,8 +28,10 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
                                  cursor=request.GET.get("cursor") or None)
     counts = selectors.queue_counts(membership, queue_ids)
     queues = Queue.objects.filter(pk__in=queue_ids).order_by("name")
+    joinable = [] if queue_ids else list(Queue.objects.filter(
+        tenant_id=membership.tenant_id, is_active=True).order_by("name"))
     return {
-        "nav": "inbox", "page": page, "now": clock.now(),
+        "nav": "inbox", "page": page, "now": clock.now(), "joinable": joinable,
         "queues": [(q, _waiting(counts.get(q.pk, 0))) for q in queues],
         "mine": sum(1 for c in page.items if c.owner_id == membership.user_id),
     }
@@ -67,6 +70,21 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
                               _inbox_context(request))
     messages.success(request, f"You claimed {case.display_number}.")
     return redirect(request.POST.get("next") or "console:inbox")
+
+
+@member_required
+@require_POST
+def join_queue(request: HttpRequest, queue_id: int) -> HttpResponse:
+    """One click from an empty inbox into a queue's work."""
+    membership = member(request)
+    queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
+    try:
+        queue_join(queue=queue, membership=membership)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"You joined {queue.name}: its waiting cases are below.")
+    return redirect("console:inbox")
 
 
 @member_required
