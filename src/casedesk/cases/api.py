@@ -32,6 +32,7 @@ from casedesk.core import clock
 from casedesk.core.api_auth import member
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
+from casedesk.core.text import text_problem
 from casedesk.mail.outbox import mail_of_replies
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
@@ -112,8 +113,8 @@ def list_cases(
     if owner_kw == "me":
         owner_id = membership.user_id
     for name, value in (("type", type), ("category", category), ("cursor", cursor)):
-        if value is not None and "\x00" in value:
-            raise Invalid(f"{name} must not contain NUL characters.", field=name)
+        if value is not None and (problem := text_problem(value)) is not None:
+            raise Invalid(f"{name} {problem}.", field=name)
     for name, moment in (("created_after", created_after), ("created_before", created_before)):
         try:
             if moment is not None and moment.tzinfo is not None:

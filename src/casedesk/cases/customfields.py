@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from casedesk.core.errors import Invalid
+from casedesk.core.text import text_problem
 
 
 class FieldKind(StrEnum):
@@ -45,6 +46,9 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
             raise _invalid(spec, "expected text.")
         if len(value) > TEXT_MAX:
             raise _invalid(spec, f"at most {TEXT_MAX} characters.")
+        problem = text_problem(value)
+        if problem is not None:
+            raise _invalid(spec, f"{problem}.")
         return value
     if spec.kind == FieldKind.NUMBER:
         if isinstance(value, bool) or not isinstance(value, int | float | str):

@@ -9,6 +9,7 @@ from casedesk.cases.customfields import FieldKind, FieldSpec
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import CustomFieldDefinition, PicklistKind, PicklistValue
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.text import check_texts
 from casedesk.tenancy.models import Tenant
 
 DEFAULT_TYPES = ("Question", "Bug", "Feature Request", "Billing", "Onboarding", "Other")
@@ -97,6 +98,7 @@ def field_specs(tenant: Tenant) -> list[FieldSpec]:
 def picklist_value_add(*, tenant: Tenant, kind: str, value: str, parent: str = "",
                        position: int = 0) -> PicklistValue:
     """Adds a value to one of the tenant's picklists."""
+    check_texts({"value": value, "parent": parent}, ("value", "parent"))
     value = value.strip()
     if not value:
         raise Invalid("A picklist value cannot be empty.", field="value")
@@ -131,6 +133,8 @@ def custom_field_create(*, tenant: Tenant, key: str, label: str, kind: str,
                         required: bool = False, choices: list[str] | None = None,
                         position: int = 0) -> CustomFieldDefinition:
     """Defines a new custom field for the tenant's cases."""
+    check_texts({"key": key, "label": label, "choices": choices or []},
+                ("key", "label", "choices"))
     choices = _clean_choices(kind, choices or [])
     try:
         with transaction.atomic():
@@ -144,6 +148,7 @@ def custom_field_create(*, tenant: Tenant, key: str, label: str, kind: str,
 def custom_field_update(*, definition: CustomFieldDefinition,
                         changes: dict[str, Any]) -> CustomFieldDefinition:
     """Changes label, required, choices, position or active flag; the kind is fixed."""
+    check_texts(changes, ("label", "choices"))
     if "choices" in changes:
         changes["choices"] = _clean_choices(definition.kind, changes["choices"] or [])
     for field in ("label", "required", "choices", "position", "is_active"):

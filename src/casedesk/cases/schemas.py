@@ -14,13 +14,16 @@ StatusName = Literal["new", "open", "in_progress", "pending_customer", "resolved
 Picklist = Annotated[str, Field(max_length=80), AfterValidator(lambda v: v.strip())]
 Tag = Annotated[Text, Field(max_length=50)]
 CustomFields = Annotated[dict[str, Any], AfterValidator(check_json_text)]
+Subject = Annotated[RequiredText, Field(description=(
+    "One line: line breaks, tabs and other control characters in it are turned into single "
+    "spaces (the subject becomes the Subject header of the case's mail)."))]
 Language = Annotated[Text, Field(max_length=35, description=(
     "The customer's language as a tag such as `en`, `de` or `pt-BR` (routing may need an "
     "agent who speaks it); empty when unknown."))]
 
 
 class CaseIn(Schema):
-    subject: RequiredText
+    subject: Subject
     description: LongText = ""
     priority: PriorityName = "normal"
     type: Picklist = ""
@@ -38,7 +41,7 @@ class CaseIn(Schema):
 
 
 class CasePatch(Schema):
-    subject: RequiredText | None = None
+    subject: Subject | None = None
     description: LongText | None = None
     priority: PriorityName | None = None
     type: Picklist | None = None

@@ -13,11 +13,13 @@ from casedesk.cases.models import Case, Note, TimelineEvent
 from casedesk.core import clock
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
+from casedesk.core.text import filter_search, is_storable
 from casedesk.routing.models import Queue
 from casedesk.sla.readings import breached_filter, breaching_within_filter
 from casedesk.tenancy.models import Membership, Tenant
 
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
+MAX_SEARCH = 200
 CASE_RELATED = ("tenant", "owner", "queue", "account", "contact", "follow_up_of", "sla_policy")
 
 
@@ -74,17 +76,15 @@ def _filtered(tenant: Tenant, f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(account_id=f.account_id)
     if f.contact_id is not None:
         qs = qs.filter(contact_id=f.contact_id)
-    if f.type:
-        qs = qs.filter(type=f.type)
-    if f.category:
-        qs = qs.filter(category=f.category)
+    for name, value in (("type", f.type), ("category", f.category)):
+        if value:
+            # A value no stored text can hold (NUL, a lone surrogate) matches nothing.
+            qs = qs.filter(**{name: value}) if is_storable(value) else qs.none()
     if f.created_after:
         qs = qs.filter(created_at__gte=f.created_after)
     if f.created_before:
         qs = qs.filter(created_at__lt=f.created_before)
-    if f.q:
-        text = f.q.strip()
-        qs = qs.filter(Q(subject__icontains=text) | Q(description__icontains=text))
+    qs = filter_search(qs, f.q, ("subject", "description"), max_length=MAX_SEARCH)
     if f.sla_breached or f.breaching_within_hours is not None:
         qs = qs.filter(status__in=OPEN_VALUES)
         if f.sla_breached:

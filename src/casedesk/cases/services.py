@@ -41,6 +41,7 @@ from casedesk.cases.models import (
 from casedesk.cases.numbering import next_case_number, next_case_numbers
 from casedesk.cases.picklists import INTERNAL_REFERRAL, Picklists, field_specs
 from casedesk.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from casedesk.core.text import check_text, check_texts, one_line
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.mail.outbox import queue_reply
 from casedesk.notifications.models import NotificationKind
@@ -70,6 +71,9 @@ SLA_FACTS = {"priority", "type", "category", "subcategory", "source", "language"
              "contact_id", "tags", "custom_fields"}
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
 MAX_TAG_LENGTH = 50
+# The text a case stores, checked (`casedesk.core.text`) before anything else reads it.
+TEXT_FIELDS = ("subject", "description", "type", "category", "subcategory", "sub_status",
+               "source", "language", "tags")
 
 
 @dataclass
@@ -187,11 +191,15 @@ def _check_references(tenant: Tenant, values: dict[str, Any], *, account_given: 
 
 
 def _check_text(values: dict[str, Any]) -> None:
+    """Refuses text the database cannot store (NUL, lone surrogates) in any field, and makes
+    the subject one line: line breaks and tabs pasted into it become single spaces, since a
+    subject becomes the Subject header of every mail about the case."""
+    check_texts(values, TEXT_FIELDS)  # custom fields: `clean_custom_fields`, field by field
     if "subject" in values:
-        subject = (values["subject"] or "").strip()
+        subject = one_line(values["subject"] or "")
         if not subject:
             raise Invalid("A case needs a subject.", field="subject")
-        values["subject"] = subject[:255]
+        values["subject"] = subject[:255].rstrip()
     if "priority" in values and values["priority"] not in Priority.values:
         raise Invalid("Unknown priority.", field="priority")
     if "source" in values and values["source"] not in Source.values:
@@ -554,6 +562,9 @@ def case_transition(*, case: Case, actor: User | None, to: str, now: datetime, n
 
     The note a move into resolved or closed needs is kept as an internal note on the case.
     """
+    check_text(to, field="to", label="The status")
+    check_text(note, field="note", label="The note")
+    check_text(closed_reason, field="closed_reason", label="The closed reason")
     with transaction.atomic():
         case = _lock(case)
         closed_reasons = Picklists(case.tenant, kinds=(PicklistKind.CLOSED_REASON,)).all(
@@ -583,7 +594,7 @@ def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
     """Adds an internal note or a public reply; an agent's first public reply is the case's
     first response, and is never overwritten by a later one. A public reply is mailed to the
     customer and the people copied on the case (through the outbox, in this transaction)."""
-    body = (body or "").strip()
+    body = check_text((body or "").strip(), field="body", label="A note")
     if not body:
         raise Invalid("A note needs some text.", field="body")
     with transaction.atomic():
@@ -726,7 +737,8 @@ def assignment_open(*, case: Case, actor: User | None, queue: Queue, description
 
     A new or open case moves to in progress (internal referral) through allowed moves.
     """
-    description = (description or "").strip()
+    description = check_text((description or "").strip(), field="description",
+                             label="The description")
     if not description:
         raise Invalid("Describe what the other team should do.", field="description")
     with transaction.atomic():
@@ -767,7 +779,7 @@ def _move_to_in_progress(case: Case, actor: User | None, now: datetime,
 def assignment_close(*, assignment: CaseAssignment, actor: User | None, note: str,
                      now: datetime) -> CaseAssignment:
     """Closes a referral with a note; when the last one closes the case is back in progress."""
-    note = (note or "").strip()
+    note = check_text((note or "").strip(), field="note", label="The note")
     if not note:
         raise Invalid("Closing a case assignment needs a note.", field="note")
     with transaction.atomic():
@@ -816,6 +828,8 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
     progress, resolved or closed → open (a closed case only within its reopen limit and
     window). An automatic message is recorded and moves nothing. A closed case that may no
     longer re-open refuses (Conflict): the caller makes a follow-up case instead."""
+    for name in ("body", "author_email", "author_name", "quoted"):
+        check_text(getattr(message, name), field=name)
     with transaction.atomic():
         case = _lock(case)
         target: Status | None = None

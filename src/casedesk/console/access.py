@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casedesk.core.errors import NotFound, PermissionDenied
+from casedesk.core.redirects import MAX_TARGET
 from casedesk.core.schemas import MAX_ID
 from casedesk.routing.models import Queue, RoutingRule
 from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
@@ -53,7 +54,9 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            # Back to this page after signing in; without a query too long to carry along.
+            here = request.get_full_path()
+            return redirect_to_login(here if len(here) <= MAX_TARGET else request.path)
         membership = current_membership(request)
         if membership is None:
             return render(request, "console/no_tenant.html", status=403)

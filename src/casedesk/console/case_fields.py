@@ -8,7 +8,6 @@ the field). Options are loaded only for the one field being edited.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.http import QueryDict
 
 from casedesk.cases.customfields import FieldKind
@@ -22,6 +21,7 @@ from casedesk.cases.models import (
 )
 from casedesk.core.errors import Invalid
 from casedesk.core.schemas import MAX_ID
+from casedesk.core.text import filter_search, search_term
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
@@ -209,18 +209,17 @@ def fill_editor(row: FieldRow, case: Case, membership: Membership,
 
 def search_options(name: str, case: Case, search: str) -> Options:
     """Accounts or contacts matching `search` for a picker, the current one kept in."""
-    search = search.strip()[:100]
+    search = search_term(search, max_length=100)
     found: Options
     if name == "account":
-        accounts = Account.objects.filter(tenant_id=case.tenant_id)
-        if search:
-            accounts = accounts.filter(Q(name__icontains=search) | Q(domain__icontains=search))
+        accounts = filter_search(Account.objects.filter(tenant_id=case.tenant_id), search,
+                                 ("name", "domain"))
         found = [(str(a.pk), a.name) for a in accounts.order_by("name")[:SEARCH_LIMIT]]
         current = (str(case.account_id), case.account.name) if case.account is not None else None
     else:
         contacts = Contact.objects.filter(tenant_id=case.tenant_id).select_related("account")
         if search:
-            contacts = contacts.filter(Q(name__icontains=search) | Q(email__icontains=search))
+            contacts = filter_search(contacts, search, ("name", "email"))
         elif case.account_id:
             contacts = contacts.filter(account_id=case.account_id)
         found = [(str(c.pk), _contact_label(c)) for c in

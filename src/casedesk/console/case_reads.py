@@ -23,6 +23,7 @@ from casedesk.cases.lifecycle import (
 )
 from casedesk.cases.mentions import Mentionable, handles
 from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.core.text import is_storable
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.mail.models import OutboundMail
 from casedesk.mail.outbox import mail_of_replies
@@ -421,6 +422,8 @@ def mention_handle(member: Mentionable) -> str | None:
 def mention_candidates(tenant_id: int, text: str, *, limit: int = 8) -> list[dict[str, str]]:
     """Active members whose email or name starts with / contains `text`, for `@` completion."""
     text = text.strip().lstrip("@")[:50]
+    if not is_storable(text):  # no member's name or address holds NUL or a lone surrogate
+        return []
     qs = (Membership.objects.filter(tenant_id=tenant_id, is_active=True, user__is_active=True)
           .select_related("user").order_by("user__full_name", "user__email"))
     if text:

@@ -7,17 +7,17 @@ from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
+from casedesk.core.text import json_text_problem, text_problem
+
 MAX_ID = 2**63 - 1
 
 
 def _safe_text(value: str) -> str:
-    """Refuses text a database cannot store: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+    """Refuses text a database cannot store: NUL characters and lone surrogates (the one
+    check of `casedesk.core.text`, which the services apply too)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -45,25 +45,12 @@ Email = Annotated[str, Field(max_length=254), AfterValidator(_safe_text), AfterV
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-MAX_JSON_DEPTH = 32
-
-
 def check_json_text(value: Any) -> Any:
-    """Walks a JSON value and refuses strings the database cannot store, and nesting deeper
-    than MAX_JSON_DEPTH (iteratively: a deeply nested body must not exhaust the stack)."""
-    pending = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise ValueError(f"must not nest deeper than {MAX_JSON_DEPTH} levels")
-        if isinstance(item, str):
-            _safe_text(item)
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                _safe_text(key)
-                pending.append((child, depth + 1))
-        elif isinstance(item, list):
-            pending.extend((child, depth + 1) for child in item)
+    """Refuses a JSON value holding strings the database cannot store, or nesting deeper than
+    `casedesk.core.text.MAX_JSON_DEPTH`."""
+    problem = json_text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

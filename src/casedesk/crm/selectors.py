@@ -13,6 +13,7 @@ from casedesk.cases.models import OPEN_STATUS_VALUES, Case
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
 from casedesk.core.schemas import MAX_ID
+from casedesk.core.text import filter_search
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.tenancy.models import Tenant
 
@@ -73,11 +74,7 @@ def contact_counts(tenant: Tenant, account_ids: list[int]) -> dict[int, int]:
 
 
 def _account_filter(tenant: Tenant, q: str | None) -> QuerySet[Account]:
-    qs = Account.objects.filter(tenant=tenant)
-    text = (q or "").strip()
-    if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(domain__icontains=text))
-    return qs
+    return filter_search(Account.objects.filter(tenant=tenant), q, ("name", "domain"))
 
 
 def _contact_filter(tenant: Tenant, q: str | None, account_id: int | None = None
@@ -85,10 +82,7 @@ def _contact_filter(tenant: Tenant, q: str | None, account_id: int | None = None
     qs = Contact.objects.filter(tenant=tenant).select_related("account")
     if account_id is not None:
         qs = qs.filter(account_id=account_id)
-    text = (q or "").strip()
-    if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(email__icontains=text))
-    return qs
+    return filter_search(qs, q, ("name", "email"))
 
 
 def account_page(tenant: Tenant, *, q: str | None = None, cursor: str | None = None,

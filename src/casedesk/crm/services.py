@@ -5,6 +5,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.text import check_texts
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.tenancy.models import Tenant
 
@@ -23,6 +24,8 @@ def _account(tenant: Tenant, account_id: int | None, *, required: bool = False
 
 def _save[M: models.Model](obj: M, changes: dict[str, Any], *,
                            duplicate: str = "This conflicts with an existing record.") -> M:
+    """Writes `changes` onto `obj`, refusing first any text the database cannot store."""
+    check_texts(changes, list(changes))
     for field, value in changes.items():
         setattr(obj, field, value)
     try:

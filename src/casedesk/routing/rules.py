@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casedesk.core.errors import Invalid
+from casedesk.core.text import is_storable
 
 MAX_CONDITIONS = 20
 MAX_LIST_VALUES = 200
@@ -196,7 +197,7 @@ def _scalar(value: Any, kind: str, where: str) -> Any:
         value = value.strip()
         if not value:
             raise Invalid(f"{where}: the value is empty.", field="conditions")
-        if len(value) > MAX_VALUE_LENGTH or "\x00" in value:
+        if len(value) > MAX_VALUE_LENGTH or not is_storable(value):
             raise Invalid(f"{where}: the value is too long or not text.", field="conditions")
         return value
     if isinstance(value, int | float):

@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.ordering import placed, write_positions
+from casedesk.core.text import check_json_text, check_text, check_texts
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import (
     AccountFacts,
@@ -86,6 +87,8 @@ def queue_create(*, tenant: Tenant, name: str, description: str = "", email: str
                  member_ids: Iterable[int] = (), strategy: str = Strategy.MANUAL) -> Queue:
     """A new queue with its members; names are unique within a tenant, addresses within the
     installation."""
+    check_texts({"name": name, "description": description, "email": email},
+                ("name", "description", "email"))
     members = _members_of(tenant, member_ids)
     email = email.strip().lower()
     _check_queue_address(tenant.pk, email)
@@ -101,6 +104,7 @@ def queue_create(*, tenant: Tenant, name: str, description: str = "", email: str
 
 def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
     """Changes the given fields of `queue`; `member_ids` replaces the member list."""
+    check_texts(changes, [name for name, value in changes.items() if isinstance(value, str)])
     with transaction.atomic():
         if "member_ids" in changes:
             member_ids = changes.pop("member_ids")
@@ -156,9 +160,11 @@ def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = 
                          check_targets: bool = True) -> RuleSpec:
     """The rule as the router reads it, or Invalid naming what is wrong with it. With
     `check_targets`, the queue and owner it names must exist and be active."""
-    name = (data.name or "").strip()
+    name = check_text((data.name or "").strip(), field="name", label="The rule's name")
     if not name:
         raise Invalid("A rule needs a name.", field="name")
+    check_json_text(data.conditions, field="conditions", label="A condition")
+    check_json_text(data.actions, field="actions", label="An action")
     if data.match not in RoutingRule.Match.values:
         raise Invalid("match is all or any.", field="match")
     conditions = parse_conditions(data.conditions)
@@ -277,6 +283,7 @@ def skill_requirements_set(*, tenant: Tenant, requirements: list[tuple[str, str,
     ((category, subcategory or "", skills))."""
     rows: dict[tuple[str, str], SkillRequirement] = {}
     for category, subcategory, skills in requirements:
+        check_texts({"requirements": [category, subcategory, *skills]}, ("requirements",))
         category, subcategory = category.strip(), subcategory.strip()
         if not category:
             raise Invalid("Each entry needs a category.", field="requirements")

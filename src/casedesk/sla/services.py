@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.ordering import placed, write_positions
+from casedesk.core.text import check_json_text, check_text
 from casedesk.routing.rules import (
     CaseFacts,
     CompiledRule,
@@ -51,12 +52,13 @@ DEFAULT_WEEK = {day: [["09:00", "17:00"]] for day in DAY_KEYS[:5]}
 # --- calendars -------------------------------------------------------------------------------
 
 def _text(value: Any, field: str) -> str:
-    """A name as typed, trimmed; text a database cannot store (NUL) is refused."""
+    """A name as typed, trimmed; text a database cannot store (NUL, a lone surrogate) is
+    refused."""
     if value is None:
         return ""
-    if not isinstance(value, str) or "\x00" in value:
+    if not isinstance(value, str):
         raise Invalid("Names are plain text.", field=field)
-    return value.strip()
+    return check_text(value, field=field, label="The name").strip()
 
 
 def _minutes(value: Any, where: str) -> int:
@@ -606,6 +608,7 @@ def _check_policy(tenant: Tenant, values: dict[str, Any]) -> None:
     if not name:
         raise Invalid("A policy needs a name.", field="name")
     values["name"] = name[:200]
+    check_json_text(values.get("conditions") or [], field="conditions", label="A condition")
     parse_conditions(values.get("conditions") or [])
     for target in ("first_response_minutes", "resolution_minutes", "next_response_minutes"):
         value = values.get(target)
@@ -779,6 +782,8 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
     name = _text(merged.get("name"), "name")
     if not name:
         raise Invalid("A rule needs a name.", field="name")
+    check_json_text(merged.get("conditions"), field="conditions", label="A condition")
+    check_json_text(merged.get("actions"), field="actions", label="An action")
     conditions = escalation.parse_conditions(merged.get("conditions"))
     actions = escalation.parse_actions(merged.get("actions"))
     if actions.queue_id is not None and not Queue.objects.filter(

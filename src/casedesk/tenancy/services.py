@@ -9,12 +9,14 @@ from django.utils.text import slugify
 
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, Invalid, NotFound
+from casedesk.core.text import check_text, check_texts, is_storable
 from casedesk.tenancy.models import ApiToken, Availability, Membership, Role, Tenant, User
 from casedesk.tenancy.tokens import new_token, token_digest, token_display_prefix
 
 
 def user_get_or_create(*, email: str, full_name: str = "", password: str | None = None) -> User:
     """The user with this email, created when new; a given password is (re)set."""
+    check_texts({"email": email, "full_name": full_name}, ("email", "full_name"))
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -40,6 +42,7 @@ def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str
     from casedesk.routing.services import queues_seed_defaults
     from casedesk.sla.services import sla_seed_defaults
 
+    check_text(name, field="name")
     if slugify(slug) != slug or not slug:
         raise Invalid("The slug may hold only lower-case letters, digits and hyphens.",
                       field="slug")
@@ -82,6 +85,7 @@ def membership_update(*, membership: Membership, actor: Membership,
     if unknown:
         raise Invalid(f"{unknown[0]} cannot be changed here.", field=unknown[0])
     values = dict(changes)
+    check_texts(values, ("skills", "territory"))
     if "role" in values and values["role"] not in Role.values:
         raise Invalid(f"role is one of {', '.join(Role.values)}.", field="role")
     if "availability" in values and values["availability"] not in Availability.values:
@@ -158,6 +162,7 @@ class IssuedToken:
 
 def token_create(*, membership: Membership, name: str = "") -> IssuedToken:
     """A new API token acting as `membership`; the secret is returned once and never stored."""
+    check_text(name, field="name", label="The token's name")
     secret = new_token()
     token = ApiToken.objects.create(
         tenant=membership.tenant,
@@ -199,13 +204,15 @@ def token_authenticate(secret: str, *, now: datetime) -> ApiToken | None:
 
 
 def membership_for(*, tenant_slug: str, email: str) -> Membership:
+    """The membership of `email` in the tenant `tenant_slug`, or NotFound (also for text no
+    stored slug or address can hold, e.g. a command-line argument that is not UTF-8)."""
     membership = (
         Membership.objects.select_related("tenant", "user")
         .filter(tenant__slug=tenant_slug, user__email=email.strip().lower())
         .first()
-    )
+    ) if is_storable(tenant_slug) and is_storable(email) else None
     if membership is None:
-        if not Tenant.objects.filter(slug=tenant_slug).exists():
+        if not is_storable(tenant_slug) or not Tenant.objects.filter(slug=tenant_slug).exists():
             raise NotFound(f"No tenant with the slug {tenant_slug!r}.")
         raise NotFound(f"{email} is not a member of tenant {tenant_slug!r}.")
     return membership

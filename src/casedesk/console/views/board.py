@@ -26,6 +26,7 @@ from casedesk.console.access import member, member_required
 from casedesk.console.filters import CaseFilterForm
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, Invalid
+from casedesk.core.redirects import list_query
 from casedesk.tenancy.models import Membership
 
 CARDS_PER_COLUMN = 25
@@ -132,7 +133,7 @@ def _column(membership: Membership, filters: CaseFilters, status: Status, query:
 
 def _board_url(back: str) -> str:
     # `back` is only ever a query string appended to the board's own path.
-    clean = QueryDict(back[:2000]).urlencode()
+    clean = list_query(back)
     return f"{reverse('console:board')}?{clean}" if clean else reverse("console:board")
 
 

@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
@@ -15,9 +14,11 @@ from casedesk.console import bulk
 from casedesk.console.access import member, member_required
 from casedesk.console.filters import CaseFilterForm
 from casedesk.console.models import SavedView
+from casedesk.console.saved_views import saved_view_save
 from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.redirects import list_redirect
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
 
@@ -95,7 +96,7 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
                                           f"{'s' if len(report.changed) != 1 else ''}.")
             for number, reason in report.refused:
                 messages.error(request, f"{number}: {reason}")
-    return redirect(f"{_list_url()}?{back}" if back else _list_url())
+    return list_redirect(_list_url(), back)
 
 
 def _list_url() -> str:
@@ -108,20 +109,15 @@ def _list_url() -> str:
 @require_POST
 def view_save(request: HttpRequest) -> HttpResponse:
     membership = member(request)
-    name = (request.POST.get("name") or "").strip()[:80]
-    query = (request.POST.get("query") or "")[:2000]
-    if not name:
-        messages.error(request, "Give the view a name.")
-        return redirect(f"{_list_url()}?{query}")
+    query = request.POST.get("query") or ""
     try:
-        SavedView.objects.update_or_create(tenant_id=membership.tenant_id,
-                                           user_id=membership.user_id, name=name,
-                                           defaults={"query": query})
-    except IntegrityError:
-        messages.error(request, "That view could not be saved.")
+        view = saved_view_save(membership=membership, name=request.POST.get("name") or "",
+                               query=query)
+    except DomainError as error:
+        messages.error(request, error.detail)
     else:
-        messages.success(request, f"Saved the view “{name}”.")
-    return redirect(f"{_list_url()}?{query}")
+        messages.success(request, f"Saved the view “{view.name}”.")
+    return list_redirect(_list_url(), query)
 
 
 @member_required

@@ -11,6 +11,7 @@ from casedesk.console.access import member, member_required
 from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.redirects import redirect_back
 from casedesk.routing.models import Queue
 from casedesk.routing.services import queue_join
 
@@ -64,12 +65,12 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
         if request.htmx:
             return HttpResponse(error.detail, status=error.status_code)
         messages.error(request, error.detail)
-        return redirect(request.POST.get("next") or "console:inbox")
+        return redirect_back(request, request.POST.get("next"), "console:inbox")
     if request.htmx:
         return render_in_zone(request, membership.tenant, "console/inbox.html#inbox-body",
                               _inbox_context(request))
     messages.success(request, f"You claimed {case.display_number}.")
-    return redirect(request.POST.get("next") or "console:inbox")
+    return redirect_back(request, request.POST.get("next"), "console:inbox")
 
 
 @member_required

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from casedesk.console.access import SESSION_TENANT, member, member_required
 from casedesk.console.case_context import is_htmx
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
+from casedesk.core.redirects import redirect_back, safe_target
 from casedesk.notifications.selectors import recent, unread_count
 from casedesk.notifications.services import notifications_mark_read
 from casedesk.tenancy.availability import membership_set_availability
@@ -39,10 +39,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     ids = [int(raw)] if raw.isdecimal() and len(raw) < 19 else None
     notifications_mark_read(tenant_id=membership.tenant_id, recipient=membership.user,
                             ids=ids, now=clock.now())
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("console:notifications")
+    return redirect_back(request, request.POST.get("next"), "console:notifications")
 
 
 @member_required
@@ -62,11 +59,7 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 
 def _back_to(request: HttpRequest) -> HttpResponse:
     """To the page the form was on (`next`), if it is one of ours."""
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("console:inbox")
+    return redirect_back(request, request.POST.get("next"), "console:inbox")
 
 
 @member_required
@@ -89,7 +82,8 @@ def availability(request: HttpRequest) -> HttpResponse:
         message += " Routing gives you no new cases until you are available again."
     if is_htmx(request):
         return render(request, "console/partials/_availability.html", {
-            "membership": membership, "availability_next": request.POST.get("next") or "",
+            "membership": membership,
+            "availability_next": safe_target(request, request.POST.get("next")) or "",
             "availability_flash": message})
     messages.success(request, message)
     return _back_to(request)
