@@ -3,8 +3,9 @@
 
 The mix is built from the real-world corpus in tests/mail/corpus (plain, multipart, HTML,
 attachments, other charsets, bounces, broken messages) with a fresh Message-ID per copy, and
-one in four a reply (In-Reply-To an earlier message of the batch), so new cases, threaded
-replies, automatic mail and quarantines are all in it. In batch mode (as `ingest_email --mbox`
+one in four a reply (In-Reply-To an earlier message of the batch, From that message's sender,
+as a customer answering their own thread), so new cases, threaded replies, automatic mail and
+quarantines are all in it. In batch mode (as `ingest_email --mbox`
 runs): the batch's raw messages are stored in one transaction, then each is parsed, routed,
 given its SLA clocks, acknowledged and filed in a transaction of its own.
 """
@@ -26,14 +27,24 @@ from casedesk.tenancy.services import tenant_create
 BATCH = 1000
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "mail" / "corpus" / "messages"
 _MESSAGE_ID = re.compile(rb"^Message-ID:[^\r\n]*(\r?\n[ \t][^\r\n]*)*\r?\n", re.I | re.M)
+_FROM = re.compile(rb"^From:[^\r\n]*(\r?\n[ \t][^\r\n]*)*\r?\n", re.I | re.M)
 
 
-def _with_headers(raw: bytes, message_id: str, in_reply_to: str | None) -> bytes:
+def _with_headers(raw: bytes, message_id: str, in_reply_to: str | None,
+                  sender: bytes | None = None) -> bytes:
     raw = _MESSAGE_ID.sub(b"", raw, count=1)
+    if sender is not None:
+        raw = _FROM.sub(b"", raw, count=1)
     extra = f"Message-ID: <{message_id}>\r\n"
     if in_reply_to:
         extra += f"In-Reply-To: <{in_reply_to}>\r\n"
-    return extra.encode() + raw
+    return extra.encode() + (sender or b"") + raw
+
+
+def _from_line(raw: bytes) -> bytes | None:
+    header_end = raw.find(b"\n\n") if b"\r\n\r\n" not in raw else raw.find(b"\r\n\r\n")
+    found = _FROM.search(raw, 0, header_end if header_end >= 0 else len(raw))
+    return found.group(0) if found else None
 
 
 def batch(seed: int = 5) -> list[bytes]:
@@ -42,11 +53,15 @@ def batch(seed: int = 5) -> list[bytes]:
     raws = [p.read_bytes() for p in sources]
     out: list[bytes] = []
     ids: list[str] = []
+    senders: dict[str, bytes | None] = {}
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
     for i in range(BATCH):
         message_id = f"bench-{stamp}-{i}@bench.invalid"
         reply_to = rng.choice(ids) if ids and rng.random() < 0.25 else None
-        out.append(_with_headers(rng.choice(raws), message_id, reply_to))
+        raw = rng.choice(raws)
+        sender = senders[reply_to] if reply_to else _from_line(raw)
+        out.append(_with_headers(raw, message_id, reply_to, sender if reply_to else None))
+        senders[message_id] = sender
         ids.append(message_id)
     return out
 

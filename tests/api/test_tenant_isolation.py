@@ -135,6 +135,10 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
     # Their message is quarantined: were it found, re-processing would file it.
     ("POST", "/mail/inbound/{inbound_id}/reprocess"): lambda f, mine: [
         (f"/mail/inbound/{their_inbound_id(f)}/reprocess", {})],
+    ("POST", "/mail/inbound/{inbound_id}/accept"): lambda f, mine: [
+        (f"/mail/inbound/{their_inbound_id(f)}/accept", {})],
+    ("POST", "/mail/inbound/{inbound_id}/new-case"): lambda f, mine: [
+        (f"/mail/inbound/{their_inbound_id(f)}/new-case", {})],
     ("GET", "/mail/outbound/{outbound_id}"): lambda f, mine: [
         (f"/mail/outbound/{their_outbound_id(f)}", None)],
     # Their message waits to be sent: were it found, it would be made due now.

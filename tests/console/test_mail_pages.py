@@ -3,6 +3,7 @@ raw download, "Re-process"), the IMAP mailboxes and their form, the mail setting
 attachments on the case page with their download. Who may do what, another tenant's ids, and
 what a refused form shows."""
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -11,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from casedesk.cases.models import Case
@@ -114,7 +115,9 @@ def mailbox_form(**fields: str) -> dict[str, str]:
 def settings_form(tenant: Tenant, **fields: str) -> dict[str, str]:
     data = {"mail_address": "help@acme.test", "mail_max_mb": "25",
             "mail_match_account_by_domain": "on", "mail_from": "", "mail_from_name": "",
-            "mail_ack_enabled": "on", "mail_ack_per_hour": "3", "mail_ack_template": ""}
+            "mail_ack_enabled": "on", "mail_ack_per_hour": "3", "mail_ack_template": "",
+            "mail_ack_tenant_per_hour": "100", "mail_stranger_action": "new_case",
+            "mail_authserv_ids": ""}
     data.update(fields)
     return data
 
@@ -557,3 +560,32 @@ def test_another_cases_or_tenants_attachment_is_not_found(case_with_files, tenan
                  f"/cases/{case_with_files.display_number}/attachments/{their_file.pk}",
                  f"/cases/{theirs.display_number}/attachments/{their_file.pk}"):
         assert client.get(path).status_code == 404, path
+
+
+# --- internal addresses (core.net) ------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.8",
+                                  "::ffff:192.168.1.1", "100.64.0.1"])
+def test_a_mailbox_on_an_internal_address_is_refused_as_it_is_saved(admin, host) -> None:
+    with override_settings(CASEDESK_ALLOW_PRIVATE_NETWORKS=False):
+        response = login(admin).post("/mail/mailboxes/new", mailbox_form(host=host))
+    assert response.status_code == 422
+    errors = " ".join(response.context["form"].errors.get("host", []))
+    assert "not allowed" in errors and "CASEDESK_ALLOW_PRIVATE_NETWORKS" in errors
+    assert not Mailbox.objects.exists()
+
+
+def test_the_poller_buttons_refuse_an_internal_address_and_say_why(tenant, admin,
+                                                                   imap_account) -> None:
+    dovecot, user = imap_account
+    box = make_mailbox(tenant, dovecot, user)  # on loopback, saved while that was allowed
+    client = login(admin)
+    with override_settings(CASEDESK_ALLOW_PRIVATE_NETWORKS=False):
+        tested = client.post(f"/mail/mailboxes/{box.pk}/test", follow=True)
+        polled = client.post(f"/mail/mailboxes/{box.pk}/poll", follow=True)
+    for answer in (tested, polled):
+        told = " ".join(flashes(answer))
+        assert "This address is not allowed" in told, told
+        assert "CASEDESK_ALLOW_PRIVATE_NETWORKS" in told
+        assert not re.search(r"connection refused|timed out|no answer|no route", told, re.I)
+    assert not Case.objects.exists()

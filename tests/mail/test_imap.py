@@ -21,11 +21,13 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
+from django.test import override_settings
 
 from casedesk.cases.models import Case, Note
 from casedesk.core import schedule
@@ -566,7 +568,8 @@ def test_a_missing_folder_and_a_closed_port_are_named(tenant, server, user) -> N
     with pytest.raises(MailboxError, match="'No Such Folder' cannot be opened"):
         check_connection(missing)
     closed = make_mailbox(tenant, server, user, name="closed", port=_free_port())
-    with pytest.raises(MailboxError, match="Connection refused"):
+    # Named, but not told apart from a filtered port (test_connection_failures_look_alike).
+    with pytest.raises(MailboxError, match=r"Could not connect to 127\.0\.0\.1:\d+\."):
         check_connection(closed)
 
 
@@ -772,3 +775,102 @@ def test_the_command_refuses_a_disabled_mailbox(tenant, server, user) -> None:
     make_mailbox(tenant, server, user, name="off", enabled=False)
     code, _, err = run_command("--tenant", "acme", "--mailbox", "off")
     assert code == 1 and "is disabled" in err
+
+
+# --- what the poller may connect to (core.net) --------------------------------------------------
+
+def _resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[str]]) -> list[str]:
+    """Makes the listed names resolve to the given addresses, each lookup taking the next
+    answer (the last one repeats); other names resolve as usual. Returns the names looked up."""
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in names:
+            return real(host, port, *args, **kwargs)
+        answers = names[host]
+        address = answers[min(looked_up.count(host), len(answers) - 1)]
+        looked_up.append(host)
+        return real(address, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return looked_up
+
+
+def _no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"connected to {args[0]}, which the check should have refused")
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+
+
+@override_settings(CASEDESK_ALLOW_PRIVATE_NETWORKS=False)
+def test_internal_addresses_are_refused_before_any_connection(tenant, server, user,
+                                                              monkeypatch) -> None:
+    _resolving(monkeypatch, {"imap.metadata.test": ["169.254.169.254"],
+                             "imap.lan.test": ["10.1.2.3"]})
+    _no_connection(monkeypatch)
+    boxes = [make_mailbox(tenant, server, user, name=host, host=host)
+             for host in ("127.0.0.1", "localhost", "::1", "imap.metadata.test",
+                          "imap.lan.test", "::ffff:127.0.0.1")]
+    for mailbox in boxes:
+        with pytest.raises(MailboxError, match="not allowed.*CASEDESK_ALLOW_PRIVATE_NETWORKS"):
+            check_connection(mailbox)
+    with pytest.raises(MailboxError, match="not allowed"):
+        poll_mailbox(boxes[0], now=NOW)
+    boxes[0].refresh_from_db()
+    assert "CASEDESK_ALLOW_PRIVATE_NETWORKS" in boxes[0].last_error
+    results = imap.poll_mailboxes(boxes[1:3], now=NOW)
+    assert all("not allowed" in r.errors[0] for r in results.values())
+
+
+def test_the_installation_may_allow_its_private_network(tenant, server, user, box) -> None:
+    with override_settings(CASEDESK_ALLOW_PRIVATE_NETWORKS=True):
+        check_connection(box)
+
+
+def test_connection_failures_look_alike(tenant, monkeypatch) -> None:
+    """Refused, timed out, no route, no such host: one answer, so "Test connection" cannot
+    map which ports of a network are closed and which are filtered."""
+    box = Mailbox.objects.create(tenant=tenant, name="probe", host="imap.acme.test", port=993,
+                                 security="ssl", username="x", password="y", created_at=NOW)
+    _resolving(monkeypatch, {"imap.acme.test": ["127.0.0.1"]})
+    told = []
+    for failure in (ConnectionRefusedError(111, "Connection refused"),
+                    TimeoutError("timed out"), OSError(113, "No route to host")):
+        def fail(*args: Any, failure: OSError = failure, **kwargs: Any) -> Any:
+            raise failure
+
+        monkeypatch.setattr(socket, "create_connection", fail)
+        with pytest.raises(MailboxError) as error:
+            check_connection(box)
+        told.append(str(error.value))
+    box.host = "nowhere.invalid"
+    with pytest.raises(MailboxError) as error:
+        check_connection(box)
+    told.append(str(error.value).replace("nowhere.invalid", "imap.acme.test"))
+    assert len(set(told)) == 1, told
+    assert told[0].startswith("Could not connect to imap.acme.test:993.")
+    assert not re.search(r"refused|timed out|no route|unknown", told[0], re.I)
+
+
+def test_the_name_is_looked_up_once_and_the_vetted_address_connected_to(
+        tenant, server, user, monkeypatch) -> None:
+    """DNS rebinding: a second lookup answering another address would not be used. The
+    connection reaches Dovecot (its certificate, for 127.0.0.1 and localhost, is then not
+    trusted for this name, which proves whom we spoke to)."""
+    looked_up = _resolving(monkeypatch, {"imap.rebind.test": ["127.0.0.1", "192.0.2.1"]})
+    box = make_mailbox(tenant, server, user, host="imap.rebind.test")
+    with pytest.raises(MailboxError, match="certificate is not trusted"):
+        check_connection(box)
+    assert looked_up == ["imap.rebind.test"]
+
+
+def test_security_none_needs_this_machine_after_the_lookup_too(tenant, server, user,
+                                                               monkeypatch) -> None:
+    _resolving(monkeypatch, {"localhost": ["192.0.2.1"]})
+    _no_connection(monkeypatch)
+    box = make_mailbox(tenant, server, user, security="none", host="localhost",
+                       port=server.imap_port, ca_certificate="")
+    with pytest.raises(MailboxError, match="only for a server on this machine"):
+        check_connection(box)

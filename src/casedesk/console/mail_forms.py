@@ -16,7 +16,7 @@ from casedesk.core.errors import DomainError
 from casedesk.mail import admin_ops
 from casedesk.mail.models import Mailbox, MailboxSecurity, ProcessedAction
 from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.models import StrangerAction, Tenant
 
 MB = admin_ops.MB
 
@@ -98,6 +98,23 @@ class MailSettingsForm(forms.Form):
                   "the original is stored in full.")
     mail_match_account_by_domain = forms.BooleanField(
         label="A new contact joins the account whose domain its address has", required=False)
+    mail_stranger_action = forms.ChoiceField(
+        label="Mail answering a case from someone who takes no part in it",
+        choices=StrangerAction.choices,
+        help_text="Anyone copied on a thread knows its message ids. Mail from the case's "
+                  "contact, its account's contacts, the people copied on it and the desk's "
+                  "members joins the case; anyone else's never does by itself, and the people "
+                  "it copies are not added. Held mail waits under Inbound mail · Held.")
+    mail_quarantine_failed_auth = forms.BooleanField(
+        label="Quarantine mail whose sender authentication failed", required=False,
+        help_text="DMARC failed, or without DMARC no DKIM or SPF pass for the From domain, as "
+                  "the receiving server's Authentication-Results header says. Such mail is "
+                  "always marked with a warning.")
+    mail_authserv_ids = forms.CharField(
+        label="Trusted authserv-ids", required=False, max_length=admin_ops.MAX_AUTHSERV_IDS,
+        help_text="The name your receiving mail server writes in its Authentication-Results "
+                  "header (e.g. mx.example.com), comma-separated: only those headers are read. "
+                  "Empty: only the topmost header, which the last server added.")
     mail_from = forms.EmailField(
         label="Send from", required=False, max_length=254,
         help_text="Replies and acknowledgements come from this address (default: the "
@@ -109,6 +126,12 @@ class MailSettingsForm(forms.Form):
     mail_ack_per_hour = forms.IntegerField(
         label="At most this many acknowledgements to one sender an hour", min_value=0,
         max_value=admin_ops.MAX_ACK_PER_HOUR)
+    mail_ack_tenant_per_hour = forms.IntegerField(
+        label="At most this many acknowledgements an hour in all", min_value=0,
+        max_value=admin_ops.MAX_ACK_TENANT_PER_HOUR,
+        help_text="Senders are forged at will: this keeps a flood of made-up senders from "
+                  "making the desk mail strangers. New cases over the cap are not "
+                  "acknowledged, and are counted below.")
     mail_ack_template = forms.CharField(
         label="Acknowledgement text", required=False, strip=False,
         max_length=admin_ops.MAX_TEMPLATE,

@@ -29,11 +29,14 @@ from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 
 from casedesk.cases.models import Case
+from casedesk.core import net
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.schemas import MAX_ID
 from casedesk.mail.models import (
+    AckWithheld,
     Attachment,
+    AuthVerdict,
     InboundMessage,
     InboundStatus,
     Mailbox,
@@ -42,17 +45,17 @@ from casedesk.mail.models import (
     OutboundStatus,
     ProcessedAction,
 )
-from casedesk.mail.outbox import check_template
+from casedesk.mail.outbox import ACK_WINDOW, check_template, tenant_acks_last_hour
 from casedesk.mail.parsing import decode_header_value
-from casedesk.mail.services import Ingested, process
+from casedesk.mail.services import Ingested, file_held, process
 from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.models import StrangerAction, Tenant
 
 # A message still "received" this soon after it arrived may be in the middle of being taken in
 # by its channel; re-processing it then would race that delivery.
 STUCK_AFTER = timedelta(minutes=10)
 REPROCESSABLE = (InboundStatus.QUARANTINED, InboundStatus.RECEIVED)
-INBOUND_FILTERS = (InboundStatus.QUARANTINED, InboundStatus.PROCESSED,
+INBOUND_FILTERS = (InboundStatus.QUARANTINED, InboundStatus.HELD, InboundStatus.PROCESSED,
                    InboundStatus.DUPLICATE, InboundStatus.RECEIVED)
 MAX_PAGE = 100
 # Headers come first in a message; reading this much is enough to show them, and spares
@@ -159,6 +162,31 @@ def quarantined_count(tenant_id: int, *, cap: int = 100) -> int:
             .order_by().values("pk")[:cap].count())
 
 
+def held_count(tenant_id: int, *, cap: int = 100) -> int:
+    """How many strangers' answers wait to be accepted, counted up to `cap` like the
+    quarantine."""
+    return (InboundMessage.objects.filter(tenant_id=tenant_id, status=InboundStatus.HELD)
+            .order_by().values("pk")[:cap].count())
+
+
+@dataclass(frozen=True)
+class AuthWarning:
+    """The one warning a case page shows when mail on the case failed sender
+    authentication: how many messages, and the latest of them."""
+
+    count: int
+    latest: InboundMessage
+
+
+def case_auth_warning(case: Case) -> AuthWarning | None:
+    """The mail filed on the case whose sender authentication failed, if any (one query on
+    the (case, received_at) index)."""
+    failed = list(InboundMessage.objects.filter(case=case, status=InboundStatus.PROCESSED,
+                                                auth_verdict=AuthVerdict.FAIL).defer("raw")
+                  .order_by("-received_at", "-pk")[:MAX_PAGE])
+    return AuthWarning(len(failed), failed[0]) if failed else None
+
+
 def _header_block(raw: bytes) -> Message | None:
     try:
         return BytesParser(policy=compat32).parsebytes(raw[:HEADER_BYTES], headersonly=True)
@@ -231,7 +259,31 @@ def inbound_reprocess(message: InboundMessage, *, now: datetime) -> Ingested:
             raise Conflict(refusal)
         stored.tenant = message.tenant
         queue_id = stored.queue_id or _queue_for(stored.tenant, bytes(stored.raw))
-        result = process(stored, now=now, queue_id=queue_id)
+        # A person pressed the button: mail quarantined for its failed sender authentication
+        # is filed now (the verdict stays on it and is shown).
+        result = process(stored, now=now, queue_id=queue_id, accept_failed_auth=True)
+    if result.case is not None:
+        result.case.tenant = message.tenant
+    return result
+
+
+def inbound_file_held(message: InboundMessage, *, now: datetime, accept: bool) -> Ingested:
+    """A manager's answer to a held message (a stranger's answer to a case): `accept` files
+    it on the case it answers and makes its sender a participant; otherwise it becomes a new
+    case linked to that one. One transaction with the row locked, so two managers pressing at
+    once file it once; a message that is not held (any more) is refused (Conflict)."""
+    with transaction.atomic():
+        stored = (InboundMessage.objects.select_for_update()
+                  .filter(tenant_id=message.tenant_id, pk=message.pk).first())
+        if stored is None:
+            raise NotFound(f"No inbound message {message.pk} in this tenant.")
+        if stored.status != InboundStatus.HELD:
+            raise Conflict(f"Only a held message is accepted or filed this way; this one is "
+                           f"{stored.status}.")
+        stored.tenant = message.tenant
+        if stored.case_id is not None:
+            stored.case = Case.objects.filter(pk=stored.case_id).first()
+        result = file_held(stored, now=now, accept=accept)
     if result.case is not None:
         result.case.tenant = message.tenant
     return result
@@ -402,16 +454,6 @@ def _host(text: str) -> str:
     return host
 
 
-def is_loopback(host: str) -> bool:
-    """Whether the host is this machine, where mail never crosses a network."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _ca_certificate(text: str) -> str:
     if not text:
         return ""
@@ -439,11 +481,15 @@ def _check_mailbox(tenant: Tenant, values: dict[str, Any], *, mailbox_id: int | 
         "host": _host(_text(values, "host", "The server", max_length=255)),
         "port": _whole(values, "port", "The port", 1, 65535),
     }
+    # An internal address typed as such is refused as it is saved; a name is vetted, address
+    # by address, each time the poller connects (core.net).
+    if net.literal_refusal(clean["host"]) is not None:
+        raise Invalid(net.NOT_ALLOWED, field="host")
     security = values.get("security")
     if security not in MailboxSecurity.values:
         raise Invalid(f"security is one of: {', '.join(MailboxSecurity.values)}.",
                       field="security")
-    if security == MailboxSecurity.NONE and not is_loopback(clean["host"]):
+    if security == MailboxSecurity.NONE and not net.is_loopback(clean["host"]):
         raise Invalid("Without TLS the password and the mail cross the network in the clear: "
                       "only a server on this machine (localhost, 127.0.0.1, ::1) may go "
                       "without it.", field="security")
@@ -548,12 +594,46 @@ def mailbox_delete(*, mailbox: Mailbox) -> None:
 
 MAIL_SETTINGS = ("mail_address", "mail_max_bytes", "mail_match_account_by_domain",
                  "mail_from", "mail_from_name", "mail_ack_enabled", "mail_ack_template",
-                 "mail_ack_per_hour")
+                 "mail_ack_per_hour", "mail_ack_tenant_per_hour", "mail_stranger_action",
+                 "mail_quarantine_failed_auth", "mail_authserv_ids")
 MB = 1024 * 1024
 MIN_MAIL_BYTES = 1 * MB
 MAX_MAIL_BYTES = 100 * MB
 MAX_ACK_PER_HOUR = 100
+MAX_ACK_TENANT_PER_HOUR = 10_000
 MAX_TEMPLATE = 20_000
+MAX_AUTHSERV_IDS = 255
+# An authserv-id as servers write it: a host name, mostly (RFC 8601 allows any token).
+_AUTHSERV_ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,252}[a-z0-9])?$")
+# How far the count of withheld acknowledgements goes on the settings page.
+WITHHELD_COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class AckUsage:
+    """The tenant's acknowledgements of the last hour, for admins: how many were sent (up to
+    the cap), and how many the tenant's cap withheld."""
+
+    sent: int
+    cap: int
+    withheld: int
+
+    @property
+    def capped(self) -> bool:
+        return self.sent >= self.cap
+
+
+def ack_usage(tenant: Tenant, now: datetime) -> AckUsage:
+    """How the tenant's hourly acknowledgement cap stands at `now`. Two bounded index range
+    counts: the acknowledgements sent (up to the cap), and the new cases whose acknowledgement
+    the cap withheld (each marked on its inbound message, up to `WITHHELD_COUNT_CAP`)."""
+    cap = tenant.mail_ack_tenant_per_hour
+    withheld = (InboundMessage.objects.filter(tenant_id=tenant.pk,
+                                              ack_withheld=AckWithheld.TENANT,
+                                              processed_at__gt=now - ACK_WINDOW)
+                .order_by().values("pk")[:WITHHELD_COUNT_CAP].count())
+    return AckUsage(sent=tenant_acks_last_hour(tenant, now, cap=cap), cap=cap,
+                    withheld=withheld)
 
 
 def _address(changes: dict[str, Any], name: str, label: str) -> str:
@@ -613,6 +693,20 @@ def mail_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
         clean["mail_ack_per_hour"] = _whole(changes, "mail_ack_per_hour",
                                             "Acknowledgements per sender an hour", 0,
                                             MAX_ACK_PER_HOUR)
+    if "mail_ack_tenant_per_hour" in changes:
+        clean["mail_ack_tenant_per_hour"] = _whole(changes, "mail_ack_tenant_per_hour",
+                                                   "Acknowledgements an hour in all", 0,
+                                                   MAX_ACK_TENANT_PER_HOUR)
+    if "mail_stranger_action" in changes:
+        action = changes["mail_stranger_action"]
+        if action not in StrangerAction.values:
+            raise Invalid(f"mail_stranger_action is one of: {', '.join(StrangerAction.values)}.",
+                          field="mail_stranger_action")
+        clean["mail_stranger_action"] = action
+    if "mail_quarantine_failed_auth" in changes:
+        clean["mail_quarantine_failed_auth"] = _flag(changes, "mail_quarantine_failed_auth")
+    if "mail_authserv_ids" in changes:
+        clean["mail_authserv_ids"] = _authserv_ids(changes)
     if "mail_ack_template" in changes:
         clean["mail_ack_template"] = _ack_template(changes["mail_ack_template"])
     if clean:
@@ -621,6 +715,26 @@ def mail_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
                 setattr(tenant, name, value)
             tenant.save(update_fields=list(clean))
     return tenant
+
+
+def _authserv_ids(changes: dict[str, Any]) -> str:
+    """The receiving server's authserv-id(s), normalised to "a, b" in lower case."""
+    text = _text(changes, "mail_authserv_ids", "The trusted authserv-ids",
+                 max_length=MAX_AUTHSERV_IDS, required=False)
+    ids: list[str] = []
+    for part in text.replace(",", " ").split():
+        part = part.lower()
+        if not _AUTHSERV_ID.match(part):
+            raise Invalid(f"“{part}” is not an authserv-id: a host name such as "
+                          "mx.example.com, as the server writes it in Authentication-Results.",
+                          field="mail_authserv_ids")
+        if part not in ids:
+            ids.append(part)
+    value = ", ".join(ids)
+    if len(value) > MAX_AUTHSERV_IDS:
+        raise Invalid(f"The trusted authserv-ids are at most {MAX_AUTHSERV_IDS} characters.",
+                      field="mail_authserv_ids")
+    return value
 
 
 def _ack_template(value: Any) -> str:

@@ -1,4 +1,5 @@
-"""The mail API: the inbound mail as stored (with quarantine and re-processing), the outbox
+"""The mail API: the inbound mail as stored (with quarantine and re-processing, and the
+strangers' answers held for a manager to accept), the outbox
 (with "send again"), the IMAP mailboxes, the tenant's mail settings, and the files mail
 brought to a case.
 
@@ -28,11 +29,15 @@ from casedesk.mail import admin_ops
 from casedesk.mail.downloads import attachment_response, raw_response
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.mail.outbox import retry_now
+from casedesk.mail.services import Ingested
 from casedesk.tenancy.models import Tenant
 
 router = Router(tags=["mail"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
-InboundStatusName = Literal["quarantined", "processed", "duplicate", "received"]
+InboundStatusName = Literal["quarantined", "held", "processed", "duplicate", "received"]
+AuthVerdictName = Literal["", "pass", "fail"]
+AckWithheldName = Literal["", "sender", "tenant"]
+StrangerActionName = Literal["new_case", "hold"]
 OutboundStatusName = Literal["failed", "pending", "sending", "sent"]
 Security = Literal["ssl", "starttls", "none"]
 ProcessedActionName = Literal["flag", "move"]
@@ -64,14 +69,25 @@ class InboundOut(Schema):
     received_at: datetime
     channel: str = Field(description="pipe, smtp or imap.")
     size: int = Field(description="Bytes, as received.")
-    status: InboundStatusName
-    error: str = Field(description="Why it was quarantined.")
+    status: InboundStatusName = Field(description=(
+        "`held`: it answers a case, but its sender takes no part in it, and the tenant holds "
+        "such mail for a manager to accept (or file as a new case)."))
+    error: str = Field(description="Why it was quarantined or held.")
     message_id: str
     sender: str
     subject: str
     is_automatic: bool
-    case: CaseRefOut | None = Field(description="The case it made or joined.")
+    case: CaseRefOut | None = Field(description="The case it made or joined (held: the case "
+                                                "it answers).")
     processed_at: datetime | None
+    auth_verdict: AuthVerdictName = Field(description=(
+        "Sender authentication of the From domain as the receiving server reported it in "
+        "Authentication-Results: `fail` (DMARC failed, or without DMARC no DKIM or SPF pass "
+        "for the domain), `pass`, or empty (nothing trusted was reported)."))
+    auth_summary: str = Field(description="What the trusted Authentication-Results said.")
+    ack_withheld: AckWithheldName = Field(description=(
+        "Why the new case it made was not acknowledged although the tenant acknowledges: "
+        "`sender` (that sender's hourly limit) or `tenant` (the tenant's hourly cap)."))
 
 
 class InboundPage(Schema):
@@ -105,7 +121,7 @@ class InboundDetailOut(InboundOut):
 
 
 class ReprocessOut(Schema):
-    outcome: Literal["processed", "duplicate", "quarantined"]
+    outcome: Literal["processed", "duplicate", "quarantined", "held"]
     created: bool = Field(description="Whether it made a new case (rather than a reply).")
     case: CaseRefOut | None
     error: str
@@ -206,6 +222,15 @@ class MailboxOut(Schema):
     created_at: datetime
 
 
+class AckUsageOut(Schema):
+    sent_last_hour: int = Field(description="Acknowledgements sent in the last hour, counted "
+                                            "up to the cap.")
+    cap: int = Field(description="`mail_ack_tenant_per_hour`.")
+    withheld_last_hour: int = Field(description=(
+        "New cases from mail in the last hour whose acknowledgement the tenant's cap withheld "
+        "(each is marked `ack_withheld: tenant` in the inbound list); counted up to 10,000."))
+
+
 class MailSettingsOut(Schema):
     mail_address: str = Field(description="The support address customers write to.")
     mail_max_bytes: int = Field(description="Largest message taken whole, in bytes.")
@@ -214,7 +239,22 @@ class MailSettingsOut(Schema):
     mail_from_name: str
     mail_ack_enabled: bool
     mail_ack_template: str = Field(description="Django template text; empty: the default.")
-    mail_ack_per_hour: int
+    mail_ack_per_hour: int = Field(description="Acknowledgements to one sender an hour, at "
+                                               "most.")
+    mail_ack_tenant_per_hour: int = Field(description=(
+        "Acknowledgements an hour for the whole tenant, at most: From is forged at will, and "
+        "this keeps a flood of made-up senders from making the desk mail strangers."))
+    mail_stranger_action: StrangerActionName = Field(description=(
+        "Mail that answers a case (In-Reply-To/References) from someone who takes no part in "
+        "it: `new_case` files it as a new case linked to that one, `hold` keeps it (status "
+        "`held`) until a manager accepts it onto the case or files it as a new case."))
+    mail_quarantine_failed_auth: bool = Field(description=(
+        "Quarantine mail whose sender authentication failed (see `auth_verdict`)."))
+    mail_authserv_ids: str = Field(description=(
+        "The receiving server's authserv-id(s), comma-separated: only Authentication-Results "
+        "headers naming one are read. Empty: only the topmost header is read."))
+    ack_usage: AckUsageOut = Field(description="Read-only: the last hour's "
+                                                 "acknowledgements.")
 
 
 class MailSettingsPatch(Schema):
@@ -229,6 +269,12 @@ class MailSettingsPatch(Schema):
     mail_ack_template: Annotated[LongText, Field(max_length=admin_ops.MAX_TEMPLATE)] | None = (
         Field(None, description="Rendered with `case`, `contact` and `tenant`."))
     mail_ack_per_hour: int | None = Field(None, ge=0, le=admin_ops.MAX_ACK_PER_HOUR)
+    mail_ack_tenant_per_hour: int | None = Field(None, ge=0,
+                                                 le=admin_ops.MAX_ACK_TENANT_PER_HOUR)
+    mail_stranger_action: StrangerActionName | None = None
+    mail_quarantine_failed_auth: bool | None = None
+    mail_authserv_ids: Annotated[Text, Field(max_length=admin_ops.MAX_AUTHSERV_IDS)] | None = (
+        Field(None, description="Host names, comma-separated; \"\": the topmost header."))
 
 
 # --- presenters -------------------------------------------------------------------------------
@@ -246,6 +292,8 @@ def inbound_out(message: InboundMessage) -> dict[str, Any]:
         "message_id": message.message_id, "sender": message.sender,
         "subject": message.subject, "is_automatic": message.is_automatic,
         "case": _case_ref(message.case, message.tenant), "processed_at": message.processed_at,
+        "auth_verdict": message.auth_verdict, "auth_summary": message.auth_summary,
+        "ack_withheld": message.ack_withheld,
     }
 
 
@@ -291,7 +339,10 @@ def mailbox_out(mailbox: Mailbox) -> dict[str, Any]:
 
 
 def settings_out(tenant: Tenant) -> dict[str, Any]:
-    return {name: getattr(tenant, name) for name in admin_ops.MAIL_SETTINGS}
+    usage = admin_ops.ack_usage(tenant, clock.now())
+    return {**{name: getattr(tenant, name) for name in admin_ops.MAIL_SETTINGS},
+            "ack_usage": {"sent_last_hour": usage.sent, "cap": usage.cap,
+                          "withheld_last_hour": usage.withheld}}
 
 
 # --- inbound mail -----------------------------------------------------------------------------
@@ -302,7 +353,8 @@ def list_inbound(
     request: HttpRequest,
     status: InboundStatusName = Query("quarantined", description=(
         "`quarantined` (the default: mail the parser could not read, kept for you), "
-        "`processed`, `duplicate` or `received` (stored, not yet read).")),
+        "`held` (strangers' answers to cases, waiting for you), `processed`, `duplicate` or "
+        "`received` (stored, not yet read).")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=100),
 ) -> Any:
@@ -349,12 +401,39 @@ def reprocess_inbound(request: HttpRequest, inbound_id: int) -> Any:
     or still quarantined with the reason (managers and admins)."""
     manager = require_manager(request)
     message = admin_ops.get_inbound(manager.tenant, inbound_id)
-    result = admin_ops.inbound_reprocess(message, now=clock.now())
+    return _filing_out(admin_ops.inbound_reprocess(message, now=clock.now()), manager.tenant)
+
+
+def _filing_out(result: Ingested, tenant: Tenant) -> dict[str, Any]:
     stored = result.message
-    stored.tenant = manager.tenant
+    stored.tenant = tenant
     return {"outcome": result.status, "created": result.created,
-            "case": _case_ref(result.case, manager.tenant), "error": stored.error,
+            "case": _case_ref(result.case, tenant), "error": stored.error,
             "message": inbound_out(stored)}
+
+
+@router.post("/mail/inbound/{inbound_id}/accept", response={200: ReprocessOut, **ERRORS},
+             summary="Accept a held message onto its case")
+def accept_inbound(request: HttpRequest, inbound_id: int) -> Any:
+    """Files a held message (a stranger's answer to a case) on the case it answers, as its
+    sender's message; the sender becomes a participant of the case (gets its replies, and
+    their next mail threads), the people the message copied do not. A message that is not
+    held is a 409, as is one whose case no longer exists (managers and admins)."""
+    manager = require_manager(request)
+    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    return _filing_out(admin_ops.inbound_file_held(message, now=clock.now(), accept=True),
+                       manager.tenant)
+
+
+@router.post("/mail/inbound/{inbound_id}/new-case", response={200: ReprocessOut, **ERRORS},
+             summary="File a held message as a new case")
+def file_inbound_as_new_case(request: HttpRequest, inbound_id: int) -> Any:
+    """Files a held message as a new case linked to the one it answers, its sender the new
+    case's contact. A message that is not held is a 409 (managers and admins)."""
+    manager = require_manager(request)
+    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    return _filing_out(admin_ops.inbound_file_held(message, now=clock.now(), accept=False),
+                       manager.tenant)
 
 
 # --- outgoing mail ----------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import imaplib
-import ipaddress
 import logging
 import socket
 import ssl
@@ -29,6 +28,7 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError
 from django.db.models import F, Q
 
+from casedesk.core import net
 from casedesk.mail.models import (
     InboundMessage,
     InboundStatus,
@@ -264,7 +264,7 @@ def _take_in(mailbox: Mailbox, raw: bytes, now: datetime) -> str:
 
 
 def _count(result: PollResult, status: str) -> None:
-    if status == InboundStatus.PROCESSED:
+    if status in (InboundStatus.PROCESSED, InboundStatus.HELD):  # held: taken, waits
         result.taken += 1
     elif status == InboundStatus.QUARANTINED:
         result.quarantined += 1
@@ -294,15 +294,17 @@ def _open(mailbox: Mailbox, *, readonly: bool) -> imaplib.IMAP4:
 def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
     host, port = mailbox.host.strip(), mailbox.port
     where = f"{host}:{port}"
-    if mailbox.security == MailboxSecurity.NONE and not _is_loopback(host):
-        raise MailboxError(f"Security 'none' is allowed only for a server on this machine "
-                           f"(localhost), not {host}: the password would cross the network in "
-                           "clear text. Use SSL or STARTTLS.")
-    context = _tls_context(mailbox) if mailbox.security != MailboxSecurity.NONE else None
+    clear_text = mailbox.security == MailboxSecurity.NONE
+    if clear_text and not net.is_loopback(host):
+        raise MailboxError(_CLEAR_TEXT_OFF_MACHINE.format(host=host))
+    context = _tls_context(mailbox) if not clear_text else None
+    destination = _destination(host, port)
+    if clear_text and not net.is_loopback(destination.address):  # "localhost" led elsewhere
+        raise MailboxError(_CLEAR_TEXT_OFF_MACHINE.format(host=host))
     try:
         if mailbox.security == MailboxSecurity.SSL:
-            return imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=TIMEOUT_S)
-        conn = imaplib.IMAP4(host, port, timeout=TIMEOUT_S)
+            return _PinnedIMAP4SSL(destination, ssl_context=context, timeout=TIMEOUT_S)
+        conn = _PinnedIMAP4(destination, timeout=TIMEOUT_S)
         if context is not None:
             try:
                 conn.starttls(ssl_context=context)
@@ -319,14 +321,14 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
     except ssl.SSLError as error:
         raise MailboxError(f"TLS failed with {where}: {error.reason or error}. Does the "
                            "server expect this security on this port?") from error
-    except ConnectionRefusedError as error:
-        raise MailboxError(f"Connection refused by {where}: no IMAP server listens "
-                           "there.") from error
-    except TimeoutError as error:
+    except net.ConnectFailed as error:
+        # Refused, timed out or no route: one answer, so the button cannot tell a closed port
+        # from a filtered one. The operator's log has the cause.
+        log.info("Mailbox %s: %s", mailbox.pk, error)
+        raise MailboxError(_could_not_connect(where)) from error
+    except TimeoutError as error:  # connected, then silence (a TLS port spoken to in plain)
         raise MailboxError(f"No answer from {where} within {TIMEOUT_S:.0f} seconds. Does the "
                            "server expect this security on this port?") from error
-    except socket.gaierror as error:
-        raise MailboxError(f"Unknown host {host!r}: {error.strerror}.") from error
     except OSError as error:
         raise MailboxError(f"Cannot connect to {where}: {error.strerror or error}.") from error
     except imaplib.IMAP4.error as error:  # no greeting, or no STARTTLS offered
@@ -334,13 +336,54 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
                            f"{_reason(error)}") from error
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
+_CLEAR_TEXT_OFF_MACHINE = (
+    "Security 'none' is allowed only for a server on this machine (localhost), not {host}: "
+    "the password would cross the network in clear text. Use SSL or STARTTLS.")
+
+
+def _could_not_connect(where: str) -> str:
+    return (f"Could not connect to {where}. Check the server name and port, and that the "
+            "server accepts connections from this installation.")
+
+
+def _destination(host: str, port: int) -> net.Destination:
+    """The vetted address of the server: one check for every outbound connection
+    (`core.net`), so no mailbox reaches this installation's own network unless
+    CASEDESK_ALLOW_PRIVATE_NETWORKS says it may."""
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        return net.vet_destination(host, port)
+    except net.AddressNotAllowed as error:
+        raise MailboxError(f"{host}:{port}: {error}") from error
+    except net.HostUnresolvable as error:
+        raise MailboxError(_could_not_connect(f"{host}:{port}")) from error
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    """IMAP to the address `core.net` vetted: the name is not looked up again, so a DNS answer
+    that changes after the check (rebinding) cannot redirect the connection; STARTTLS still
+    checks the certificate against the name."""
+
+    def __init__(self, destination: net.Destination, *, timeout: float) -> None:
+        self._destination = destination
+        super().__init__(destination.host, destination.port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        return net.connect(self._destination, timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    """IMAP over TLS to the vetted address, the certificate checked against the name."""
+
+    def __init__(self, destination: net.Destination, *, ssl_context: ssl.SSLContext | None,
+                 timeout: float) -> None:
+        self._destination = destination
+        super().__init__(destination.host, destination.port, ssl_context=ssl_context,
+                         timeout=timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = net.connect(self._destination, timeout)
+        context: ssl.SSLContext = self.ssl_context
+        return context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _tls_context(mailbox: Mailbox) -> ssl.SSLContext:

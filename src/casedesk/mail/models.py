@@ -11,6 +11,26 @@ class InboundStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"  # made or joined a case
     DUPLICATE = "duplicate", "Duplicate"  # the same Message-ID was taken in before
     QUARANTINED = "quarantined", "Quarantined"  # could not be read; kept for an admin
+    # Answers a case but comes from someone who takes no part in it, and the tenant holds
+    # such mail: it waits for a manager to accept it onto the case (or file it as a new one).
+    HELD = "held", "Held"
+
+
+class AuthVerdict(models.TextChoices):
+    """Sender authentication of the From domain, as the receiving server's
+    Authentication-Results header reported it (`mail.authresults`)."""
+
+    UNKNOWN = "", "Not reported"
+    PASS = "pass", "Passed"
+    FAIL = "fail", "Failed"
+
+
+class AckWithheld(models.TextChoices):
+    """Why a new case from mail was not acknowledged although the tenant acknowledges."""
+
+    NONE = "", "—"
+    SENDER = "sender", "The sender's hourly limit was reached"
+    TENANT = "tenant", "The tenant's hourly cap was reached"
 
 
 class InboundMessage(TenantScoped):
@@ -37,10 +57,19 @@ class InboundMessage(TenantScoped):
     note = models.ForeignKey("cases.Note", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     processed_at = models.DateTimeField(null=True, blank=True)
+    auth_verdict = models.CharField(max_length=4, choices=AuthVerdict.choices, blank=True,
+                                    default=AuthVerdict.UNKNOWN)
+    auth_summary = models.CharField(max_length=500, blank=True,
+                                    help_text="What the trusted Authentication-Results said.")
+    ack_withheld = models.CharField(max_length=6, choices=AckWithheld.choices, blank=True,
+                                    default=AckWithheld.NONE)
 
     class Meta:
         indexes = [
             models.Index(fields=["tenant", "status", "-received_at"], name="inbound_status"),
+            # "How many acknowledgements did the tenant's cap withhold in the last hour?"
+            models.Index(fields=["tenant", "processed_at"], name="inbound_ack_withheld",
+                         condition=models.Q(ack_withheld="tenant")),
             models.Index(fields=["case", "received_at"], name="inbound_case"),
             # The IMAP poller's "taken in before?" check, per message.
             models.Index(fields=["tenant", "sha256"], name="inbound_sha256"),
@@ -181,6 +210,8 @@ class OutboundMail(TenantScoped):
                          name="outbound_recipient"),
             models.Index(fields=["case", "created_at"], name="outbound_case"),
             models.Index(fields=["tenant", "status", "-created_at"], name="outbound_status"),
+            # The tenant's acknowledgements of the last hour, counted against its cap.
+            models.Index(fields=["tenant", "kind", "created_at"], name="outbound_kind"),
         ]
 
     def __str__(self) -> str:

@@ -14,11 +14,13 @@ token, so the customer's reply lands on the same case whichever of those their c
 
 from __future__ import annotations
 
+import email.policy
 import logging
+import re
 import smtplib
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from django.template import Context, Engine, TemplateSyntaxError
 from casedesk.cases.models import Case, Note, Participant
 from casedesk.core.errors import Invalid
 from casedesk.mail.models import (
+    AckWithheld,
     InboundMessage,
     InboundStatus,
     OutboundKind,
@@ -49,6 +52,7 @@ MAX_ATTEMPTS = 8
 STALE_CLAIM = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=2)
 REFERENCES_KEPT = 20
+ACK_WINDOW = timedelta(hours=1)
 
 # Variables: case.display_number, case.number, case.subject, case.priority, case.status,
 # contact.name, contact.email, tenant.name.
@@ -82,6 +86,16 @@ def check_template(text: str) -> None:
 
 # --- addresses and headers --------------------------------------------------------------------
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(value: str) -> str:
+    """A header value on one line: CR, LF and the other control characters (which the mail
+    library refuses, and which would otherwise start a header of their own) become spaces,
+    and every run of white space one space."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
 def sender_address(tenant: Tenant) -> str:
     return tenant.mail_from or tenant.mail_address or settings.DEFAULT_FROM_EMAIL
 
@@ -107,7 +121,7 @@ def own_addresses(tenant: Tenant) -> set[str]:
 
 
 def _from_header(tenant: Tenant) -> str:
-    return formataddr((tenant.mail_from_name or tenant.name, sender_address(tenant)))
+    return formataddr((one_line(tenant.mail_from_name or tenant.name), sender_address(tenant)))
 
 
 def _reply_to(case: Case) -> str:
@@ -143,7 +157,7 @@ def thread_headers(case: Case) -> ThreadHeaders:
 
 def _subject(case: Case, *, reply: bool) -> str:
     token = f"[{case.display_number}]"
-    subject = f"{token} {case.subject}"
+    subject = f"{token} {one_line(case.subject)}"
     return (f"Re: {subject}" if reply else subject)[:300]
 
 
@@ -262,13 +276,46 @@ def mail_of_replies(case: Case, note_ids: list[int]) -> dict[int, OutboundMail]:
     return {row.note_id: row for row in rows if row.note_id is not None}
 
 
-def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
-    """At most `mail_ack_per_hour` acknowledgements to one sender an hour: a sender whose
-    own robot answers ours (or who floods the address) is not answered without end."""
+@dataclass(frozen=True)
+class AckOutcome:
+    """What became of the acknowledgement of a new case: the mail queued, or, when one was
+    wanted but none was sent, why (`AckWithheld`), which the inbound message records."""
+
+    mail: OutboundMail | None = None
+    withheld: str = AckWithheld.NONE
+
+
+def tenant_acks_last_hour(tenant: Tenant, now: datetime, *, cap: int) -> int:
+    """The tenant's acknowledgements of the last hour, counted up to `cap`: a range of the
+    (tenant, kind, created_at) index, as cheap at the cap as below it."""
+    if cap <= 0:
+        return 0
+    return (OutboundMail.objects.filter(tenant_id=tenant.pk, kind=OutboundKind.ACKNOWLEDGEMENT,
+                                        created_at__gt=now - ACK_WINDOW)
+            .order_by().values("pk")[:cap].count())
+
+
+def ack_refusal(tenant: Tenant, address: str, now: datetime) -> str:
+    """Why no acknowledgement may go to `address` now (an `AckWithheld`; "" when one may).
+
+    At most `mail_ack_per_hour` to one sender an hour: a sender whose own robot answers ours
+    (or who floods the address) is not answered without end. And at most
+    `mail_ack_tenant_per_hour` for the whole tenant: From is forged at will, so a flood from
+    many made-up senders would otherwise make the desk mail as many strangers. Both are soft
+    limits: two deliveries at the same instant may both take the last place."""
     sent = OutboundMail.objects.filter(
         tenant=tenant, recipient=address.lower(), kind=OutboundKind.ACKNOWLEDGEMENT,
-        created_at__gt=now - timedelta(hours=1)).count()
-    return sent < tenant.mail_ack_per_hour
+        created_at__gt=now - ACK_WINDOW).count()
+    if sent >= tenant.mail_ack_per_hour:
+        return AckWithheld.SENDER
+    cap = tenant.mail_ack_tenant_per_hour
+    if tenant_acks_last_hour(tenant, now, cap=cap) >= cap:
+        return AckWithheld.TENANT
+    return AckWithheld.NONE
+
+
+def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
+    return not ack_refusal(tenant, address, now)
 
 
 def ack_context(case: Case) -> dict[str, dict[str, str]]:
@@ -301,43 +348,58 @@ def _wants_ack(tenant: Tenant, address: str, own: set[str]) -> bool:
 
 
 def queue_acknowledgement(*, case: Case, address: str, now: datetime,
-                          own: set[str] | None = None, answering: str = ""
-                          ) -> OutboundMail | None:
+                          own: set[str] | None = None, answering: str = "") -> AckOutcome:
     """Acknowledges a new case made from a customer's mail (whose Message-ID is `answering`,
-    when the caller knows it), when the tenant wants that and the sender has not had too
-    many already. None when no acknowledgement is due."""
+    when the caller knows it), when the tenant wants that and neither the sender's nor the
+    tenant's hourly limit is reached; the outcome says why not when one was wanted."""
     tenant = case.tenant
     address = address.lower()
     if not _wants_ack(tenant, address, own if own is not None else own_addresses(tenant)):
-        return None
-    if _SUPPRESSED.get() or not ack_allowed(tenant, address, now):
-        return None
+        return AckOutcome()
+    if _SUPPRESSED.get():
+        return AckOutcome()
+    refusal = ack_refusal(tenant, address, now)
+    if refusal:
+        log.info("No acknowledgement of %s to %s: %s", case.display_number, address,
+                 AckWithheld(refusal).label)
+        return AckOutcome(withheld=refusal)
     mail = _acknowledgement(case, address, now, answering)
     _save([mail], now)
-    return mail
+    return AckOutcome(mail=mail)
 
 
 def queue_acknowledgements(items: list[tuple[Case, str, str]], *, tenant: Tenant,
-                           now: datetime, own: set[str]) -> list[OutboundMail]:
+                           now: datetime, own: set[str]) -> list[AckOutcome]:
     """`queue_acknowledgement` for a batch of new cases — (case, sender, Message-ID
-    answered) — with the per-sender limit counted over the batch as well."""
-    wanted = [(case, address.lower(), answering) for case, address, answering in items
+    answered) — with both limits counted over the batch as well; one outcome per item."""
+    outcomes = [AckOutcome() for _ in items]
+    wanted = [(index, case, address.lower(), answering)
+              for index, (case, address, answering) in enumerate(items)
               if _wants_ack(tenant, address.lower(), own)]
     if not wanted or _SUPPRESSED.get():
-        return []
+        return outcomes
     sent = dict(OutboundMail.objects.filter(
         tenant=tenant, kind=OutboundKind.ACKNOWLEDGEMENT,
-        recipient__in={address for _, address, _ in wanted},
-        created_at__gt=now - timedelta(hours=1),
+        recipient__in={address for _, _, address, _ in wanted},
+        created_at__gt=now - ACK_WINDOW,
     ).values("recipient").annotate(n=Count("id")).values_list("recipient", "n"))
+    cap = tenant.mail_ack_tenant_per_hour
+    tenant_sent = tenant_acks_last_hour(tenant, now, cap=cap)
     mails = []
-    for case, address, answering in wanted:
+    for index, case, address, answering in wanted:
         if sent.get(address, 0) >= tenant.mail_ack_per_hour:
+            outcomes[index] = AckOutcome(withheld=AckWithheld.SENDER)
+            continue
+        if tenant_sent >= cap:
+            outcomes[index] = AckOutcome(withheld=AckWithheld.TENANT)
             continue
         sent[address] = sent.get(address, 0) + 1
-        mails.append(_acknowledgement(case, address, now, answering))
+        tenant_sent += 1
+        mail = _acknowledgement(case, address, now, answering)
+        mails.append(mail)
+        outcomes[index] = AckOutcome(mail=mail)
     _save(mails, now)
-    return mails
+    return outcomes
 
 
 # --- delivery ---------------------------------------------------------------------------------
@@ -369,26 +431,47 @@ def claim_due(now: datetime, limit: int = 50) -> list[OutboundMail]:
 
 
 def as_email(row: OutboundMail) -> EmailMessage:
-    headers = {"Message-ID": f"<{row.message_id}>", "Auto-Submitted": (
+    """The row as a message to send. Every header value is made one line here, whatever the
+    row holds (a subject typed before subjects were kept to one line, say)."""
+    headers = {"Message-ID": f"<{one_line(row.message_id)}>", "Auto-Submitted": (
         "auto-replied" if row.kind == OutboundKind.ACKNOWLEDGEMENT else "no")}
     if row.in_reply_to:
-        headers["In-Reply-To"] = f"<{row.in_reply_to}>"
+        headers["In-Reply-To"] = f"<{one_line(row.in_reply_to)}>"
     if row.references:
-        headers["References"] = row.references
+        headers["References"] = one_line(row.references)
     if row.kind == OutboundKind.ACKNOWLEDGEMENT:
         # Out-of-office robots are asked not to answer an acknowledgement.
         headers["X-Auto-Response-Suppress"] = "All"
-    return EmailMessage(subject=row.subject, body=row.body, from_email=row.from_address,
-                        to=list(row.to), cc=list(row.cc),
-                        reply_to=[row.reply_to] if row.reply_to else [], headers=headers)
+    reply_to = one_line(row.reply_to)
+    return EmailMessage(subject=one_line(row.subject), body=row.body,
+                        from_email=one_line(row.from_address),
+                        to=[one_line(a) for a in row.to], cc=[one_line(a) for a in row.cc],
+                        reply_to=[reply_to] if reply_to else [], headers=headers)
+
+
+def build_email(row: OutboundMail, *, check_address: Callable[[str], object] | None = None
+                ) -> EmailMessage:
+    """The row's message, built and encoded once before any connection is opened, so that
+    a message that cannot be built fails here, on its own: every header and the body must
+    encode, and every address pass `check_address` (the mailer's own check, which would
+    otherwise refuse it in the middle of a batch). Raises whatever the building raised."""
+    message = as_email(row)
+    message.message(policy=email.policy.SMTP).as_bytes()
+    if check_address is not None:
+        for address in (message.from_email, *message.recipients()):
+            check_address(address)
+    return message
 
 
 def deliver(rows: list[OutboundMail], now: datetime) -> DeliveryReport:
     """Sends claimed messages over one connection; each outcome is saved as it happens.
 
-    A refusal of one message (a 4xx or 5xx answer to it) is that message's alone. A failure
-    of the connection (refused, timed out, dropped, login refused) stops the batch: the
-    messages not yet tried are put back as they were, so one unreachable server costs one
+    Each message is built first, on its own (`build_email`): one that cannot be built fails
+    for good with the reason, and holds back no other message or tenant. Then, over one
+    connection, a refusal of one message (a 4xx or 5xx answer to it) is that message's alone,
+    as is any error that is not the connection's (`OSError`, which smtplib's errors are). A
+    failure of the connection (refused, timed out, dropped, login refused) stops the batch:
+    the messages not yet tried are put back as they were, so one unreachable server costs one
     timeout, not one per message."""
     from django.core.mail import mailers
 
@@ -396,20 +479,33 @@ def deliver(rows: list[OutboundMail], now: datetime) -> DeliveryReport:
     if not rows:
         return report
     connection = mailers.default
+    check_address = getattr(connection, "prep_address", None)
+    ready: list[tuple[OutboundMail, EmailMessage]] = []
+    for row in rows:
+        try:
+            ready.append((row, build_email(row, check_address=check_address)))
+        except Exception as error:  # noqa: BLE001 - whatever it is, it is this message's
+            _unbuildable(row, error, report)
+    if not ready:
+        return report
     try:
         connection.open()
     except Exception as error:
-        _failed(rows[0], error, now, report)
-        _release(rows[1:], now)
+        _failed(ready[0][0], error, now, report)
+        _release([row for row, _ in ready[1:]], now)
         return report
     try:
-        for index, row in enumerate(rows):
+        for index, (row, message) in enumerate(ready):
             try:
-                connection.send_messages([as_email(row)])
+                connection.send_messages([message])
             except Exception as error:
-                _failed(row, error, now, report)
-                if not _message_refused(error):
-                    _release(rows[index + 1:], now)
+                if _message_refused(error):
+                    _failed(row, error, now, report)
+                elif not isinstance(error, OSError):
+                    _unbuildable(row, error, report)
+                else:
+                    _failed(row, error, now, report)
+                    _release([later for later, _ in ready[index + 1:]], now)
                     break
             else:
                 row.status, row.sent_at, row.last_error = OutboundStatus.SENT, now, ""
@@ -421,6 +517,17 @@ def deliver(rows: list[OutboundMail], now: datetime) -> DeliveryReport:
         except Exception:
             log.warning("Closing the mail connection failed", exc_info=True)
     return report
+
+
+def _unbuildable(row: OutboundMail, error: Exception, report: DeliveryReport) -> None:
+    """A message that cannot be built (or sent) as it is: failed for good, at once, since
+    every retry would fail the same way."""
+    row.status = OutboundStatus.FAILED
+    row.last_error = (f"This message cannot be built, so it was not sent: "
+                      f"{describe_failure(error)}")[:2000]
+    report.failed += 1
+    log.error("Outbound mail %s cannot be built: %s", row.pk, row.last_error)
+    row.save(update_fields=["status", "last_error"])
 
 
 def _message_refused(error: Exception) -> bool:

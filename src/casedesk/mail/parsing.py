@@ -119,6 +119,9 @@ class ParsedMessage:
     is_bounce: bool = False
     is_automatic: bool = False
     language: str = ""
+    # The Authentication-Results values, unfolded, topmost first (`mail.authresults` decides
+    # which of them to believe).
+    authentication_results: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -701,4 +704,7 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int | None = None) -> Par
         is_bounce=is_bounce,
         is_automatic=is_automatic,
         language=decode_header_value(_first(msg, "Content-Language")).strip(),
+        authentication_results=[
+            " ".join(_raw_to_str(v).split()) for v in _header_values(msg, "Authentication-Results")
+        ][:20],
     )

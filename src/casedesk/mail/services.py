@@ -4,10 +4,19 @@ IMAP poller) calls.
 The raw message is stored first, in its own transaction, so it survives whatever happens
 next. Then it is parsed; an unreadable one is quarantined (kept, listed for an admin, never
 dropped). A readable one threads onto a case — by In-Reply-To/References against every
-Message-ID the case has seen, then by the case token in the subject when the sender takes part
-in the case — or makes a new one through `case_create`. Its Message-ID is recorded in the same
-transaction as the case or reply it made, and is unique per tenant: a message delivered twice
-(or by two channels at once) makes one case.
+Message-ID the case has seen, then by the case token in the subject — or makes a new one
+through `case_create`. Its Message-ID is recorded in the same transaction as the case or reply
+it made, and is unique per tenant: a message delivered twice (or by two channels at once)
+makes one case.
+
+Only a sender who takes part in a case joins it (`takes_part`: its contact, a contact of its
+account, someone copied on it, a member of the tenant). Message-IDs are no secret — everyone
+copied on a thread has them — so mail from anyone else that answers a case is filed as a new
+case linked to it (a follow-up), or, when the tenant says so, held until a manager accepts it
+onto the case; either way its sender becomes no participant, and the people it copies become
+participants only when the sender takes part. A sender authentication failure reported by the
+receiving server (`mail.authresults`) is stored on the message and, when the tenant says so,
+quarantines it.
 """
 
 from __future__ import annotations
@@ -34,7 +43,14 @@ from casedesk.cases.services import (
 )
 from casedesk.core.errors import Conflict
 from casedesk.crm.models import Account, Contact
-from casedesk.mail.models import Attachment, InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.authresults import AuthVerdict, sender_authentication, trusted_ids
+from casedesk.mail.models import (
+    AckWithheld,
+    Attachment,
+    InboundMessage,
+    InboundStatus,
+    ThreadKey,
+)
 from casedesk.mail.outbox import own_addresses, queue_acknowledgement, queue_acknowledgements
 from casedesk.mail.parsing import (
     ParsedMessage,
@@ -43,18 +59,22 @@ from casedesk.mail.parsing import (
     parse_message,
     split_quoted,
 )
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.models import Membership, StrangerAction, Tenant
 
 MAX_SUBJECT = 255
+# How the quarantine reason of mail whose sender authentication failed begins: such mail is
+# readable, so the pipe command does not answer the MTA with "unreadable" (which would bounce
+# it to a From address that is likely forged).
+AUTH_FAILED = "Sender authentication failed"
 log = logging.getLogger(__name__)
 # What reading a stored message fills in: saved without sending the raw bytes back.
 _READ_FIELDS = ["status", "error", "message_id", "sender", "subject", "is_automatic", "case",
-                "note", "processed_at"]
+                "note", "processed_at", "auth_verdict", "auth_summary", "ack_withheld"]
 
 
 @dataclass(frozen=True)
 class Ingested:
-    status: str  # processed, duplicate, quarantined
+    status: str  # processed, duplicate, quarantined, held
     message: InboundMessage
     case: Case | None = None
     created: bool = False  # a new case (rather than a reply on one)
@@ -131,10 +151,15 @@ def _fresh(tenant: Tenant, stored: list[InboundMessage]
     fresh = []
     for row, p in parsed:
         refs = {*p.in_reply_to, *p.references}
+        # Anything answering a case goes one by one, where its sender is checked.
         if (p.from_address.lower() in own or token.search(p.subject)
                 or refs & (known | batch_ids)
                 or (p.message_id and (p.message_id in known or p.message_id in seen))):
             continue
+        verdict = authentication(tenant, p)
+        if verdict.failed and tenant.mail_quarantine_failed_auth:
+            continue  # quarantined one by one, with the reason
+        row.auth_verdict, row.auth_summary = verdict.verdict, verdict.summary
         if p.message_id:
             seen.add(p.message_id)
         fresh.append((row, p))
@@ -199,27 +224,35 @@ def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]
         own = own_addresses(tenant)
         participants: list[Participant] = []
         acks: list[tuple[Case, str, str]] = []
+        acked: list[InboundMessage] = []
         for (row, p), case in zip(items, cases, strict=True):
             _keep_attachments(tenant, case, row, p, now)
             if not p.is_automatic:
+                # The sender of a new case is its contact: the people it copies take part.
                 participants += participant_rows(case, p, now, own=own)
                 acks.append((case, p.from_address, p.message_id))
+                acked.append(row)
             row.message_id, row.sender = p.message_id[:500], p.from_address[:254]
             row.subject, row.is_automatic = p.subject[:255], p.is_automatic
             row.status, row.case, row.note_id = InboundStatus.PROCESSED, case, None
-            row.processed_at, row.error = now, ""
+            row.processed_at, row.error, row.ack_withheld = now, "", AckWithheld.NONE
         Participant.objects.bulk_create(participants, ignore_conflicts=True)
-        queue_acknowledgements(acks, tenant=tenant, now=now, own=own)
+        outcomes = queue_acknowledgements(acks, tenant=tenant, now=now, own=own)
+        for row, outcome in zip(acked, outcomes, strict=True):
+            row.ack_withheld = outcome.withheld
         _save_readings([row for row, _ in items])
     return {row.pk: Ingested(InboundStatus.PROCESSED, row, case, True)
             for (row, _), case in zip(items, cases, strict=True)}
 
 
-def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None
-            ) -> Ingested:
+def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None,
+            accept_failed_auth: bool = False) -> Ingested:
     """Reads a stored message and files it; safe to run again on a quarantined message (the
     admin's "re-process" button) or after a crash. A new case goes to `queue_id`, else to
-    the queue the message was delivered for, else where routing puts it."""
+    the queue the message was delivered for, else where routing puts it. With
+    `accept_failed_auth` (the re-process button: a person looked at it) a message whose
+    sender authentication failed is filed even where the tenant quarantines such mail; the
+    verdict stays on it, and so does the warning."""
     tenant = stored.tenant
     if queue_id is None:
         queue_id = stored.queue_id
@@ -235,6 +268,8 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
     stored.sender = parsed.from_address[:254]
     stored.subject = parsed.subject[:255]
     stored.is_automatic = parsed.is_automatic
+    verdict = authentication(tenant, parsed)
+    stored.auth_verdict, stored.auth_summary = verdict.verdict, verdict.summary
     # One read answers both "taken in before?" and "which case does it answer?".
     refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r][-50:]
     keys = {key.message_id: key for key in ThreadKey.objects.filter(
@@ -249,23 +284,57 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
         # for an admin to look at, never a case that would be acknowledged again.
         return _quarantine(stored, "Sent from the desk's own address: a mail loop? It made no "
                                    "case; write from another address to open one.")
+    if verdict.failed and tenant.mail_quarantine_failed_auth and not accept_failed_auth:
+        return _quarantine(stored, f"{AUTH_FAILED}: {verdict.summary}. The "
+                                   "mail settings quarantine such mail: the From address may "
+                                   "be forged. Re-process it to file it anyway.")
+    stranger_of = None
+    if thread is not None and not takes_part(thread, parsed.from_address):
+        stranger_of, thread = thread, None
+        if tenant.mail_stranger_action == StrangerAction.HOLD:
+            return _hold(stored, stranger_of, now)
+    return _record(stored, parsed, now, oversized=oversized, queue_id=queue_id, thread=thread,
+                   stranger_of=stranger_of)
+
+
+def authentication(tenant: Tenant, parsed: ParsedMessage) -> AuthVerdict:
+    """The sender authentication the receiving server reported for the From domain, from the
+    Authentication-Results header the tenant trusts (see `mail.authresults`)."""
+    return sender_authentication(parsed.authentication_results, parsed.from_address,
+                                 trusted_ids(tenant.mail_authserv_ids))
+
+
+def _record(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *, oversized: bool,
+            queue_id: int | None, thread: Case | None, stranger_of: Case | None,
+            accepted: bool = False, search: bool = True) -> Ingested:
+    """Files a read message and records what became of it, in one transaction: on `thread`,
+    else as `_file` decides (`search`: by the case token too); `stranger_of` is the case it
+    answers when its sender takes no part in that case. `accepted`: a manager accepted it
+    onto `thread`, so its sender becomes a participant (the people it copied do not)."""
+    tenant = stored.tenant
     try:
         with transaction.atomic():
-            case, created, note_id = _file(tenant, parsed, stored, now, oversized=oversized,
-                                           queue_id=queue_id, thread=thread)
+            filed = _file(tenant, parsed, stored, now, oversized=oversized, queue_id=queue_id,
+                          thread=thread, stranger_of=stranger_of, search=search)
+            case = filed.case
             if parsed.message_id:
                 ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
                                          case=case, created_at=now)
             _keep_attachments(tenant, case, stored, parsed, now)
+            stored.ack_withheld = AckWithheld.NONE
+            own = own_addresses(tenant)
+            if accepted and not filed.created:
+                add_sender(case, parsed, now, own=own)
             if not parsed.is_automatic:
-                own = own_addresses(tenant)
-                add_participants(case, parsed, now, own=own)
-                if created:
-                    queue_acknowledgement(case=case, address=parsed.from_address, now=now,
-                                          own=own, answering=parsed.message_id)
+                if filed.trusted and not accepted:
+                    add_participants(case, parsed, now, own=own)
+                if filed.created:
+                    stored.ack_withheld = queue_acknowledgement(
+                        case=case, address=parsed.from_address, now=now, own=own,
+                        answering=parsed.message_id).withheld
             stored.status = InboundStatus.PROCESSED
             stored.case = case
-            stored.note_id = note_id
+            stored.note_id = filed.note_id
             stored.processed_at = now
             stored.error = ""
             stored.save(update_fields=_READ_FIELDS)
@@ -275,7 +344,55 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
         if known is None:
             raise
         return _duplicate(stored, known.case, now)
-    return Ingested(InboundStatus.PROCESSED, stored, case, created)
+    return Ingested(InboundStatus.PROCESSED, stored, case, filed.created)
+
+
+def _hold(stored: InboundMessage, case: Case, now: datetime) -> Ingested:
+    """Keeps a stranger's answer to `case` for a manager to accept onto it or file as a new
+    case; nothing is filed, no one is added, nothing is sent. The same message delivered
+    again while it waits is a duplicate."""
+    if stored.message_id:
+        earlier = (InboundMessage.objects.filter(tenant_id=stored.tenant_id,
+                                                 status=InboundStatus.HELD,
+                                                 message_id=stored.message_id)
+                   .exclude(pk=stored.pk).select_related("case").first())
+        if earlier is not None:
+            return _duplicate(stored, earlier.case, now)
+    stored.status = InboundStatus.HELD
+    stored.case = case
+    stored.note_id = None
+    stored.processed_at = now
+    stored.error = (f"{stored.sender or 'The sender'} takes no part in "
+                    f"{case.display_number}, which this message answers. Accept it to file it "
+                    "there (the sender then takes part in the case and gets its replies), or "
+                    "file it as a new case linked to it.")
+    stored.save(update_fields=_READ_FIELDS)
+    return Ingested(InboundStatus.HELD, stored, case)
+
+
+def file_held(stored: InboundMessage, *, now: datetime, accept: bool) -> Ingested:
+    """Files a held message: `accept` puts it on the case it answers as its sender's message
+    (a manager vouching for the sender, who becomes a participant of the case; the people it
+    copied do not), else it becomes a new case linked to that one. The caller has checked the
+    message is held and holds its row locked. Conflict when the case it answered is gone and
+    `accept` was asked."""
+    tenant = stored.tenant
+    case = stored.case
+    if accept and case is None:
+        raise Conflict("The case this message answered no longer exists: file it as a new "
+                       "case instead.")
+    raw = bytes(stored.raw)
+    oversized = len(raw) > tenant.mail_max_bytes
+    try:
+        parsed = parse_message(raw, max_attachment_bytes=0 if oversized else None)
+    except Exception as error:  # it was read when it was held; a parser changed since
+        return _quarantine(stored, f"Parser failure: {type(error).__name__}: {error}")
+    # The manager said where it goes: no looking for another case by its token.
+    if accept:
+        return _record(stored, parsed, now, oversized=oversized, queue_id=stored.queue_id,
+                       thread=case, stranger_of=None, accepted=True, search=False)
+    return _record(stored, parsed, now, oversized=oversized, queue_id=stored.queue_id,
+                   thread=None, stranger_of=case, search=False)
 
 
 STUCK_AFTER = timedelta(minutes=5)
@@ -305,11 +422,12 @@ def _quarantine(stored: InboundMessage, reason: str) -> Ingested:
     stored.error = reason[:2000]
     sender, subject = glimpse(bytes(stored.raw))
     stored.sender, stored.subject = sender[:254], subject[:255]
-    stored.save(update_fields=["status", "error", "sender", "subject"])
+    stored.save(update_fields=["status", "error", "sender", "subject", "auth_verdict",
+                               "auth_summary"])
     return Ingested(InboundStatus.QUARANTINED, stored)
 
 
-def _duplicate(stored: InboundMessage, case: Case, now: datetime) -> Ingested:
+def _duplicate(stored: InboundMessage, case: Case | None, now: datetime) -> Ingested:
     stored.status = InboundStatus.DUPLICATE
     stored.case = case
     stored.note_id = None
@@ -324,37 +442,45 @@ def case_token_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"\[{re.escape(prefix)}-(\d{{1,12}})\]", re.IGNORECASE)
 
 
-def participants(case: Case) -> set[str]:
-    """Addresses that take part in a case: its contact, its account's contacts, the people
-    copied on it, and everyone who has written to it."""
-    emails = {e.lower() for e in Participant.objects.filter(case=case)
-              .values_list("email", flat=True)}
-    if case.contact_id is not None and case.contact is not None:
-        emails.add(case.contact.email.lower())
-    if case.account_id is not None:
-        emails.update(e.lower() for e in Contact.objects.filter(
-            tenant_id=case.tenant_id, account_id=case.account_id).values_list("email", flat=True))
-    emails.update(e.lower() for e in InboundMessage.objects.filter(
-        case=case, status=InboundStatus.PROCESSED).values_list("sender", flat=True) if e)
-    return emails
+def takes_part(case: Case, address: str) -> bool:
+    """Whether mail from `address` may join `case`: its contact, a contact of its account,
+    someone copied on it (a participant), someone whose mail it holds already, or a member
+    of the tenant (an agent answering from a mail client). Anyone else is a stranger to the
+    case, whatever Message-ID or case token their mail carries. Cheapest checks first: the
+    usual sender, the contact, costs one query."""
+    address = address.strip().lower()
+    if not address or "@" not in address:
+        return False
+    contacts = Contact.objects.filter(tenant_id=case.tenant_id, email__iexact=address)
+    if case.contact_id is not None and contacts.filter(pk=case.contact_id).exists():
+        return True
+    if Participant.objects.filter(case=case, email__iexact=address).exists():
+        return True
+    if case.account_id is not None and contacts.filter(account_id=case.account_id).exists():
+        return True
+    if InboundMessage.objects.filter(case=case, status=InboundStatus.PROCESSED,
+                                     sender=address).exists():
+        return True
+    return Membership.objects.filter(tenant_id=case.tenant_id, is_active=True,
+                                     user__email__iexact=address).exists()
 
 
 def find_thread(tenant: Tenant, parsed: ParsedMessage, *, headers_checked: bool = False
                 ) -> Case | None:
-    """The case a message answers: by its In-Reply-To/References (unless the caller has
-    looked them up already), else by the case token in its subject when the sender takes part
-    in that case. Never by subject text alone."""
+    """The case a message joins: the one its In-Reply-To/References answer (unless the
+    caller has looked them up already), else the one whose token its subject carries — in
+    both cases only when the sender takes part in that case. Never by subject text alone."""
     refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r]
     if refs and not headers_checked:
         key = (ThreadKey.objects.filter(tenant=tenant, message_id__in=refs[-50:])
                .select_related("case").order_by("-created_at").first())
-        if key is not None:
+        if key is not None and takes_part(key.case, parsed.from_address):
             return key.case
     match = case_token_pattern(tenant.case_prefix).search(parsed.subject)
     if match:
         case = (Case.objects.filter(tenant=tenant, number=int(match.group(1)))
                 .select_related("contact", "tenant").first())
-        if case is not None and parsed.from_address.lower() in participants(case):
+        if case is not None and takes_part(case, parsed.from_address):
             return case
     return None
 
@@ -380,9 +506,22 @@ def participant_rows(case: Case, parsed: ParsedMessage, now: datetime, *,
 
 def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
                      own: set[str]) -> None:
+    """Makes the people a message copied participants of the case: only for a message whose
+    sender takes part in the case (the caller's check)."""
     rows = participant_rows(case, parsed, now, own=own)
     if rows:
         Participant.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def add_sender(case: Case, parsed: ParsedMessage, now: datetime, *, own: set[str]) -> None:
+    """Makes a message's sender a participant of the case (a manager accepted their message
+    onto it), unless they are its contact or the desk itself."""
+    email = parsed.from_address.strip().lower()
+    contact = case.contact.email.lower() if case.contact_id and case.contact else ""
+    if email and "@" in email and len(email) <= 254 and email not in own and email != contact:
+        Participant.objects.bulk_create(
+            [Participant(tenant_id=case.tenant_id, case=case, email=email,
+                         name=parsed.from_name[:200], created_at=now)], ignore_conflicts=True)
 
 
 # --- filing -----------------------------------------------------------------------------------
@@ -406,17 +545,26 @@ def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
         return Contact.objects.filter(tenant=tenant, email=address).first()
 
 
+@dataclass(frozen=True)
+class _Filed:
+    case: Case
+    created: bool  # a new case, rather than a message on one
+    note_id: int | None
+    trusted: bool  # the sender takes part in the case it went to (as its contact, at least)
+
+
 def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
-          oversized: bool, queue_id: int | None = None, thread: Case | None = None
-          ) -> tuple[Case, bool, int | None]:
+          oversized: bool, queue_id: int | None = None, thread: Case | None = None,
+          stranger_of: Case | None = None, search: bool = True) -> _Filed:
     """Files a message: on `thread` (the case its headers answer, when the caller knows it),
-    else on the case `find_thread` finds, else as a new case."""
+    else on the case `find_thread` finds (unless `search` is off), else as a new case —
+    linked to `stranger_of`, the case it answers when its sender takes no part in it."""
     new_part, quoted = split_quoted(parsed.text)
     notice = ""
     if oversized:
         notice = (f"\n\n[This message was larger than {tenant.mail_max_bytes // (1024 * 1024)} "
                   "MB: its attachments were not kept. The original is stored in full.]")
-    if thread is None:
+    if thread is None and search:
         thread = find_thread(tenant, parsed, headers_checked=True)
     if thread is not None:
         message = CustomerMessage(body=(new_part or "(no text)") + notice,
@@ -425,13 +573,21 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
                                   automatic=parsed.is_automatic)
         try:
             case, note = case_customer_reply(case=thread, message=message, now=now)
-            return case, False, note.pk
+            return _Filed(case, False, note.pk, True)
         except Conflict:
             if thread.status != Status.CLOSED:
                 raise
             # Closed past its reopen window (or limit): a follow-up case, linked.
-            return _new_case(tenant, parsed, now, notice=notice, follow_up_of=thread), True, None
-    return _new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None
+            return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=thread),
+                          True, None, True)
+    if stranger_of is not None:
+        notice += (f"\n\n[This message answers {stranger_of.display_number}, but its sender "
+                   "takes no part in that case, so it was filed as a new case linked to it. "
+                   "The people it copied were not added.]")
+        return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=stranger_of),
+                      True, None, False)
+    return _Filed(_new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None,
+                  True)
 
 
 def _case_input(parsed: ParsedMessage, contact: Contact | None, notice: str = "") -> CaseInput:

@@ -8,6 +8,14 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 
 
+class StrangerAction(models.TextChoices):
+    """What becomes of mail that answers a case (by In-Reply-To/References) but comes from an
+    address that takes no part in it: anyone copied on the thread knows its Message-IDs."""
+
+    NEW_CASE = "new_case", "File it as a new case linked to the one it answers"
+    HOLD = "hold", "Hold it until someone accepts it onto the case"
+
+
 class Tenant(models.Model):
     """One customer organisation of the installation; every other row belongs to one."""
 
@@ -56,6 +64,21 @@ class Tenant(models.Model):
         blank=True, help_text="The acknowledgement's text (Django template; empty: the default).")
     mail_ack_per_hour = models.PositiveSmallIntegerField(
         default=3, help_text="At most this many acknowledgements to one sender an hour.")
+    mail_ack_tenant_per_hour = models.PositiveIntegerField(
+        default=100, help_text="At most this many acknowledgements an hour for the whole "
+                               "tenant (forged senders cannot make the desk mail strangers "
+                               "without end); the ones withheld are counted for admins.")
+    mail_stranger_action = models.CharField(
+        max_length=10, choices=StrangerAction.choices, default=StrangerAction.NEW_CASE,
+        help_text="What becomes of mail that answers a case but comes from someone who takes "
+                  "no part in it.")
+    mail_quarantine_failed_auth = models.BooleanField(
+        default=False, help_text="Quarantine mail whose sender authentication failed, as the "
+                                 "receiving server's Authentication-Results header says.")
+    mail_authserv_ids = models.CharField(
+        max_length=255, blank=True,
+        help_text="The authserv-id(s) of the receiving mail server, comma-separated: only its "
+                  "Authentication-Results headers are read. Empty: the topmost one only.")
     # Bumped by every change of SLA policies, calendars, holidays and settings, so each
     # process's cached copy of them knows when it is stale (as routing_version does).
     sla_version = models.PositiveIntegerField(default=0)

@@ -1,5 +1,6 @@
 """The mail pages: inbound mail as stored (quarantine first, with the raw download and the
-"Re-process" button), outgoing mail (failed first, with "Send again"), the IMAP mailboxes
+"Re-process" button; strangers' answers held with "Accept onto the case" and "File as a new
+case"), outgoing mail (failed first, with "Send again"), the IMAP mailboxes
 (with "Test connection" and "Poll now"), the tenant's mail settings, and the download of a
 file mail brought to a case.
 
@@ -29,12 +30,14 @@ from casedesk.mail import admin_ops
 from casedesk.mail.downloads import attachment_response, raw_response
 from casedesk.mail.models import InboundStatus, Mailbox, OutboundStatus
 from casedesk.mail.outbox import retry_now
+from casedesk.mail.services import Ingested
 from casedesk.tenancy.models import Membership
 
 PAGE_SIZE = 50
 PREVIEW_BYTES = 4096
-STATUS_LABELS = {InboundStatus.QUARANTINED: "Quarantined", InboundStatus.PROCESSED: "Processed",
-                 InboundStatus.DUPLICATE: "Duplicates", InboundStatus.RECEIVED: "Received"}
+STATUS_LABELS = {InboundStatus.QUARANTINED: "Quarantined", InboundStatus.HELD: "Held",
+                 InboundStatus.PROCESSED: "Processed", InboundStatus.DUPLICATE: "Duplicates",
+                 InboundStatus.RECEIVED: "Received"}
 OUTBOUND_LABELS = {OutboundStatus.FAILED: "Failed", OutboundStatus.PENDING: "Waiting",
                    OutboundStatus.SENDING: "Being sent", OutboundStatus.SENT: "Sent"}
 RETRYABLE = (OutboundStatus.FAILED, OutboundStatus.PENDING)
@@ -43,6 +46,7 @@ RETRYABLE = (OutboundStatus.FAILED, OutboundStatus.PENDING)
 def _tabs(membership: Membership, tab: str, **extra: Any) -> dict[str, Any]:
     return {"nav": "mail", "tab": tab, "can_edit": membership.is_admin,
             "quarantined": admin_ops.quarantined_count(membership.tenant_id),
+            "held": admin_ops.held_count(membership.tenant_id),
             "failed_outbound": admin_ops.failed_outbound_count(membership.tenant_id), **extra}
 
 
@@ -109,6 +113,7 @@ def inbound_detail(request: HttpRequest, inbound_id: int) -> HttpResponse:
         membership, "inbound", message=message, headers=headers, subject=subject,
         attachments=attachments, preview=preview, preview_cut=len(raw) > PREVIEW_BYTES,
         refusal=admin_ops.reprocess_refusal(message, clock.now()),
+        is_held=message.status == InboundStatus.HELD,
         status_label=STATUS_LABELS[InboundStatus(message.status)]))
 
 
@@ -131,17 +136,54 @@ def inbound_reprocess(request: HttpRequest, inbound_id: int) -> HttpResponse:
         result = admin_ops.inbound_reprocess(message, now=clock.now())
     except Conflict as error:
         return refused(request, error, back)
+    _say_filed(request, result)
+    return redirect(back)
+
+
+def _say_filed(request: HttpRequest, result: Ingested) -> None:
+    """What became of a message re-processed, accepted or filed, as a flash message."""
     number = result.case.display_number if result.case is not None else ""
     if result.status == InboundStatus.QUARANTINED:
         messages.error(request, f"Still quarantined: {result.message.error}")
+    elif result.status == InboundStatus.HELD:
+        messages.warning(request, f"Held: it answers {number}, but its sender takes no part "
+                                  "in that case. Accept it onto the case or file it as a new "
+                                  "case.")
     elif result.status == InboundStatus.DUPLICATE:
         messages.warning(request, "A duplicate: a message with the same Message-ID was taken "
                                   f"in before, on {number}. No case was made.")
     elif result.created:
-        messages.success(request, f"Re-processed: it made the new case {number}.")
+        messages.success(request, f"Filed: it made the new case {number}.")
     else:
-        messages.success(request, f"Re-processed: it was added to {number} as the "
-                                  "customer's message.")
+        messages.success(request, f"Filed: it was added to {number} as the customer's "
+                                  "message.")
+
+
+@member_required
+@require_POST
+def inbound_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """"Accept onto the case": a held message (a stranger's answer) is filed on the case it
+    answers, and its sender becomes a participant of the case."""
+    return _file_held(request, inbound_id, accept=True)
+
+
+@member_required
+@require_POST
+def inbound_new_case(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """"File as a new case": a held message becomes a new case linked to the one it
+    answers."""
+    return _file_held(request, inbound_id, accept=False)
+
+
+def _file_held(request: HttpRequest, inbound_id: int, *, accept: bool) -> HttpResponse:
+    membership = require_manager(member(request))
+    message = admin_ops.get_inbound(membership.tenant, inbound_id)
+    back = reverse("console:mail_message", args=[message.pk])
+    try:
+        result = admin_ops.inbound_file_held(message, now=clock.now(), accept=accept)
+    except Conflict as error:
+        return refused(request, error, back)
+    _say_filed(request, result)
     return redirect(back)
 
 
@@ -304,14 +346,16 @@ def mailbox_poll(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 @member_required
 @require_http_methods(["GET", "POST"])
 def mail_settings(request: HttpRequest) -> HttpResponse:
-    """The support address, the size limit, how new contacts find their account, and the
-    acknowledgement (read-only for managers)."""
+    """The support address, the size limit, how new contacts find their account, who may
+    join a case, sender authentication, and the acknowledgement with its limits and how the
+    tenant's hourly cap stands (read-only for managers)."""
     membership = require_manager(member(request))
     tenant = membership.tenant
     template = "console/mail_settings.html"
+    usage = admin_ops.ack_usage(tenant, clock.now())
     if request.method != "POST":
         return render_in_zone(request, tenant, template,
-                              _tabs(membership, "settings",
+                              _tabs(membership, "settings", ack_usage=usage,
                                     form=MailSettingsForm.for_tenant(tenant)))
     require_admin(membership)
     form = MailSettingsForm(request.POST)
@@ -323,8 +367,8 @@ def mail_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Mail settings saved.")
             return redirect("console:mail_settings")
-    return render_in_zone(request, tenant, template, _tabs(membership, "settings", form=form),
-                          status=422)
+    return render_in_zone(request, tenant, template,
+                          _tabs(membership, "settings", form=form, ack_usage=usage), status=422)
 
 
 # --- a case's attachments ---------------------------------------------------------------------
@@ -347,6 +391,8 @@ urlpatterns = [
     path("mail/inbound/<int:inbound_id>/raw", inbound_raw, name="mail_message_raw"),
     path("mail/inbound/<int:inbound_id>/reprocess", inbound_reprocess,
          name="mail_reprocess"),
+    path("mail/inbound/<int:inbound_id>/accept", inbound_accept, name="mail_accept"),
+    path("mail/inbound/<int:inbound_id>/new-case", inbound_new_case, name="mail_new_case"),
     path("mail/outbound", outbound_list, name="mail_outbound"),
     path("mail/outbound/<int:outbound_id>", outbound_detail, name="mail_outbound_message"),
     path("mail/outbound/<int:outbound_id>/retry", outbound_retry,

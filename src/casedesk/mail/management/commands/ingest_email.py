@@ -1,10 +1,11 @@
 """`casedesk ingest_email --tenant SLUG [FILE|-]`: one raw message from an MTA pipe; with
 `--mbox FILE`, every message of an mbox file (an import), in batch mode.
 
-Exit codes are the sysexits MTAs understand: 0 taken in (a new case, a reply, or a
-redelivery of a message already taken in), 65 (EX_DATAERR) stored but quarantined as
-unreadable (for an mbox: at least one was), 75 (EX_TEMPFAIL) not taken in now — the MTA keeps
-the message and retries.
+Exit codes are the sysexits MTAs understand: 0 taken in (a new case, a reply, a stranger's
+answer held for a manager, a redelivery of a message already taken in, or a message
+quarantined because its sender authentication failed: bouncing that one would mail a likely
+forged sender), 65 (EX_DATAERR) stored but quarantined as unreadable (for an mbox: at least
+one was), 75 (EX_TEMPFAIL) not taken in now — the MTA keeps the message and retries.
 """
 
 import mailbox
@@ -16,7 +17,7 @@ from django.db import DatabaseError
 
 from casedesk.core import clock
 from casedesk.mail.models import InboundStatus
-from casedesk.mail.services import ingest, ingest_batch
+from casedesk.mail.services import AUTH_FAILED, ingest, ingest_batch
 from casedesk.tenancy.models import Tenant
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_TEMPFAIL = 0, 64, 65, 66, 75
@@ -57,12 +58,18 @@ class Command(BaseCommand):
             result = ingest(tenant=tenant, raw=raw, now=clock.now(), channel="pipe")
         except DatabaseError as error:
             self._exit(EX_TEMPFAIL, f"database unavailable: {error}")
+        if (result.status == InboundStatus.QUARANTINED
+                and result.message.error.startswith(AUTH_FAILED)):
+            self.stdout.write(f"quarantined (message {result.message.pk}): {AUTH_FAILED}")
+            return
         if result.status == InboundStatus.QUARANTINED:
             self._exit(EX_DATAERR, f"Quarantined (message {result.message.pk}): "
                                    f"{result.message.error}")
         case = result.case
         what = ("new case" if result.created else
-                "duplicate of" if result.status == InboundStatus.DUPLICATE else "reply on")
+                "duplicate of" if result.status == InboundStatus.DUPLICATE else
+                "held for a manager to accept, answering" if result.status == InboundStatus.HELD
+                else "reply on")
         self.stdout.write(f"{what} {case.display_number if case else ''}".strip())
 
     def _mbox(self, tenant: Tenant, path: str, size: int) -> None:
