@@ -7,8 +7,8 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import Client
 
 from casedesk.cases.lifecycle import ALLOWED_MOVES, Status
 from casedesk.cases.models import (
@@ -197,7 +197,9 @@ def test_command_prints_working_logins(db: Any) -> None:
     assert [role for role, *_ in logins] == ["admin", "manager", "agent"]
     assert logins[0][1:] == ["admin@demo.casedesk.test", "/", "demo-admin"]
     for _role, email, _slash, password in logins:
-        assert authenticate(username=email, password=password) is not None, email
+        signed_in = Client().post("/login/", {"username": email, "password": password})
+        assert signed_in.status_code == 302, email
+        assert signed_in["Location"] == "/inbox/cases"
 
 
 @pytest.mark.slow

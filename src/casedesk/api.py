@@ -1,15 +1,18 @@
 """The REST API at /api/v1: mounts each app's router; errors are JSON `{"detail": ...}`."""
 
+import copy
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
 from casedesk.core.api_auth import TokenAuth
 from casedesk.core.errors import DomainError, Invalid
+from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
 from casedesk.mail.api import router as mail_router
 from casedesk.routing.api import router as routing_router
@@ -17,7 +20,31 @@ from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
 from casedesk.tenancy.api import router as tenancy_router
 
-api = NinjaAPI(
+
+class CasedeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        """The spec, with the answer every authenticated operation may give besides its own:
+        429 with Retry-After to a client that presented too many bad tokens lately."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                responses = operation.get("responses", {})
+                unauthorized = responses.get(401) or responses.get("401")
+                if not operation.get("security") or unauthorized is None:
+                    continue
+                responses.setdefault(429, {
+                    "description": "Too Many Requests: too many bad tokens from this client "
+                                   "lately; try again after Retry-After seconds.",
+                    "headers": {"Retry-After": {
+                        "description": "Seconds to wait before the next request.",
+                        "schema": {"type": "integer", "minimum": 1}}},
+                    "content": copy.deepcopy(unauthorized.get("content", {})),
+                })
+        return schema
+
+
+api = CasedeskAPI(
     title="casedesk API",
     version="1.0.0",
     description=(
@@ -26,7 +53,9 @@ api = NinjaAPI(
         "Authenticate with "
         "`Authorization: Bearer <token>` (`casedesk create_token`). Errors are JSON "
         '`{"detail": "..."}`: 401 unauthenticated, 403 forbidden, 404 not found (also for '
-        "another tenant's records), 409 a refused transition or a lost race, 422 invalid input."
+        "another tenant's records), 409 a refused transition or a lost race, 422 invalid input, "
+        "429 too many bad tokens from this client lately (wait `Retry-After` seconds), "
+        "500 an unexpected failure (logged on the server)."
     ),
     auth=TokenAuth(),
     urls_namespace="api",
@@ -62,6 +91,20 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
                         else str(error.get("msg", "invalid")))
     detail = "; ".join(messages) or "Invalid input."
     return api.create_response(request, {"detail": detail, "field": first_field}, status=422)
+
+
+@api.exception_handler(TooManyFailures)
+def too_many_failures(request: HttpRequest, exc: TooManyFailures) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.detail}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Django's own handling, whatever DEBUG says: it logs the traceback (`django.request`)
+    and signals `got_request_exception`; ApiJsonErrorsMiddleware then makes the answer JSON."""
+    raise exc
 
 
 @api.exception_handler(AuthenticationError)

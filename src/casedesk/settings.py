@@ -1,10 +1,12 @@
 """Settings for casedesk, read from the environment (see README, "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from casedesk.core.secret_key import SecretKeyError, read_secret_key
 
@@ -22,6 +24,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env_str(name).strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}.")
+    return value
 
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "django_htmx",
     "ninja",
     "django_tasks_db",
@@ -60,15 +76,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "casedesk.core.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "casedesk.core.middleware.UnicodeRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "casedesk.core.middleware.ApiJsonErrorsMiddleware",
+    # Last, as django-axes requires: turns a sign-in it held back into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casedesk.urls"
@@ -83,6 +103,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casedesk.console.context.console",
@@ -122,6 +143,11 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenancy.User"
+# django-axes first: it refuses a held-back sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -145,6 +171,80 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Security (README, "Security settings") -----------------------------------------------------
+
+# A Content-Security-Policy on every response (Django's own middleware): scripts, styles,
+# images and fonts from this site only; no inline script or style without the request's nonce
+# (`{{ csp_nonce }}`, from the `csp` context processor), no eval, no plugins, no framing, and
+# forms post only here.
+SECURE_CSP: dict[str, list[str] | bool] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Behind TLS (a reverse proxy that terminates HTTPS): CASEDESK_HTTPS=1 makes cookies Secure,
+# sends HSTS, trusts the proxy's X-Forwarded-Proto (the proxy must set it, overwriting what
+# the client sent) and redirects plain-HTTP requests to HTTPS, except the health check, which
+# load balancers and process managers probe over plain HTTP on the private side.
+CASEDESK_HTTPS = env_bool("CASEDESK_HTTPS", False)
+if CASEDESK_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("CASEDESK_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("CASEDESK_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CASEDESK_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = False
+    SECURE_CSP["upgrade-insecure-requests"] = True
+
+# The client's address, for the sign-in and API-token throttles: the peer address
+# (REMOTE_ADDR), unless casedesk runs behind reverse proxies that write it into a header:
+# then CASEDESK_CLIENT_IP_HEADER names that header (X-Forwarded-For, X-Real-IP) and
+# CASEDESK_TRUSTED_PROXY_COUNT says how many proxies append to it (see core/throttle.py).
+# Set them only behind proxies: any client can send such a header.
+CASEDESK_CLIENT_IP_HEADER = env_str("CASEDESK_CLIENT_IP_HEADER").strip()
+CASEDESK_TRUSTED_PROXY_COUNT = env_int("CASEDESK_TRUSTED_PROXY_COUNT", 1, minimum=1)
+
+# Sign-in throttling with django-axes, counted in the database (every process sees the same
+# counts): after CASEDESK_LOGIN_FAILURE_LIMIT failed sign-ins for one account (whether it
+# exists or not), or from one client address, each within the cool-off of the one before,
+# sign-ins for it are refused until CASEDESK_LOGIN_COOLOFF_MINUTES have passed without another
+# try. Unlock early in the Django admin (Axes › Access attempts: delete the rows) or with
+# `casedesk axes_reset`, `axes_reset_username EMAIL`, `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env_int("CASEDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CASEDESK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "casedesk.core.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "casedesk.core.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "casedesk.core.views.login_locked_out"
+# A success does not wipe the counts: with per-address counting it would let a guesser who has
+# one account of their own reset their address's count between guesses at another.
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+
+# API-token throttling (core/throttle.py), in the database too: after
+# CASEDESK_API_AUTH_FAILURE_LIMIT bad tokens from one client address (an IPv6 /64), each within
+# the cool-off of the one before, its requests get 429 with Retry-After until
+# CASEDESK_API_AUTH_COOLOFF_MINUTES have passed since its last bad token.
+CASEDESK_API_AUTH_FAILURE_LIMIT = env_int("CASEDESK_API_AUTH_FAILURE_LIMIT", 20, minimum=1)
+CASEDESK_API_AUTH_COOLOFF = timedelta(
+    minutes=env_int("CASEDESK_API_AUTH_COOLOFF_MINUTES", 15, minimum=1))
+
+# Outbound connections to hosts tenant admins type in (IMAP mailboxes, later webhooks) may not
+# reach loopback, private, link-local (cloud metadata), CGNAT and other internal addresses
+# unless this is set: for a desk whose mail server is on the same private network.
+CASEDESK_ALLOW_PRIVATE_NETWORKS = env_bool("CASEDESK_ALLOW_PRIVATE_NETWORKS", False)
 
 TASKS = {
     "default": {

@@ -35,3 +35,5 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Sent mail stays in memory (pytest-django's `mailoutbox`); tests of the SMTP path set their
 # own mailer pointing at a real listener on loopback.
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# The IMAP tests run a real Dovecot on loopback; the tests of the SSRF check turn this off.
+CASEDESK_ALLOW_PRIVATE_NETWORKS = True

@@ -4,7 +4,7 @@ and checks that a response has the documented shape."""
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -142,7 +142,7 @@ def engineering(tenant: Tenant) -> Queue:
 
 @pytest.fixture
 def agent_in_support(agent: Membership, support: Queue) -> Membership:
-    support.members.add(agent)
+    support.members.set([agent])
     return agent
 
 

@@ -685,7 +685,7 @@ def test_reroute_button_routes_again_and_tells_where(admin, agent, support, engi
 def test_reroute_by_htmx_refreshes_the_page_parts(agent, support, engineering):
     case = make_case(agent.tenant, subject="Where is the button", category="General")
     queue_update(queue=engineering, changes={"strategy": Strategy.ROUND_ROBIN})
-    engineering.members.add(agent)
+    engineering.members.set([agent])
     make_rule(agent.tenant, "General to Engineering",
               [{"field": "category", "op": "equals", "value": "General"}],
               {"queue_id": engineering.pk, "priority": "high"})

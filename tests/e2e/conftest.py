@@ -108,6 +108,56 @@ def _server_quiet_before_flush(transactional_db: None, browser: Browser) -> Iter
         time.sleep(0.05)
 
 
+# Chromium logs each violation of the Content-Security-Policy to the console ("Refused to
+# execute inline script ..."); the init script below reports them through the console API as
+# well, with the directive and what was blocked.
+CSP_VIOLATION = re.compile(r"Content Security Policy|Refused to (execute|load|apply|evaluate|"
+                           r"connect|frame|send form)|CSP violation", re.I)
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
+}, true);
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """The CSP violations the test's pages reported, with the page they happened on."""
+    return []
+
+
+@pytest.fixture
+def new_context(new_context: Callable[..., BrowserContext],
+                csp_violations: list[str]) -> Callable[..., BrowserContext]:
+    """pytest-playwright's contexts (also behind `context` and `page`), each reporting the
+    CSP violations of its pages."""
+
+    def make(**kwargs: Any) -> BrowserContext:
+        context = new_context(**kwargs)
+        context.add_init_script(script=REPORT_CSP_VIOLATIONS)
+
+        def on_console(message: Any) -> None:
+            if CSP_VIOLATION.search(message.text):
+                where = message.page.url if message.page else "?"
+                csp_violations.append(f"{where}: {message.text}")
+
+        context.on("console", on_console)
+        return context
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(csp_violations: list[str]) -> Iterator[None]:
+    """A page that needs something the Content-Security-Policy refuses (an inline script or
+    style, eval, a foreign host) is broken for users: the test fails."""
+    yield
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict[str, Any]:
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}

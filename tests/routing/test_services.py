@@ -42,7 +42,7 @@ def team(tenant: Tenant, q: Queue, n: int, **facts: object) -> list[Membership]:
         user = user_get_or_create(email=f"{q.name.lower()}{i}@acme.test",
                                   full_name=f"{q.name} Agent {i}")
         members.append(membership_add(tenant=tenant, user=user, role=Role.AGENT, **facts))
-    q.members.add(*members)
+    q.members.set(members)  # exactly these: not the first admin, who is in every default queue
     return members
 
 

@@ -7,16 +7,32 @@ from ninja.security import HttpBearer
 
 from casedesk.core import clock
 from casedesk.core.errors import PermissionDenied
+from casedesk.core.throttle import (
+    TooManyFailures,
+    client_ip,
+    client_key,
+    token_failure_record,
+    token_wait,
+)
 from casedesk.tenancy.models import Membership
 from casedesk.tenancy.services import token_authenticate
 
 
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; sets `request.membership` for the handlers."""
+    """`Authorization: Bearer <token>`; sets `request.membership` for the handlers.
+
+    A client that presented too many bad tokens lately is answered 429 (TooManyFailures)
+    before its token is looked at, good or bad, so guessing on stops paying (core.throttle)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        api_token = token_authenticate(token, now=clock.now())
+        now = clock.now()
+        client = client_key(client_ip(request))
+        wait = token_wait(client, now=now)
+        if wait is not None:
+            raise TooManyFailures(wait)
+        api_token = token_authenticate(token, now=now)
         if api_token is None:
+            token_failure_record(client, now=now)
             return None
         membership = api_token.membership
         membership.tenant = api_token.tenant

@@ -19,3 +19,16 @@ class TenantScoped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ApiAuthFailures(models.Model):
+    """A run of failed API-token authentications from one client (an IPv4 address or an IPv6
+    /64 network), for the token throttle in `core.throttle`. The run ends once the cool-off
+    passes without another failure; stale rows are deleted as new ones are made."""
+
+    client = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField()
+    last_failure_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.failures} failures, last at {self.last_failure_at}"

@@ -27,6 +27,24 @@
     toast(text);
   });
 
+  // Polling while the page is in view: an element with data-poll-seconds="N" gets a
+  // casedesk:poll event every N seconds (its hx-trigger listens for it), and none while the
+  // tab is hidden. htmx's own `every Ns [filter]` would compile the filter with eval, which
+  // the Content-Security-Policy forbids.
+  var lastPoll = new WeakMap();
+  setInterval(function () {
+    if (document.visibilityState !== "visible" || !window.htmx) return;
+    var now = Date.now();
+    document.querySelectorAll("[data-poll-seconds]").forEach(function (el) {
+      var last = lastPoll.get(el);
+      if (last === undefined) { lastPoll.set(el, now); return; }
+      if (now - last >= 1000 * Number(el.dataset.pollSeconds)) {
+        lastPoll.set(el, now);
+        window.htmx.trigger(el, "casedesk:poll");
+      }
+    });
+  }, 500);
+
   // "Select all" for bulk actions.
   document.addEventListener("click", function (event) {
     var el = event.target;
