@@ -24,6 +24,7 @@ def desk(strategy: str, agents: int, capacity: int) -> tuple[Tenant, Queue, list
     tenant = tenant_create(slug="routerace", name="Route race", admin_email="a@race.test")
     finance = Queue.objects.get(tenant=tenant, name="Finance")
     queue_update(queue=finance, changes={"strategy": strategy})
+    finance.members.clear()  # only the agents below: not the first admin
     users = []
     for i in range(agents):
         user = user_get_or_create(email=f"fin{i}@race.test")
