@@ -32,6 +32,7 @@ test: install
 	@mkdir -p "$${CASEDESK_VAR_DIR:-var}"
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/casedesk makemigrations --check --dry-run -v 0 || { echo "Models changed without a migration: run casedesk makemigrations" >&2; exit 1; }
 	$(BIN)/pytest $(PYTEST_ARGS)
 

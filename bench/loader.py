@@ -33,15 +33,11 @@ from casedesk.cases.picklists import DEFAULT_CATEGORIES, DEFAULT_CLOSED_REASONS,
 from casedesk.cases.services import case_add_note
 from casedesk.console.access import SESSION_TENANT
 from casedesk.crm.models import Account, Contact
+from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue
 from casedesk.routing.services import queue_update
 from casedesk.tenancy.models import ApiToken, Membership, Role, Tenant, User
-from casedesk.tenancy.services import (
-    membership_add,
-    tenant_create,
-    token_create,
-    user_get_or_create,
-)
+from casedesk.tenancy.services import membership_add, token_create, user_get_or_create
 
 AGENTS = 10
 TOKEN_NAME = "bench"

@@ -21,8 +21,8 @@ from pathlib import Path
 from bench.loader import log
 from bench.results import Report
 from casedesk.mail.services import ingest, ingest_batch
+from casedesk.ops.provisioning import tenant_create
 from casedesk.tenancy.models import Tenant
-from casedesk.tenancy.services import tenant_create
 
 BATCH = 1000
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "mail" / "corpus" / "messages"

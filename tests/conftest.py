@@ -10,13 +10,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from casedesk.ops.provisioning import tenant_create
 from casedesk.tenancy.models import Membership, Role, Tenant
-from casedesk.tenancy.services import (
-    membership_add,
-    tenant_create,
-    token_create,
-    user_get_or_create,
-)
+from casedesk.tenancy.services import membership_add, token_create, user_get_or_create
 
 # The real SMTP peers and the quiet mail desk, for the mail, console and API tests; the
 # wall clock moved ahead when CASEDESK_TEST_CLOCK_SHIFT_DAYS says so.

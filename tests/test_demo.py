@@ -25,8 +25,8 @@ from casedesk.cases.picklists import (
     DEFAULT_TYPES,
     INTERNAL_REFERRAL,
 )
-from casedesk.core.demo import DEMO_SLUG, DemoResult, demo_build, plan_cases
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.demo.builder import DEMO_SLUG, DemoResult, demo_build, plan_cases
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, Role, Tenant, User
 from tests.factories import make_case
@@ -219,7 +219,7 @@ def test_the_full_demo(db: Any) -> None:
 
 
 def test_the_demo_mails_nobody_and_takes_mail_at_its_address(demo: DemoResult) -> None:
-    from casedesk.core.demo import DEMO_MAIL_ADDRESS
+    from casedesk.demo.builder import DEMO_MAIL_ADDRESS
     from casedesk.mail.models import OutboundMail
 
     assert not OutboundMail.objects.filter(tenant=demo.tenant).exists()

@@ -10,7 +10,6 @@ from ninja.openapi.schema import OpenAPISchema
 
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
-from casedesk.core.api_auth import TokenAuth
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
@@ -19,6 +18,7 @@ from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
 from casedesk.tenancy.api import router as tenancy_router
+from casedesk.tenancy.api_auth import TokenAuth
 
 
 class CasedeskAPI(NinjaAPI):

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "casedesk.mail",
     "casedesk.notifications",
     "casedesk.console",
+    # The top floor: what puts the apps together.
+    "casedesk.demo",
+    "casedesk.ops",
 ]
 
 MIDDLEWARE = [

@@ -12,9 +12,10 @@ from django.db import connection, connections
 from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.services import CaseInput, case_claim, case_claim_next, case_create
 from casedesk.core.errors import Conflict
+from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, Role
-from casedesk.tenancy.services import membership_add, tenant_create, user_get_or_create
+from casedesk.tenancy.services import membership_add, user_get_or_create
 from tests.conftest import NOW, postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]

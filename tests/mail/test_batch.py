@@ -11,7 +11,7 @@ from casedesk.cases.models import Case, Note, Participant, TimelineEvent
 from casedesk.mail import services
 from casedesk.mail.models import InboundMessage, OutboundKind, OutboundMail
 from casedesk.mail.services import ingest, ingest_batch
-from casedesk.tenancy.services import tenant_create
+from casedesk.ops.provisioning import tenant_create
 from tests.conftest import NOW
 from tests.mail.test_ingest import mail
 

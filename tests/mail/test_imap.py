@@ -30,7 +30,6 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from casedesk.cases.models import Case, Note
-from casedesk.core import schedule
 from casedesk.mail import imap
 from casedesk.mail.imap import (
     MailboxError,
@@ -40,8 +39,8 @@ from casedesk.mail.imap import (
 )
 from casedesk.mail.models import InboundMessage, InboundStatus, Mailbox
 from casedesk.mail.services import ingest, store_raw
+from casedesk.ops import schedule
 from casedesk.routing.models import Queue
-from casedesk.sla import schedule as sla_schedule
 from tests.conftest import NOW
 
 DOVECOT = Path("/usr/sbin/dovecot")
@@ -658,7 +657,7 @@ def test_the_worker_schedule_polls_mail_even_when_the_sweep_fails(tenant, server
     def sweep_fails(now: object) -> None:
         raise RuntimeError("sweep broke")
 
-    monkeypatch.setattr(sla_schedule, "run_due_sweeps", sweep_fails)
+    monkeypatch.setattr(schedule, "run_due_sweeps", sweep_fails)
     server.append(user, mail())
 
     lines = schedule.run_all_once(NOW)
@@ -673,8 +672,8 @@ def test_the_worker_schedule_sweeps_even_when_mail_polling_fails(db, monkeypatch
     def polling_fails(now: object) -> None:
         raise RuntimeError("mail broke")
 
-    monkeypatch.setattr(sla_schedule, "run_due_sweeps", lambda now: swept.append(now) or {})
-    monkeypatch.setattr(imap, "poll_due_mailboxes", polling_fails)
+    monkeypatch.setattr(schedule, "run_due_sweeps", lambda now: swept.append(now) or {})
+    monkeypatch.setattr(schedule, "poll_due_mailboxes", polling_fails)
 
     assert schedule.run_all_once(NOW) == ["mailboxes failed (see the log)"]
     assert len(swept) == 1
@@ -705,7 +704,7 @@ def test_the_task_polls_due_mailboxes(tenant, server, user, box) -> None:
 
 
 def test_the_worker_batch_polls_due_mailboxes(tenant, server, user, box, monkeypatch) -> None:
-    from casedesk.core.management.commands import worker
+    from casedesk.ops.management.commands import worker
 
     ran = []
     # db_worker closes the connection the test runs in; only the schedule part is tested here.

@@ -8,10 +8,11 @@ from django.db import connection
 
 from casedesk.cases.models import Case
 from casedesk.cases.services import CaseInput, case_create
+from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue, Strategy
 from casedesk.routing.services import queue_update
 from casedesk.tenancy.models import Role, Tenant
-from casedesk.tenancy.services import membership_add, tenant_create, user_get_or_create
+from casedesk.tenancy.services import membership_add, user_get_or_create
 from tests.cases.test_concurrency import THREADS, _race
 from tests.conftest import NOW, postgres_only
 

@@ -7,9 +7,10 @@ from django.db import connection
 
 from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
 from casedesk.notifications.models import Notification
+from casedesk.ops.provisioning import tenant_create
 from casedesk.sla.services import sla_seed_defaults, sla_sweep
 from casedesk.tenancy.models import Role
-from casedesk.tenancy.services import membership_add, tenant_create, user_get_or_create
+from casedesk.tenancy.services import membership_add, user_get_or_create
 from tests.cases.test_concurrency import _race
 from tests.conftest import NOW, postgres_only
 from tests.factories import make_case

@@ -29,12 +29,12 @@ from casedesk.cases.schemas import (
     TransitionIn,
 )
 from casedesk.core import clock
-from casedesk.core.api_auth import member
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.core.text import text_problem
 from casedesk.mail.outbox import mail_of_replies
 from casedesk.routing.models import Queue
+from casedesk.tenancy.api_auth import member
 from casedesk.tenancy.models import Membership, User
 
 router = Router(tags=["cases"])

@@ -8,9 +8,9 @@ from pydantic import Field
 
 from casedesk.cases import picklists as config
 from casedesk.cases.models import CustomFieldDefinition, PicklistKind, PicklistValue
-from casedesk.core.api_auth import member, require_admin
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, RequiredText, Text
+from casedesk.tenancy.api_auth import member, require_admin
 
 router = Router(tags=["configuration"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}

@@ -10,7 +10,6 @@ from casedesk.cases import selectors as case_selectors
 from casedesk.cases.presenters import case_out
 from casedesk.cases.schemas import CasePage
 from casedesk.core import clock
-from casedesk.core.api_auth import member
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
@@ -30,6 +29,7 @@ from casedesk.crm.schemas import (
     DealPage,
     DealPatch,
 )
+from casedesk.tenancy.api_auth import member
 from casedesk.tenancy.models import Membership
 
 router = Router(tags=["crm"])

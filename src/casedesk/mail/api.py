@@ -22,7 +22,6 @@ from casedesk.cases.access import get_case_for_member
 from casedesk.cases.models import Case
 from casedesk.cases.schemas import RefOut
 from casedesk.core import clock
-from casedesk.core.api_auth import member, require_admin, require_manager
 from casedesk.core.errors import Invalid
 from casedesk.core.schemas import Error, Id, LongText, RequiredText, ShortText, Text
 from casedesk.mail import admin_ops
@@ -30,6 +29,7 @@ from casedesk.mail.downloads import attachment_response, raw_response
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.mail.outbox import retry_now
 from casedesk.mail.services import Ingested
+from casedesk.tenancy.api_auth import member, require_admin, require_manager
 from casedesk.tenancy.models import Tenant
 
 router = Router(tags=["mail"])

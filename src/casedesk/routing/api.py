@@ -11,11 +11,11 @@ from pydantic import ConfigDict, Field
 from casedesk.cases.presenters import person
 from casedesk.cases.schemas import PersonOut, PriorityName
 from casedesk.core import clock
-from casedesk.core.api_auth import member, require_admin, require_manager
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text
 from casedesk.routing import rules, services
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
+from casedesk.tenancy.api_auth import member, require_admin, require_manager
 from casedesk.tenancy.models import Membership, User
 
 router = Router(tags=["queues"])

@@ -15,13 +15,13 @@ from pydantic import ValidationError as SchemaError
 from casedesk.cases.models import Case
 from casedesk.cases.schemas import RefOut
 from casedesk.core import clock
-from casedesk.core.api_auth import require_admin, require_manager
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Id, RequiredText, Text
 from casedesk.routing import rules
 from casedesk.routing.api import ConditionIn, ConditionOut, ConditionValue
 from casedesk.sla import escalation, services
 from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
+from casedesk.tenancy.api_auth import require_admin, require_manager
 from casedesk.tenancy.models import Membership
 
 router = Router(tags=["sla"])

@@ -9,11 +9,11 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from casedesk.core import clock
-from casedesk.core.api_auth import member, require_admin
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Id, Text
 from casedesk.sla.services import sla_settings_update
 from casedesk.tenancy import services
+from casedesk.tenancy.api_auth import member, require_admin
 from casedesk.tenancy.availability import (
     MAX_SKILL_LENGTH,
     MAX_SKILLS,

@@ -7,7 +7,6 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from casedesk.core import clock
 from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.text import check_text, check_texts, is_storable
 from casedesk.tenancy.models import ApiToken, Availability, Membership, Role, Tenant, User
@@ -34,14 +33,10 @@ def user_get_or_create(*, email: str, full_name: str = "", password: str | None 
 
 
 @transaction.atomic
-def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str | None = None,
-                  admin_name: str = "") -> Tenant:
-    """A new tenant with its defaults (picklists, queues) and a first admin; one transaction."""
-    from casedesk.cases.numbering import case_numbers_prepare
-    from casedesk.cases.picklists import picklists_seed_defaults
-    from casedesk.routing.services import queues_seed_defaults
-    from casedesk.sla.services import sla_seed_defaults
-
+def tenant_add(*, slug: str, name: str, admin_email: str, admin_password: str | None = None,
+               admin_name: str = "") -> Membership:
+    """A new, empty tenant and its first admin (whose membership is returned). A tenant that
+    can work also needs its defaults: `casedesk.ops.provisioning.tenant_create` adds them."""
     check_text(name, field="name")
     if slugify(slug) != slug or not slug:
         raise Invalid("The slug may hold only lower-case letters, digits and hyphens.",
@@ -50,12 +45,7 @@ def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str
         raise Conflict(f"A tenant with the slug {slug!r} exists already.")
     tenant = Tenant.objects.create(slug=slug, name=name)
     user = user_get_or_create(email=admin_email, full_name=admin_name, password=admin_password)
-    admin = Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
-    picklists_seed_defaults(tenant)
-    queues_seed_defaults(tenant, members=[admin])
-    sla_seed_defaults(tenant, clock.now())
-    case_numbers_prepare(tenant)
-    return tenant
+    return Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
 
 
 def membership_add(*, tenant: Tenant, user: User, role: str = Role.AGENT,

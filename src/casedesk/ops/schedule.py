@@ -17,6 +17,10 @@ from datetime import datetime
 from django.db import close_old_connections
 
 from casedesk.core import clock
+from casedesk.mail.imap import poll_due_mailboxes
+from casedesk.mail.outbox import deliver_due
+from casedesk.mail.services import process_stuck
+from casedesk.sla.schedule import run_due_sweeps
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +33,16 @@ class Job:
 
 
 def _sla_sweeps(now: datetime) -> Iterator[str]:
-    from casedesk.sla.schedule import run_due_sweeps
-
     for slug, report in run_due_sweeps(now).items():
         yield f"SLA sweep for {slug}: {report.summary()}"
 
 
 def _mailboxes(now: datetime) -> Iterator[str]:
-    from casedesk.mail.imap import poll_due_mailboxes
-
     for label, result in poll_due_mailboxes(now).items():
         yield f"Mailbox {label}: {result.summary()}"
 
 
 def _mail_out(now: datetime) -> Iterator[str]:
-    from casedesk.mail.outbox import deliver_due
-    from casedesk.mail.services import process_stuck
-
     stuck = process_stuck(now)
     if stuck:
         yield f"Inbound mail: {stuck} stored but unread message(s) filed"

@@ -4,8 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core import clock
-from casedesk.core.demo import DEMO_CASES, demo_build
 from casedesk.core.errors import DomainError
+from casedesk.demo.builder import DEMO_CASES, demo_build
 
 
 class Command(BaseCommand):

@@ -33,8 +33,6 @@ from casedesk.cases.services import (
     case_update,
 )
 from casedesk.core import clock
-from casedesk.core import demo_content as content
-from casedesk.core.demo_content import Company, Issue, Person, Topic
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.crm.services import (
     account_create,
@@ -43,7 +41,10 @@ from casedesk.crm.services import (
     contact_update,
     deal_create,
 )
+from casedesk.demo import content
+from casedesk.demo.content import Company, Issue, Person, Topic
 from casedesk.mail.outbox import mail_suppressed
+from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.services import (
     RuleInput,
@@ -55,7 +56,7 @@ from casedesk.routing.services import (
 )
 from casedesk.sla.services import sla_seed_defaults
 from casedesk.tenancy.models import Membership, Role, Tenant, User
-from casedesk.tenancy.services import membership_add, tenant_create, user_get_or_create
+from casedesk.tenancy.services import membership_add, user_get_or_create
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Support Co"

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core.errors import DomainError
-from casedesk.tenancy.services import tenant_create
+from casedesk.ops.provisioning import tenant_create
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core import clock
 from casedesk.core.secret_key import configured_secret_key, secret_key_problem
+from casedesk.ops import schedule
 
 
 class Command(BaseCommand):
@@ -26,8 +27,6 @@ class Command(BaseCommand):
                             help="How often to look for due sweeps and mailboxes.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from casedesk.core import schedule
-
         if problem := secret_key_problem(configured_secret_key()):
             raise CommandError(problem)
         argv = ["--queue-name", options["queue_name"], "--interval", str(options["interval"]),

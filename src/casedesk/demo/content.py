@@ -1,8 +1,8 @@
 """The words of the demo tenant: staff, customers, and what customers write in about.
 
-Pure data, read by `casedesk.core.demo`. Customer domains use the reserved `.example` TLD so
+Pure data, read by `casedesk.demo.builder`. Customer domains use the reserved `.example` TLD so
 that no channel added later (outbound mail, webhooks) can ever reach a real company.
-Texts are `str.format` templates; `casedesk.core.demo.case_values` lists the placeholders.
+Texts are `str.format` templates; `casedesk.demo.builder.case_values` lists the placeholders.
 """
 
 from dataclasses import dataclass, field
