@@ -27,24 +27,10 @@ from casedesk.console.models import CasePresence
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
-from tests.conftest import NOW
+from tests.conftest import NOW, Clock
 from tests.factories import AccountFactory, ContactFactory, make_case
 
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-class Clock:
-    """What `casedesk.core.clock.now` answers during a test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture

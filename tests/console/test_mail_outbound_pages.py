@@ -20,7 +20,7 @@ from casedesk.mail.models import OutboundKind, OutboundMail, OutboundStatus
 from casedesk.mail.outbox import claim_due, deliver_due
 from casedesk.mail.services import ingest
 from casedesk.tenancy.models import Membership, Tenant
-from tests.conftest import NOW
+from tests.conftest import NOW, Clock
 from tests.factories import make_case
 from tests.mail.peers import LOCMEM, free_port, smtp_mailer
 from tests.mail.test_ingest import mail
@@ -34,17 +34,9 @@ def desk(quiet_desk: Tenant) -> Tenant:
     return quiet_desk
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW + 10 * MIN
-
-    def __call__(self) -> Any:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock()
+    frozen = Clock(NOW + 10 * MIN)
     monkeypatch.setattr("casedesk.core.clock.now", frozen)
     return frozen
 

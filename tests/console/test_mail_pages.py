@@ -46,21 +46,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 SECRET = "s3cret-imap-pa55"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> Any:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr("casedesk.core.clock.now", frozen)
-    return frozen
-
-
 def login(membership: Membership, **kwargs: Any) -> Client:
     client = Client(**kwargs)
     client.force_login(membership.user)

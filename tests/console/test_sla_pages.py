@@ -3,7 +3,7 @@ calendars with holidays and iCalendar import, escalation rules, settings, the "R
 sweep now" button; the clocks on the case page, the SLA column and filters of the case list
 and the inbox, the SLA events in the timeline and the SLA notifications."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -36,23 +36,6 @@ ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
        b"SUMMARY:Christmas\r\nEND:VEVENT\r\n"
        b"BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year\r\nEND:VEVENT\r\n"
        b"END:VCALENDAR\r\n")
-
-
-class Clock:
-    """What `casedesk.core.clock.now` answers during a test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr("casedesk.core.clock.now", frozen)
-    return frozen
 
 
 def login(membership: Membership) -> Client:
