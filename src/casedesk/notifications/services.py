@@ -3,19 +3,30 @@ exists exactly when the change that caused it does."""
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Protocol
 
-from casedesk.cases.models import Case
 from casedesk.notifications.models import Notification
 from casedesk.tenancy.models import User
 
 
-def notify(*, case: Case, recipients: Iterable[int], actor: User | None, kind: str,
+class CaseRef(Protocol):
+    """The case a notification is about (a `cases.Case`: notifications stand on a lower
+    floor than cases, so they know it only by its id and tenant)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def tenant_id(self) -> int: ...
+
+
+def notify(*, case: CaseRef, recipients: Iterable[int], actor: User | None, kind: str,
            message: str, now: datetime) -> list[Notification]:
     """One notification per recipient (user ids), never to the actor themselves."""
     actor_id = actor.pk if actor is not None else None
     rows = [
         Notification(tenant_id=case.tenant_id, recipient_id=user_id, actor=actor, kind=kind,
-                     case=case, message=message[:500], created_at=now)
+                     case_id=case.pk, message=message[:500], created_at=now)
         for user_id in dict.fromkeys(recipients) if user_id != actor_id
     ]
     return Notification.objects.bulk_create(rows)

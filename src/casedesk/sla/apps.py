@@ -5,3 +5,11 @@ class SlaConfig(AppConfig):
     name = "casedesk.sla"
     label = "sla"
     verbose_name = "SLA"
+
+    def ready(self) -> None:
+        from casedesk.sla.services import SLA_SETTINGS, sla_settings_update
+        from casedesk.tenancy.services import settings_section_register
+
+        settings_section_register(
+            SLA_SETTINGS, lambda tenant, changes: sla_settings_update(tenant=tenant,
+                                                                      changes=changes))

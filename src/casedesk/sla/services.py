@@ -814,9 +814,11 @@ def escalation_rule_delete(*, rule: EscalationRule) -> None:
     rule.delete()
 
 
+SLA_SETTINGS = ("sla_pause_when_pending", "sla_sweep_minutes")
+
+
 def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
-    allowed = {"sla_pause_when_pending", "sla_sweep_minutes"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(SLA_SETTINGS)
     if unknown:
         raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
                       field=sorted(unknown)[0])

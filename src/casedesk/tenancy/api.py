@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
@@ -11,7 +10,6 @@ from pydantic import Field
 from casedesk.core import clock
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Id, Text
-from casedesk.sla.services import sla_settings_update
 from casedesk.tenancy import services
 from casedesk.tenancy.api_auth import member, require_admin
 from casedesk.tenancy.availability import (
@@ -28,7 +26,6 @@ ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error
 RoleName = Literal["admin", "manager", "agent"]
 AvailabilityName = Literal["available", "away", "offline"]
 API_MAX_CAPACITY = 1000  # the API's bound; far above any real agent's load
-SLA_SETTINGS = ("sla_pause_when_pending", "sla_sweep_minutes")
 MAX_SLA_SWEEP_MINUTES = 24 * 60
 
 
@@ -182,11 +179,7 @@ def patch_tenant_settings(request: HttpRequest, payload: TenantSettingsPatch) ->
     admin = require_admin(request)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes)
-    sla = {name: changes.pop(name) for name in SLA_SETTINGS if name in changes}
-    with transaction.atomic():  # all the settings sent, or none
-        services.tenant_settings_update(tenant=admin.tenant, changes=changes)
-        if sla:
-            sla_settings_update(tenant=admin.tenant, changes=sla)
+    services.tenant_settings_change(tenant=admin.tenant, changes=changes)
     return settings_out(admin.tenant)
 
 

@@ -1,5 +1,6 @@
 """Writes for tenants, memberships and API tokens."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,6 +120,33 @@ TENANT_SETTINGS = ("routing_enabled", "reroute_on_category_change", "reopen_limi
                    "reopen_window_hours")
 MAX_REOPEN_LIMIT = 100
 MAX_REOPEN_WINDOW_HOURS = 24 * 365
+
+
+SettingsUpdate = Callable[[Tenant, dict[str, Any]], object]
+_SETTINGS_SECTIONS: dict[str, SettingsUpdate] = {}
+
+
+def settings_section_register(names: Iterable[str], update: SettingsUpdate) -> None:
+    """A higher app (SLA, for one) owns some of the tenant's settings: the API's one settings
+    endpoint hands those names to `update(tenant, changes)`, in the same transaction. Called
+    from the app's `ready()`."""
+    for name in names:
+        _SETTINGS_SECTIONS[name] = update
+
+
+def tenant_settings_change(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    """Changes any of the tenant's settings in one transaction: its own here, the rest by the
+    app that registered them (`settings_section_register`)."""
+    own = dict(changes)
+    sections: dict[SettingsUpdate, dict[str, Any]] = {}
+    for name in list(own):
+        if name in _SETTINGS_SECTIONS:
+            sections.setdefault(_SETTINGS_SECTIONS[name], {})[name] = own.pop(name)
+    with transaction.atomic():  # all the settings sent, or none
+        tenant_settings_update(tenant=tenant, changes=own)
+        for update, section in sections.items():
+            update(tenant, section)
+    return tenant
 
 
 def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
