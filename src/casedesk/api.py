@@ -10,6 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
+from casedesk.cases.crm_api import router as crm_cases_router
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
@@ -62,7 +63,7 @@ api = CasedeskAPI(
     docs_url="/docs",
 )
 
-for router in (cases_router, crm_router, routing_router, rules_router, sla_router,
+for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
                tenancy_router, config_router, mail_router):
     api.add_router("", router)
 

@@ -1,4 +1,4 @@
-"""The CRM API: accounts, contacts, deals, and the cases hanging off them."""
+"""The CRM API: accounts, contacts and deals (their cases: `cases.crm_api`)."""
 
 from typing import Any
 
@@ -6,10 +6,6 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from casedesk.cases import selectors as case_selectors
-from casedesk.cases.presenters import case_out
-from casedesk.cases.schemas import CasePage
-from casedesk.core import clock
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
@@ -36,7 +32,7 @@ router = Router(tags=["crm"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
-def _get[M: Model](model: type[M], membership: Membership, pk: int) -> M:
+def get_record[M: Model](model: type[M], membership: Membership, pk: int) -> M:
     """A record of the member's tenant; NotFound for anything else."""
     obj = (model._default_manager.filter(tenant_id=membership.tenant_id, pk=pk).first()
            if 0 < pk <= MAX_ID else None)
@@ -54,16 +50,6 @@ def _page(qs: QuerySet[Any], cursor: str | None, limit: int) -> tuple[list[Any],
         qs = qs.filter(pk__gt=last)
     rows = list(qs.order_by("pk")[: limit + 1])
     return rows[:limit], (encode_cursor([rows[limit - 1].pk]) if len(rows) > limit else None)
-
-
-def _related_cases(request: HttpRequest, open_only: bool, cursor: str | None, limit: int,
-                   **filters: Any) -> dict[str, Any]:
-    membership = member(request)
-    page = case_selectors.case_list(
-        membership.tenant, case_selectors.CaseFilters(open_only=open_only, **filters),
-        cursor=cursor, limit=limit)
-    now = clock.now()
-    return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/accounts", response={200: AccountPage, **ERRORS})
@@ -85,24 +71,15 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
 
 @router.get("/accounts/{account_id}", response={200: AccountOut, **ERRORS})
 def get_account(request: HttpRequest, account_id: int) -> Any:
-    return _get(Account, member(request), account_id)
+    return get_record(Account, member(request), account_id)
 
 
 @router.patch("/accounts/{account_id}", response={200: AccountOut, **ERRORS})
 def patch_account(request: HttpRequest, account_id: int, payload: AccountPatch) -> Any:
-    account = _get(Account, member(request), account_id)
+    account = get_record(Account, member(request), account_id)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes, ("name", "domain", "tier", "segment", "territory"))
     return services.account_update(account=account, changes=changes)
-
-
-@router.get("/accounts/{account_id}/cases", response={200: CasePage, **ERRORS})
-def account_cases(request: HttpRequest, account_id: int, open: bool = True,
-                  cursor: str | None = Query(None, max_length=500),
-                  limit: int = Query(50, ge=1, le=100)) -> Any:
-    """The account's cases, newest first; open ones only unless `open=false`."""
-    account = _get(Account, member(request), account_id)
-    return _related_cases(request, open, cursor, limit, account_id=account.pk)
 
 
 @router.get("/contacts", response={200: ContactPage, **ERRORS})
@@ -129,23 +106,15 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
 def get_contact(request: HttpRequest, contact_id: int) -> Any:
-    return _get(Contact, member(request), contact_id)
+    return get_record(Contact, member(request), contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
 def patch_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Any:
-    contact = _get(Contact, member(request), contact_id)
+    contact = get_record(Contact, member(request), contact_id)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes, ("email", "name", "phone"))
     return services.contact_update(contact=contact, changes=changes)
-
-
-@router.get("/contacts/{contact_id}/cases", response={200: CasePage, **ERRORS})
-def contact_cases(request: HttpRequest, contact_id: int, open: bool = False,
-                  cursor: str | None = Query(None, max_length=500),
-                  limit: int = Query(50, ge=1, le=100)) -> Any:
-    contact = _get(Contact, member(request), contact_id)
-    return _related_cases(request, open, cursor, limit, contact_id=contact.pk)
 
 
 @router.get("/deals", response={200: DealPage, **ERRORS})
@@ -166,12 +135,12 @@ def create_deal(request: HttpRequest, payload: DealIn) -> Any:
 
 @router.get("/deals/{deal_id}", response={200: DealOut, **ERRORS})
 def get_deal(request: HttpRequest, deal_id: int) -> Any:
-    return _get(Deal, member(request), deal_id)
+    return get_record(Deal, member(request), deal_id)
 
 
 @router.patch("/deals/{deal_id}", response={200: DealOut, **ERRORS})
 def patch_deal(request: HttpRequest, deal_id: int, payload: DealPatch) -> Any:
-    deal = _get(Deal, member(request), deal_id)
+    deal = get_record(Deal, member(request), deal_id)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes, ("name", "account_id", "stage"))
     return services.deal_update(deal=deal, changes=changes)

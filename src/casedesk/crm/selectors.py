@@ -1,36 +1,19 @@
 """Reads of accounts, contacts and deals, always for one tenant.
 
-Lists are keyset pages by (name, id), and the per-row figures (open cases, contacts) come
-from one grouped query per page, so a page costs the same however many rows it shows.
+Lists are keyset pages by (name, id). The figures that count cases beside them (open cases
+per account or contact) are read by `cases.crm_reads`: cases stand on a higher floor.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from casedesk.cases.models import OPEN_STATUS_VALUES, Case
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import filter_search
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.tenancy.models import Tenant
-
-
-@dataclass
-class Row[M]:
-    """A record with the figures a list shows beside it."""
-
-    record: M
-    open_cases: int = 0
-    contacts: int = 0
-
-
-@dataclass
-class RowPage[M]:
-    rows: list[Row[M]]
-    next_cursor: str | None
 
 
 def _after(qs: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
@@ -42,7 +25,7 @@ def _after(qs: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
     return qs.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
 
 
-def _keyset_page(qs: QuerySet[Any], cursor: str | None, limit: int) -> tuple[list[Any],
+def keyset_page(qs: QuerySet[Any], cursor: str | None, limit: int) -> tuple[list[Any],
                                                                               str | None]:
     rows = list(_after(qs, cursor).order_by("name", "pk")[: limit + 1])
     next_cursor = None
@@ -50,19 +33,6 @@ def _keyset_page(qs: QuerySet[Any], cursor: str | None, limit: int) -> tuple[lis
         last = rows[limit - 1]
         next_cursor = encode_cursor([last.name, last.pk])
     return rows[:limit], next_cursor
-
-
-def open_case_counts(tenant: Tenant, *, by: str, ids: list[int]) -> dict[int, int]:
-    """Open cases per account (`by="account"`) or contact (`by="contact"`), in one query."""
-    if by not in ("account", "contact"):
-        raise ValueError(by)
-    if not ids:
-        return {}
-    column = f"{by}_id"
-    rows = (Case.objects.filter(tenant=tenant, status__in=OPEN_STATUS_VALUES,
-                                **{f"{column}__in": ids})
-            .order_by().values(column).annotate(n=Count("id")))
-    return {row[column]: row["n"] for row in rows}
 
 
 def contact_counts(tenant: Tenant, account_ids: list[int]) -> dict[int, int]:
@@ -73,37 +43,16 @@ def contact_counts(tenant: Tenant, account_ids: list[int]) -> dict[int, int]:
     return {row["account_id"]: row["n"] for row in rows}
 
 
-def _account_filter(tenant: Tenant, q: str | None) -> QuerySet[Account]:
+def account_filter(tenant: Tenant, q: str | None) -> QuerySet[Account]:
     return filter_search(Account.objects.filter(tenant=tenant), q, ("name", "domain"))
 
 
-def _contact_filter(tenant: Tenant, q: str | None, account_id: int | None = None
+def contact_filter(tenant: Tenant, q: str | None, account_id: int | None = None
                     ) -> QuerySet[Contact]:
     qs = Contact.objects.filter(tenant=tenant).select_related("account")
     if account_id is not None:
         qs = qs.filter(account_id=account_id)
     return filter_search(qs, q, ("name", "email"))
-
-
-def account_page(tenant: Tenant, *, q: str | None = None, cursor: str | None = None,
-                 limit: int = 50) -> RowPage[Account]:
-    """Accounts by name matching `q` (name or domain), with open cases and contacts each."""
-    accounts, next_cursor = _keyset_page(_account_filter(tenant, q), cursor, limit)
-    ids = [a.pk for a in accounts]
-    open_cases = open_case_counts(tenant, by="account", ids=ids)
-    contacts = contact_counts(tenant, ids)
-    return RowPage(rows=[Row(a, open_cases.get(a.pk, 0), contacts.get(a.pk, 0))
-                         for a in accounts], next_cursor=next_cursor)
-
-
-def contact_page(tenant: Tenant, *, q: str | None = None, account_id: int | None = None,
-                 cursor: str | None = None, limit: int = 50) -> RowPage[Contact]:
-    """Contacts by name matching `q` (name or email), with their open cases each."""
-    contacts, next_cursor = _keyset_page(_contact_filter(tenant, q, account_id), cursor,
-                                         limit)
-    open_cases = open_case_counts(tenant, by="contact", ids=[c.pk for c in contacts])
-    return RowPage(rows=[Row(c, open_cases.get(c.pk, 0)) for c in contacts],
-                   next_cursor=next_cursor)
 
 
 def account_contacts(account: Account, *, limit: int) -> list[Contact]:
@@ -117,27 +66,9 @@ def account_deals(account: Account, *, limit: int) -> list[Deal]:
                 .order_by(F("close_date").desc(nulls_last=True), "-pk")[:limit])
 
 
-@dataclass
-class AccountSummary:
-    contacts: int
-    deals: int
-    open_cases: int
-    cases: int
-
-
-def account_summary(account: Account) -> AccountSummary:
-    """Counts for an account's header, in one query each."""
-    cases = Case.objects.filter(tenant_id=account.tenant_id, account=account).aggregate(
-        total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUS_VALUES)))
-    contacts = Contact.objects.filter(tenant_id=account.tenant_id, account=account).count()
-    deals = Deal.objects.filter(tenant_id=account.tenant_id, account=account).count()
-    return AccountSummary(contacts=contacts, deals=deals, open_cases=cases["open"],
-                          cases=cases["total"])
-
-
 def account_search(tenant: Tenant, q: str, *, limit: int = 10) -> list[Account]:
     """Accounts for a picker: name or domain containing `q`, by name."""
-    return list(_account_filter(tenant, q).order_by("name", "pk")[:limit])
+    return list(account_filter(tenant, q).order_by("name", "pk")[:limit])
 
 
 def contact_search(tenant: Tenant, q: str, *, account_id: int | None = None,
@@ -145,8 +76,8 @@ def contact_search(tenant: Tenant, q: str, *, account_id: int | None = None,
     """Contacts for a picker: name or email containing `q`, by name; with an account and no
     text, that account's contacts."""
     if account_id is not None and not q.strip():
-        return list(_contact_filter(tenant, "", account_id).order_by("name", "pk")[:limit])
-    return list(_contact_filter(tenant, q).order_by("name", "pk")[:limit])
+        return list(contact_filter(tenant, "", account_id).order_by("name", "pk")[:limit])
+    return list(contact_filter(tenant, q).order_by("name", "pk")[:limit])
 
 
 def accounts_by_id(tenant: Tenant, ids: list[int]) -> dict[int, Account]:

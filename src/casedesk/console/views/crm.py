@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
+from casedesk.cases import crm_reads
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.selectors import CaseFilters, Page, case_list
 from casedesk.console.access import member, member_required
@@ -94,7 +95,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     q = _search_text(request)
     cursor = request.GET.get("cursor") or None
     try:
-        page = selectors.account_page(membership.tenant, q=q or None, cursor=cursor,
+        page = crm_reads.account_page(membership.tenant, q=q or None, cursor=cursor,
                                       limit=PAGE_SIZE)
     except Invalid as error:
         messages.error(request, error.detail)
@@ -120,7 +121,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("console:account_detail", pk=account.pk)
     context = {
         "nav": "accounts", "account": account, "now": clock.now(),
-        "summary": selectors.account_summary(account),
+        "summary": crm_reads.account_summary(account),
         "contacts": selectors.account_contacts(account, limit=DETAIL_CONTACTS),
         "deals": selectors.account_deals(account, limit=DETAIL_DEALS),
         "sections": sections,
@@ -186,7 +187,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
                if account_id else None)
     cursor = request.GET.get("cursor") or None
     try:
-        page = selectors.contact_page(membership.tenant, q=q or None, cursor=cursor,
+        page = crm_reads.contact_page(membership.tenant, q=q or None, cursor=cursor,
                                       account_id=account.pk if account else None,
                                       limit=PAGE_SIZE)
     except Invalid as error:
@@ -219,7 +220,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         new_case["account"] = contact.account_id
     context = {
         "nav": "contacts", "contact": contact, "now": clock.now(), "sections": sections,
-        "open_cases": selectors.open_case_counts(membership.tenant, by="contact",
+        "open_cases": crm_reads.open_case_counts(membership.tenant, by="contact",
                                                  ids=[contact.pk]).get(contact.pk, 0),
         "new_case_url": f"{reverse('console:case_new')}?{urlencode(new_case)}",
     }
