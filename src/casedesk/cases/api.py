@@ -8,6 +8,7 @@ from ninja import Header, Query, Router
 
 from casedesk.cases import selectors, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
+from casedesk.cases.hooks import reply_mail
 from casedesk.cases.models import CaseAssignment, Priority
 from casedesk.cases.presenters import assignment_out, case_out, event_out, note_out
 from casedesk.cases.schemas import (
@@ -32,7 +33,6 @@ from casedesk.core import clock
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.core.text import text_problem
-from casedesk.mail.outbox import mail_of_replies
 from casedesk.routing.models import Queue
 from casedesk.tenancy.api_auth import member
 from casedesk.tenancy.models import Membership, User
@@ -202,7 +202,7 @@ def follow_up_case(request: HttpRequest, number: str, payload: FollowUpIn) -> An
 def list_notes(request: HttpRequest, number: str) -> Any:
     case = get_case_for_member(member(request), number)
     notes = list(selectors.notes_of(case))
-    mailed = mail_of_replies(case, [n.pk for n in notes if n.is_public and n.author_id])
+    mailed = reply_mail(case, [n.pk for n in notes if n.is_public and n.author_id])
     return [note_out(n, mailed.get(n.pk)) for n in notes]
 
 
@@ -213,7 +213,7 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Any:
     case = get_case_for_member(membership, number)
     note = services.case_add_note(case=case, actor=membership.user, body=payload.body,
                                   is_public=payload.public, now=clock.now())
-    mailed = mail_of_replies(case, [note.pk] if note.is_public else [])
+    mailed = reply_mail(case, [note.pk] if note.is_public else [])
     return 201, note_out(note, mailed.get(note.pk))
 
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from casedesk.cases.lifecycle import Status, allowed_moves, case_age
 from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
-from casedesk.mail.models import OutboundMail, OutboundStatus
 from casedesk.sla.readings import clocks_of
 from casedesk.tenancy.models import User
 
@@ -71,18 +70,10 @@ def _follow_up_number(case: Case, prefix: str) -> str | None:
     return f"{prefix}-{parent.number}" if parent is not None else None
 
 
-def note_out(note: Note, mail: OutboundMail | None = None) -> dict[str, Any]:
+def note_out(note: Note, mail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A note; `mail`, what became of a public reply's mail (`cases.hooks.reply_mail`)."""
     return {"id": note.pk, "body": note.body, "public": note.is_public,
-            "author": person(note.author), "created_at": note.created_at,
-            "mail": _mail_out(mail) if mail is not None else None}
-
-
-def _mail_out(mail: OutboundMail) -> dict[str, Any]:
-    return {"outbound_id": mail.pk, "status": mail.status, "to": list(mail.to),
-            "cc": list(mail.cc), "attempts": mail.attempts, "sent_at": mail.sent_at,
-            "next_attempt_at": (mail.next_attempt_at if mail.status == OutboundStatus.PENDING
-                                else None),
-            "last_error": mail.last_error}
+            "author": person(note.author), "created_at": note.created_at, "mail": mail}
 
 
 def event_out(event: TimelineEvent) -> dict[str, Any]:

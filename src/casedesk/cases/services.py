@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from casedesk.cases.customfields import clean_custom_fields
+from casedesk.cases.hooks import public_reply_made
 from casedesk.cases.lifecycle import (
     CaseState,
     ReopenPolicy,
@@ -43,7 +44,6 @@ from casedesk.cases.picklists import INTERNAL_REFERRAL, Picklists, field_specs
 from casedesk.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casedesk.core.text import check_text, check_texts, one_line
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.mail.outbox import queue_reply
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import notify
 from casedesk.routing.models import Queue
@@ -615,7 +615,7 @@ def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
             fields += ["next_response_due_at", "next_response_breached_at"]
         case.save(update_fields=fields)
         if is_public and actor is not None:
-            queue_reply(case=case, note=note, now=now)
+            public_reply_made(case, note, now)
         mentioned = mentions_in(case.tenant_id, body)
         if mentioned:
             who = actor.display_name if actor is not None else "Someone"

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class MailConfig(AppConfig):
     name = "casedesk.mail"
     label = "mail"
+
+    def ready(self) -> None:
+        from casedesk.cases import hooks
+        from casedesk.mail.outbox import queue_reply, replies_mail_out
+
+        # An agent's public reply is mailed to the customer and the people copied, through
+        # the outbox, in the transaction that writes the reply.
+        hooks.on_public_reply(lambda case, note, now: queue_reply(case=case, note=note, now=now))
+        hooks.on_reply_mail_read(replies_mail_out)

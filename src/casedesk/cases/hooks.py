@@ -1,0 +1,44 @@
+"""Where the apps above cases hook into what cases do. A higher app registers its functions
+in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN.md, floors).
+
+- `on_public_reply`: an agent's public reply was written; the hook runs inside the same
+  transaction (mail queues the reply's mail in the outbox here).
+- `on_reply_mail_read`: what became of the mail of some replies, as the API shows it
+  (`{"status": ..., ...}` by note id).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from casedesk.cases.models import Case, Note
+
+PublicReplyHook = Callable[[Case, Note, datetime], object]
+ReplyMailReader = Callable[[Case, list[int]], dict[int, dict[str, Any]]]
+
+_public_reply_hooks: list[PublicReplyHook] = []
+_reply_mail_readers: list[ReplyMailReader] = []
+
+
+def on_public_reply(hook: PublicReplyHook) -> None:
+    if hook not in _public_reply_hooks:
+        _public_reply_hooks.append(hook)
+
+
+def on_reply_mail_read(reader: ReplyMailReader) -> None:
+    if reader not in _reply_mail_readers:
+        _reply_mail_readers.append(reader)
+
+
+def public_reply_made(case: Case, note: Note, now: datetime) -> None:
+    for hook in _public_reply_hooks:
+        hook(case, note, now)
+
+
+def reply_mail(case: Case, note_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """By note id, what became of each reply's mail (no entry: mailed to nobody)."""
+    found: dict[int, dict[str, Any]] = {}
+    if note_ids:
+        for reader in _reply_mail_readers:
+            found.update(reader(case, note_ids))
+    return found
