@@ -1,15 +1,16 @@
 """Reads of cases: the filtered list, the inbox, the timeline. Always tenant-scoped."""
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from casedesk.cases.lifecycle import OPEN_STATUSES
-from casedesk.cases.models import Case, Note, TimelineEvent
+from casedesk.cases.models import OPEN_STATUS_VALUES, Case, Note, TimelineEvent
 from casedesk.core import clock
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
@@ -255,3 +256,21 @@ def case_count_capped(tenant: Tenant, filters: CaseFilters, *, cap: int) -> int:
     """How many cases match, counting no further than `cap`: the count runs over a LIMIT
     subquery, so it costs the same at 1,000,000 cases as at 100 (the board's "50+")."""
     return _filtered(tenant, filters).order_by()[:cap].count()
+
+
+def open_loads_of(tenant: Tenant, owner_ids: Sequence[int], leaving: int | None
+                  ) -> list[tuple[int, int, int]]:
+    """(owner, priority, open cases) for routing's strategies; `leaving`, a case being routed
+    again, does not count against its current owner."""
+    cases = Case.objects.filter(tenant=tenant, owner_id__in=list(owner_ids),
+                                status__in=OPEN_STATUS_VALUES)
+    if leaving is not None:
+        cases = cases.exclude(pk=leaving)
+    return list(cases.values_list("owner_id", "priority").annotate(n=Count("id")).order_by())
+
+
+def latest_cases(tenant: Tenant, limit: int) -> list[Case]:
+    """The tenant's latest cases, newest first, with account and contact (routing's preview)."""
+    return list(Case.objects.filter(tenant=tenant)
+                .select_related("tenant", "account", "contact")
+                .order_by("-created_at", "-id")[:limit])

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.ordering import placed, write_positions
 from casedesk.core.text import check_json_text, check_text, check_texts
+from casedesk.routing.hooks import open_loads, recent_cases
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import (
     AccountFacts,
@@ -444,15 +444,8 @@ def _agents(tenant: Tenant, members: list[Membership], leaving: int | None = Non
             ) -> list[Agent]:
     """The members as the strategies see them; `leaving` is a case being routed again, which
     does not count against its current owner."""
-    from casedesk.cases.models import OPEN_STATUS_VALUES, Case
-
     loads: dict[int, int] = {}
-    cases = Case.objects.filter(tenant=tenant, owner_id__in=[m.user_id for m in members],
-                                status__in=OPEN_STATUS_VALUES)
-    if leaving is not None:
-        cases = cases.exclude(pk=leaving)
-    rows = cases.values_list("owner_id", "priority").annotate(n=Count("id")).order_by()
-    for owner_id, priority, count in rows:
+    for owner_id, priority, count in open_loads(tenant, [m.user_id for m in members], leaving):
         loads[owner_id] = loads.get(owner_id, 0) + weight(priority) * count
     return [
         Agent(user_id=m.user_id, capacity=m.capacity, load=loads.get(m.user_id, 0),
@@ -486,8 +479,6 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
     """Where each of the tenant's last `limit` cases would have gone with `draft` among the
     enabled rules (in place of rule `replacing_id`, or at `position`, else last). Assignment
     strategies are not simulated: they depend on the agents' load at the time."""
-    from casedesk.cases.models import Case
-
     specs = [spec_of(r) for r in RoutingRule.objects.filter(tenant=tenant, is_enabled=True)]
     if replacing_id is not None and any(s.id == replacing_id for s in specs):
         specs = [draft if s.id == replacing_id else s for s in specs]
@@ -498,9 +489,7 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
     tried = compile_rule(draft)
     queues = {q.pk: q for q in Queue.objects.filter(tenant=tenant)}
     rows = []
-    cases = (Case.objects.filter(tenant=tenant).select_related("tenant", "account", "contact")
-             .order_by("-created_at", "-id")[:limit])
-    for case in cases:
+    for case in recent_cases(tenant, limit):
         facts = facts_of_case(case)
         rule = first_match(rules, facts)
         queue_name, owner_id = "", None
