@@ -6,13 +6,7 @@ from typing import Any
 from casedesk.cases.lifecycle import Status, allowed_moves, case_age
 from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
 from casedesk.sla.readings import clocks_of
-from casedesk.tenancy.models import User
-
-
-def person(user: User | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "name": user.display_name, "email": user.email}
+from casedesk.tenancy.presenters import person
 
 
 def case_out(case: Case, now: datetime) -> dict[str, Any]:

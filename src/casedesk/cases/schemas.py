@@ -7,8 +7,9 @@ from ninja import Schema
 from pydantic import AfterValidator, Field
 
 from casedesk.core.schemas import Id, LongText, RequiredText, ShortText, Text, check_json_text
+from casedesk.routing.rules import PriorityName
+from casedesk.tenancy.presenters import PersonOut
 
-PriorityName = Literal["low", "normal", "high", "urgent"]
 SourceName = Literal["email", "web", "phone", "chat", "slack", "api", "portal"]
 StatusName = Literal["new", "open", "in_progress", "pending_customer", "resolved", "closed"]
 Picklist = Annotated[str, Field(max_length=80), AfterValidator(lambda v: v.strip())]
@@ -88,12 +89,6 @@ class AssignmentCloseIn(Schema):
 class FollowUpIn(Schema):
     subject: ShortText | None = None
     description: LongText = ""
-
-
-class PersonOut(Schema):
-    id: int
-    name: str
-    email: str
 
 
 class RefOut(Schema):

@@ -8,15 +8,15 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from casedesk.cases.presenters import person
-from casedesk.cases.schemas import PersonOut, PriorityName
 from casedesk.core import clock
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text
 from casedesk.routing import rules, services
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
+from casedesk.routing.rules import PriorityName
 from casedesk.tenancy.api_auth import member, require_admin, require_manager
 from casedesk.tenancy.models import Membership, User
+from casedesk.tenancy.presenters import PersonOut, person
 
 router = Router(tags=["queues"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from casedesk.core.errors import Invalid
 from casedesk.core.text import is_storable
@@ -21,6 +21,8 @@ MAX_LIST_VALUES = 200
 MAX_VALUE_LENGTH = 500
 
 PRIORITY_NAMES = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
+# The rungs by name, for the API's schemas (the one list: `PRIORITY_NAMES`' keys).
+PriorityName = Literal["low", "normal", "high", "urgent"]
 
 # Each field a condition may test, and its kind (which decides the operators it takes).
 TEXT = "text"
