@@ -38,6 +38,11 @@ DONE_STATUSES: tuple[Status, ...] = (Status.RESOLVED, Status.CLOSED)
 NOTE_REQUIRED: frozenset[Status] = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
+def is_done(status: str) -> bool:
+    """Resolved or closed: the work is over (the SLA clocks stop)."""
+    return status in DONE_STATUSES
+
+
 class TransitionRefused(Exception):  # noqa: N818 - a refusal, not a malfunction
     """The move is not allowed now; `detail` says why and what is allowed instead."""
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from casedesk.cases.lifecycle import Status, allowed_moves, case_age
+from casedesk.cases.lifecycle import Status, allowed_moves, case_age, is_done
 from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
 from casedesk.sla.readings import clocks_of
 from casedesk.tenancy.presenters import person
@@ -48,7 +48,8 @@ def case_out(case: Case, now: datetime) -> dict[str, Any]:
         "allowed_transitions": [s.value for s in allowed_moves(Status(case.status))],
         "sla": {
             "policy": case.sla_policy.name if case.sla_policy is not None else None,
-            "clocks": [clock.as_dict() for clock in clocks_of(case, now)],
+            "clocks": [clock.as_dict()
+                       for clock in clocks_of(case, now, done=is_done(case.status))],
             "first_response_due_at": case.first_response_due_at,
             "resolution_due_at": case.resolution_due_at,
             "first_response_breached_at": case.first_response_breached_at,

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from casedesk.cases.lifecycle import Status
+from casedesk.cases.lifecycle import Status, is_done
 from casedesk.cases.models import Case
 from casedesk.console.escalation_form import condition_words
 from casedesk.console.rule_form import describe_condition
@@ -139,7 +139,8 @@ class CaseClocks:
 def case_clocks(case: Case, now: datetime, zone: tzinfo | None) -> CaseClocks:
     """The case's clocks in words. No query: the clocks are the case's columns, and its
     policy comes with it (`select_related`)."""
-    lines = [clock_line(case, view, now, zone) for view in clocks_of(case, now)]
+    lines = [clock_line(case, view, now, zone)
+             for view in clocks_of(case, now, done=is_done(case.status))]
     policy = case.sla_policy.name if case.sla_policy_id and case.sla_policy else ""
     return CaseClocks(policy=policy, lines=lines)
 
@@ -159,7 +160,7 @@ _ACTIVE = (RUNNING, WARNING, BREACHED)
 def nearest_badge(case: Case, now: datetime, zone: tzinfo | None = None) -> Badge | None:
     """A breached clock first, else the running clock that comes due first; a paused case
     says so; a case whose clocks are done says whether they were met. None: no SLA."""
-    views = clocks_of(case, now)
+    views = clocks_of(case, now, done=is_done(case.status))
     running = [(v.state != BREACHED, v.remaining, v.due_at, v) for v in views
                if v.state in _ACTIVE and v.remaining is not None and v.due_at is not None]
     if running:

@@ -35,10 +35,9 @@ class ClockView:
                                       if self.remaining is not None else None)}
 
 
-def clocks_of(case: Any, now: datetime) -> list[ClockView]:
-    from casedesk.cases.lifecycle import Status
-
-    done = case.status in (Status.RESOLVED, Status.CLOSED)
+def clocks_of(case: Any, now: datetime, *, done: bool) -> list[ClockView]:
+    """The case's clocks as people read them; `done`: the case is resolved or closed (the
+    lifecycle is the cases app's to say)."""
     views = []
     for target, label, due_at, breached_at, warn_at, met_at in (
         ("first_response", "First response", case.first_response_due_at,
