@@ -3,14 +3,14 @@ and stopped together by one Ctrl-C."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, wait_for_health
 
 SCRIPT = Path(sys.executable).with_name("casedesk")
 
@@ -22,12 +22,6 @@ Date: Fri, 04 Dec 2026 10:00:00 +0000
 
 Please help.
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -70,21 +64,13 @@ def test_run_serves_works_the_queue_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                     "from casedesk.tenancy.models import Tenant; Tenant.objects.filter("
                     "slug='initech').update(mail_address='help@initech.test')"],
                    env=env, check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     # Its own session, as a terminal's foreground job: Ctrl-C signals the whole group.
     run = subprocess.Popen([SCRIPT, "run", "--port", str(port), "--web-workers", "1",
                             "--no-collectstatic"], env=env, start_new_session=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        body = b""
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    body = r.read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        assert body == b'{"status": "ok"}'
+        assert wait_for_health(port) == b'{"status": "ok"}'
         assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
         commands = [_cmdline(pid) for pid in _children(run.pid)]
         assert any(" serve " in c for c in commands) and any(c.rstrip().endswith(" worker")

@@ -42,6 +42,7 @@ from casedesk.mail.services import ingest, store_raw
 from casedesk.ops import schedule
 from casedesk.routing.models import Queue
 from tests.conftest import NOW
+from tests.mail.peers import free_port
 
 DOVECOT = Path("/usr/sbin/dovecot")
 PASSWORD = "pw-imap-123"
@@ -106,12 +107,6 @@ class Server:
             return names
         finally:
             conn.logout()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -252,7 +247,7 @@ def server() -> Iterator[Server]:
     root.chmod(0o755)  # the mail and login processes run as other users
     try:
         _make_certificates(root)
-        imaps_port, imap_port = _free_port(), _free_port()
+        imaps_port, imap_port = free_port(), free_port()
         conf = _write_config(root, imaps_port, imap_port)
         proc = subprocess.Popen([str(DOVECOT), "-F", "-c", str(conf)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -566,7 +561,7 @@ def test_a_missing_folder_and_a_closed_port_are_named(tenant, server, user) -> N
     missing = make_mailbox(tenant, server, user, name="missing", folder="No Such Folder")
     with pytest.raises(MailboxError, match="'No Such Folder' cannot be opened"):
         check_connection(missing)
-    closed = make_mailbox(tenant, server, user, name="closed", port=_free_port())
+    closed = make_mailbox(tenant, server, user, name="closed", port=free_port())
     # Named, but not told apart from a filtered port (test_connection_failures_look_alike).
     with pytest.raises(MailboxError, match=r"Could not connect to 127\.0\.0\.1:\d+\."):
         check_connection(closed)

@@ -2,10 +2,8 @@
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from casedesk.cases.models import PicklistValue
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import ApiToken, Membership, Tenant
 from casedesk.tenancy.tokens import token_digest
+from tests.servers import free_port, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,12 +94,6 @@ def test_user_in_two_tenants_acts_in_the_token_tenant(tenant, other_tenant, admi
     assert globex.get("/me").json()["role"] == "agent"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_console_script_migrates_and_serves(tmp_path) -> None:
     """`casedesk migrate` then `casedesk serve`: a real gunicorn answering on loopback."""
@@ -109,19 +102,11 @@ def test_console_script_migrates_and_serves(tmp_path) -> None:
            "CASEDESK_SECRET_KEY": "a-key-for-this-test-only-0123456789abcdef"}
     script = Path(sys.executable).with_name("casedesk")
     subprocess.run([script, "migrate", "-v", "0"], env=env, check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([script, "serve", "--port", str(port), "--workers", "2"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        body = b""
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    body = r.read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        assert body == b'{"status": "ok"}'
+        assert wait_for_health(port, tries=100) == b'{"status": "ok"}'
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json") as r:
             assert b'"/api/v1/cases"' in r.read()
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/cases")

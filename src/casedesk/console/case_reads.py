@@ -26,7 +26,7 @@ from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
 from casedesk.core.text import is_storable
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.mail.models import OutboundMail
-from casedesk.mail.outbox import mail_of_replies
+from casedesk.mail.selectors import mail_of_replies
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
 

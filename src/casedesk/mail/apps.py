@@ -7,7 +7,8 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from casedesk.cases import hooks
-        from casedesk.mail.outbox import queue_reply, replies_mail_out
+        from casedesk.mail.outbox import queue_reply
+        from casedesk.mail.selectors import replies_mail_out
 
         # An agent's public reply is mailed to the customer and the people copied, through
         # the outbox, in the transaction that writes the reply.
