@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -17,19 +17,19 @@ from casedesk.cases.lifecycle import case_age
 from casedesk.cases.models import AssignmentStatus, Case, CaseAssignment, PicklistKind
 from casedesk.cases.picklists import Picklists
 from casedesk.console import case_fields, case_reads, sla_reads
-from casedesk.console.access import member
 from casedesk.console.presence import presence_others
-from casedesk.console.zones import tenant_zone
 from casedesk.core import clock
 from casedesk.mail.admin_ops import case_attachments
 from casedesk.routing.models import Queue
+from casedesk.tenancy.middleware import tenant_zone
+from casedesk.tenancy.web import PageRequest, member
 
 TEMPLATE = "console/case_detail.html"
 TIMELINE_PAGE = 50
 ATTACHMENTS_SHOWN = 200
 
 
-def page_context(request: HttpRequest, case: Case, *, editing: str | None = None,
+def page_context(request: PageRequest, case: Case, *, editing: str | None = None,
                  search: str = "", cursor: str | None = None,
                  **extra: Any) -> dict[str, Any]:
     """Everything the page and its partials show. `editing` opens one field's editor."""
@@ -89,16 +89,11 @@ def _dates(case: Case, now: datetime) -> list[tuple[str, datetime | None, str]]:
     return [(label, at, case_reads.ago(at, now) if at else "") for label, at in moments]
 
 
-def is_htmx(request: HttpRequest) -> bool:
-    """Whether htmx sent the request (django-htmx's middleware sets `request.htmx`)."""
-    return bool(getattr(request, "htmx", False))
-
-
 def _zone(case: Case) -> ZoneInfo | None:
     return tenant_zone(case.tenant)
 
 
-def render_case(request: HttpRequest, case: Case, template: str, context: dict[str, Any],
+def render_case(request: PageRequest, case: Case, template: str, context: dict[str, Any],
                 *, status: int = 200) -> HttpResponse:
     """Renders in the tenant's time zone (partials too, which lie outside any template tag)."""
     with timezone.override(_zone(case)):  # None: the default zone

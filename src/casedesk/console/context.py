@@ -4,9 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from casedesk.console.access import memberships_of
 from casedesk.notifications.selectors import unread_count
 from casedesk.tenancy.models import Availability
+from casedesk.tenancy.web import memberships_of
 
 
 def console(request: HttpRequest) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -22,12 +22,12 @@ from casedesk.cases.lifecycle import NOTE_REQUIRED, Status, allowed_moves, case_
 from casedesk.cases.models import Case
 from casedesk.cases.selectors import CaseFilters
 from casedesk.console import bulk
-from casedesk.console.access import member, member_required
 from casedesk.console.filters import CaseFilterForm
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.redirects import list_query
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 CARDS_PER_COLUMN = 25
 COUNT_CAP = 50
@@ -138,7 +138,7 @@ def _board_url(back: str) -> str:
 
 
 @member_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: PageRequest) -> HttpResponse:
     membership = member(request)
     query = _filter_query(request.GET)
     form = CaseFilterForm(query or None, membership=membership)
@@ -165,13 +165,13 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(request, "console/board.html", context)
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def _wants_json(request: PageRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
 @member_required
 @require_POST
-def board_move(request: HttpRequest, number: str) -> HttpResponse:
+def board_move(request: PageRequest, number: str) -> HttpResponse:
     """Asks the lifecycle to move a case to `to`. Answers JSON to the board's script (200, or
     the refusal's 4xx with its detail), and otherwise redirects back to the board with a
     message, or shows the note form a move into resolved or closed needs."""

@@ -12,7 +12,7 @@ and the error).
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,12 +22,12 @@ from casedesk.cases.access import get_assignment_for_case, get_case_for_member
 from casedesk.cases.lifecycle import NOTE_REQUIRED, Status, allowed_moves
 from casedesk.cases.models import Case
 from casedesk.console import case_fields, case_reads
-from casedesk.console.access import member, member_required
-from casedesk.console.case_context import TEMPLATE, is_htmx, page_context, render_case
+from casedesk.console.case_context import TEMPLATE, page_context, render_case
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
 from casedesk.core.schemas import MAX_ID
 from casedesk.routing.models import Queue
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 PARTIAL_HEADER = "X-Case-Partial"  # lets case.js swap a refusal (4xx) into its place
 
@@ -36,11 +36,11 @@ def _page(number: str) -> str:
     return reverse("console:case_detail", args=[number])
 
 
-def _done(request: HttpRequest, number: str, message: str, *,
+def _done(request: PageRequest, number: str, message: str, *,
           reset_composer: bool = False) -> HttpResponse:
     """After a change: htmx gets the header, details and timeline re-rendered out of band;
     a plain form post goes back to the page with the message."""
-    if not is_htmx(request):
+    if not request.htmx:
         messages.success(request, message)
         return redirect(_page(number))
     case = get_case_for_member(member(request), number)
@@ -51,10 +51,10 @@ def _done(request: HttpRequest, number: str, message: str, *,
     return response
 
 
-def _refused(request: HttpRequest, case: Case, error: DomainError, partial: str,
+def _refused(request: PageRequest, case: Case, error: DomainError, partial: str,
              **extra: Any) -> HttpResponse:
     """A refusal shown next to the control that caused it; nothing was changed."""
-    if not is_htmx(request):
+    if not request.htmx:
         messages.error(request, error.detail)
         return redirect(_page(case.display_number))
     context = page_context(request, case, **extra)
@@ -64,13 +64,13 @@ def _refused(request: HttpRequest, case: Case, error: DomainError, partial: str,
     return response
 
 
-def _text(request: HttpRequest, name: str) -> str:
+def _text(request: PageRequest, name: str) -> str:
     return request.POST.get(name) or ""
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def case_field(request: HttpRequest, number: str, name: str) -> HttpResponse:
+def case_field(request: PageRequest, number: str, name: str) -> HttpResponse:
     """GET: a field's editor (`?options=1&q=` just the options of a picker, `?cancel=1` the
     field shown again). POST: saves it through `case_update`."""
     membership = member(request)
@@ -80,7 +80,7 @@ def case_field(request: HttpRequest, number: str, name: str) -> HttpResponse:
         raise NotFound(f"No field {name!r} on cases.")
     row = case_fields.field_row(case, name, definitions)
     if request.method == "GET":
-        if not is_htmx(request):
+        if not request.htmx:
             return redirect(f"{_page(number)}?edit={name}#{row.dom_id}")
         if not request.GET.get("cancel"):
             case_fields.fill_editor(row, case, membership, definitions,
@@ -95,7 +95,7 @@ def case_field(request: HttpRequest, number: str, name: str) -> HttpResponse:
         case_fields.fill_editor(row, case, membership, definitions)
         case_fields.keep_submitted(row, request.POST)
         row.error = error.detail
-        if is_htmx(request):
+        if request.htmx:
             response = render_case(request, case, f"{TEMPLATE}#field",
                                    {"case": case, "row": row}, status=error.status_code)
             response[PARTIAL_HEADER] = "1"
@@ -109,7 +109,7 @@ def case_field(request: HttpRequest, number: str, name: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def case_owner(request: HttpRequest, number: str) -> HttpResponse:
+def case_owner(request: PageRequest, number: str) -> HttpResponse:
     """Gives the case to a member (keeping its queue) or back to a queue, unassigned."""
     membership = member(request)
     case = get_case_for_member(membership, number)
@@ -118,7 +118,7 @@ def case_owner(request: HttpRequest, number: str) -> HttpResponse:
         services.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
                                    now=clock.now())
     except (Invalid, Conflict) as error:
-        if not is_htmx(request):
+        if not request.htmx:
             messages.error(request, error.detail)
             return redirect(f"{_page(number)}?edit=owner#field-owner")
         definitions = case_fields.custom_definitions(case)
@@ -141,7 +141,7 @@ def _has_dialog(case: Case, to: str) -> bool:
 
 @member_required
 @require_POST
-def case_transition(request: HttpRequest, number: str) -> HttpResponse:
+def case_transition(request: PageRequest, number: str) -> HttpResponse:
     """Moves the case through the lifecycle; a refusal says why and keeps the typed note."""
     membership = member(request)
     case = get_case_for_member(membership, number)
@@ -160,7 +160,7 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def case_note(request: HttpRequest, number: str) -> HttpResponse:
+def case_note(request: PageRequest, number: str) -> HttpResponse:
     """Adds an internal note or a public reply; `@name` mentions notify those members."""
     membership = member(request)
     case = get_case_for_member(membership, number)
@@ -176,7 +176,7 @@ def case_note(request: HttpRequest, number: str) -> HttpResponse:
                  reset_composer=True)
 
 
-def _queue(request: HttpRequest, case: Case) -> Queue:
+def _queue(request: PageRequest, case: Case) -> Queue:
     raw = (request.POST.get("queue") or "").strip()
     queue = None
     if raw.isdecimal() and 0 < int(raw) <= MAX_ID:
@@ -189,7 +189,7 @@ def _queue(request: HttpRequest, case: Case) -> Queue:
 
 @member_required
 @require_POST
-def case_assignment_open(request: HttpRequest, number: str) -> HttpResponse:
+def case_assignment_open(request: PageRequest, number: str) -> HttpResponse:
     """Refers part of the work to another team's queue."""
     membership = member(request)
     case = get_case_for_member(membership, number)
@@ -207,7 +207,7 @@ def case_assignment_open(request: HttpRequest, number: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def case_assignment_close(request: HttpRequest, number: str, assignment_id: int
+def case_assignment_close(request: PageRequest, number: str, assignment_id: int
                           ) -> HttpResponse:
     """Closes a referral with a note."""
     membership = member(request)
@@ -227,7 +227,7 @@ def case_assignment_close(request: HttpRequest, number: str, assignment_id: int
 
 @member_required
 @require_POST
-def case_follow_up(request: HttpRequest, number: str) -> HttpResponse:
+def case_follow_up(request: PageRequest, number: str) -> HttpResponse:
     """Creates a follow-up case of a closed case and opens it."""
     membership = member(request)
     case = get_case_for_member(membership, number)
@@ -239,7 +239,7 @@ def case_follow_up(request: HttpRequest, number: str) -> HttpResponse:
     new_number = f"{case.tenant.case_prefix}-{follow_up.number}"
     messages.success(request, f"Follow-up case {new_number} created from "
                               f"{case.display_number}.")
-    if is_htmx(request):
+    if request.htmx:
         response = HttpResponse()
         response["HX-Redirect"] = _page(new_number)
         return response
@@ -248,7 +248,7 @@ def case_follow_up(request: HttpRequest, number: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def case_reroute(request: HttpRequest, number: str) -> HttpResponse:
+def case_reroute(request: PageRequest, number: str) -> HttpResponse:
     """Routes the open case again with today's rules, fallback map and queue strategies; the
     message says where it went and why (the new `routed` timeline event)."""
     membership = member(request)

@@ -3,21 +3,21 @@
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from casedesk.cases.services import case_create
-from casedesk.console.access import member, member_required
 from casedesk.console.forms import CaseNewForm, record_pickers
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.core.schemas import MAX_ID
 from casedesk.crm import selectors as crm_selectors
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 
-def _preselected(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+def _preselected(request: PageRequest, membership: Membership) -> dict[str, Any]:
     """`?account=<id>&contact=<id>` from an account or contact page; a contact brings its
     account. Ids of records the tenant does not have are dropped."""
     ids = {}
@@ -40,7 +40,7 @@ def _preselected(request: HttpRequest, membership: Membership) -> dict[str, Any]
 
 
 @member_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: PageRequest) -> HttpResponse:
     """Creates the case through `case_create` and opens it. The form carries a one-time key,
     so a double submit opens the case the first submit made instead of making another."""
     membership = member(request)

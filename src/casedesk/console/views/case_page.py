@@ -2,24 +2,24 @@
 completion. Its actions (edits, moves, notes, referrals) are in `case_actions`.
 """
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.cases.access import get_case_for_member
 from casedesk.console import case_reads
-from casedesk.console.access import member, member_required
-from casedesk.console.case_context import TEMPLATE, is_htmx, page_context, render_case
+from casedesk.console.case_context import TEMPLATE, page_context, render_case
 from casedesk.console.presence import presence_leave, presence_others, presence_touch
 from casedesk.console.views import case_actions
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 
 @member_required
 @require_GET
-def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+def case_detail(request: PageRequest, number: str) -> HttpResponse:
     """The page; `?edit=<field>` opens a field's editor (the no-JavaScript path of inline
     editing) and `?cursor=` shows older timeline events."""
     membership = member(request)
@@ -31,14 +31,14 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
                                search=request.GET.get("q", ""))
     except Invalid as error:  # a forged cursor
         return HttpResponse(error.detail, status=error.status_code)
-    if is_htmx(request) and cursor:
+    if request.htmx and cursor:
         return render_case(request, case, f"{TEMPLATE}#timeline-page", context)
     return render_case(request, case, TEMPLATE, context)
 
 
 @member_required
 @require_POST
-def case_presence(request: HttpRequest, number: str) -> HttpResponse:
+def case_presence(request: PageRequest, number: str) -> HttpResponse:
     """The collision poll: records that I have the case open (typing when `typing` is set)
     and answers with who else has."""
     membership = member(request)
@@ -52,7 +52,7 @@ def case_presence(request: HttpRequest, number: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def case_presence_leave(request: HttpRequest, number: str) -> HttpResponse:
+def case_presence_leave(request: PageRequest, number: str) -> HttpResponse:
     """Sent by the page as it unloads, so the others stop seeing me at once."""
     membership = member(request)
     case = get_case_for_member(membership, number)
@@ -62,7 +62,7 @@ def case_presence_leave(request: HttpRequest, number: str) -> HttpResponse:
 
 @member_required
 @require_GET
-def case_mentions(request: HttpRequest, number: str) -> JsonResponse:
+def case_mentions(request: PageRequest, number: str) -> JsonResponse:
     """Members to complete an `@` in the composer: `?q=` is what follows the @."""
     membership = member(request)
     get_case_for_member(membership, number)

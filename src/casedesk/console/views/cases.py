@@ -3,24 +3,23 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors
 from casedesk.cases.access import get_case_for_member, parse_case_number
 from casedesk.cases.models import Case
 from casedesk.console import bulk
-from casedesk.console.access import member, member_required
 from casedesk.console.filters import CaseFilterForm
 from casedesk.console.models import SavedView
 from casedesk.console.saved_views import saved_view_save
-from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.redirects import list_redirect
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 PAGE_SIZE = 50
 SORTABLE = (("number", "Case"), ("priority", "Priority"), ("updated", "Updated"))
@@ -38,7 +37,7 @@ def _sort_links(query: QueryDict, current: str) -> dict[str, str]:
 
 
 @member_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: PageRequest) -> HttpResponse:
     membership = member(request)
     form = CaseFilterForm(request.GET or None, membership=membership)
     if request.GET and not form.is_valid():
@@ -70,14 +69,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "closed_reasons": bulk.closed_reasons(membership),
     }
     if request.htmx and request.htmx.target == "case-results":
-        return render_in_zone(request, membership.tenant, "console/case_list.html#results",
+        return render(request, "console/case_list.html#results",
                               context)
-    return render_in_zone(request, membership.tenant, "console/case_list.html", context)
+    return render(request, "console/case_list.html", context)
 
 
 @member_required
 @require_POST
-def case_bulk(request: HttpRequest) -> HttpResponse:
+def case_bulk(request: PageRequest) -> HttpResponse:
     """Applies one action to the selected cases, each through its own service call; reports
     what changed and what the lifecycle refused."""
     membership = member(request)
@@ -107,7 +106,7 @@ def _list_url() -> str:
 
 @member_required
 @require_POST
-def view_save(request: HttpRequest) -> HttpResponse:
+def view_save(request: PageRequest) -> HttpResponse:
     membership = member(request)
     query = request.POST.get("query") or ""
     try:
@@ -122,7 +121,7 @@ def view_save(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+def view_delete(request: PageRequest, view_id: int) -> HttpResponse:
     membership = member(request)
     view = get_object_or_404(SavedView, tenant_id=membership.tenant_id,
                              user_id=membership.user_id, pk=view_id)
@@ -132,7 +131,7 @@ def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
 
 
 @member_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: PageRequest) -> HttpResponse:
     """A case number goes straight to the case; anything else searches subjects and
     descriptions."""
     membership = member(request)

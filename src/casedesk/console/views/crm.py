@@ -5,14 +5,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from casedesk.cases import crm_reads
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.selectors import CaseFilters, Page, case_list
-from casedesk.console.access import member, member_required
 from casedesk.console.forms import (
     AccountForm,
     ContactForm,
@@ -26,6 +25,7 @@ from casedesk.crm import selectors, services
 from casedesk.crm.access import get_account_for_member, get_contact_for_member
 from casedesk.crm.models import Account, Contact
 from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 PAGE_SIZE = 50
 DETAIL_CASES = 10
@@ -35,7 +35,7 @@ PICKER_SIZE = 10
 CLOSED_VALUES = [Status.RESOLVED.value, Status.CLOSED.value]
 
 
-def _search_text(request: HttpRequest, *names: str) -> str:
+def _search_text(request: PageRequest, *names: str) -> str:
     for name in names or ("q",):
         text = (request.GET.get(name) or "").strip()
         if text:
@@ -43,7 +43,7 @@ def _search_text(request: HttpRequest, *names: str) -> str:
     return ""
 
 
-def _id_param(request: HttpRequest, name: str) -> int | None:
+def _id_param(request: PageRequest, name: str) -> int | None:
     raw = (request.GET.get(name) or "").strip()
     return int(raw) if raw.isdecimal() and 0 < int(raw) <= MAX_ID else None
 
@@ -60,7 +60,7 @@ def _cases_url(**params: Any) -> str:
     return f"{reverse('console:case_list')}?{urlencode(params)}"
 
 
-def _case_sections(request: HttpRequest, tenant: Tenant, *, account_id: int | None = None,
+def _case_sections(request: PageRequest, tenant: Tenant, *, account_id: int | None = None,
                    contact_id: int | None = None) -> dict[str, Any]:
     """The open and the recently resolved or closed cases of an account or contact, each a
     bounded keyset page of its own (`open_cursor`, `closed_cursor`)."""
@@ -90,7 +90,7 @@ def _case_sections(request: HttpRequest, tenant: Tenant, *, account_id: int | No
 
 
 @member_required
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: PageRequest) -> HttpResponse:
     membership = member(request)
     q = _search_text(request)
     cursor = request.GET.get("cursor") or None
@@ -111,7 +111,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: PageRequest, pk: int) -> HttpResponse:
     membership = member(request)
     account = get_account_for_member(membership, pk)
     try:
@@ -132,7 +132,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/account_detail.html", context)
 
 
-def _account_form_page(request: HttpRequest, form: AccountForm, account: Account | None
+def _account_form_page(request: PageRequest, form: AccountForm, account: Account | None
                        ) -> HttpResponse:
     tenant = member(request).tenant
     suggestions = {name: selectors.account_values(tenant, name)
@@ -142,7 +142,7 @@ def _account_form_page(request: HttpRequest, form: AccountForm, account: Account
 
 
 @member_required
-def account_create(request: HttpRequest) -> HttpResponse:
+def account_create(request: PageRequest) -> HttpResponse:
     membership = member(request)
     if request.method != "POST":
         return _account_form_page(request, AccountForm(), None)
@@ -159,7 +159,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: PageRequest, pk: int) -> HttpResponse:
     account = get_account_for_member(member(request), pk)
     if request.method != "POST":
         return _account_form_page(request, AccountForm.for_account(account), account)
@@ -179,7 +179,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: PageRequest) -> HttpResponse:
     membership = member(request)
     q = _search_text(request)
     account_id = _id_param(request, "account")
@@ -207,7 +207,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: PageRequest, pk: int) -> HttpResponse:
     membership = member(request)
     contact = get_contact_for_member(membership, pk)
     try:
@@ -227,7 +227,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/contact_detail.html", context)
 
 
-def _contact_form_page(request: HttpRequest, form: ContactForm, contact: Contact | None
+def _contact_form_page(request: PageRequest, form: ContactForm, contact: Contact | None
                        ) -> HttpResponse:
     membership = member(request)
     return render(request, "console/contact_form.html", {
@@ -235,7 +235,7 @@ def _contact_form_page(request: HttpRequest, form: ContactForm, contact: Contact
         "pickers": record_pickers(form, membership, contact=False)})
 
 
-def _contact_saved(request: HttpRequest, membership: Membership, form: ContactForm,
+def _contact_saved(request: PageRequest, membership: Membership, form: ContactForm,
                    contact: Contact | None) -> Contact | None:
     try:
         if contact is None:
@@ -247,7 +247,7 @@ def _contact_saved(request: HttpRequest, membership: Membership, form: ContactFo
 
 
 @member_required
-def contact_create(request: HttpRequest) -> HttpResponse:
+def contact_create(request: PageRequest) -> HttpResponse:
     membership = member(request)
     if request.method != "POST":
         return _contact_form_page(
@@ -262,7 +262,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: PageRequest, pk: int) -> HttpResponse:
     membership = member(request)
     contact = get_contact_for_member(membership, pk)
     if request.method != "POST":
@@ -278,7 +278,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def pick_account(request: HttpRequest) -> HttpResponse:
+def pick_account(request: PageRequest) -> HttpResponse:
     """Accounts matching the picker's text, as options to choose from (an htmx fragment)."""
     membership = member(request)
     q = _search_text(request, "q", "account_q")
@@ -289,7 +289,7 @@ def pick_account(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def pick_contact(request: HttpRequest) -> HttpResponse:
+def pick_contact(request: PageRequest) -> HttpResponse:
     """Contacts matching the picker's text; with no text, those of the chosen account. Each
     option carries its account, which choosing the contact fills in."""
     membership = member(request)

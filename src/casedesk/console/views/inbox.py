@@ -1,19 +1,18 @@
 """The inbox: my open cases and the unassigned cases of my queues, in claim order."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors, services
 from casedesk.cases.access import get_case_for_member
-from casedesk.console.access import member, member_required
-from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.redirects import redirect_back
 from casedesk.routing.models import Queue
 from casedesk.routing.services import queue_join
+from casedesk.tenancy.web import PageRequest, member, member_required
 
 INBOX_SIZE = 50
 
@@ -22,7 +21,7 @@ def _waiting(count: int) -> str:
     return f"{count:,}+" if count >= selectors.QUEUE_COUNT_CAP else f"{count:,}"
 
 
-def _inbox_context(request: HttpRequest) -> dict[str, object]:
+def _inbox_context(request: PageRequest) -> dict[str, object]:
     membership = member(request)
     queue_ids = selectors.inbox_queue_ids(membership)
     page = selectors.inbox_cases(membership, limit=INBOX_SIZE, queue_ids=queue_ids,
@@ -39,21 +38,20 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
 
 
 @member_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: PageRequest) -> HttpResponse:
     try:
         context = _inbox_context(request)
     except DomainError as error:
         messages.error(request, error.detail)
         return redirect("console:inbox")
-    tenant = member(request).tenant
     if request.htmx:
-        return render_in_zone(request, tenant, "console/inbox.html#inbox-body", context)
-    return render_in_zone(request, tenant, "console/inbox.html", context)
+        return render(request, "console/inbox.html#inbox-body", context)
+    return render(request, "console/inbox.html", context)
 
 
 @member_required
 @require_POST
-def claim(request: HttpRequest, number: str) -> HttpResponse:
+def claim(request: PageRequest, number: str) -> HttpResponse:
     """Claims one case; the loser of a race is told who won."""
     membership = member(request)
     try:
@@ -67,7 +65,7 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, error.detail)
         return redirect_back(request, request.POST.get("next"), "console:inbox")
     if request.htmx:
-        return render_in_zone(request, membership.tenant, "console/inbox.html#inbox-body",
+        return render(request, "console/inbox.html#inbox-body",
                               _inbox_context(request))
     messages.success(request, f"You claimed {case.display_number}.")
     return redirect_back(request, request.POST.get("next"), "console:inbox")
@@ -75,7 +73,7 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
 
 @member_required
 @require_POST
-def join_queue(request: HttpRequest, queue_id: int) -> HttpResponse:
+def join_queue(request: PageRequest, queue_id: int) -> HttpResponse:
     """One click from an empty inbox into a queue's work."""
     membership = member(request)
     queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
@@ -90,7 +88,7 @@ def join_queue(request: HttpRequest, queue_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def claim_next(request: HttpRequest, queue_id: int) -> HttpResponse:
+def claim_next(request: PageRequest, queue_id: int) -> HttpResponse:
     membership = member(request)
     queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
     try:

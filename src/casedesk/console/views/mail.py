@@ -14,24 +14,29 @@ shows again with the reason on its field and what was typed, and nothing is save
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.http import FileResponse, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.cases.access import get_case_for_member
-from casedesk.console.access import member, member_required, require_admin, require_manager
 from casedesk.console.mail_forms import MailboxForm, MailSettingsForm
-from casedesk.console.replies import refused
-from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid
+from casedesk.core.pages import refused
 from casedesk.mail import admin_ops
 from casedesk.mail.downloads import attachment_response, raw_response
 from casedesk.mail.models import InboundStatus, Mailbox, OutboundStatus
 from casedesk.mail.outbox import retry_now
 from casedesk.mail.services import Ingested
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import (
+    PageRequest,
+    member,
+    member_required,
+    require_admin,
+    require_manager,
+)
 
 PAGE_SIZE = 50
 PREVIEW_BYTES = 4096
@@ -54,21 +59,21 @@ def _tabs(membership: Membership, tab: str, **extra: Any) -> dict[str, Any]:
 
 @member_required
 @require_GET
-def mail_home(request: HttpRequest) -> HttpResponse:
+def mail_home(request: PageRequest) -> HttpResponse:
     require_manager(member(request))
     return redirect("console:mail_inbound")
 
 
 @member_required
 @require_GET
-def inbound_list(request: HttpRequest) -> HttpResponse:
+def inbound_list(request: PageRequest) -> HttpResponse:
     """One status's messages newest first (quarantined unless `?status=` says otherwise),
     a keyset page at a time (`?cursor=`)."""
     return _status_list(request, tab="inbound", filters=STATUS_LABELS,
                         default=InboundStatus.QUARANTINED, read=admin_ops.inbound_page)
 
 
-def _status_list(request: HttpRequest, *, tab: str, filters: dict[Any, str], default: str,
+def _status_list(request: PageRequest, *, tab: str, filters: dict[Any, str], default: str,
                  read: Any) -> HttpResponse:
     """A mail list: one status's rows newest first, a keyset page at a time (`?cursor=`);
     a forged or stale cursor starts again from the newest."""
@@ -87,7 +92,7 @@ def _status_list(request: HttpRequest, *, tab: str, filters: dict[Any, str], def
     following = first.copy()
     if page.next_cursor:
         following["cursor"] = page.next_cursor
-    return render_in_zone(request, membership.tenant, f"console/mail_{tab}.html", _tabs(
+    return render(request, f"console/mail_{tab}.html", _tabs(
         membership, tab, page=page, status=status, filters=filters.items(),
         status_label=filters[status], first_query=first.urlencode(),
         next_query=following.urlencode() if page.next_cursor else None,
@@ -96,7 +101,7 @@ def _status_list(request: HttpRequest, *, tab: str, filters: dict[Any, str], def
 
 @member_required
 @require_GET
-def inbound_detail(request: HttpRequest, inbound_id: int) -> HttpResponse:
+def inbound_detail(request: PageRequest, inbound_id: int) -> HttpResponse:
     """One stored message: what it is, why it was quarantined, its main headers, the start of
     its text, and what it brought."""
     membership = require_manager(member(request))
@@ -109,7 +114,7 @@ def inbound_detail(request: HttpRequest, inbound_id: int) -> HttpResponse:
     subject = message.subject or next((v for n, v in headers if n == "Subject"), "")
     preview = raw[:PREVIEW_BYTES].decode("utf-8", errors="replace").replace("\r\n", "\n")
     preview = "".join(ch if ch.isprintable() or ch in "\n\t" else "·" for ch in preview)
-    return render_in_zone(request, membership.tenant, "console/mail_message.html", _tabs(
+    return render(request, "console/mail_message.html", _tabs(
         membership, "inbound", message=message, headers=headers, subject=subject,
         attachments=attachments, preview=preview, preview_cut=len(raw) > PREVIEW_BYTES,
         refusal=admin_ops.reprocess_refusal(message, clock.now()),
@@ -119,7 +124,7 @@ def inbound_detail(request: HttpRequest, inbound_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def inbound_raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
+def inbound_raw(request: PageRequest, inbound_id: int) -> HttpResponse:
     """The message byte for byte, as `message-<id>.eml`."""
     membership = require_manager(member(request))
     return raw_response(admin_ops.get_inbound(membership.tenant, inbound_id))
@@ -127,7 +132,7 @@ def inbound_raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def inbound_reprocess(request: HttpRequest, inbound_id: int) -> HttpResponse:
+def inbound_reprocess(request: PageRequest, inbound_id: int) -> HttpResponse:
     """Reads the message again and files it; the page then says what became of it."""
     membership = require_manager(member(request))
     message = admin_ops.get_inbound(membership.tenant, inbound_id)
@@ -140,7 +145,7 @@ def inbound_reprocess(request: HttpRequest, inbound_id: int) -> HttpResponse:
     return redirect(back)
 
 
-def _say_filed(request: HttpRequest, result: Ingested) -> None:
+def _say_filed(request: PageRequest, result: Ingested) -> None:
     """What became of a message re-processed, accepted or filed, as a flash message."""
     number = result.case.display_number if result.case is not None else ""
     if result.status == InboundStatus.QUARANTINED:
@@ -161,7 +166,7 @@ def _say_filed(request: HttpRequest, result: Ingested) -> None:
 
 @member_required
 @require_POST
-def inbound_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
+def inbound_accept(request: PageRequest, inbound_id: int) -> HttpResponse:
     """"Accept onto the case": a held message (a stranger's answer) is filed on the case it
     answers, and its sender becomes a participant of the case."""
     return _file_held(request, inbound_id, accept=True)
@@ -169,13 +174,13 @@ def inbound_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def inbound_new_case(request: HttpRequest, inbound_id: int) -> HttpResponse:
+def inbound_new_case(request: PageRequest, inbound_id: int) -> HttpResponse:
     """"File as a new case": a held message becomes a new case linked to the one it
     answers."""
     return _file_held(request, inbound_id, accept=False)
 
 
-def _file_held(request: HttpRequest, inbound_id: int, *, accept: bool) -> HttpResponse:
+def _file_held(request: PageRequest, inbound_id: int, *, accept: bool) -> HttpResponse:
     membership = require_manager(member(request))
     message = admin_ops.get_inbound(membership.tenant, inbound_id)
     back = reverse("console:mail_message", args=[message.pk])
@@ -191,7 +196,7 @@ def _file_held(request: HttpRequest, inbound_id: int, *, accept: bool) -> HttpRe
 
 @member_required
 @require_GET
-def outbound_list(request: HttpRequest) -> HttpResponse:
+def outbound_list(request: PageRequest) -> HttpResponse:
     """One status's messages newest first (failed unless `?status=` says otherwise), a
     keyset page at a time (`?cursor=`)."""
     return _status_list(request, tab="outbound", filters=OUTBOUND_LABELS,
@@ -200,7 +205,7 @@ def outbound_list(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def outbound_detail(request: HttpRequest, outbound_id: int) -> HttpResponse:
+def outbound_detail(request: PageRequest, outbound_id: int) -> HttpResponse:
     """One message as it is (or was) sent: its headers, its text, and how delivery went."""
     membership = require_manager(member(request))
     mail = admin_ops.get_outbound(membership.tenant, outbound_id)
@@ -209,7 +214,7 @@ def outbound_detail(request: HttpRequest, outbound_id: int) -> HttpResponse:
                ("References", mail.references), ("From", mail.from_address),
                ("Reply-To", mail.reply_to), ("To", ", ".join(mail.to)),
                ("Cc", ", ".join(mail.cc))]
-    return render_in_zone(request, membership.tenant, "console/mail_outbound_message.html",
+    return render(request, "console/mail_outbound_message.html",
                           _tabs(membership, "outbound", mail=mail, headers=headers,
                                 can_retry=mail.status in RETRYABLE,
                                 status_label=OUTBOUND_LABELS[OutboundStatus(mail.status)]))
@@ -217,7 +222,7 @@ def outbound_detail(request: HttpRequest, outbound_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def outbound_retry(request: HttpRequest, outbound_id: int) -> HttpResponse:
+def outbound_retry(request: PageRequest, outbound_id: int) -> HttpResponse:
     """The "Send again" button: the message is due at once, and a worker is woken for it."""
     membership = require_manager(member(request))
     mail = admin_ops.get_outbound(membership.tenant, outbound_id)
@@ -235,15 +240,15 @@ def outbound_retry(request: HttpRequest, outbound_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def mailbox_list(request: HttpRequest) -> HttpResponse:
+def mailbox_list(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
-    return render_in_zone(request, membership.tenant, "console/mail_mailboxes.html", _tabs(
+    return render(request, "console/mail_mailboxes.html", _tabs(
         membership, "mailboxes", mailboxes=admin_ops.mailboxes_of(membership.tenant)))
 
 
-def _form_page(request: HttpRequest, membership: Membership, form: MailboxForm,
+def _form_page(request: PageRequest, membership: Membership, form: MailboxForm,
                mailbox: Mailbox | None, *, status: int = 200) -> HttpResponse:
-    return render_in_zone(request, membership.tenant, "console/mail_mailbox_form.html", _tabs(
+    return render(request, "console/mail_mailbox_form.html", _tabs(
         membership, "mailboxes", form=form, mailbox=mailbox,
         action_url=(reverse("console:mail_mailbox", args=[mailbox.pk]) if mailbox is not None
                     else reverse("console:mail_mailbox_new"))), status=status)
@@ -251,7 +256,7 @@ def _form_page(request: HttpRequest, membership: Membership, form: MailboxForm,
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def mailbox_new(request: HttpRequest) -> HttpResponse:
+def mailbox_new(request: PageRequest) -> HttpResponse:
     membership = require_admin(member(request))
     tenant = membership.tenant
     if request.method != "POST":
@@ -272,7 +277,7 @@ def mailbox_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def mailbox_edit(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+def mailbox_edit(request: PageRequest, mailbox_id: int) -> HttpResponse:
     """The mailbox's form (read-only for managers); the password is never shown."""
     membership = require_manager(member(request))
     tenant = membership.tenant
@@ -295,7 +300,7 @@ def mailbox_edit(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+def mailbox_delete(request: PageRequest, mailbox_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     mailbox = admin_ops.get_mailbox(membership.tenant, mailbox_id)
     admin_ops.mailbox_delete(mailbox=mailbox)
@@ -303,7 +308,7 @@ def mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     return redirect("console:mail_mailboxes")
 
 
-def _run_poller(request: HttpRequest, mailbox_id: int, action: str) -> HttpResponse:
+def _run_poller(request: PageRequest, mailbox_id: int, action: str) -> HttpResponse:
     """Runs "Test connection" or "Poll now" and says how it went. Both talk to the server
     within the request: the poller bounds each step with its own timeout."""
     # Imported here: the IMAP client (imaplib, ssl) loads only when a button is pressed.
@@ -331,13 +336,13 @@ def _run_poller(request: HttpRequest, mailbox_id: int, action: str) -> HttpRespo
 
 @member_required
 @require_POST
-def mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+def mailbox_test(request: PageRequest, mailbox_id: int) -> HttpResponse:
     return _run_poller(request, mailbox_id, "test")
 
 
 @member_required
 @require_POST
-def mailbox_poll(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+def mailbox_poll(request: PageRequest, mailbox_id: int) -> HttpResponse:
     return _run_poller(request, mailbox_id, "poll")
 
 
@@ -345,7 +350,7 @@ def mailbox_poll(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def mail_settings(request: HttpRequest) -> HttpResponse:
+def mail_settings(request: PageRequest) -> HttpResponse:
     """The support address, the size limit, how new contacts find their account, who may
     join a case, sender authentication, and the acknowledgement with its limits and how the
     tenant's hourly cap stands (read-only for managers)."""
@@ -354,7 +359,7 @@ def mail_settings(request: HttpRequest) -> HttpResponse:
     template = "console/mail_settings.html"
     usage = admin_ops.ack_usage(tenant, clock.now())
     if request.method != "POST":
-        return render_in_zone(request, tenant, template,
+        return render(request, template,
                               _tabs(membership, "settings", ack_usage=usage,
                                     form=MailSettingsForm.for_tenant(tenant)))
     require_admin(membership)
@@ -367,7 +372,7 @@ def mail_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Mail settings saved.")
             return redirect("console:mail_settings")
-    return render_in_zone(request, tenant, template,
+    return render(request, template,
                           _tabs(membership, "settings", form=form, ack_usage=usage), status=422)
 
 
@@ -377,7 +382,7 @@ def mail_settings(request: HttpRequest) -> HttpResponse:
 # is an HttpResponseBase, which it passes through all the same.
 @member_required  # type: ignore[arg-type]
 @require_GET
-def case_attachment(request: HttpRequest, number: str, attachment_id: int
+def case_attachment(request: PageRequest, number: str, attachment_id: int
                     ) -> FileResponse:
     """A file mail brought to the case, for any member who may see the case."""
     case = get_case_for_member(member(request), number)

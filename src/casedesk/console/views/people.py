@@ -1,12 +1,10 @@
 """The bell, the notifications list, the tenant switcher and my availability."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from casedesk.console.access import SESSION_TENANT, member, member_required
-from casedesk.console.case_context import is_htmx
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
 from casedesk.core.redirects import redirect_back, safe_target
@@ -14,17 +12,18 @@ from casedesk.notifications.selectors import recent, unread_count
 from casedesk.notifications.services import notifications_mark_read
 from casedesk.tenancy.availability import membership_set_availability
 from casedesk.tenancy.models import Availability, Membership
+from casedesk.tenancy.web import SESSION_TENANT, PageRequest, member, member_required
 
 
 @member_required
-def bell(request: HttpRequest) -> HttpResponse:
+def bell(request: PageRequest) -> HttpResponse:
     """The bell with its unread count: polled by every page, so it updates without a reload."""
     return render(request, "console/partials/_bell.html",
                   {"unread_count": unread_count(member(request))})
 
 
 @member_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: PageRequest) -> HttpResponse:
     membership = member(request)
     return render(request, "console/notifications.html",
                   {"nav": "notifications", "items": recent(membership), "now": clock.now()})
@@ -32,7 +31,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: PageRequest) -> HttpResponse:
     """Marks one notification (`id`) or all of them read."""
     membership = member(request)
     raw = request.POST.get("id") or ""
@@ -44,7 +43,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def switch_tenant(request: HttpRequest) -> HttpResponse:
+def switch_tenant(request: PageRequest) -> HttpResponse:
     raw = request.POST.get("tenant") or ""
     membership = (Membership.objects.filter(user_id=int(request.user.pk or 0), is_active=True,
                                             tenant_id=int(raw)).select_related("tenant").first()
@@ -57,14 +56,14 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
     return redirect("console:inbox")
 
 
-def _back_to(request: HttpRequest) -> HttpResponse:
+def _back_to(request: PageRequest) -> HttpResponse:
     """To the page the form was on (`next`), if it is one of ours."""
     return redirect_back(request, request.POST.get("next"), "console:inbox")
 
 
 @member_required
 @require_POST
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: PageRequest) -> HttpResponse:
     """Sets whether I take routed cases now: available, away or offline. htmx swaps the
     switch in place; a plain post goes back to the page it came from."""
     membership = member(request)
@@ -72,7 +71,7 @@ def availability(request: HttpRequest) -> HttpResponse:
         membership_set_availability(membership=membership,
                                     availability=request.POST.get("availability") or "")
     except Invalid as error:
-        if is_htmx(request):
+        if request.htmx:
             return HttpResponse(error.detail, status=error.status_code, content_type="text/plain")
         messages.error(request, error.detail)
         return _back_to(request)
@@ -80,7 +79,7 @@ def availability(request: HttpRequest) -> HttpResponse:
     message = f"You are now {label}."
     if membership.availability != Availability.AVAILABLE:
         message += " Routing gives you no new cases until you are available again."
-    if is_htmx(request):
+    if request.htmx:
         return render(request, "console/partials/_availability.html", {
             "membership": membership,
             "availability_next": safe_target(request, request.POST.get("next")) or "",

@@ -11,21 +11,13 @@ without JavaScript; with htmx only the changed part is swapped.
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.console import routing_reads
-from casedesk.console.access import (
-    get_rule_for_member,
-    member,
-    member_required,
-    require_admin,
-    require_manager,
-)
-from casedesk.console.case_context import is_htmx
-from casedesk.console.replies import refused
+from casedesk.console.access import get_rule_for_member
 from casedesk.console.rule_form import (
     CUSTOM,
     MAX_ROWS,
@@ -43,10 +35,18 @@ from casedesk.console.rule_form import (
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
 from casedesk.core.ordering import moved
+from casedesk.core.pages import refused
 from casedesk.core.schemas import MAX_ID
 from casedesk.routing import services
 from casedesk.routing.models import RoutingRule
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import (
+    PageRequest,
+    member,
+    member_required,
+    require_admin,
+    require_manager,
+)
 
 LIST_TEMPLATE = "console/routing_rules.html"
 FORM_TEMPLATE = "console/routing_rule_form.html"
@@ -59,30 +59,30 @@ def _list_context(membership: Membership, **extra: Any) -> dict[str, Any]:
             "can_edit": membership.is_admin, **extra}
 
 
-def _list_done(request: HttpRequest, message: str) -> HttpResponse:
+def _list_done(request: PageRequest, message: str) -> HttpResponse:
     """After a change: htmx gets the list (with the message for screen readers), a plain post
     goes back to the page."""
     membership = member(request)
-    if is_htmx(request):
+    if request.htmx:
         return render(request, f"{LIST_TEMPLATE}#rules", _list_context(membership, flash=message))
     messages.success(request, message)
     return redirect("console:routing_rules")
 
 
-def _list_refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+def _list_refused(request: PageRequest, error: DomainError) -> HttpResponse:
     return refused(request, error, "console:routing_rules")
 
 
 @member_required
 @require_GET
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
     return render(request, LIST_TEMPLATE, _list_context(membership))
 
 
 @member_required
 @require_POST
-def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_toggle(request: PageRequest, rule_id: int) -> HttpResponse:
     """Enables (`enable=1`) or disables the rule: the state is given, not flipped, so a double
     click cannot undo itself."""
     membership = require_admin(member(request))
@@ -102,7 +102,7 @@ def _current_order(membership: Membership) -> list[int]:
 
 @member_required
 @require_POST
-def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_move(request: PageRequest, rule_id: int) -> HttpResponse:
     """Moves the rule one place up or down (`direction`), the keyboard's way to reorder."""
     membership = require_admin(member(request))
     rule = get_rule_for_member(membership, rule_id)
@@ -121,7 +121,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
     return _list_done(request, f"“{rule.name}” moved {direction} to place {to + 1}.")
 
 
-def _ids(request: HttpRequest) -> list[int]:
+def _ids(request: PageRequest) -> list[int]:
     """`rule_ids` as repeated fields or one comma-separated field; junk is refused."""
     raw = [part for value in request.POST.getlist("rule_ids") for part in value.split(",")]
     ids = []
@@ -134,7 +134,7 @@ def _ids(request: HttpRequest) -> list[int]:
 
 @member_required
 @require_POST
-def rule_reorder(request: HttpRequest) -> HttpResponse:
+def rule_reorder(request: PageRequest) -> HttpResponse:
     """Puts the rules in the order given (what dragging a rule sends)."""
     membership = require_admin(member(request))
     try:
@@ -146,7 +146,7 @@ def rule_reorder(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: PageRequest, rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     rule = get_rule_for_member(membership, rule_id)
     services.rule_delete(rule=rule)
@@ -182,15 +182,15 @@ def _preview(membership: Membership, draft: RuleDraft, rule: RoutingRule | None
     return routing_reads.preview_of(tenant, rows)
 
 
-def _render_form(request: HttpRequest, context: dict[str, Any], *, partial: str | None = None,
+def _render_form(request: PageRequest, context: dict[str, Any], *, partial: str | None = None,
                  status: int = 200) -> HttpResponse:
-    template = f"{FORM_TEMPLATE}#{partial}" if partial and is_htmx(request) else FORM_TEMPLATE
+    template = f"{FORM_TEMPLATE}#{partial}" if partial and request.htmx else FORM_TEMPLATE
     return render(request, template, context, status=status)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def rule_new(request: HttpRequest) -> HttpResponse:
+def rule_new(request: PageRequest) -> HttpResponse:
     membership = require_admin(member(request))
     if request.method == "POST":
         return _form_post(request, membership, None)
@@ -200,7 +200,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_edit(request: PageRequest, rule_id: int) -> HttpResponse:
     """The rule's form (read-only for managers); `?try=1` previews the rule as stored."""
     membership = require_manager(member(request))
     rule = get_rule_for_member(membership, rule_id)
@@ -218,7 +218,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     return _render_form(request, _form_context(membership, draft, rule, **extra))
 
 
-def _form_post(request: HttpRequest, membership: Membership, rule: RoutingRule | None
+def _form_post(request: PageRequest, membership: Membership, rule: RoutingRule | None
                ) -> HttpResponse:
     draft = draft_of_post(request.POST)
     action, row = form_action(request.POST)
@@ -240,7 +240,7 @@ def _form_post(request: HttpRequest, membership: Membership, rule: RoutingRule |
     return _save(request, membership, draft, rule)
 
 
-def _save(request: HttpRequest, membership: Membership, draft: RuleDraft,
+def _save(request: PageRequest, membership: Membership, draft: RuleDraft,
           rule: RoutingRule | None) -> HttpResponse:
     """Creates or changes the rule through the service, which checks all of it first: a
     refusal shows the form again with the reason, and nothing is stored."""

@@ -11,26 +11,27 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.console import routing_reads
-from casedesk.console.access import (
-    get_colleague,
-    get_queue_for_member,
-    member,
-    member_required,
-    require_admin,
-    require_manager,
-)
+from casedesk.console.access import get_queue_for_member
 from casedesk.console.rule_form import split_list
 from casedesk.core.errors import Conflict, DomainError, Invalid
 from casedesk.routing import services
 from casedesk.routing.models import Strategy
 from casedesk.tenancy.availability import membership_set_routing_facts
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import (
+    PageRequest,
+    get_colleague,
+    member,
+    member_required,
+    require_admin,
+    require_manager,
+)
 
 TEMPLATE = "console/routing_queues.html"
 BLANK_SKILL_ROWS = 3
@@ -49,7 +50,7 @@ STRATEGY_HELP = {
 }
 
 
-def _page(membership: Membership, *, status: int = 200, request: HttpRequest,
+def _page(membership: Membership, *, status: int = 200, request: PageRequest,
           **extra: Any) -> HttpResponse:
     cards, people = routing_reads.queues_and_people(membership.tenant)
     skills = [(row.category, row.subcategory, ", ".join(row.skills))
@@ -72,14 +73,14 @@ def _back(anchor: str) -> HttpResponse:
 
 @member_required
 @require_GET
-def queue_overview(request: HttpRequest) -> HttpResponse:
+def queue_overview(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
     return _page(membership, request=request)
 
 
 @member_required
 @require_POST
-def queue_strategy(request: HttpRequest, queue_id: int) -> HttpResponse:
+def queue_strategy(request: PageRequest, queue_id: int) -> HttpResponse:
     """Sets how the queue picks the agent for each case routed to it."""
     membership = require_admin(member(request))
     queue = get_queue_for_member(membership, queue_id)
@@ -94,7 +95,7 @@ def queue_strategy(request: HttpRequest, queue_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def member_facts(request: HttpRequest, user_id: int) -> HttpResponse:
+def member_facts(request: PageRequest, user_id: int) -> HttpResponse:
     """Sets a member's skills, territory and capacity."""
     membership = require_admin(member(request))
     colleague = get_colleague(membership, user_id)
@@ -116,7 +117,7 @@ def member_facts(request: HttpRequest, user_id: int) -> HttpResponse:
     return _back(f"member-{colleague.user_id}")
 
 
-def _skill_rows(request: HttpRequest) -> list[tuple[str, str, str]]:
+def _skill_rows(request: PageRequest) -> list[tuple[str, str, str]]:
     indexes = sorted(int(m.group(1)) for key in request.POST
                      if (m := _SKILL_ROW.match(key)) is not None)[:MAX_SKILL_ROWS]
     return [(request.POST.get(f"sk-{i}-category", "")[:80],
@@ -126,7 +127,7 @@ def _skill_rows(request: HttpRequest) -> list[tuple[str, str, str]]:
 
 @member_required
 @require_POST
-def skill_requirements(request: HttpRequest) -> HttpResponse:
+def skill_requirements(request: PageRequest) -> HttpResponse:
     """Replaces the category → skills table; empty rows are dropped (that is how a row is
     removed)."""
     membership = require_admin(member(request))
@@ -141,7 +142,7 @@ def skill_requirements(request: HttpRequest) -> HttpResponse:
     return _back("skills")
 
 
-def _refused_skills(request: HttpRequest, membership: Membership, error: DomainError,
+def _refused_skills(request: PageRequest, membership: Membership, error: DomainError,
                     rows: list[tuple[str, str, str]]) -> HttpResponse:
     return _page(membership, request=request, status=error.status_code,
                  errors={"skills": error.detail},

@@ -11,22 +11,14 @@ that is refused shows again with the reason and what was typed, and nothing is s
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.cases.models import Case
 from casedesk.console import routing_reads, sla_reads
-from casedesk.console.access import (
-    get_policy_for_member,
-    member,
-    member_required,
-    require_admin,
-    require_manager,
-)
-from casedesk.console.case_context import is_htmx
-from casedesk.console.replies import refused
+from casedesk.console.access import get_policy_for_member
 from casedesk.console.rule_form import (
     CUSTOM,
     MAX_ROWS,
@@ -45,13 +37,20 @@ from casedesk.console.sla_forms import (
     refuse_nul,
     settings_of_post,
 )
-from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
 from casedesk.core.ordering import moved
+from casedesk.core.pages import refused
 from casedesk.sla import services
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import (
+    PageRequest,
+    member,
+    member_required,
+    require_admin,
+    require_manager,
+)
 
 LIST_TEMPLATE = "console/sla_policies.html"
 FORM_TEMPLATE = "console/sla_policy_form.html"
@@ -66,36 +65,36 @@ def _list_context(membership: Membership, **extra: Any) -> dict[str, Any]:
             "can_edit": membership.is_admin, **extra}
 
 
-def _list_done(request: HttpRequest, message: str) -> HttpResponse:
+def _list_done(request: PageRequest, message: str) -> HttpResponse:
     membership = member(request)
-    if is_htmx(request):
-        return render_in_zone(request, membership.tenant, f"{LIST_TEMPLATE}#policies",
+    if request.htmx:
+        return render(request, f"{LIST_TEMPLATE}#policies",
                               _list_context(membership, flash=message))
     messages.success(request, message)
     return redirect("console:sla_policies")
 
 
-def _list_refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+def _list_refused(request: PageRequest, error: DomainError) -> HttpResponse:
     return refused(request, error, "console:sla_policies")
 
 
 @member_required
 @require_GET
-def sla_home(request: HttpRequest) -> HttpResponse:
+def sla_home(request: PageRequest) -> HttpResponse:
     require_manager(member(request))
     return redirect("console:sla_policies")
 
 
 @member_required
 @require_GET
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
-    return render_in_zone(request, membership.tenant, LIST_TEMPLATE, _list_context(membership))
+    return render(request, LIST_TEMPLATE, _list_context(membership))
 
 
 @member_required
 @require_POST
-def policy_toggle(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_toggle(request: PageRequest, policy_id: int) -> HttpResponse:
     """Enables (`enable=1`) or disables the policy: the state is given, not flipped."""
     membership = require_admin(member(request))
     policy = get_policy_for_member(membership, policy_id)
@@ -109,7 +108,7 @@ def policy_toggle(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def policy_move(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_move(request: PageRequest, policy_id: int) -> HttpResponse:
     """Moves the policy one place up or down (`direction`)."""
     membership = require_admin(member(request))
     policy = get_policy_for_member(membership, policy_id)
@@ -133,7 +132,7 @@ def policy_move(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_delete(request: PageRequest, policy_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     policy = get_policy_for_member(membership, policy_id)
     services.policy_delete(policy=policy, now=clock.now())
@@ -160,15 +159,15 @@ def _form_context(membership: Membership, draft: PolicyDraft, policy: SlaPolicy 
     }
 
 
-def _render_form(request: HttpRequest, membership: Membership, context: dict[str, Any], *,
+def _render_form(request: PageRequest, membership: Membership, context: dict[str, Any], *,
                  partial: str | None = None, status: int = 200) -> HttpResponse:
-    template = f"{FORM_TEMPLATE}#{partial}" if partial and is_htmx(request) else FORM_TEMPLATE
-    return render_in_zone(request, membership.tenant, template, context, status=status)
+    template = f"{FORM_TEMPLATE}#{partial}" if partial and request.htmx else FORM_TEMPLATE
+    return render(request, template, context, status=status)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def policy_new(request: HttpRequest) -> HttpResponse:
+def policy_new(request: PageRequest) -> HttpResponse:
     membership = require_admin(member(request))
     if request.method == "POST":
         return _form_post(request, membership, None)
@@ -181,7 +180,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_edit(request: PageRequest, policy_id: int) -> HttpResponse:
     """The policy's form (read-only for managers)."""
     membership = require_manager(member(request))
     policy = get_policy_for_member(membership, policy_id)
@@ -192,7 +191,7 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
                         _form_context(membership, policy_draft_of(policy), policy))
 
 
-def _form_post(request: HttpRequest, membership: Membership, policy: SlaPolicy | None
+def _form_post(request: PageRequest, membership: Membership, policy: SlaPolicy | None
                ) -> HttpResponse:
     draft = policy_draft_of_post(request.POST)
     action, row = form_action(request.POST)
@@ -205,7 +204,7 @@ def _form_post(request: HttpRequest, membership: Membership, policy: SlaPolicy |
     return _save(request, membership, draft, policy)
 
 
-def _save(request: HttpRequest, membership: Membership, draft: PolicyDraft,
+def _save(request: PageRequest, membership: Membership, draft: PolicyDraft,
           policy: SlaPolicy | None) -> HttpResponse:
     """Creates or changes the policy through the service, which checks all of it first."""
     now = clock.now()
@@ -238,12 +237,12 @@ def _settings_context(membership: Membership, **extra: Any) -> dict[str, Any]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def sla_settings(request: HttpRequest) -> HttpResponse:
+def sla_settings(request: PageRequest) -> HttpResponse:
     """Whether clocks pause while a case waits on the customer, and how often the scheduled
     sweep runs (0: only when an admin runs it)."""
     membership = require_manager(member(request))
     if request.method == "GET":
-        return render_in_zone(request, membership.tenant, SETTINGS_TEMPLATE,
+        return render(request, SETTINGS_TEMPLATE,
                               _settings_context(membership))
     require_admin(membership)
     posted = {"sla_pause_when_pending": bool(request.POST.get("sla_pause_when_pending")),
@@ -252,7 +251,7 @@ def sla_settings(request: HttpRequest) -> HttpResponse:
         changes = settings_of_post(request.POST)
         services.sla_settings_update(tenant=membership.tenant, changes=changes)
     except Invalid as error:
-        return render_in_zone(request, membership.tenant, SETTINGS_TEMPLATE,
+        return render(request, SETTINGS_TEMPLATE,
                               _settings_context(membership, errors={"settings": error.detail},
                                                 posted=posted),
                               status=error.status_code)
@@ -266,17 +265,17 @@ def sla_settings(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def sweep_now(request: HttpRequest) -> HttpResponse:
+def sweep_now(request: PageRequest) -> HttpResponse:
     """Runs the breach sweep over the tenant's open cases now and shows what it did."""
     membership = require_admin(member(request))
     report = services.sla_sweep(now=clock.now(), tenant=membership.tenant)
-    if not is_htmx(request):
+    if not request.htmx:
         messages.success(request, f"Breach sweep done: {report.summary()}")
         return redirect(f"{reverse('console:sla_settings')}#sweep")
     numbers = list(Case.objects.filter(tenant=membership.tenant, pk__in=report.cases)
                    .order_by("number").values_list("number", flat=True)[:SWEEP_CASES_SHOWN])
     prefix = membership.tenant.case_prefix
-    return render_in_zone(request, membership.tenant, f"{SETTINGS_TEMPLATE}#sweep-report",
+    return render(request, f"{SETTINGS_TEMPLATE}#sweep-report",
                           _settings_context(membership, report=report,
                                             breached=[f"{prefix}-{n}" for n in numbers]))
 

@@ -10,21 +10,14 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.console import sla_reads
-from casedesk.console.access import (
-    get_calendar_for_member,
-    get_holiday_for_calendar,
-    member,
-    member_required,
-    require_admin,
-    require_manager,
-)
+from casedesk.console.access import get_calendar_for_member, get_holiday_for_calendar
 from casedesk.console.sla_forms import (
     CalendarDraft,
     calendar_draft_of,
@@ -33,12 +26,18 @@ from casedesk.console.sla_forms import (
     refuse_nul,
     time_zones,
 )
-from casedesk.console.zones import render_in_zone
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid
 from casedesk.sla import services
 from casedesk.sla.models import BusinessCalendar, Holiday
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import (
+    PageRequest,
+    member,
+    member_required,
+    require_admin,
+    require_manager,
+)
 
 LIST_TEMPLATE = "console/sla_calendars.html"
 FORM_TEMPLATE = "console/sla_calendar_form.html"
@@ -47,9 +46,9 @@ MAX_ICS_BYTES = 1_000_000
 
 @member_required
 @require_GET
-def calendar_list(request: HttpRequest) -> HttpResponse:
+def calendar_list(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
-    return render_in_zone(request, membership.tenant, LIST_TEMPLATE, {
+    return render(request, LIST_TEMPLATE, {
         "nav": "sla", "tab": "calendars", "can_edit": membership.is_admin,
         "lines": sla_reads.calendar_lines(membership.tenant)})
 
@@ -69,14 +68,14 @@ def _form_context(membership: Membership, draft: CalendarDraft,
     }
 
 
-def _render_form(request: HttpRequest, membership: Membership, context: dict[str, Any],
+def _render_form(request: PageRequest, membership: Membership, context: dict[str, Any],
                  status: int = 200) -> HttpResponse:
-    return render_in_zone(request, membership.tenant, FORM_TEMPLATE, context, status=status)
+    return render(request, FORM_TEMPLATE, context, status=status)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def calendar_new(request: HttpRequest) -> HttpResponse:
+def calendar_new(request: PageRequest) -> HttpResponse:
     membership = require_admin(member(request))
     if request.method == "POST":
         return _save(request, membership, calendar_draft_of_post(request.POST), None)
@@ -87,7 +86,7 @@ def calendar_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
+def calendar_edit(request: PageRequest, calendar_id: int) -> HttpResponse:
     """The calendar's form and its holidays (read-only for managers)."""
     membership = require_manager(member(request))
     calendar = get_calendar_for_member(membership, calendar_id)
@@ -98,7 +97,7 @@ def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
                         _form_context(membership, calendar_draft_of(calendar), calendar))
 
 
-def _save(request: HttpRequest, membership: Membership, draft: CalendarDraft,
+def _save(request: PageRequest, membership: Membership, draft: CalendarDraft,
           calendar: BusinessCalendar | None) -> HttpResponse:
     try:
         refuse_nul(request.POST)
@@ -122,7 +121,7 @@ def _save(request: HttpRequest, membership: Membership, draft: CalendarDraft,
 
 @member_required
 @require_POST
-def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
+def calendar_delete(request: PageRequest, calendar_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     calendar = get_calendar_for_member(membership, calendar_id)
     services.calendar_delete(calendar=calendar, now=clock.now())
@@ -136,7 +135,7 @@ def _back(calendar: BusinessCalendar) -> HttpResponse:
     return redirect(f"{reverse('console:sla_calendar', args=[calendar.pk])}#holidays")
 
 
-def _refused(request: HttpRequest, membership: Membership, calendar: BusinessCalendar,
+def _refused(request: PageRequest, membership: Membership, calendar: BusinessCalendar,
              error: DomainError, key: str, posted: dict[str, str]) -> HttpResponse:
     """The calendar page again, with the reason beside the holiday form that was refused."""
     context = _form_context(membership, calendar_draft_of(calendar), calendar,
@@ -156,7 +155,7 @@ def _date(text: str, what: str, field: str) -> date | None:
 
 @member_required
 @require_POST
-def holiday_add(request: HttpRequest, calendar_id: int) -> HttpResponse:
+def holiday_add(request: PageRequest, calendar_id: int) -> HttpResponse:
     """Adds a day (`starts_on`) or a range (to `ends_on`, inclusive) off."""
     membership = require_admin(member(request))
     calendar = get_calendar_for_member(membership, calendar_id)
@@ -182,7 +181,7 @@ def holiday_add(request: HttpRequest, calendar_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def holiday_delete(request: HttpRequest, calendar_id: int, holiday_id: int) -> HttpResponse:
+def holiday_delete(request: PageRequest, calendar_id: int, holiday_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     calendar = get_calendar_for_member(membership, calendar_id)
     holiday = get_holiday_for_calendar(calendar, holiday_id)
@@ -191,7 +190,7 @@ def holiday_delete(request: HttpRequest, calendar_id: int, holiday_id: int) -> H
     return _back(calendar)
 
 
-def _ics_text(request: HttpRequest) -> str:
+def _ics_text(request: PageRequest) -> str:
     upload = request.FILES.get("file")
     if upload is None:
         raise Invalid("Choose an iCalendar (.ics) file to import.", field="file")
@@ -211,7 +210,7 @@ def _ics_text(request: HttpRequest) -> str:
 
 @member_required
 @require_POST
-def holidays_import(request: HttpRequest, calendar_id: int) -> HttpResponse:
+def holidays_import(request: PageRequest, calendar_id: int) -> HttpResponse:
     """Adds the all-day events of an uploaded .ics file as holidays (dates already present
     are skipped); a file that cannot be read adds nothing."""
     membership = require_admin(member(request))

@@ -9,31 +9,30 @@ a condition), with htmx swapping only the conditions, as the routing rule form d
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.console import escalation_form, sla_reads
-from casedesk.console.access import (
-    get_escalation_rule_for_member,
+from casedesk.console.access import get_escalation_rule_for_member
+from casedesk.console.escalation_form import EscalationDraft, draft_of_post, draft_of_rule
+from casedesk.console.rule_form import MAX_ROWS, edit_rows, form_action
+from casedesk.console.sla_forms import refuse_nul
+from casedesk.core import clock
+from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.pages import refused
+from casedesk.routing.models import Queue
+from casedesk.sla import services
+from casedesk.sla.models import EscalationRule
+from casedesk.tenancy.models import Membership
+from casedesk.tenancy.web import (
+    PageRequest,
     member,
     member_required,
     require_admin,
     require_manager,
 )
-from casedesk.console.case_context import is_htmx
-from casedesk.console.escalation_form import EscalationDraft, draft_of_post, draft_of_rule
-from casedesk.console.replies import refused
-from casedesk.console.rule_form import MAX_ROWS, edit_rows, form_action
-from casedesk.console.sla_forms import refuse_nul
-from casedesk.console.zones import render_in_zone
-from casedesk.core import clock
-from casedesk.core.errors import Conflict, Invalid
-from casedesk.routing.models import Queue
-from casedesk.sla import services
-from casedesk.sla.models import EscalationRule
-from casedesk.tenancy.models import Membership
 
 LIST_TEMPLATE = "console/sla_escalations.html"
 FORM_TEMPLATE = "console/sla_escalation_form.html"
@@ -49,10 +48,10 @@ def _list_context(membership: Membership, **extra: Any) -> dict[str, Any]:
             "lines": sla_reads.escalation_lines(membership.tenant), **extra}
 
 
-def _list_done(request: HttpRequest, message: str) -> HttpResponse:
+def _list_done(request: PageRequest, message: str) -> HttpResponse:
     membership = member(request)
-    if is_htmx(request):
-        return render_in_zone(request, membership.tenant, f"{LIST_TEMPLATE}#escalations",
+    if request.htmx:
+        return render(request, f"{LIST_TEMPLATE}#escalations",
                               _list_context(membership, flash=message))
     messages.success(request, message)
     return redirect("console:sla_escalations")
@@ -60,14 +59,14 @@ def _list_done(request: HttpRequest, message: str) -> HttpResponse:
 
 @member_required
 @require_GET
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
-    return render_in_zone(request, membership.tenant, LIST_TEMPLATE, _list_context(membership))
+    return render(request, LIST_TEMPLATE, _list_context(membership))
 
 
 @member_required
 @require_POST
-def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_toggle(request: PageRequest, rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     rule = get_escalation_rule_for_member(membership, rule_id)
     enable = request.POST.get("enable") == "1"
@@ -81,7 +80,7 @@ def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: PageRequest, rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     rule = get_escalation_rule_for_member(membership, rule_id)
     services.escalation_rule_delete(rule=rule)
@@ -124,15 +123,15 @@ def _form_context(membership: Membership, draft: EscalationDraft,
     }
 
 
-def _render_form(request: HttpRequest, membership: Membership, context: dict[str, Any], *,
+def _render_form(request: PageRequest, membership: Membership, context: dict[str, Any], *,
                  partial: str | None = None, status: int = 200) -> HttpResponse:
-    template = f"{FORM_TEMPLATE}#{partial}" if partial and is_htmx(request) else FORM_TEMPLATE
-    return render_in_zone(request, membership.tenant, template, context, status=status)
+    template = f"{FORM_TEMPLATE}#{partial}" if partial and request.htmx else FORM_TEMPLATE
+    return render(request, template, context, status=status)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def rule_new(request: HttpRequest) -> HttpResponse:
+def rule_new(request: PageRequest) -> HttpResponse:
     membership = require_admin(member(request))
     if request.method == "POST":
         return _form_post(request, membership, None)
@@ -142,7 +141,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_edit(request: PageRequest, rule_id: int) -> HttpResponse:
     membership = require_manager(member(request))
     rule = get_escalation_rule_for_member(membership, rule_id)
     if request.method == "POST":
@@ -153,7 +152,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
                         _form_context(membership, draft_of_rule(rule, queues), rule))
 
 
-def _form_post(request: HttpRequest, membership: Membership, rule: EscalationRule | None
+def _form_post(request: PageRequest, membership: Membership, rule: EscalationRule | None
                ) -> HttpResponse:
     draft = draft_of_post(request.POST)
     action, row = form_action(request.POST)
