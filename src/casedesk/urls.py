@@ -12,5 +12,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("casedesk.routing.urls")),
+    path("", include("casedesk.sla.urls")),
+    path("", include("casedesk.mail.urls")),
+    path("", include("casedesk.crm.urls")),
     path("", include("casedesk.console.urls")),
 ]

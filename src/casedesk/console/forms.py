@@ -26,6 +26,7 @@ from casedesk.cases.models import (
 )
 from casedesk.cases.services import CaseInput
 from casedesk.core.errors import Conflict, DomainError, Invalid
+from casedesk.core.forms import CUSTOM_PREFIX, add_domain_error
 from casedesk.core.schemas import MAX_ID
 from casedesk.crm import selectors as crm_selectors
 from casedesk.crm.models import Account, Contact
@@ -38,25 +39,7 @@ SOURCE_CHOICES = [(s, s.capitalize()) for s in ("phone", "chat", "email", "web",
 SOURCE_CHOICES[-1] = ("api", "API")
 PRIORITY_CHOICES = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
 PICKER_FALLBACK_SIZE = 200
-CUSTOM_PREFIX = "cf_"
 _DOMAIN = re.compile(r"^[a-z0-9\u00a1-\uffff]([a-z0-9\u00a1-\uffff.-]*[a-z0-9\u00a1-\uffff])?$")
-
-
-def add_domain_error(form: forms.Form, error: DomainError,
-                     fields: dict[str, str] | None = None) -> None:
-    """Shows a service's refusal on the form field it names, else above the form.
-
-    `fields` maps the service's field names (e.g. `contact_id`) to the form's; custom fields
-    (`custom_fields.<key>`) go to `cf_<key>`.
-    """
-    name = getattr(error, "field", None) or ""
-    target = (fields or {}).get(name, name)
-    if name.startswith("custom_fields."):
-        target = CUSTOM_PREFIX + name.removeprefix("custom_fields.")
-    if target in form.fields:
-        form.add_error(target, error.detail)
-    else:
-        form.add_error(None, error.detail)
 
 
 def _picker_id_field(label: str) -> forms.IntegerField:
