@@ -1,4 +1,4 @@
-"""Pages of the crm app (mounted at the site root by casedesk.urls; the paths are a contract)."""
+"""The crm app's pages, mounted at the site root by casedesk.urls (paths are a contract)."""
 
 from django.urls import URLPattern
 
