@@ -31,13 +31,13 @@ from casedesk.cases.models import Case, EventKind, Note, Priority, TimelineEvent
 from casedesk.cases.numbering import case_numbers_prepare
 from casedesk.cases.picklists import DEFAULT_CATEGORIES, DEFAULT_CLOSED_REASONS, DEFAULT_TYPES
 from casedesk.cases.services import case_add_note
-from casedesk.console.access import SESSION_TENANT
 from casedesk.crm.models import Account, Contact
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue
 from casedesk.routing.services import queue_update
 from casedesk.tenancy.models import ApiToken, Membership, Role, Tenant, User
 from casedesk.tenancy.services import membership_add, token_create, user_get_or_create
+from casedesk.tenancy.web import SESSION_TENANT
 
 AGENTS = 10
 TOKEN_NAME = "bench"

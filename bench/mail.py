@@ -1,4 +1,4 @@
-"""`ingest_email_rate`: messages per second through `mail.services.ingest` (the code path of
+"""`ingest_email_rate`: messages per second through `mail.ingest.ingest` (the code path of
 `casedesk ingest_email`), in-process, for a batch of 1,000 mixed messages.
 
 The mix is built from the real-world corpus in tests/mail/corpus (plain, multipart, HTML,
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.loader import log
 from bench.results import Report
-from casedesk.mail.services import ingest, ingest_batch
+from casedesk.mail.ingest import ingest, ingest_batch
 from casedesk.ops.provisioning import tenant_create
 from casedesk.tenancy.models import Tenant
 

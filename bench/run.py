@@ -207,7 +207,7 @@ class Run:
 
     def create(self, bench: BenchTenant) -> None:
         from bench.routing import ensure_rules
-        from casedesk.sla.services import sla_seed_defaults
+        from casedesk.sla.policies import sla_seed_defaults
 
         args, report = self.args, self.report
         tokens = [bench.tokens[uid] for uid in bench.agent_ids]

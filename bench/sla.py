@@ -21,8 +21,8 @@ from django.db import connection
 from bench.loader import BenchTenant, crm_size, ensure_cases, ensure_tenant, log
 from bench.results import Report
 from casedesk.cases.models import Case, TimelineEvent
+from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.notifications.models import Notification
-from casedesk.sla.services import sla_sweep
 
 CASES = 1_000_000
 BREACHING = 10_000

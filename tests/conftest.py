@@ -1,18 +1,35 @@
 """Shared fixtures: a tenant with an admin, a manager, two agents and an outsider tenant, so
-every test can check isolation; API clients acting as each of them."""
+every test can check isolation; the seeded queues; API clients acting as each of them; another
+tenant with one of everything; the clock the entry points read, stopped at `NOW`.
+
+The tenants are copies of one provisioned per session (`tests/tenant_template.py`)."""
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 
-from casedesk.ops.provisioning import tenant_create
+from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
+from casedesk.cases.referrals import assignment_open
+from casedesk.routing.models import Queue
+from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.sla.calendars import holiday_add
+from casedesk.sla.escalation import escalation_rule_save
+from casedesk.sla.models import BusinessCalendar, SlaPolicy
 from casedesk.tenancy.models import Membership, Role, Tenant
-from casedesk.tenancy.services import membership_add, token_create, user_get_or_create
+from casedesk.tenancy.services import (
+    membership_add,
+    tenant_settings_update,
+    token_create,
+    user_get_or_create,
+)
+from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
+from tests.tenant_template import tenant_copy
 
 # The real SMTP peers and the quiet mail desk, for the mail, console and API tests; the
 # wall clock moved ahead when CASEDESK_TEST_CLOCK_SHIFT_DAYS says so.
@@ -54,6 +71,14 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return frozen
 
 
+def login(membership: Membership, **client_options: Any) -> Client:
+    """A browser client signed in as the member (for the pages; `client_options` go to
+    Django's test `Client`, e.g. `enforce_csrf_checks=True`)."""
+    client = Client(**client_options)
+    client.force_login(membership.user)
+    return client
+
+
 class Api:
     """A test client speaking JSON to /api/v1 with one member's bearer token."""
 
@@ -85,13 +110,13 @@ class Api:
 
 @pytest.fixture
 def tenant(db: Any) -> Tenant:
-    return tenant_create(slug="acme", name="Acme Support", admin_email="admin@acme.test",
-                         admin_password="pw-admin-123")
+    return tenant_copy(slug="acme", name="Acme Support", admin_email="admin@acme.test",
+                       admin_password="pw-admin-123")
 
 
 @pytest.fixture
 def other_tenant(db: Any) -> Tenant:
-    return tenant_create(slug="globex", name="Globex", admin_email="admin@globex.test")
+    return tenant_copy(slug="globex", name="Globex", admin_email="admin@globex.test")
 
 
 @pytest.fixture
@@ -119,6 +144,48 @@ def agent2(tenant: Tenant, manager: Membership) -> Membership:
     user = user_get_or_create(email="bob@acme.test", full_name="Bob Agent",
                               password="pw-bob-123")
     return membership_add(tenant=tenant, user=user, role=Role.AGENT, manager=manager)
+
+
+@pytest.fixture
+def support_queue(tenant: Tenant, agent: Membership) -> Queue:
+    """The seeded Support queue, with the agent (Alice) in it."""
+    queue = Queue.objects.get(tenant=tenant, name="Support")
+    queue.members.add(agent)
+    return queue
+
+
+@pytest.fixture
+def support_queue_with_both_agents(tenant: Tenant, agent: Membership,
+                                   agent2: Membership) -> Queue:
+    """The seeded Support queue, with both agents (Alice and Bob) in it."""
+    queue = Queue.objects.get(tenant=tenant, name="Support")
+    queue.members.add(agent, agent2)
+    return queue
+
+
+@pytest.fixture
+def seeded_support_queue(tenant: Tenant) -> Queue:
+    """The Support queue as the tenant was given it: the admin its only member."""
+    return Queue.objects.get(tenant=tenant, name="Support")
+
+
+@pytest.fixture
+def agent_in_support(agent: Membership, seeded_support_queue: Queue) -> Membership:
+    """The agent (Alice), the only member of the Support queue."""
+    seeded_support_queue.members.set([agent])
+    return agent
+
+
+@pytest.fixture
+def finance(tenant: Tenant) -> Queue:
+    """The seeded Finance queue, as the tenant was given it."""
+    return Queue.objects.get(tenant=tenant, name="Finance")
+
+
+@pytest.fixture
+def engineering(tenant: Tenant) -> Queue:
+    """The seeded Engineering queue, as the tenant was given it."""
+    return Queue.objects.get(tenant=tenant, name="Engineering")
 
 
 @pytest.fixture
@@ -150,3 +217,96 @@ def agent_api(api_for: Callable[[Membership], Api], agent: Membership) -> Api:
 @pytest.fixture
 def outsider_api(api_for: Callable[[Membership], Api], outsider: Membership) -> Api:
     return api_for(outsider)
+
+
+@pytest.fixture
+def manager_api(api_for: Callable[[Membership], Api], manager: Membership) -> Api:
+    return api_for(manager)
+
+
+@pytest.fixture
+def agent2_api(api_for: Callable[[Membership], Api], agent2: Membership) -> Api:
+    return api_for(agent2)
+
+
+@pytest.fixture
+def anonymous_api() -> Api:
+    """The API client without a token."""
+    return Api(None)
+
+
+@pytest.fixture
+def new_case(admin_api: Api) -> Callable[..., dict[str, Any]]:
+    """Creates a case through the API as the admin and returns its JSON."""
+
+    def create(**fields: Any) -> dict[str, Any]:
+        fields.setdefault("subject", "Printer on fire")
+        response = admin_api.post("/cases", fields)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return create
+
+
+@dataclass
+class Foreign:
+    """Records of another tenant, for trying them through this tenant's API and pages."""
+
+    tenant: Tenant
+    admin: Membership
+    case_number: str
+    account_id: int
+    contact_id: int
+    deal_id: int
+    queue_id: int
+    assignment_id: int
+    picklist_value_id: int
+    custom_field_key: str
+    token_id: int
+    case_pk: int
+    rule_id: int
+    policy_id: int
+    calendar_id: int
+    holiday_id: int
+    escalation_rule_id: int
+
+
+@pytest.fixture
+def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Iterator[Foreign]:
+    """Another tenant with one of everything, its case numbered higher than any of ours."""
+    account = AccountFactory(tenant=other_tenant)
+    contact = ContactFactory(tenant=other_tenant, account=account)
+    deal = DealFactory(tenant=other_tenant, account=account)
+    queue = Queue.objects.get(tenant=other_tenant, name="Support")
+    queue.members.add(outsider)
+    cases = [make_case(other_tenant, subject=f"Globex case {i}", queue_id=queue.pk)
+             for i in range(5)]
+    case = cases[-1]
+    assignment = assignment_open(case=case, actor=outsider.user, queue=queue,
+                                 description="Globex engineering please look", now=NOW)
+    value = PicklistValue.objects.create(tenant=other_tenant, kind="type", value="Globex only")
+    CustomFieldDefinition.objects.create(tenant=other_tenant, key="globex_only",
+                                         label="Globex only", kind="text")
+    token = token_create(membership=outsider, name="globex").token
+    rule = rule_create(tenant=other_tenant, now=NOW, data=RuleInput(
+        name="Globex VIP", conditions=[{"field": "category", "op": "equals", "value": "Billing"}],
+        actions={"queue_id": queue.pk, "tags": ["globex"]}))
+    skill_requirements_set(tenant=other_tenant, requirements=[("Globex only", "", ["globex"])])
+    tenant_settings_update(tenant=other_tenant, changes={"reopen_limit": 7,
+                                                         "reroute_on_category_change": True})
+    calendar = BusinessCalendar.objects.get(tenant=other_tenant)
+    holiday = holiday_add(calendar=calendar, name="Globex day", starts_on=date(2026, 12, 1))
+    escalation = escalation_rule_save(tenant=other_tenant, now=NOW, values={
+        "name": "Globex idle", "conditions": [{"field": "idle_hours", "op": "gt", "value": 1}],
+        "actions": {"queue_id": queue.pk, "raise_priority": True, "notify": ["managers"]}})
+    assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
+    yield Foreign(
+        tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
+        account_id=account.pk, contact_id=contact.pk, deal_id=deal.pk, queue_id=queue.pk,
+        assignment_id=assignment.pk, picklist_value_id=value.pk,
+        custom_field_key="globex_only", token_id=token.pk, case_pk=case.pk, rule_id=rule.pk,
+        policy_id=SlaPolicy.objects.filter(tenant=other_tenant).first().pk,
+        calendar_id=calendar.pk, holiday_id=holiday.pk, escalation_rule_id=escalation.pk,
+    )
+    # Whatever the test did through the other tenant's API, the foreign records stay put.
+    assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

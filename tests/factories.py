@@ -5,8 +5,8 @@ from typing import Any
 
 import factory
 
+from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case
-from casedesk.cases.services import CaseInput, case_create
 from casedesk.crm.models import Account, Contact, Deal
 
 

@@ -27,6 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
+from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import (
     Case,
     CaseAssignment,
@@ -36,16 +37,9 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.cases.picklists import custom_field_create, picklist_value_add
+from casedesk.cases.referrals import assignment_close, assignment_open
 from casedesk.cases.selectors import CaseFilters, case_list
-from casedesk.cases.services import (
-    CaseInput,
-    assignment_close,
-    assignment_open,
-    case_add_note,
-    case_create,
-    case_transition,
-    case_update,
-)
+from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.console.models import SavedView
 from casedesk.console.saved_views import saved_view_save
 from casedesk.core.errors import Invalid
@@ -59,33 +53,24 @@ from casedesk.core.text import (
 from casedesk.crm.models import Account
 from casedesk.crm.selectors import account_search, contact_search
 from casedesk.crm.services import account_create, contact_create
-from casedesk.mail.admin_ops import mailbox_create
+from casedesk.mail.delivery import deliver_due
+from casedesk.mail.ingest import ingest
+from casedesk.mail.mailboxes import mailbox_create
 from casedesk.mail.models import OutboundMail
-from casedesk.mail.outbox import deliver_due
-from casedesk.mail.services import ingest
 from casedesk.routing.models import Queue
-from casedesk.routing.services import (
-    RuleInput,
-    queue_create,
-    rule_create,
-    skill_requirements_set,
-)
+from casedesk.routing.queues import queue_create
+from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.sla.calendars import calendar_save, holiday_add
+from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
-from casedesk.sla.services import calendar_save, escalation_rule_save, holiday_add
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import token_create, user_get_or_create
-from tests.conftest import NOW
+from tests.conftest import NOW, login
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
 
 NUL = "a\x00b"
 SURROGATE = "a\ud800b"
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-def login(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 # --- the one text check -----------------------------------------------------------------------

@@ -23,8 +23,8 @@ from casedesk.core import throttle
 from casedesk.core.models import ApiAuthFailures
 from casedesk.tenancy.models import Membership
 from casedesk.tenancy.services import token_create
-from tests.api.conftest import spec
-from tests.conftest import NOW, Clock
+from tests.api_checks import spec
+from tests.conftest import NOW, Clock, login
 
 PASSWORD = "pw-alice-123"  # the `agent` fixture's
 LOCKED = "Too many failed sign-ins; try again in 15 minutes."
@@ -304,12 +304,10 @@ INLINE = [
 
 def pages(agent: Membership, admin: Membership) -> dict[str, Client]:
     anonymous = Client()
-    member = Client()
-    member.force_login(agent.user)
-    staff = Client()
+    member = login(agent)
     admin.user.is_staff = admin.user.is_superuser = True
     admin.user.save()
-    staff.force_login(admin.user)
+    staff = login(admin)
     return {"/": anonymous, "/login/": anonymous, "/admin/login/": anonymous,
             "/inbox/cases": member, "/cases": member, "/cases/board": member,
             "/admin/": staff, "/api/v1/docs": anonymous}
@@ -340,9 +338,7 @@ def test_the_pages_need_nothing_the_policy_refuses(agent, admin, tenant) -> None
 
 
 def test_a_nonce_in_the_page_is_the_one_in_the_header(agent) -> None:
-    member = Client()
-    member.force_login(agent.user)
-    response = member.get("/inbox/cases")
+    response = login(agent).get("/inbox/cases")
     nonces = set(re.findall(r'nonce="([^"]+)"', response.content.decode()))
     assert nonces, "htmx's script tag carries the request's nonce"
     assert {f"'nonce-{n}'" for n in nonces} <= set(policy_of(response)["script-src"])

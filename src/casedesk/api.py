@@ -11,6 +11,7 @@ from ninja.openapi.schema import OpenAPISchema
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
 from casedesk.cases.crm_api import router as crm_cases_router
+from casedesk.cases.sla_api import router as sla_cases_router
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
@@ -64,7 +65,7 @@ api = CasedeskAPI(
 )
 
 for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
-               tenancy_router, config_router, mail_router):
+               sla_cases_router, tenancy_router, config_router, mail_router):
     api.add_router("", router)
 
 

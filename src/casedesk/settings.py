@@ -5,10 +5,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from casedesk.core.secret_key import SecretKeyError, read_secret_key
+
+# Lets the classes django-stubs types as generic (`admin.ModelAdmin[Case]`, formsets) be
+# subscripted at run time too.
+django_stubs_ext.monkeypatch()
 
 
 def env_str(name: str, default: str = "") -> str:

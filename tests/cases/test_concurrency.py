@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
+from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case, EventKind, TimelineEvent
-from casedesk.cases.services import CaseInput, case_claim, case_claim_next, case_create
+from casedesk.cases.ownership import case_claim, case_claim_next
 from casedesk.core.errors import Conflict
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue

@@ -4,21 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from casedesk.cases.creation import CaseInput, case_create, case_follow_up_create
 from casedesk.cases.models import Case, CaseAssignment, EventKind, Note, TimelineEvent
+from casedesk.cases.ownership import case_change_owner, case_claim, case_claim_next
 from casedesk.cases.picklists import INTERNAL_REFERRAL
-from casedesk.cases.services import (
-    CaseInput,
-    assignment_close,
-    assignment_open,
-    case_add_note,
-    case_change_owner,
-    case_claim,
-    case_claim_next,
-    case_create,
-    case_follow_up_create,
-    case_transition,
-    case_update,
-)
+from casedesk.cases.referrals import assignment_close, assignment_open
+from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.core.errors import Conflict, Invalid, PermissionDenied
 from casedesk.routing.models import Queue
 from tests.conftest import NOW

@@ -17,12 +17,8 @@ from casedesk.cases.models import (
     Note,
     TimelineEvent,
 )
-from casedesk.cases.services import (
-    assignment_open,
-    case_add_note,
-    case_transition,
-    case_update,
-)
+from casedesk.cases.referrals import assignment_open
+from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.console.models import CasePresence
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.routing.models import Queue

@@ -19,8 +19,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.models import Membership
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls made by
 # the tests themselves are still plain synchronous code.
@@ -171,14 +170,6 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 @pytest.fixture(autouse=True)
 def _timeouts() -> None:
     expect.set_options(timeout=TIMEOUT_MS)
-
-
-@pytest.fixture
-def support(tenant: Tenant, agent: Membership, agent2: Membership) -> Queue:
-    """The seeded Support queue, with both agents in it."""
-    queue = Queue.objects.get(tenant=tenant, name="Support")
-    queue.members.add(agent, agent2)
-    return queue
 
 
 LogIn = Callable[[Page, Membership], Page]

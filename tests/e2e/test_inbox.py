@@ -16,8 +16,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_log_in_then_claim_from_the_inbox(
-    page: Page, live_server: Any, log_in: LogIn, tenant: Tenant, agent: Membership, support: Queue
+    page: Page, live_server: Any, log_in: LogIn, tenant: Tenant, agent: Membership,
+    support_queue_with_both_agents: Queue,
 ) -> None:
+    support = support_queue_with_both_agents
     waiting = make_case(tenant, subject="Printer on fire", queue_id=support.pk, priority=4)
     make_case(tenant, subject="Invoice is wrong", owner_id=agent.user_id, queue_id=support.pk)
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from casedesk.mail.delivery import deliver_due
+from casedesk.mail.ingest import store_raw
 from casedesk.mail.models import InboundStatus, OutboundKind, OutboundMail
-from casedesk.mail.outbox import deliver_due
-from casedesk.mail.services import store_raw
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW
 from tests.e2e.conftest import LogIn

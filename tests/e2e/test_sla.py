@@ -3,7 +3,7 @@ breach sweep from its button and reads the report; an agent opens a breached cas
 its clock and the breach in the timeline."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -12,34 +12,20 @@ from playwright.sync_api import Page, expect
 from casedesk.cases.models import Case, Priority
 from casedesk.sla.models import BusinessCalendar, Holiday
 from casedesk.tenancy.models import Membership, Tenant
-from tests.conftest import NOW
+from tests.conftest import NOW, Clock
 from tests.e2e.conftest import LogIn
 from tests.factories import make_case
 
 pytestmark = pytest.mark.e2e
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The console's clock (`casedesk.core.clock.now`), two hours after the cases were made:
-    the live server runs in this process, so it reads the same clock."""
-    frozen = Clock(NOW + timedelta(hours=2))
-    monkeypatch.setattr("casedesk.core.clock.now", frozen)
-    return frozen
-
-
 def test_admin_edits_monday_adds_a_holiday_and_runs_the_sweep(
     page: Page, live_server: Any, log_in: LogIn, tenant: Tenant, admin: Membership,
     clock: Clock,
 ) -> None:
+    # The console's clock two hours after the cases were made: the live server runs in this
+    # process, so it reads the same clock.
+    clock.advance(hours=2)
     late = make_case(tenant, subject="Checkout is down", priority=Priority.URGENT, now=NOW)
     make_case(tenant, subject="Question about invoices", now=NOW)  # due Monday 17:00
     calendar = BusinessCalendar.objects.get(tenant=tenant)
@@ -99,8 +85,9 @@ def test_an_agent_sees_a_breached_clock_on_the_case_page(
     page: Page, live_server: Any, log_in: LogIn, tenant: Tenant, agent: Membership,
     clock: Clock,
 ) -> None:
-    from casedesk.sla.services import sla_sweep
+    from casedesk.cases.sla_sweep import sla_sweep
 
+    clock.advance(hours=2)  # two hours after the first case was made
     case = make_case(tenant, subject="Checkout is down", priority=Priority.URGENT,
                      owner_id=agent.user_id, now=NOW)
     make_case(tenant, subject="Fresh one", priority=Priority.URGENT, owner_id=agent.user_id,

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.mail.admin_ops import ack_usage
+from casedesk.mail.ingest import ingest, ingest_batch
 from casedesk.mail.models import AckWithheld, InboundMessage, OutboundKind, OutboundMail
-from casedesk.mail.services import ingest, ingest_batch
+from casedesk.mail.selectors import ack_usage
 from casedesk.tenancy.models import Tenant
 from tests.conftest import NOW
 from tests.mail.test_batch import desk

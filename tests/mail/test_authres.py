@@ -9,10 +9,11 @@ import pytest
 from django.core.management import call_command
 
 from casedesk.cases.models import Case
-from casedesk.mail.admin_ops import case_auth_warning, inbound_reprocess
 from casedesk.mail.authresults import sender_authentication, trusted_ids
+from casedesk.mail.ingest import ingest, ingest_batch
 from casedesk.mail.models import AuthVerdict, InboundMessage, InboundStatus
-from casedesk.mail.services import ingest, ingest_batch
+from casedesk.mail.quarantine import inbound_reprocess
+from casedesk.mail.selectors import case_auth_warning
 from casedesk.tenancy.models import Tenant
 from tests.conftest import NOW
 from tests.mail.test_ingest import mail

@@ -8,9 +8,8 @@ from email.utils import make_msgid
 import pytest
 
 from casedesk.cases.models import Case, Note, Participant, TimelineEvent
-from casedesk.mail import services
+from casedesk.mail.ingest import ingest, ingest_batch
 from casedesk.mail.models import InboundMessage, OutboundKind, OutboundMail
-from casedesk.mail.services import ingest, ingest_batch
 from casedesk.ops.provisioning import tenant_create
 from tests.conftest import NOW
 from tests.mail.test_ingest import mail
@@ -99,7 +98,7 @@ def test_a_chunk_that_fails_together_is_filed_one_by_one(monkeypatch) -> None:
     def broken(**kwargs):
         raise RuntimeError("the bulk path broke")
 
-    monkeypatch.setattr(services, "case_create_many", broken)
+    monkeypatch.setattr("casedesk.mail.ingest.case_create_many", broken)
     results = ingest_batch(tenant=tenant, raws=[mail(subject=f"Case {i}") for i in range(3)],
                            now=NOW)
     assert [r.status for r in results] == ["processed"] * 3

@@ -30,15 +30,11 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from casedesk.cases.models import Case, Note
-from casedesk.mail import imap
-from casedesk.mail.imap import (
-    MailboxError,
-    check_connection,
-    poll_due_mailboxes,
-    poll_mailbox,
-)
+from casedesk.mail import imap, imap_session
+from casedesk.mail.imap import check_connection, poll_due_mailboxes, poll_mailbox
+from casedesk.mail.imap_session import MailboxError
+from casedesk.mail.ingest import ingest, store_raw
 from casedesk.mail.models import InboundMessage, InboundStatus, Mailbox
-from casedesk.mail.services import ingest, store_raw
 from casedesk.ops import schedule
 from casedesk.routing.models import Queue
 from tests.conftest import NOW
@@ -363,7 +359,7 @@ def test_move_mode_moves_mail_to_a_folder_created_when_missing(tenant, server, u
 
     assert result.taken == 1 and result.ok
     assert server.messages(user) == []
-    encoded = imap._modified_utf7("Erledigt ✓ & done")
+    encoded = imap_session._modified_utf7("Erledigt ✓ & done")
     [(_, flags)] = server.messages(user, f'"{encoded}"')
     assert "\\Seen" in flags
     assert encoded in server.folders(user)  # subscribed, so mail clients show it
@@ -375,14 +371,14 @@ def test_move_mode_moves_mail_to_a_folder_created_when_missing(tenant, server, u
 @pytest.mark.parametrize("capabilities", ["UIDPLUS", ""], ids=["uid-expunge", "expunge"])
 def test_without_the_move_capability_mail_is_copied_then_expunged(
         tenant, server, user, monkeypatch, capabilities) -> None:
-    real = imap._capabilities
+    real = imap.server_capabilities
 
     def without_move(conn: imaplib.IMAP4) -> frozenset[str]:
         # The real server's list, less what this test pretends it lacks.
         kept = {"MOVE", "UIDPLUS"} - set(capabilities.split())
         return frozenset(real(conn) - kept)
 
-    monkeypatch.setattr(imap, "_capabilities", without_move)
+    monkeypatch.setattr(imap, "server_capabilities", without_move)
     box = make_mailbox(tenant, server, user, processed_action="move", move_to="Processed")
     server.append(user, mail())
     server.append(user, mail(subject="Second"))
@@ -570,7 +566,7 @@ def test_a_missing_folder_and_a_closed_port_are_named(tenant, server, user) -> N
 def test_plain_imap_against_the_tls_port_is_explained(tenant, server, user,
                                                        monkeypatch) -> None:
     # The TLS port waits for a handshake and the client for a greeting: only a timeout ends it.
-    monkeypatch.setattr(imap, "TIMEOUT_S", 0.5)
+    monkeypatch.setattr(imap_session, "TIMEOUT_S", 0.5)
     box = make_mailbox(tenant, server, user, security="starttls", port=server.imaps_port)
     with pytest.raises(MailboxError, match="Does the server expect"):
         check_connection(box)
@@ -583,7 +579,7 @@ def test_moving_into_the_folder_being_read_is_refused(tenant, server, user) -> N
 
 
 def test_a_server_that_never_answers_times_out(tenant, monkeypatch) -> None:
-    monkeypatch.setattr(imap, "TIMEOUT_S", 0.3)
+    monkeypatch.setattr(imap_session, "TIMEOUT_S", 0.3)
     with socket.socket() as silent:  # accepts connections (the kernel does) and says nothing
         silent.bind(("127.0.0.1", 0))
         silent.listen()

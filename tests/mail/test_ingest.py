@@ -17,8 +17,8 @@ from django.core.management import call_command
 from casedesk.cases.models import Case, EventKind, Note, TimelineEvent
 from casedesk.cases.services import case_transition
 from casedesk.crm.models import Account, Contact
+from casedesk.mail.ingest import ingest
 from casedesk.mail.models import Attachment, InboundMessage, InboundStatus
-from casedesk.mail.services import ingest
 from casedesk.tenancy.models import Tenant
 from tests.conftest import NOW
 
@@ -200,7 +200,7 @@ def test_the_pipe_command_says_tempfail_when_the_database_is_gone(tmp_path) -> N
 
 
 def test_a_message_stored_but_never_read_is_filed_by_the_recovery(tenant) -> None:
-    from casedesk.mail.services import STUCK_AFTER, process_stuck, store_raw
+    from casedesk.mail.ingest import STUCK_AFTER, process_stuck, store_raw
 
     stored = store_raw(tenant=tenant, raw=mail(), now=NOW, channel="smtp")
     assert process_stuck(NOW + STUCK_AFTER / 2) == 0  # it may still be being read
@@ -239,7 +239,7 @@ def test_a_quarantined_message_still_says_who_sent_it_and_what_about(tenant) -> 
 
 
 def test_a_message_keeps_the_queue_it_was_delivered_for(tenant) -> None:
-    from casedesk.mail.services import process, store_raw
+    from casedesk.mail.ingest import process, store_raw
     from casedesk.routing.models import Queue
 
     finance = Queue.objects.get(tenant=tenant, name="Finance")
@@ -270,7 +270,7 @@ def test_the_whole_corpus_goes_through_the_pipe_command_and_nothing_is_lost(tena
 
 
 def test_the_whole_corpus_in_batch_mode_files_every_message(tenant) -> None:
-    from casedesk.mail.services import ingest_batch
+    from casedesk.mail.ingest import ingest_batch
 
     raws = [p.read_bytes() for p in sorted(CORPUS.rglob("*.eml"))]
     results = ingest_batch(tenant=tenant, raws=raws, now=NOW)

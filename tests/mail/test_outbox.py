@@ -15,16 +15,10 @@ from django.core import mail as django_mail
 from casedesk.cases.models import Case, Participant
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.mail.delivery import MAX_ATTEMPTS, STALE_CLAIM, claim_due, deliver_due
+from casedesk.mail.ingest import ingest
 from casedesk.mail.models import OutboundKind, OutboundMail, OutboundStatus, ThreadKey
-from casedesk.mail.outbox import (
-    MAX_ATTEMPTS,
-    STALE_CLAIM,
-    check_template,
-    claim_due,
-    deliver_due,
-    retry_now,
-)
-from casedesk.mail.services import ingest
+from casedesk.mail.outbox import check_template, retry_now
 from tests.conftest import NOW
 from tests.mail.peers import free_port, smtp_mailer
 from tests.mail.test_ingest import mail

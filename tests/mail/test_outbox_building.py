@@ -11,9 +11,9 @@ import pytest
 
 from casedesk.cases.models import Case, Participant
 from casedesk.cases.services import case_add_note
+from casedesk.mail.delivery import as_email, deliver_due, one_line
+from casedesk.mail.ingest import ingest
 from casedesk.mail.models import OutboundKind, OutboundMail, OutboundStatus
-from casedesk.mail.outbox import as_email, deliver_due, one_line
-from casedesk.mail.services import ingest
 from casedesk.tenancy.models import Tenant
 from tests.conftest import NOW
 from tests.mail.test_ingest import mail

@@ -14,13 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casedesk.mail.parsing import (
-    ParsedMessage,
-    Unparseable,
-    html_to_text,
-    parse_message,
-    split_quoted,
-)
+from casedesk.mail.parsing.html import html_to_text
+from casedesk.mail.parsing.message import ParsedMessage, Unparseable, parse_message
+from casedesk.mail.parsing.quoting import split_quoted
 
 REPO = Path(__file__).resolve().parents[2]
 # The shared corpus next to the checkout when present; the copy in the repo on a fresh clone.

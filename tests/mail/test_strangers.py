@@ -13,7 +13,7 @@ from casedesk.cases.models import Case, Note, Participant
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.core.errors import Conflict
 from casedesk.crm.models import Account, Contact
-from casedesk.mail.admin_ops import inbound_file_held
+from casedesk.mail.ingest import ingest, ingest_batch
 from casedesk.mail.models import (
     InboundMessage,
     InboundStatus,
@@ -21,7 +21,8 @@ from casedesk.mail.models import (
     OutboundMail,
     ThreadKey,
 )
-from casedesk.mail.services import ingest, ingest_batch, takes_part
+from casedesk.mail.quarantine import inbound_file_held
+from casedesk.mail.threading import takes_part
 from casedesk.tenancy.models import StrangerAction, Tenant
 from tests.conftest import NOW
 from tests.mail.test_batch import desk, outcome

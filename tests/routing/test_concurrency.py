@@ -6,11 +6,11 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case
-from casedesk.cases.services import CaseInput, case_create
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue, Strategy
-from casedesk.routing.services import queue_update
+from casedesk.routing.queues import queue_update
 from casedesk.tenancy.models import Role, Tenant
 from casedesk.tenancy.services import membership_add, user_get_or_create
 from tests.cases.test_concurrency import THREADS, _race

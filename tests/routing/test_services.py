@@ -11,6 +11,7 @@ from casedesk.core.errors import Conflict, Invalid
 from casedesk.notifications.models import Notification
 from casedesk.routing import services as routing
 from casedesk.routing.models import Queue, RoutingRule, Strategy
+from casedesk.routing.queues import queue_update
 from casedesk.routing.rules import parse_actions, parse_conditions
 from casedesk.routing.services import (
     RuleInput,
@@ -47,7 +48,7 @@ def team(tenant: Tenant, q: Queue, n: int, **facts: object) -> list[Membership]:
 
 
 def strategy(q: Queue, value: str) -> Queue:
-    routing.queue_update(queue=q, changes={"strategy": value})
+    queue_update(queue=q, changes={"strategy": value})
     return q
 
 

@@ -8,11 +8,10 @@ from casedesk.cases.models import Case
 from casedesk.cases.services import case_transition
 from casedesk.core.errors import Invalid
 from casedesk.routing.models import Queue
+from casedesk.sla.calendars import calendar_save, holidays_import_ical
+from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, Holiday, SlaPolicy
-from casedesk.sla.services import (
-    calendar_save,
-    escalation_rule_save,
-    holidays_import_ical,
+from casedesk.sla.policies import (
     policies_reorder,
     policy_create,
     policy_update,

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from casedesk.cases.sla_sweep import run_due_sweeps
 from casedesk.core import clock
-from casedesk.sla.schedule import run_due_sweeps
-from casedesk.sla.services import sla_seed_defaults
+from casedesk.sla.policies import sla_seed_defaults
 from casedesk.tenancy.models import Tenant
 from tests.conftest import NOW
 from tests.factories import make_case

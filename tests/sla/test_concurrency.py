@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 
 from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.notifications.models import Notification
 from casedesk.ops.provisioning import tenant_create
-from casedesk.sla.services import sla_seed_defaults, sla_sweep
+from casedesk.sla.policies import sla_seed_defaults
 from casedesk.tenancy.models import Role
 from casedesk.tenancy.services import membership_add, user_get_or_create
 from tests.cases.test_concurrency import _race

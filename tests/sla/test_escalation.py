@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 
 from casedesk.cases.models import EventKind, Priority, TimelineEvent
+from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.core.errors import Invalid
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.routing.models import Queue
 from casedesk.sla.escalation import parse_actions, parse_conditions
 from casedesk.sla.models import EscalationRule
-from casedesk.sla.services import sla_seed_defaults, sla_sweep
+from casedesk.sla.policies import sla_seed_defaults
 from tests.conftest import NOW
 from tests.factories import make_case
 

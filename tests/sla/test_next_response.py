@@ -13,9 +13,9 @@ from casedesk.cases.services import (
     case_customer_reply,
     case_transition,
 )
+from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.sla.models import SlaPolicy
 from casedesk.sla.readings import BREACHED, RUNNING, clocks_of
-from casedesk.sla.services import sla_sweep
 from casedesk.tenancy.services import tenant_bump_version
 from tests.conftest import NOW
 from tests.factories import make_case

@@ -5,6 +5,7 @@ from datetime import timedelta
 from casedesk.cases.lifecycle import is_done
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_add_note, case_transition
+from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.sla.models import SlaPolicy
 from casedesk.sla.readings import (
     BREACHED,
@@ -17,7 +18,6 @@ from casedesk.sla.readings import (
     breaching_within_filter,
     clocks_of,
 )
-from casedesk.sla.services import sla_sweep
 from tests.conftest import NOW
 from tests.factories import make_case
 

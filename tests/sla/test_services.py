@@ -7,9 +7,10 @@ import pytest
 
 from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
 from casedesk.cases.services import case_add_note, case_transition, case_update
+from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.sla.models import SlaPause, SlaPolicy
-from casedesk.sla.services import sla_seed_defaults, sla_sweep
+from casedesk.sla.policies import sla_seed_defaults
 from casedesk.tenancy.models import Tenant
 from tests.conftest import NOW
 from tests.factories import make_case

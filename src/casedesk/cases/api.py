@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Router
+from ninja.params.functions import Header, Query
 
-from casedesk.cases import selectors, services
+from casedesk.cases import creation, ownership, referrals, selectors, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
 from casedesk.cases.hooks import reply_mail
 from casedesk.cases.models import CaseAssignment, Priority
@@ -24,7 +25,6 @@ from casedesk.cases.schemas import (
     NoteIn,
     NoteOut,
     OwnerIn,
-    PriorityName,
     StatusName,
     TimelinePage,
     TransitionIn,
@@ -34,6 +34,7 @@ from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.core.text import text_problem
 from casedesk.routing.models import Queue
+from casedesk.routing.rules import PriorityName
 from casedesk.tenancy.api_auth import member
 from casedesk.tenancy.models import Membership, User
 
@@ -68,14 +69,14 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseIn,
     returns the case the first request made (status 200), never a second case."""
     membership = member(request)
     now = clock.now()
-    data = services.CaseInput(**{**payload.dict(), "priority": Priority.from_name(
+    data = creation.CaseInput(**{**payload.dict(), "priority": Priority.from_name(
         payload.priority)})
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not idempotency_key or not idempotency_key.isprintable():
             raise Invalid("Idempotency-Key must be non-blank printable text.",
                           field="Idempotency-Key")
-    case, created = services.case_create(tenant=membership.tenant, actor=membership.user,
+    case, created = creation.case_create(tenant=membership.tenant, actor=membership.user,
                                          data=data, now=now, idempotency_key=idempotency_key)
     if not created:
         response["Idempotent-Replayed"] = "true"
@@ -191,7 +192,7 @@ def follow_up_case(request: HttpRequest, number: str, payload: FollowUpIn) -> An
     membership = member(request)
     case = get_case_for_member(membership, number)
     now = clock.now()
-    follow_up = services.case_follow_up_create(case=case, actor=membership.user, now=now,
+    follow_up = creation.case_follow_up_create(case=case, actor=membership.user, now=now,
                                                subject=payload.subject,
                                                description=payload.description)
     return 201, case_out(get_case_for_member(membership, str(follow_up.number)), now)
@@ -233,7 +234,7 @@ def claim(request: HttpRequest, number: str) -> Any:
     membership = member(request)
     case = get_case_for_member(membership, number)
     now = clock.now()
-    services.case_claim(case=case, membership=membership, now=now)
+    ownership.case_claim(case=case, membership=membership, now=now)
     return case_out(get_case_for_member(membership, number), now)
 
 
@@ -254,7 +255,7 @@ def change_owner(request: HttpRequest, number: str, payload: OwnerIn) -> Any:
     if payload.queue_id is not None:
         queue = _queue(membership, payload.queue_id)
     now = clock.now()
-    services.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
+    ownership.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
                                now=now)
     return case_out(get_case_for_member(membership, number), now)
 
@@ -274,7 +275,7 @@ def open_assignment(request: HttpRequest, number: str, payload: AssignmentIn) ->
     membership = member(request)
     case = get_case_for_member(membership, number)
     queue = _queue(membership, payload.queue_id)
-    assignment = services.assignment_open(case=case, actor=membership.user, queue=queue,
+    assignment = referrals.assignment_open(case=case, actor=membership.user, queue=queue,
                                           description=payload.description, now=clock.now())
     return 201, assignment_out(assignment)
 
@@ -288,7 +289,7 @@ def close_assignment(request: HttpRequest, number: str, assignment_id: int,
     if not 0 < assignment_id <= MAX_ID:
         raise NotFound(f"No case assignment {assignment_id} on {case.display_number}.")
     assignment = get_assignment_for_case(case, assignment_id)
-    assignment = services.assignment_close(assignment=assignment, actor=membership.user,
+    assignment = referrals.assignment_close(assignment=assignment, actor=membership.user,
                                            note=payload.note, now=clock.now())
     return assignment_out(assignment)
 
@@ -323,7 +324,7 @@ def claim_next(request: HttpRequest, queue_id: int) -> Any:
     if queue is None:
         raise NotFound(f"No queue with id {queue_id}.")
     now = clock.now()
-    case = services.case_claim_next(queue=queue, membership=membership, now=now)
+    case = ownership.case_claim_next(queue=queue, membership=membership, now=now)
     if case is None:
         raise NotFound(f"No unassigned open case waits in {queue.name}.")
     return case_out(get_case_for_member(membership, str(case.number)), now)

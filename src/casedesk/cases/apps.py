@@ -6,7 +6,22 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        from casedesk.cases.selectors import latest_cases, open_loads_of
+        from casedesk.cases import crm_reads
+        from casedesk.cases.selectors import (
+            case_field_values,
+            latest_cases,
+            open_cases_by_policy,
+            open_loads_of,
+            waiting_by_queue,
+        )
+        from casedesk.cases.tasks import recompute_open_clocks_later
+        from casedesk.crm import hooks as crm_hooks
         from casedesk.routing.hooks import register_readers
+        from casedesk.sla.hooks import on_clocks_stale, register_open_case_counter
 
-        register_readers(loads=open_loads_of, recent_cases=latest_cases)
+        register_readers(loads=open_loads_of, recent_cases=latest_cases,
+                         waiting=waiting_by_queue, field_values=case_field_values)
+        crm_hooks.register_readers(open_case_counts=crm_reads.open_case_counts,
+                                   case_panel=crm_reads.case_panel)
+        on_clocks_stale(recompute_open_clocks_later)
+        register_open_case_counter(open_cases_by_policy)

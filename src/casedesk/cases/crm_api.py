@@ -13,8 +13,7 @@ from casedesk.cases.presenters import case_out
 from casedesk.cases.schemas import CasePage
 from casedesk.core import clock
 from casedesk.core.schemas import Error
-from casedesk.crm.api import get_record
-from casedesk.crm.models import Account, Contact
+from casedesk.crm.access import get_account_for_member, get_contact_for_member
 from casedesk.tenancy.api_auth import member
 
 router = Router(tags=["crm"])
@@ -37,7 +36,7 @@ def account_cases(request: HttpRequest, account_id: int, open: bool = True,
                   cursor: str | None = Query(None, max_length=500),
                   limit: int = Query(50, ge=1, le=100)) -> Any:
     """The account's cases, newest first; open ones only unless `open=false`."""
-    account = get_record(Account, member(request), account_id)
+    account = get_account_for_member(member(request), account_id)
     return _related_cases(request, open, cursor, limit, account_id=account.pk)
 
 
@@ -46,5 +45,5 @@ def account_cases(request: HttpRequest, account_id: int, open: bool = True,
 def contact_cases(request: HttpRequest, contact_id: int, open: bool = False,
                   cursor: str | None = Query(None, max_length=500),
                   limit: int = Query(50, ge=1, le=100)) -> Any:
-    contact = get_record(Contact, member(request), contact_id)
+    contact = get_contact_for_member(member(request), contact_id)
     return _related_cases(request, open, cursor, limit, contact_id=contact.pk)

@@ -1,36 +1,24 @@
-"""The CRM pages' reads that count cases: accounts and contacts with their open cases, an
-account's case figures. They join the two floors, so they live on the higher one: cases.
+"""What the CRM pages read of cases: open cases per account or contact, and an account's or
+contact's cases as its page shows them. They join the two floors, so they live on the higher
+one; `CasesConfig.ready()` registers them as the readers of `crm.hooks`.
 
-Lists are keyset pages by (name, id), and the per-row figures come from one grouped query
-per page, so a page costs the same however many rows it shows.
+The per-row figures of a list come from one grouped query per page, so a page costs the same
+however many rows it shows.
 """
-
-from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
+from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import OPEN_STATUS_VALUES, Case
-from casedesk.crm.models import Account, Contact, Deal
-from casedesk.crm.selectors import account_filter, contact_counts, contact_filter, keyset_page
+from casedesk.cases.selectors import CaseFilters, Page, case_list
+from casedesk.crm.hooks import CaseHolder, CasePage, CasePanel
+from casedesk.crm.models import Account, Contact
 from casedesk.tenancy.models import Tenant
 
-
-@dataclass
-class Row[M]:
-    """A record with the figures a list shows beside it."""
-
-    record: M
-    open_cases: int = 0
-    contacts: int = 0
+CLOSED_VALUES = [Status.RESOLVED.value, Status.CLOSED.value]
 
 
-@dataclass
-class RowPage[M]:
-    rows: list[Row[M]]
-    next_cursor: str | None
-
-
-def open_case_counts(tenant: Tenant, *, by: str, ids: list[int]) -> dict[int, int]:
+def open_case_counts(tenant: Tenant, by: CaseHolder, ids: list[int]) -> dict[int, int]:
     """Open cases per account (`by="account"`) or contact (`by="contact"`), in one query."""
     if by not in ("account", "contact"):
         raise ValueError(by)
@@ -43,40 +31,25 @@ def open_case_counts(tenant: Tenant, *, by: str, ids: list[int]) -> dict[int, in
     return {row[column]: row["n"] for row in rows}
 
 
-def account_page(tenant: Tenant, *, q: str | None = None, cursor: str | None = None,
-                 limit: int = 50) -> RowPage[Account]:
-    """Accounts by name matching `q` (name or domain), with open cases and contacts each."""
-    accounts, next_cursor = keyset_page(account_filter(tenant, q), cursor, limit)
-    ids = [a.pk for a in accounts]
-    open_cases = open_case_counts(tenant, by="account", ids=ids)
-    contacts = contact_counts(tenant, ids)
-    return RowPage(rows=[Row(a, open_cases.get(a.pk, 0), contacts.get(a.pk, 0))
-                         for a in accounts], next_cursor=next_cursor)
+def _page(page: Page) -> CasePage:
+    return CasePage(items=page.items, next_cursor=page.next_cursor)
 
 
-def contact_page(tenant: Tenant, *, q: str | None = None, account_id: int | None = None,
-                 cursor: str | None = None, limit: int = 50) -> RowPage[Contact]:
-    """Contacts by name matching `q` (name or email), with their open cases each."""
-    contacts, next_cursor = keyset_page(contact_filter(tenant, q, account_id), cursor,
-                                         limit)
-    open_cases = open_case_counts(tenant, by="contact", ids=[c.pk for c in contacts])
-    return RowPage(rows=[Row(c, open_cases.get(c.pk, 0)) for c in contacts],
-                   next_cursor=next_cursor)
-
-
-@dataclass
-class AccountSummary:
-    contacts: int
-    deals: int
-    open_cases: int
-    cases: int
-
-
-def account_summary(account: Account) -> AccountSummary:
-    """Counts for an account's header, in one query each."""
-    cases = Case.objects.filter(tenant_id=account.tenant_id, account=account).aggregate(
+def case_panel(record: Account | Contact, open_cursor: str | None,
+               closed_cursor: str | None, limit: int) -> CasePanel:
+    """The record's open cases newest first, its resolved or closed ones by when they last
+    changed (their closing), each a bounded keyset page; and its open and total counts."""
+    account_id = record.pk if isinstance(record, Account) else None
+    contact_id = record.pk if isinstance(record, Contact) else None
+    tenant = record.tenant
+    open_page = case_list(tenant, CaseFilters(open_only=True, account_id=account_id,
+                                              contact_id=contact_id),
+                          cursor=open_cursor, limit=limit, sort="-number")
+    closed_page = case_list(tenant, CaseFilters(status=CLOSED_VALUES, account_id=account_id,
+                                                contact_id=contact_id),
+                            cursor=closed_cursor, limit=limit, sort="-updated")
+    holder = Q(account_id=account_id) if account_id is not None else Q(contact_id=contact_id)
+    counts = Case.objects.filter(holder, tenant_id=record.tenant_id).aggregate(
         total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUS_VALUES)))
-    contacts = Contact.objects.filter(tenant_id=account.tenant_id, account=account).count()
-    deals = Deal.objects.filter(tenant_id=account.tenant_id, account=account).count()
-    return AccountSummary(contacts=contacts, deals=deals, open_cases=cases["open"],
-                          cases=cases["total"])
+    return CasePanel(open=_page(open_page), closed=_page(closed_page),
+                     open_count=counts["open"], total=counts["total"])

@@ -8,7 +8,8 @@ from casedesk.cases.customfields import FieldKind
 from casedesk.cases.lifecycle import OPEN_STATUSES, Status
 from casedesk.core.models import TenantScoped
 
-StatusChoices = models.TextChoices("StatusChoices", [(s.name, s.value) for s in Status])
+# Labels as the first migration recorded them ("In Progress"), not `Status.label`.
+STATUS_CHOICES = [(s.value, s.name.replace("_", " ").title()) for s in Status]
 OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 _IS_OPEN = Q(status__in=OPEN_STATUS_VALUES)
 
@@ -45,7 +46,7 @@ class Case(TenantScoped):
     number = models.PositiveBigIntegerField()
     subject = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=StatusChoices.choices, default=Status.NEW)
+    status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=Status.NEW)
     sub_status = models.CharField(max_length=80, blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices,
                                                 default=Priority.NORMAL)

@@ -13,6 +13,7 @@ def case_out(case: Case, now: datetime) -> dict[str, Any]:
     """The case as the API shows it; reads `sla_policy` (select it with the case: the
     selectors' CASE_RELATED does)."""
     prefix = case.tenant.case_prefix
+    account, contact, queue = case.account, case.contact, case.queue
     return {
         "number": f"{prefix}-{case.number}",
         "subject": case.subject,
@@ -25,12 +26,11 @@ def case_out(case: Case, now: datetime) -> dict[str, Any]:
         "subcategory": case.subcategory,
         "source": case.source,
         "language": case.language,
-        "account": ({"id": case.account.pk, "name": case.account.name}
-                    if case.account_id else None),
-        "contact": ({"id": case.contact.pk, "name": case.contact.name,
-                     "email": case.contact.email} if case.contact_id else None),
+        "account": {"id": account.pk, "name": account.name} if account is not None else None,
+        "contact": ({"id": contact.pk, "name": contact.name, "email": contact.email}
+                    if contact is not None else None),
         "deal_id": case.deal_id,
-        "queue": {"id": case.queue.pk, "name": case.queue.name} if case.queue_id else None,
+        "queue": {"id": queue.pk, "name": queue.name} if queue is not None else None,
         "owner": person(case.owner) if case.owner_id else None,
         "tags": case.tags,
         "custom_fields": case.custom_fields,
@@ -75,7 +75,8 @@ def event_out(event: TimelineEvent) -> dict[str, Any]:
     return {
         "id": event.pk, "kind": event.kind, "actor": person(event.actor), "field": event.field,
         "old_value": event.old_value, "new_value": event.new_value, "message": event.message,
-        "note": note_out(event.note) if event.note_id else None, "created_at": event.created_at,
+        "note": note_out(event.note) if event.note is not None else None,
+        "created_at": event.created_at,
     }
 
 

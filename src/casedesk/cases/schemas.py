@@ -6,7 +6,15 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from casedesk.core.schemas import Id, LongText, RequiredText, ShortText, Text, check_json_text
+from casedesk.core.schemas import (
+    Id,
+    LongText,
+    RefOut,
+    RequiredText,
+    ShortText,
+    Text,
+    check_json_text,
+)
 from casedesk.routing.rules import PriorityName
 from casedesk.tenancy.presenters import PersonOut
 
@@ -89,11 +97,6 @@ class AssignmentCloseIn(Schema):
 class FollowUpIn(Schema):
     subject: ShortText | None = None
     description: LongText = ""
-
-
-class RefOut(Schema):
-    id: int
-    name: str
 
 
 ClockState = Literal["none", "running", "warning", "breached", "met", "paused", "stopped"]

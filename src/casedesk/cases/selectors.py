@@ -10,7 +10,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from casedesk.cases.lifecycle import OPEN_STATUSES
-from casedesk.cases.models import OPEN_STATUS_VALUES, Case, Note, TimelineEvent
+from casedesk.cases.models import (
+    OPEN_STATUS_VALUES,
+    Case,
+    Note,
+    PicklistKind,
+    PicklistValue,
+    Source,
+    TimelineEvent,
+)
 from casedesk.core import clock
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
@@ -274,3 +282,32 @@ def latest_cases(tenant: Tenant, limit: int) -> list[Case]:
     return list(Case.objects.filter(tenant=tenant)
                 .select_related("tenant", "account", "contact")
                 .order_by("-created_at", "-id")[:limit])
+
+
+def waiting_by_queue(tenant: Tenant) -> dict[int, int]:
+    """Open cases waiting without an owner in each queue (routing's queues page)."""
+    return dict(Case.objects.filter(tenant=tenant, status__in=OPEN_STATUS_VALUES,
+                                    owner__isnull=True, queue__isnull=False)
+                .values_list("queue_id").annotate(n=Count("id")).order_by())
+
+
+def case_field_values(tenant: Tenant) -> dict[str, list[str]]:
+    """The values the category, subcategory, type and source of a case take, in the
+    tenant's order: what the condition forms of routing and SLA suggest."""
+    values: dict[str, list[str]] = {"category": [], "subcategory": [], "type": []}
+    for kind, value in (PicklistValue.objects.filter(
+            tenant=tenant, is_active=True,
+            kind__in=[PicklistKind.CATEGORY, PicklistKind.SUBCATEGORY, PicklistKind.TYPE])
+            .order_by("position", "value").values_list("kind", "value")):
+        if value not in values[kind]:
+            values[kind].append(value)
+    values["source"] = list(Source.values)
+    return values
+
+
+def open_cases_by_policy(tenant: Tenant, policy_ids: Sequence[int], cap: int) -> dict[int, int]:
+    """How many open cases each SLA policy governs, counted no further than `cap` (a LIMIT
+    subquery along the policy's index), so the policies page costs the same with a million
+    cases. The SLA pages read it through `sla.hooks`."""
+    open_cases = Case.objects.filter(tenant=tenant, status__in=OPEN_STATUS_VALUES).order_by()
+    return {pk: open_cases.filter(sla_policy_id=pk)[:cap].count() for pk in policy_ids}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import QueryDict
 
-from casedesk.cases import services
+from casedesk.cases import ownership, services
 from casedesk.cases.access import get_case_for_member
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import PicklistKind, Priority
@@ -56,7 +56,7 @@ def apply(membership: Membership, numbers: list[str], form: QueryDict, *,
         try:
             case = get_case_for_member(membership, number)
             if action == "assign":
-                services.case_change_owner(case=case, actor=actor, owner=owner, queue=queue,
+                ownership.case_change_owner(case=case, actor=actor, owner=owner, queue=queue,
                                            now=now)
             elif action == "status":
                 services.case_transition(case=case, actor=actor, to=to, now=now,

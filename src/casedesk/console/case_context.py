@@ -19,7 +19,7 @@ from casedesk.cases.picklists import Picklists
 from casedesk.console import case_fields, case_reads, sla_reads
 from casedesk.console.presence import presence_others
 from casedesk.core import clock
-from casedesk.mail.admin_ops import case_attachments
+from casedesk.mail.selectors import case_attachments
 from casedesk.routing.models import Queue
 from casedesk.tenancy.middleware import tenant_zone
 from casedesk.tenancy.web import PageRequest, member

@@ -8,15 +8,9 @@ from casedesk.console.views import (
     case_new,
     case_page,
     cases,
-    crm,
     inbox,
-    mail,
     people,
-    routing,
-    routing_queues,
-    sla,
-    sla_calendars,
-    sla_escalations,
+    sla_sweep,
 )
 
 app_name = "console"
@@ -35,15 +29,9 @@ urlpatterns = [
     path("notifications/read", people.notifications_read, name="notifications_read"),
     path("tenant", people.switch_tenant, name="switch_tenant"),
     path("me/availability", people.availability, name="availability"),
-    *routing.urlpatterns,
-    *routing_queues.urlpatterns,
-    *sla.urlpatterns,
-    *sla_calendars.urlpatterns,
-    *sla_escalations.urlpatterns,
-    *mail.urlpatterns,
+    *sla_sweep.urlpatterns,
     *board.urlpatterns,
     *case_new.urlpatterns,
-    *crm.urlpatterns,
     path("cases/<str:number>/claim", inbox.claim, name="claim"),
     *case_page.urlpatterns,
 ]

@@ -61,3 +61,9 @@ class Error(Schema):
 
 class Message(Schema):
     detail: str
+
+
+# A record named in another's answer: its id and name.
+class RefOut(Schema):
+    id: int
+    name: str

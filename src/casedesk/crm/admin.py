@@ -4,14 +4,14 @@ from casedesk.crm.models import Account, Contact, Deal
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(admin.ModelAdmin[Account]):
     list_display = ("name", "tenant", "domain", "tier", "territory")
     list_filter = ("tenant", "tier")
     search_fields = ("name", "domain")
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(admin.ModelAdmin[Contact]):
     list_display = ("email", "name", "account", "tenant")
     list_filter = ("tenant",)
     search_fields = ("email", "name")
@@ -19,7 +19,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(admin.ModelAdmin[Deal]):
     list_display = ("name", "account", "stage", "amount", "tenant")
     list_filter = ("tenant", "stage")
     raw_id_fields = ("account",)

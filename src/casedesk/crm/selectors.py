@@ -1,22 +1,24 @@
-"""Reads of accounts, contacts and deals, always for one tenant.
+"""Reads of accounts, contacts and deals, always for one tenant, shared by the CRM API and
+the CRM pages.
 
-Lists are keyset pages by (name, id). The figures that count cases beside them (open cases
-per account or contact) are read by `cases.crm_reads`: cases stand on a higher floor.
+The pages' lists are keyset pages by (name, id), the API's by id. The open cases beside a
+page's rows come from the cases app through `crm.hooks`: cases stand on a higher floor.
 """
 
-from typing import Any
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet
 
 from casedesk.core.cursors import decode_cursor, encode_cursor
 from casedesk.core.errors import Invalid
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import filter_search
+from casedesk.crm import hooks
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.tenancy.models import Tenant
 
 
-def _after(qs: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
+def _after[M: Model](qs: QuerySet[M], cursor: str | None) -> QuerySet[M]:
     if not cursor:
         return qs
     name, pk = decode_cursor(cursor, length=2)
@@ -25,14 +27,79 @@ def _after(qs: QuerySet[Any], cursor: str | None) -> QuerySet[Any]:
     return qs.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
 
 
-def keyset_page(qs: QuerySet[Any], cursor: str | None, limit: int) -> tuple[list[Any],
-                                                                              str | None]:
+def keyset_page[M: Account | Contact](qs: QuerySet[M], cursor: str | None, limit: int
+                                      ) -> tuple[list[M], str | None]:
+    """A page by (name, id); Invalid for a cursor that is not one."""
     rows = list(_after(qs, cursor).order_by("name", "pk")[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = encode_cursor([last.name, last.pk])
     return rows[:limit], next_cursor
+
+
+def id_page[M: Model](qs: QuerySet[M], cursor: str | None, limit: int
+                      ) -> tuple[list[M], str | None]:
+    """A page by ascending id (the API's lists); Invalid for a cursor that is not one."""
+    if cursor:
+        (last,) = decode_cursor(cursor, length=1)
+        if not isinstance(last, int):
+            raise Invalid("The cursor is not valid.", field="cursor")
+        qs = qs.filter(pk__gt=last)
+    rows = list(qs.order_by("pk")[: limit + 1])
+    return rows[:limit], (encode_cursor([rows[limit - 1].pk]) if len(rows) > limit else None)
+
+
+@dataclass
+class Row[M]:
+    """A record with the figures a list shows beside it."""
+
+    record: M
+    open_cases: int = 0
+    contacts: int = 0
+
+
+@dataclass
+class RowPage[M]:
+    rows: list[Row[M]]
+    next_cursor: str | None
+
+
+def account_page(tenant: Tenant, *, q: str | None = None, cursor: str | None = None,
+                 limit: int = 50) -> RowPage[Account]:
+    """Accounts by name matching `q` (name or domain), with open cases and contacts each."""
+    accounts, next_cursor = keyset_page(account_filter(tenant, q), cursor, limit)
+    ids = [a.pk for a in accounts]
+    open_cases = hooks.open_case_counts(tenant, "account", ids)
+    contacts = contact_counts(tenant, ids)
+    return RowPage(rows=[Row(a, open_cases.get(a.pk, 0), contacts.get(a.pk, 0))
+                         for a in accounts], next_cursor=next_cursor)
+
+
+def contact_page(tenant: Tenant, *, q: str | None = None, account_id: int | None = None,
+                 cursor: str | None = None, limit: int = 50) -> RowPage[Contact]:
+    """Contacts by name matching `q` (name or email), with their open cases each."""
+    contacts, next_cursor = keyset_page(contact_filter(tenant, q, account_id), cursor,
+                                         limit)
+    open_cases = hooks.open_case_counts(tenant, "contact", [c.pk for c in contacts])
+    return RowPage(rows=[Row(c, open_cases.get(c.pk, 0)) for c in contacts],
+                   next_cursor=next_cursor)
+
+
+@dataclass
+class AccountSummary:
+    contacts: int
+    deals: int
+    open_cases: int
+    cases: int
+
+
+def account_summary(account: Account, cases: hooks.CasePanel) -> AccountSummary:
+    """The counts of an account's header, its case counts from its case panel."""
+    contacts = Contact.objects.filter(tenant_id=account.tenant_id, account=account).count()
+    deals = Deal.objects.filter(tenant_id=account.tenant_id, account=account).count()
+    return AccountSummary(contacts=contacts, deals=deals, open_cases=cases.open_count,
+                          cases=cases.total)
 
 
 def contact_counts(tenant: Tenant, account_ids: list[int]) -> dict[int, int]:
@@ -43,16 +110,27 @@ def contact_counts(tenant: Tenant, account_ids: list[int]) -> dict[int, int]:
     return {row["account_id"]: row["n"] for row in rows}
 
 
-def account_filter(tenant: Tenant, q: str | None) -> QuerySet[Account]:
-    return filter_search(Account.objects.filter(tenant=tenant), q, ("name", "domain"))
+def account_filter(tenant: Tenant, q: str | None, *,
+                   fields: tuple[str, ...] = ("name", "domain")) -> QuerySet[Account]:
+    """The tenant's accounts whose name or domain contains `q` (the API's `q`: the name)."""
+    return filter_search(Account.objects.filter(tenant=tenant), q, fields)
 
 
-def contact_filter(tenant: Tenant, q: str | None, account_id: int | None = None
-                    ) -> QuerySet[Contact]:
+def contact_filter(tenant: Tenant, q: str | None, account_id: int | None = None, *,
+                   email: str | None = None) -> QuerySet[Contact]:
+    """The tenant's contacts whose name or email contains `q`, of one account if given, with
+    exactly the address `email` if given (compared lower-case, as stored)."""
     qs = Contact.objects.filter(tenant=tenant).select_related("account")
     if account_id is not None:
         qs = qs.filter(account_id=account_id)
+    if email:
+        qs = qs.filter(email=email.strip().lower())
     return filter_search(qs, q, ("name", "email"))
+
+
+def deal_filter(tenant: Tenant, account_id: int | None = None) -> QuerySet[Deal]:
+    qs = Deal.objects.filter(tenant=tenant)
+    return qs.filter(account_id=account_id) if account_id is not None else qs
 
 
 def account_contacts(account: Account, *, limit: int) -> list[Contact]:

@@ -18,20 +18,13 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.lifecycle import ReopenPolicy, Status
 from casedesk.cases.models import Case, CaseAssignment, Priority, Source
+from casedesk.cases.ownership import case_change_owner, case_claim
 from casedesk.cases.picklists import picklists_seed_defaults
-from casedesk.cases.services import (
-    CaseInput,
-    assignment_close,
-    assignment_open,
-    case_add_note,
-    case_change_owner,
-    case_claim,
-    case_create,
-    case_transition,
-    case_update,
-)
+from casedesk.cases.referrals import assignment_close, assignment_open
+from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.core import clock
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.crm.services import (
@@ -46,15 +39,9 @@ from casedesk.demo.content import Company, Issue, Person, Topic
 from casedesk.mail.outbox import mail_suppressed
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
-from casedesk.routing.services import (
-    RuleInput,
-    queue_create,
-    queue_update,
-    queues_seed_defaults,
-    rule_create,
-    skill_requirements_set,
-)
-from casedesk.sla.services import sla_seed_defaults
+from casedesk.routing.queues import queue_create, queue_update, queues_seed_defaults
+from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
+from casedesk.sla.policies import sla_seed_defaults
 from casedesk.tenancy.models import Membership, Role, Tenant, User
 from casedesk.tenancy.services import membership_add, user_get_or_create
 

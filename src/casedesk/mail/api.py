@@ -1,280 +1,65 @@
 """The mail API: the inbound mail as stored (with quarantine and re-processing, and the
-strangers' answers held for a manager to accept), the outbox
-(with "send again"), the IMAP mailboxes, the tenant's mail settings, and the files mail
-brought to a case.
+strangers' answers held for a manager to accept), the outbox (with "send again"), the IMAP
+mailboxes, the tenant's mail settings, and the files mail brought to a case.
 
 Managers and admins read the mail pages, re-process and send again; admins change mailboxes
-and
-settings; any member reads and downloads a case's attachments. Handlers parse, fetch through
-the tenant-scoped reads of `mail.admin_ops` and call its services.
+and settings; any member reads and downloads a case's attachments. Handlers parse, fetch
+through `mail.access`, read through `mail.selectors` and call the services (`mail.quarantine`,
+`mail.mailboxes`, `mail.tenant_settings`, the outbox); the schemas are in `mail.schemas`.
 """
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Router
 from ninja.params.functions import Query
-from pydantic import Field
 
 from casedesk.cases.access import get_case_for_member
 from casedesk.cases.models import Case
-from casedesk.cases.schemas import RefOut
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
-from casedesk.core.schemas import Error, Id, LongText, RequiredText, ShortText, Text
-from casedesk.mail import admin_ops
+from casedesk.core.schemas import Error
+from casedesk.mail import selectors
+from casedesk.mail.access import (
+    get_attachment_for_member,
+    get_inbound_for_member,
+    get_mailbox_for_member,
+    get_outbound_for_member,
+)
 from casedesk.mail.downloads import attachment_response, raw_response
+from casedesk.mail.filing import Ingested
+from casedesk.mail.mailboxes import mailbox_create, mailbox_delete, mailbox_update
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.mail.outbox import retry_now
-from casedesk.mail.services import Ingested
+from casedesk.mail.quarantine import inbound_file_held, inbound_reprocess
+from casedesk.mail.schemas import (
+    AttachmentOut,
+    InboundDetailOut,
+    InboundPage,
+    InboundStatusName,
+    MailboxIn,
+    MailboxOut,
+    MailboxPatch,
+    MailSettingsOut,
+    MailSettingsPatch,
+    OutboundDetailOut,
+    OutboundPage,
+    OutboundStatusName,
+    ReprocessOut,
+)
+from casedesk.mail.tenant_settings import MAIL_SETTINGS, mail_settings_update
 from casedesk.tenancy.api_auth import member, require_admin, require_manager
 from casedesk.tenancy.models import Tenant
 
 router = Router(tags=["mail"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
-InboundStatusName = Literal["quarantined", "held", "processed", "duplicate", "received"]
-AuthVerdictName = Literal["", "pass", "fail"]
-AckWithheldName = Literal["", "sender", "tenant"]
-StrangerActionName = Literal["new_case", "hold"]
-OutboundStatusName = Literal["failed", "pending", "sending", "sent"]
-Security = Literal["ssl", "starttls", "none"]
-ProcessedActionName = Literal["flag", "move"]
-Port = Annotated[int, Field(ge=1, le=65535)]
-PollSeconds = Annotated[int, Field(ge=admin_ops.MIN_POLL_SECONDS,
-                                   le=admin_ops.MAX_POLL_SECONDS)]
-Pem = Annotated[Text, Field(max_length=admin_ops.MAX_CA_CERTIFICATE, description=(
-    "PEM of a private CA to trust for this server; empty: the system's CAs."))]
-# Checked as an address by the service, which also allows "" (none).
-Address = Annotated[Text, Field(max_length=254)]
-Password = Annotated[Text, Field(max_length=255, json_schema_extra={"writeOnly": True})]
 
 
 def _binary(media_type: str, description: str) -> dict[str, Any]:
     """The documented 200 of a download: bytes, not JSON."""
     return {"responses": {200: {"description": description, "content": {
         media_type: {"schema": {"type": "string", "format": "binary"}}}}}}
-
-
-# --- schemas ----------------------------------------------------------------------------------
-
-class CaseRefOut(Schema):
-    number: str
-    subject: str
-
-
-class InboundOut(Schema):
-    id: int
-    received_at: datetime
-    channel: str = Field(description="pipe, smtp or imap.")
-    size: int = Field(description="Bytes, as received.")
-    status: InboundStatusName = Field(description=(
-        "`held`: it answers a case, but its sender takes no part in it, and the tenant holds "
-        "such mail for a manager to accept (or file as a new case)."))
-    error: str = Field(description="Why it was quarantined or held.")
-    message_id: str
-    sender: str
-    subject: str
-    is_automatic: bool
-    case: CaseRefOut | None = Field(description="The case it made or joined (held: the case "
-                                                "it answers).")
-    processed_at: datetime | None
-    auth_verdict: AuthVerdictName = Field(description=(
-        "Sender authentication of the From domain as the receiving server reported it in "
-        "Authentication-Results: `fail` (DMARC failed, or without DMARC no DKIM or SPF pass "
-        "for the domain), `pass`, or empty (nothing trusted was reported)."))
-    auth_summary: str = Field(description="What the trusted Authentication-Results said.")
-    ack_withheld: AckWithheldName = Field(description=(
-        "Why the new case it made was not acknowledged although the tenant acknowledges: "
-        "`sender` (that sender's hourly limit) or `tenant` (the tenant's hourly cap)."))
-
-
-class InboundPage(Schema):
-    items: list[InboundOut]
-    next_cursor: str | None
-
-
-class HeaderOut(Schema):
-    name: str
-    value: str
-
-
-class AttachmentOut(Schema):
-    id: int
-    filename: str = Field(description="Made safe: no path, no control characters.")
-    content_type: str
-    size: int
-    inline: bool = Field(description="An inline part (e.g. an image in the HTML body).")
-    content_id: str
-    dropped: bool = Field(description="Over the size limit: not kept, no download.")
-    inbound_id: int | None = Field(description="The inbound message it came with.")
-    created_at: datetime
-    download_url: str | None
-
-
-class InboundDetailOut(InboundOut):
-    sha256: str
-    headers: list[HeaderOut] = Field(description="The main headers, decoded; empty when the "
-                                                 "message has none that can be read.")
-    attachments: list[AttachmentOut]
-
-
-class ReprocessOut(Schema):
-    outcome: Literal["processed", "duplicate", "quarantined", "held"]
-    created: bool = Field(description="Whether it made a new case (rather than a reply).")
-    case: CaseRefOut | None
-    error: str
-    message: InboundOut
-
-
-class OutboundOut(Schema):
-    id: int
-    kind: Literal["reply", "ack"] = Field(description=(
-        "`reply`: an agent's public reply; `ack`: the acknowledgement of a new case."))
-    status: OutboundStatusName = Field(description=(
-        "`pending` (waiting for its first try or a retry), `sending` (a worker has it), "
-        "`sent`, or `failed` (for good: refused, or out of retries)."))
-    recipient: str = Field(description="The first To address, lower case.")
-    to: list[str]
-    cc: list[str]
-    subject: str
-    case: CaseRefOut | None
-    note_id: int | None = Field(description="The public reply it carries (replies only).")
-    attempts: int = Field(description="Tries so far.")
-    next_attempt_at: datetime | None = Field(description="When it is tried next (pending "
-                                                         "only).")
-    sent_at: datetime | None
-    last_error: str = Field(description="What the last failed try was told.")
-    created_at: datetime
-
-
-class OutboundPage(Schema):
-    items: list[OutboundOut]
-    next_cursor: str | None
-
-
-class OutboundDetailOut(OutboundOut):
-    message_id: str = Field(description="Without the angle brackets; kept across retries.")
-    in_reply_to: str
-    references: str
-    from_address: str
-    reply_to: str
-    body: str = Field(description="Plain text, as sent.")
-
-
-class MailboxIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)]
-    host: Annotated[RequiredText, Field(max_length=255)]
-    port: Port = 993
-    security: Security = Field("ssl", description=(
-        "`ssl`: TLS from the start (993); `starttls` (143); `none` only for a server on "
-        "this machine."))
-    ca_certificate: Pem = ""
-    username: RequiredText
-    password: Annotated[Password, Field(min_length=1, description="Write-only.")]
-    folder: Annotated[RequiredText, Field(max_length=255)] = "INBOX"
-    processed_action: ProcessedActionName = Field("flag", description=(
-        "What happens to mail once taken in: marked read (`flag`) or moved to `move_to`."))
-    move_to: ShortText = "Processed"
-    queue_id: Id | None = Field(None, description="New cases from this mailbox go here.")
-    poll_seconds: PollSeconds = 60
-    enabled: bool = True
-
-
-class MailboxPatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)] | None = None
-    host: Annotated[RequiredText, Field(max_length=255)] | None = None
-    port: Port | None = None
-    security: Security | None = None
-    ca_certificate: Pem | None = None
-    username: RequiredText | None = None
-    password: Password | None = Field(None, description=(
-        "Write-only; left out or empty keeps the stored one. Needed again when `host` or "
-        "`username` changes."))
-    folder: Annotated[RequiredText, Field(max_length=255)] | None = None
-    processed_action: ProcessedActionName | None = None
-    move_to: ShortText | None = None
-    queue_id: Id | None = Field(None, description="null: routing decides.")
-    poll_seconds: PollSeconds | None = None
-    enabled: bool | None = None
-
-
-class MailboxOut(Schema):
-    id: int
-    name: str
-    host: str
-    port: int
-    security: Security
-    ca_certificate: str
-    username: str
-    has_password: bool = Field(description="The password itself is never returned.")
-    folder: str
-    processed_action: ProcessedActionName
-    move_to: str
-    queue: RefOut | None
-    poll_seconds: int
-    enabled: bool
-    polled_at: datetime | None
-    last_error: str
-    last_error_at: datetime | None
-    taken_total: int
-    created_at: datetime
-
-
-class AckUsageOut(Schema):
-    sent_last_hour: int = Field(description="Acknowledgements sent in the last hour, counted "
-                                            "up to the cap.")
-    cap: int = Field(description="`mail_ack_tenant_per_hour`.")
-    withheld_last_hour: int = Field(description=(
-        "New cases from mail in the last hour whose acknowledgement the tenant's cap withheld "
-        "(each is marked `ack_withheld: tenant` in the inbound list); counted up to 10,000."))
-
-
-class MailSettingsOut(Schema):
-    mail_address: str = Field(description="The support address customers write to.")
-    mail_max_bytes: int = Field(description="Largest message taken whole, in bytes.")
-    mail_match_account_by_domain: bool
-    mail_from: str
-    mail_from_name: str
-    mail_ack_enabled: bool
-    mail_ack_template: str = Field(description="Django template text; empty: the default.")
-    mail_ack_per_hour: int = Field(description="Acknowledgements to one sender an hour, at "
-                                               "most.")
-    mail_ack_tenant_per_hour: int = Field(description=(
-        "Acknowledgements an hour for the whole tenant, at most: From is forged at will, and "
-        "this keeps a flood of made-up senders from making the desk mail strangers."))
-    mail_stranger_action: StrangerActionName = Field(description=(
-        "Mail that answers a case (In-Reply-To/References) from someone who takes no part in "
-        "it: `new_case` files it as a new case linked to that one, `hold` keeps it (status "
-        "`held`) until a manager accepts it onto the case or files it as a new case."))
-    mail_quarantine_failed_auth: bool = Field(description=(
-        "Quarantine mail whose sender authentication failed (see `auth_verdict`)."))
-    mail_authserv_ids: str = Field(description=(
-        "The receiving server's authserv-id(s), comma-separated: only Authentication-Results "
-        "headers naming one are read. Empty: only the topmost header is read."))
-    ack_usage: AckUsageOut = Field(description="Read-only: the last hour's "
-                                                 "acknowledgements.")
-
-
-class MailSettingsPatch(Schema):
-    mail_address: Address | None = Field(None, description="An email address; \"\": none.")
-    mail_max_bytes: int | None = Field(None, ge=admin_ops.MIN_MAIL_BYTES,
-                                       le=admin_ops.MAX_MAIL_BYTES)
-    mail_match_account_by_domain: bool | None = None
-    mail_from: Address | None = Field(None, description="An email address; \"\": the "
-                                                        "support address.")
-    mail_from_name: Annotated[Text, Field(max_length=100)] | None = None
-    mail_ack_enabled: bool | None = None
-    mail_ack_template: Annotated[LongText, Field(max_length=admin_ops.MAX_TEMPLATE)] | None = (
-        Field(None, description="Rendered with `case`, `contact` and `tenant`."))
-    mail_ack_per_hour: int | None = Field(None, ge=0, le=admin_ops.MAX_ACK_PER_HOUR)
-    mail_ack_tenant_per_hour: int | None = Field(None, ge=0,
-                                                 le=admin_ops.MAX_ACK_TENANT_PER_HOUR)
-    mail_stranger_action: StrangerActionName | None = None
-    mail_quarantine_failed_auth: bool | None = None
-    mail_authserv_ids: Annotated[Text, Field(max_length=admin_ops.MAX_AUTHSERV_IDS)] | None = (
-        Field(None, description="Host names, comma-separated; \"\": the topmost header."))
 
 
 # --- presenters -------------------------------------------------------------------------------
@@ -339,8 +124,8 @@ def mailbox_out(mailbox: Mailbox) -> dict[str, Any]:
 
 
 def settings_out(tenant: Tenant) -> dict[str, Any]:
-    usage = admin_ops.ack_usage(tenant, clock.now())
-    return {**{name: getattr(tenant, name) for name in admin_ops.MAIL_SETTINGS},
+    usage = selectors.ack_usage(tenant, clock.now())
+    return {**{name: getattr(tenant, name) for name in MAIL_SETTINGS},
             "ack_usage": {"sent_last_hour": usage.sent, "cap": usage.cap,
                           "withheld_last_hour": usage.withheld}}
 
@@ -361,7 +146,7 @@ def list_inbound(
     """Messages of one status newest first, with cursor pagination: pass `next_cursor` back as
     `cursor` (managers and admins)."""
     manager = require_manager(request)
-    page = admin_ops.inbound_page(manager.tenant, status=status, cursor=cursor, limit=limit)
+    page = selectors.inbound_page(manager.tenant, status=status, cursor=cursor, limit=limit)
     return {"items": [inbound_out(m) for m in page.rows], "next_cursor": page.next_cursor}
 
 
@@ -371,14 +156,14 @@ def get_inbound(request: HttpRequest, inbound_id: int) -> Any:
     """What was stored and why it was quarantined, its main headers, and the attachments it
     brought (managers and admins)."""
     manager = require_manager(request)
-    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    message = get_inbound_for_member(manager, inbound_id)
     attachments: list[dict[str, Any]] = []
     if message.case is not None:
         number = message.case.display_number
         attachments = [attachment_out(a, number) for a in
-                       admin_ops.case_attachments(message.case).filter(message=message)]
+                       selectors.case_attachments(message.case).filter(message=message)]
     return {**inbound_out(message), "sha256": message.sha256,
-            "headers": [{"name": n, "value": v} for n, v in admin_ops.inbound_headers(message)],
+            "headers": [{"name": n, "value": v} for n, v in selectors.inbound_headers(message)],
             "attachments": attachments}
 
 
@@ -388,7 +173,7 @@ def get_inbound(request: HttpRequest, inbound_id: int) -> Any:
 def get_inbound_raw(request: HttpRequest, inbound_id: int) -> Any:
     """The stored bytes as `message/rfc822` (an `.eml` file) (managers and admins)."""
     manager = require_manager(request)
-    message = admin_ops.get_inbound(manager.tenant, inbound_id)
+    message = get_inbound_for_member(manager, inbound_id)
     return raw_response(message)
 
 
@@ -400,8 +185,8 @@ def reprocess_inbound(request: HttpRequest, inbound_id: int) -> Any:
     be being taken in). The answer says what happened: a case made or joined, a duplicate,
     or still quarantined with the reason (managers and admins)."""
     manager = require_manager(request)
-    message = admin_ops.get_inbound(manager.tenant, inbound_id)
-    return _filing_out(admin_ops.inbound_reprocess(message, now=clock.now()), manager.tenant)
+    message = get_inbound_for_member(manager, inbound_id)
+    return _filing_out(inbound_reprocess(message, now=clock.now()), manager.tenant)
 
 
 def _filing_out(result: Ingested, tenant: Tenant) -> dict[str, Any]:
@@ -420,8 +205,8 @@ def accept_inbound(request: HttpRequest, inbound_id: int) -> Any:
     their next mail threads), the people the message copied do not. A message that is not
     held is a 409, as is one whose case no longer exists (managers and admins)."""
     manager = require_manager(request)
-    message = admin_ops.get_inbound(manager.tenant, inbound_id)
-    return _filing_out(admin_ops.inbound_file_held(message, now=clock.now(), accept=True),
+    message = get_inbound_for_member(manager, inbound_id)
+    return _filing_out(inbound_file_held(message, now=clock.now(), accept=True),
                        manager.tenant)
 
 
@@ -431,8 +216,8 @@ def file_inbound_as_new_case(request: HttpRequest, inbound_id: int) -> Any:
     """Files a held message as a new case linked to the one it answers, its sender the new
     case's contact. A message that is not held is a 409 (managers and admins)."""
     manager = require_manager(request)
-    message = admin_ops.get_inbound(manager.tenant, inbound_id)
-    return _filing_out(admin_ops.inbound_file_held(message, now=clock.now(), accept=False),
+    message = get_inbound_for_member(manager, inbound_id)
+    return _filing_out(inbound_file_held(message, now=clock.now(), accept=False),
                        manager.tenant)
 
 
@@ -451,7 +236,7 @@ def list_outbound(
     """Messages of one status newest first, with cursor pagination: pass `next_cursor` back as
     `cursor` (managers and admins)."""
     manager = require_manager(request)
-    page = admin_ops.outbound_page(manager.tenant, status=status, cursor=cursor, limit=limit)
+    page = selectors.outbound_page(manager.tenant, status=status, cursor=cursor, limit=limit)
     return {"items": [outbound_out(m) for m in page.rows], "next_cursor": page.next_cursor}
 
 
@@ -460,7 +245,7 @@ def list_outbound(
 def get_outbound(request: HttpRequest, outbound_id: int) -> Any:
     """Its headers, its text and how delivery went (managers and admins)."""
     manager = require_manager(request)
-    return outbound_detail_out(admin_ops.get_outbound(manager.tenant, outbound_id))
+    return outbound_detail_out(get_outbound_for_member(manager, outbound_id))
 
 
 @router.post("/mail/outbound/{outbound_id}/retry", response={200: OutboundDetailOut, **ERRORS},
@@ -469,7 +254,7 @@ def retry_outbound(request: HttpRequest, outbound_id: int) -> Any:
     """Makes a failed (or waiting) message due at once, with one more try, and wakes a worker
     to send it; a message sent or being sent is a 409 (managers and admins)."""
     manager = require_manager(request)
-    mail = admin_ops.get_outbound(manager.tenant, outbound_id)
+    mail = get_outbound_for_member(manager, outbound_id)
     retried = retry_now(mail, now=clock.now())
     retried.tenant, retried.case = manager.tenant, mail.case
     return outbound_detail_out(retried)
@@ -482,7 +267,7 @@ def retry_outbound(request: HttpRequest, outbound_id: int) -> Any:
 def list_mailboxes(request: HttpRequest) -> Any:
     """The mailboxes workers poll for the tenant (managers and admins); passwords are never
     returned."""
-    return [mailbox_out(m) for m in admin_ops.mailboxes_of(require_manager(request).tenant)]
+    return [mailbox_out(m) for m in selectors.mailboxes_of(require_manager(request).tenant)]
 
 
 @router.post("/mail/mailboxes", response={201: MailboxOut, **ERRORS},
@@ -492,15 +277,14 @@ def create_mailbox(request: HttpRequest, payload: MailboxIn) -> Any:
     for a server that is not this machine, `move` without `move_to`, a CA certificate that
     is not PEM, or another tenant's queue is a 422 naming the field (admins)."""
     admin = require_admin(request)
-    mailbox = admin_ops.mailbox_create(tenant=admin.tenant, values=payload.dict(),
-                                       now=clock.now())
+    mailbox = mailbox_create(tenant=admin.tenant, values=payload.dict(), now=clock.now())
     return 201, mailbox_out(mailbox)
 
 
 @router.get("/mail/mailboxes/{mailbox_id}", response={200: MailboxOut, **ERRORS},
             summary="Read an IMAP mailbox")
 def get_mailbox(request: HttpRequest, mailbox_id: int) -> Any:
-    return mailbox_out(admin_ops.get_mailbox(require_manager(request).tenant, mailbox_id))
+    return mailbox_out(get_mailbox_for_member(require_manager(request), mailbox_id))
 
 
 @router.patch("/mail/mailboxes/{mailbox_id}", response={200: MailboxOut, **ERRORS},
@@ -508,12 +292,12 @@ def get_mailbox(request: HttpRequest, mailbox_id: int) -> Any:
 def patch_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch) -> Any:
     """Changes the fields sent; `queue_id` null lets routing decide (admins)."""
     admin = require_admin(request)
-    mailbox = admin_ops.get_mailbox(admin.tenant, mailbox_id)
+    mailbox = get_mailbox_for_member(admin, mailbox_id)
     changes = payload.dict(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name not in ("queue_id", "password"):
             raise Invalid(f"{name} cannot be null.", field=name)
-    return mailbox_out(admin_ops.mailbox_update(mailbox=mailbox, changes=changes))
+    return mailbox_out(mailbox_update(mailbox=mailbox, changes=changes))
 
 
 @router.delete("/mail/mailboxes/{mailbox_id}", response={204: None, **ERRORS},
@@ -521,7 +305,7 @@ def patch_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch) 
 def delete_mailbox(request: HttpRequest, mailbox_id: int) -> Any:
     """Stops polling it; mail already taken in stays (admins)."""
     admin = require_admin(request)
-    admin_ops.mailbox_delete(mailbox=admin_ops.get_mailbox(admin.tenant, mailbox_id))
+    mailbox_delete(mailbox=get_mailbox_for_member(admin, mailbox_id))
     return 204, None
 
 
@@ -543,7 +327,7 @@ def patch_mail_settings(request: HttpRequest, payload: MailSettingsPatch) -> Any
     for name, value in changes.items():
         if value is None:
             raise Invalid(f"{name} cannot be null.", field=name)
-    return settings_out(admin_ops.mail_settings_update(tenant=admin.tenant, changes=changes))
+    return settings_out(mail_settings_update(tenant=admin.tenant, changes=changes))
 
 
 # --- a case's attachments ---------------------------------------------------------------------
@@ -554,7 +338,7 @@ def list_attachments(request: HttpRequest, number: str) -> Any:
     """The files mail brought to the case, oldest first; `dropped` ones were over the size
     limit and were not kept."""
     case = get_case_for_member(member(request), number)
-    return [attachment_out(a, case.display_number) for a in admin_ops.case_attachments(case)]
+    return [attachment_out(a, case.display_number) for a in selectors.case_attachments(case)]
 
 
 @router.get("/cases/{number}/attachments/{attachment_id}", response=ERRORS,
@@ -564,5 +348,5 @@ def list_attachments(request: HttpRequest, number: str) -> Any:
                 "else as a download; always with `X-Content-Type-Options: nosniff`.")))
 def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> Any:
     """A dropped attachment (over the size limit) is a 404: it was never kept."""
-    case = get_case_for_member(member(request), number)
-    return attachment_response(admin_ops.get_case_attachment(case, attachment_id))
+    return attachment_response(get_attachment_for_member(member(request), number,
+                                                         attachment_id))

@@ -2,7 +2,7 @@
 
 A recipient is accepted at RCPT time only when it is a tenant's `mail_address` or a queue's
 `email`; anything else is refused there (550), so the sending server keeps responsibility for
-it. After DATA the message goes through `mail.services.ingest` once per tenant addressed (a
+it. After DATA the message goes through `mail.ingest.ingest` once per tenant addressed (a
 queue's address puts new cases in that queue); 250 means it is stored, 451 that it could not
 be stored now and should be retried.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from django.db import DatabaseError, close_old_connections
 
 from casedesk.core import clock
-from casedesk.mail.services import ingest
+from casedesk.mail.ingest import ingest
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Tenant
 

@@ -3,7 +3,7 @@
 from django.tasks import task
 
 from casedesk.core import clock
-from casedesk.mail.outbox import deliver_due
+from casedesk.mail.delivery import deliver_due
 
 
 @task(queue_name="mail")

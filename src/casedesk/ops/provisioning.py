@@ -7,8 +7,8 @@ from django.db import transaction
 from casedesk.cases.numbering import case_numbers_prepare
 from casedesk.cases.picklists import picklists_seed_defaults
 from casedesk.core import clock
-from casedesk.routing.services import queues_seed_defaults
-from casedesk.sla.services import sla_seed_defaults
+from casedesk.routing.queues import queues_seed_defaults
+from casedesk.sla.policies import sla_seed_defaults
 from casedesk.tenancy.models import Tenant
 from casedesk.tenancy.services import tenant_add
 

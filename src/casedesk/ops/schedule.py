@@ -16,11 +16,11 @@ from datetime import datetime
 
 from django.db import close_old_connections
 
+from casedesk.cases.sla_sweep import run_due_sweeps
 from casedesk.core import clock
+from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
-from casedesk.mail.outbox import deliver_due
-from casedesk.mail.services import process_stuck
-from casedesk.sla.schedule import run_due_sweeps
+from casedesk.mail.ingest import process_stuck
 
 log = logging.getLogger(__name__)
 

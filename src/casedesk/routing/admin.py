@@ -4,7 +4,7 @@ from casedesk.routing.models import Queue
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(admin.ModelAdmin[Queue]):
     list_display = ("name", "tenant", "email", "is_active")
     list_filter = ("tenant", "is_active")
     filter_horizontal = ("members",)

@@ -9,13 +9,14 @@ from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
 from casedesk.core import clock
-from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.errors import Invalid
 from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text
-from casedesk.routing import rules, services
+from casedesk.routing import queues, rules, selectors, services
+from casedesk.routing.access import get_queue_for_member, get_rule_for_member
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
-from casedesk.routing.rules import PriorityName
+from casedesk.routing.rules import PRIORITY_BY_RUNG, PriorityName
 from casedesk.tenancy.api_auth import member, require_admin, require_manager
-from casedesk.tenancy.models import Membership, User
+from casedesk.tenancy.models import Membership
 from casedesk.tenancy.presenters import PersonOut, person
 
 router = Router(tags=["queues"])
@@ -67,38 +68,29 @@ def queue_out(queue: Queue) -> dict[str, Any]:
     }
 
 
-def _queue(membership: Membership, queue_id: int) -> Queue:
-    queue = (Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id)
-             .prefetch_related("members").first() if 0 < queue_id <= MAX_ID else None)
-    if queue is None:
-        raise NotFound(f"No queue with id {queue_id}.")
-    return queue
-
-
 @router.get("/queues", response={200: list[QueueOut], **ERRORS})
 def list_queues(request: HttpRequest) -> Any:
-    rows = Queue.objects.for_tenant(member(request).tenant).prefetch_related("members")
-    return [queue_out(q) for q in rows]
+    return [queue_out(q) for q in selectors.queues_with_members(member(request).tenant)]
 
 
 @router.post("/queues", response={201: QueueOut, **ERRORS})
 def create_queue(request: HttpRequest, payload: QueueIn) -> Any:
     admin = require_admin(request)
-    queue = services.queue_create(tenant=admin.tenant, name=payload.name.strip(),
-                                  description=payload.description, email=payload.email or "",
-                                  member_ids=payload.member_ids, strategy=payload.strategy)
-    return 201, queue_out(_queue(admin, queue.pk))
+    queue = queues.queue_create(tenant=admin.tenant, name=payload.name.strip(),
+                                description=payload.description, email=payload.email or "",
+                                member_ids=payload.member_ids, strategy=payload.strategy)
+    return 201, queue_out(get_queue_for_member(admin, queue.pk))
 
 
 @router.get("/queues/{queue_id}", response={200: QueueOut, **ERRORS})
 def get_queue(request: HttpRequest, queue_id: int) -> Any:
-    return queue_out(_queue(member(request), queue_id))
+    return queue_out(get_queue_for_member(member(request), queue_id))
 
 
 @router.patch("/queues/{queue_id}", response={200: QueueOut, **ERRORS})
 def patch_queue(request: HttpRequest, queue_id: int, payload: QueuePatch) -> Any:
     admin = require_admin(request)
-    queue = _queue(admin, queue_id)
+    queue = get_queue_for_member(admin, queue_id)
     changes = payload.dict(exclude_unset=True)
     for name in ("name", "description", "member_ids", "is_active", "strategy"):
         if name in changes and changes[name] is None:
@@ -107,8 +99,8 @@ def patch_queue(request: HttpRequest, queue_id: int, payload: QueuePatch) -> Any
         changes["email"] = changes["email"] or ""
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-    services.queue_update(queue=queue, changes=changes)
-    return queue_out(_queue(admin, queue_id))
+    queues.queue_update(queue=queue, changes=changes)
+    return queue_out(get_queue_for_member(admin, queue_id))
 
 
 # --- routing rules ----------------------------------------------------------------------------
@@ -246,7 +238,7 @@ class SkillMapOut(Schema):
 
 
 def _priority_name(value: Any) -> Any:
-    return services.PRIORITY_LABELS.get(value, value) if isinstance(value, int) else value
+    return PRIORITY_BY_RUNG.get(value, value) if isinstance(value, int) else value
 
 
 def rule_out(rule: RoutingRule) -> dict[str, Any]:
@@ -275,16 +267,8 @@ def _rule_input(payload: RuleIn) -> services.RuleInput:
         actions=payload.actions.dict(exclude_none=True))
 
 
-def _rule(membership: Membership, rule_id: int) -> RoutingRule:
-    rule = (RoutingRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id)
-            .select_related("tenant").first() if 0 < rule_id <= MAX_ID else None)
-    if rule is None:
-        raise NotFound(f"No routing rule with id {rule_id}.")
-    return rule
-
-
 def _rules(membership: Membership) -> list[dict[str, Any]]:
-    return [rule_out(r) for r in RoutingRule.objects.filter(tenant_id=membership.tenant_id)]
+    return [rule_out(r) for r in selectors.rules_in_order(membership.tenant)]
 
 
 @rules_router.get("/routing/rules", response={200: list[RuleOut], **ERRORS},
@@ -319,14 +303,13 @@ def preview_rule(request: HttpRequest, payload: PreviewIn) -> Any:
     the queues' assignment strategies are not simulated (managers and admins)."""
     manager = require_manager(request)
     tenant = manager.tenant
-    if payload.replacing_id is not None and not RoutingRule.objects.filter(
-            tenant=tenant, pk=payload.replacing_id).exists():
+    if payload.replacing_id is not None and not selectors.has_rule(tenant,
+                                                                   payload.replacing_id):
         raise Invalid(f"No routing rule with id {payload.replacing_id}.", field="replacing_id")
     draft = services.rule_spec_from_input(tenant, _rule_input(payload), payload.replacing_id)
     rows = services.rule_preview(tenant=tenant, draft=draft, replacing_id=payload.replacing_id,
                                  position=payload.position, limit=payload.limit)
-    owners = {u.pk: u for u in User.objects.filter(
-        memberships__tenant=tenant, pk__in={r.owner_id for r in rows if r.owner_id})}
+    owners = selectors.member_users(tenant, {r.owner_id for r in rows if r.owner_id})
     return [
         {"number": r.number, "subject": r.subject, "category": r.category,
          "current_queue": r.current_queue, "matched": r.matched, "rule": r.rule,
@@ -338,7 +321,7 @@ def preview_rule(request: HttpRequest, payload: PreviewIn) -> Any:
 @rules_router.get("/routing/rules/{rule_id}", response={200: RuleOut, **ERRORS},
                   summary="Read a routing rule")
 def get_rule(request: HttpRequest, rule_id: int) -> Any:
-    return rule_out(_rule(require_manager(request), rule_id))
+    return rule_out(get_rule_for_member(require_manager(request), rule_id))
 
 
 @rules_router.patch("/routing/rules/{rule_id}", response={200: RuleOut, **ERRORS},
@@ -347,7 +330,7 @@ def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch) -> Any:
     """Changes the fields sent; `conditions` and `actions` replace the rule's own, and
     `position` moves it (0 is first)."""
     admin = require_admin(request)
-    rule = _rule(admin, rule_id)
+    rule = get_rule_for_member(admin, rule_id)
     changes = payload.dict(exclude_unset=True)
     for name, value in changes.items():
         if value is None:
@@ -361,7 +344,7 @@ def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch) -> Any:
                      summary="Delete a routing rule")
 def delete_rule(request: HttpRequest, rule_id: int) -> Any:
     admin = require_admin(request)
-    services.rule_delete(rule=_rule(admin, rule_id))
+    services.rule_delete(rule=get_rule_for_member(admin, rule_id))
     return 204, None
 
 
@@ -377,8 +360,7 @@ def _skill_map(requirements: list[SkillRequirement]) -> dict[str, Any]:
 def get_skills(request: HttpRequest) -> Any:
     """What a case of each category (or subcategory) needs from its agent in queues that
     assign by skills; the case's language is needed too (managers and admins)."""
-    return _skill_map(list(SkillRequirement.objects.filter(
-        tenant_id=require_manager(request).tenant_id)))
+    return _skill_map(selectors.skill_requirements(require_manager(request).tenant))
 
 
 @rules_router.put("/routing/skills", response={200: SkillMapOut, **ERRORS},

@@ -1,11 +1,15 @@
 """What routing reads of cases, through readers the cases app registers in its
 `AppConfig.ready()`: routing stands on a lower floor and never imports cases.
 
-- the open-case load of some agents (by owner and priority), for the strategies;
-- the tenant's latest cases, for trying a rule on them before saving it.
+- the open-case load of some agents (by owner and priority), for the strategies and the
+  queues page;
+- the tenant's latest cases, for trying a rule on them before saving it;
+- the open cases waiting unowned in each queue, for the queues page;
+- the values the cases' fields take (category, subcategory, type, source), suggested by the
+  condition forms.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from casedesk.tenancy.models import Tenant
@@ -14,13 +18,20 @@ from casedesk.tenancy.models import Tenant
 LoadReader = Callable[[Tenant, Sequence[int], int | None], Iterable[tuple[int, int, int]]]
 # (tenant, how many) -> the latest cases, newest first, account and contact loaded
 RecentCasesReader = Callable[[Tenant, int], Iterable[Any]]
+# (tenant) -> {queue id: open cases waiting there without an owner}
+WaitingReader = Callable[[Tenant], Mapping[int, int]]
+# (tenant) -> {case field: the values it takes, in the tenant's order}
+FieldValuesReader = Callable[[Tenant], Mapping[str, list[str]]]
 
 _readers: dict[str, Any] = {}
 
 
-def register_readers(*, loads: LoadReader, recent_cases: RecentCasesReader) -> None:
+def register_readers(*, loads: LoadReader, recent_cases: RecentCasesReader,
+                     waiting: WaitingReader, field_values: FieldValuesReader) -> None:
     _readers["loads"] = loads
     _readers["recent_cases"] = recent_cases
+    _readers["waiting"] = waiting
+    _readers["field_values"] = field_values
 
 
 def _reader(name: str) -> Any:
@@ -40,3 +51,13 @@ def open_loads(tenant: Tenant, owner_ids: Sequence[int], leaving: int | None
 def recent_cases(tenant: Tenant, limit: int) -> Iterable[Any]:
     reader: RecentCasesReader = _reader("recent_cases")
     return reader(tenant, limit)
+
+
+def waiting_by_queue(tenant: Tenant) -> Mapping[int, int]:
+    reader: WaitingReader = _reader("waiting")
+    return reader(tenant)
+
+
+def case_field_values(tenant: Tenant) -> Mapping[str, list[str]]:
+    reader: FieldValuesReader = _reader("field_values")
+    return reader(tenant)

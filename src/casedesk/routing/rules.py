@@ -21,6 +21,7 @@ MAX_LIST_VALUES = 200
 MAX_VALUE_LENGTH = 500
 
 PRIORITY_NAMES = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
+PRIORITY_BY_RUNG = {rung: name for name, rung in PRIORITY_NAMES.items()}
 # The rungs by name, for the API's schemas (the one list: `PRIORITY_NAMES`' keys).
 PriorityName = Literal["low", "normal", "high", "urgent"]
 

@@ -1,7 +1,8 @@
 """The SLA API: policies in order, business-hours calendars and their holidays (with an
-iCalendar import), escalation rules, and the breach sweep. Managers and admins read; admins
-write and sweep. Handlers parse, fetch through the tenant-scoped helpers below and call
-`sla.services`."""
+iCalendar import) and escalation rules. Managers and admins read; admins write. Handlers
+parse, fetch through `sla.access`, read through `sla.selectors` and call the services of
+`sla.policies`, `sla.calendars` and `sla.escalation`. The breach sweep, which changes cases,
+is `cases.sla_api`."""
 
 import json
 from datetime import date, datetime
@@ -12,15 +13,19 @@ from ninja import Router, Schema
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as SchemaError
 
-from casedesk.cases.models import Case
-from casedesk.cases.schemas import RefOut
 from casedesk.core import clock
-from casedesk.core.errors import Invalid, NotFound
-from casedesk.core.schemas import MAX_ID, Error, Id, RequiredText, Text
+from casedesk.core.errors import Invalid
+from casedesk.core.schemas import MAX_ID, Error, Id, RefOut, RequiredText, Text
 from casedesk.routing import rules
 from casedesk.routing.api import ConditionIn, ConditionOut, ConditionValue
-from casedesk.sla import escalation, services
-from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
+from casedesk.sla import calendars, escalation, policies, selectors
+from casedesk.sla.access import (
+    get_calendar_for_member,
+    get_escalation_rule_for_member,
+    get_holiday_for_calendar,
+    get_policy_for_member,
+)
+from casedesk.sla.models import BusinessCalendar, EscalationRule, SlaPolicy
 from casedesk.tenancy.api_auth import require_admin, require_manager
 from casedesk.tenancy.models import Membership
 
@@ -29,7 +34,7 @@ ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error
 MAX_POLICIES = 1000  # the most one order lists; far above any real desk's policies
 MAX_ICS_BYTES = 1024 * 1024
 PRIORITY_LABELS = {rung: name for name, rung in rules.PRIORITY_NAMES.items()}
-Minutes = Annotated[int, Field(ge=1, le=services.MAX_TARGET_MINUTES)]
+Minutes = Annotated[int, Field(ge=1, le=policies.MAX_TARGET_MINUTES)]
 
 
 def _priority_name(value: Any) -> Any:
@@ -146,16 +151,7 @@ def policy_out(policy: SlaPolicy) -> dict[str, Any]:
 
 
 def _policies(membership: Membership) -> list[dict[str, Any]]:
-    rows = SlaPolicy.objects.filter(tenant_id=membership.tenant_id).select_related("calendar")
-    return [policy_out(p) for p in rows]
-
-
-def _policy(membership: Membership, policy_id: int) -> SlaPolicy:
-    policy = (SlaPolicy.objects.filter(tenant_id=membership.tenant_id, pk=policy_id)
-              .select_related("tenant", "calendar").first() if 0 < policy_id <= MAX_ID else None)
-    if policy is None:
-        raise NotFound(f"No SLA policy with id {policy_id}.")
-    return policy
+    return [policy_out(p) for p in selectors.policies_in_order(membership.tenant_id)]
 
 
 def _conditions_in(conditions: list[ConditionIn]) -> list[dict[str, Any]]:
@@ -175,15 +171,15 @@ def create_policy(request: HttpRequest, payload: PolicyIn) -> Any:
     """The new policy goes last; move it with `position` or `POST /sla/policies/order`."""
     admin = require_admin(request)
     values = {**payload.dict(), "conditions": _conditions_in(payload.conditions)}
-    policy = services.policy_create(tenant=admin.tenant, values=values, now=clock.now())
-    return 201, policy_out(_policy(admin, policy.pk))
+    policy = policies.policy_create(tenant=admin.tenant, values=values, now=clock.now())
+    return 201, policy_out(get_policy_for_member(admin, policy.pk))
 
 
 @router.post("/sla/policies/order", response={200: list[PolicyOut], **ERRORS},
              summary="Put the SLA policies in order")
 def order_policies(request: HttpRequest, payload: PolicyOrderIn) -> Any:
     admin = require_admin(request)
-    services.policies_reorder(tenant=admin.tenant, policy_ids=payload.policy_ids,
+    policies.policies_reorder(tenant=admin.tenant, policy_ids=payload.policy_ids,
                               now=clock.now())
     return _policies(admin)
 
@@ -191,7 +187,7 @@ def order_policies(request: HttpRequest, payload: PolicyOrderIn) -> Any:
 @router.get("/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS},
             summary="Read an SLA policy")
 def get_policy(request: HttpRequest, policy_id: int) -> Any:
-    return policy_out(_policy(require_manager(request), policy_id))
+    return policy_out(get_policy_for_member(require_manager(request), policy_id))
 
 
 @router.patch("/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS},
@@ -201,13 +197,13 @@ def patch_policy(request: HttpRequest, policy_id: int, payload: PolicyPatch) -> 
     (0 is first), `calendar_id` null counts round the clock, `next_response_minutes` null
     drops that target."""
     admin = require_admin(request)
-    policy = _policy(admin, policy_id)
+    policy = get_policy_for_member(admin, policy_id)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes, allowed=("calendar_id", "next_response_minutes"))
     if payload.conditions is not None:
         changes["conditions"] = _conditions_in(payload.conditions)
-    services.policy_update(policy=policy, changes=changes, now=clock.now())
-    return policy_out(_policy(admin, policy_id))
+    policies.policy_update(policy=policy, changes=changes, now=clock.now())
+    return policy_out(get_policy_for_member(admin, policy_id))
 
 
 @router.delete("/sla/policies/{policy_id}", response={204: None, **ERRORS},
@@ -215,7 +211,7 @@ def patch_policy(request: HttpRequest, policy_id: int, payload: PolicyPatch) -> 
 def delete_policy(request: HttpRequest, policy_id: int) -> Any:
     """Open cases it applied to take the next matching policy (or none)."""
     admin = require_admin(request)
-    services.policy_delete(policy=_policy(admin, policy_id), now=clock.now())
+    policies.policy_delete(policy=get_policy_for_member(admin, policy_id), now=clock.now())
     return 204, None
 
 
@@ -296,28 +292,10 @@ def calendar_out(calendar: BusinessCalendar) -> dict[str, Any]:
     return {
         "id": calendar.pk, "name": calendar.name, "time_zone": calendar.time_zone,
         "week": {day: [list(shift) for shift in week.get(day) or []]
-                 for day in services.DAY_KEYS},
+                 for day in calendars.DAY_KEYS},
         "policies": [_ref(p) for p in calendar.policies.all()],
         "created_at": calendar.created_at,
     }
-
-
-def _calendar(membership: Membership, calendar_id: int) -> BusinessCalendar:
-    calendar = (BusinessCalendar.objects.filter(tenant_id=membership.tenant_id, pk=calendar_id)
-                .select_related("tenant").prefetch_related("policies").first()
-                if 0 < calendar_id <= MAX_ID else None)
-    if calendar is None:
-        raise NotFound(f"No calendar with id {calendar_id}.")
-    return calendar
-
-
-def _holiday(calendar: BusinessCalendar, holiday_id: int) -> Holiday:
-    holiday = (Holiday.objects.filter(tenant_id=calendar.tenant_id, calendar=calendar,
-                                      pk=holiday_id).select_related("calendar__tenant").first()
-               if 0 < holiday_id <= MAX_ID else None)
-    if holiday is None:
-        raise NotFound(f"No holiday with id {holiday_id} in {calendar.name}.")
-    return holiday
 
 
 @router.get("/sla/calendars", response={200: list[CalendarOut], **ERRORS},
@@ -325,9 +303,7 @@ def _holiday(calendar: BusinessCalendar, holiday_id: int) -> Holiday:
 def list_calendars(request: HttpRequest) -> Any:
     """The tenant's calendars (managers and admins)."""
     manager = require_manager(request)
-    rows = (BusinessCalendar.objects.filter(tenant_id=manager.tenant_id)
-            .prefetch_related("policies"))
-    return [calendar_out(c) for c in rows]
+    return [calendar_out(c) for c in selectors.calendars_with_policies(manager.tenant_id)]
 
 
 @router.post("/sla/calendars", response={201: CalendarOut, **ERRORS},
@@ -335,16 +311,16 @@ def list_calendars(request: HttpRequest) -> Any:
 def create_calendar(request: HttpRequest, payload: CalendarIn) -> Any:
     """A name already taken is a 409."""
     admin = require_admin(request)
-    calendar = services.calendar_save(tenant=admin.tenant, name=payload.name,
+    calendar = calendars.calendar_save(tenant=admin.tenant, name=payload.name,
                                       time_zone=payload.time_zone or admin.tenant.time_zone,
                                       week=payload.week)
-    return 201, calendar_out(_calendar(admin, calendar.pk))
+    return 201, calendar_out(get_calendar_for_member(admin, calendar.pk))
 
 
 @router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS},
             summary="Read a business-hours calendar")
 def get_calendar(request: HttpRequest, calendar_id: int) -> Any:
-    return calendar_out(_calendar(require_manager(request), calendar_id))
+    return calendar_out(get_calendar_for_member(require_manager(request), calendar_id))
 
 
 @router.patch("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS},
@@ -353,14 +329,14 @@ def patch_calendar(request: HttpRequest, calendar_id: int, payload: CalendarPatc
     """Changes the fields sent (`week` replaces the whole schedule); the open cases of its
     policies get their clocks recomputed in the background."""
     admin = require_admin(request)
-    calendar = _calendar(admin, calendar_id)
+    calendar = get_calendar_for_member(admin, calendar_id)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes)
-    services.calendar_save(tenant=admin.tenant, calendar=calendar,
+    calendars.calendar_save(tenant=admin.tenant, calendar=calendar,
                            name=changes.get("name", calendar.name),
                            time_zone=changes.get("time_zone", calendar.time_zone),
                            week=changes.get("week", calendar.week))
-    return calendar_out(_calendar(admin, calendar_id))
+    return calendar_out(get_calendar_for_member(admin, calendar_id))
 
 
 @router.delete("/sla/calendars/{calendar_id}", response={204: None, **ERRORS},
@@ -368,24 +344,23 @@ def patch_calendar(request: HttpRequest, calendar_id: int, payload: CalendarPatc
 def delete_calendar(request: HttpRequest, calendar_id: int) -> Any:
     """Deletes it with its holidays; policies that used it count round the clock after."""
     admin = require_admin(request)
-    services.calendar_delete(calendar=_calendar(admin, calendar_id), now=clock.now())
+    calendars.calendar_delete(calendar=get_calendar_for_member(admin, calendar_id), now=clock.now())
     return 204, None
 
 
 @router.get("/sla/calendars/{calendar_id}/holidays", response={200: list[HolidayOut], **ERRORS},
             summary="A calendar's holidays")
 def list_holidays(request: HttpRequest, calendar_id: int) -> Any:
-    calendar = _calendar(require_manager(request), calendar_id)
-    return list(Holiday.objects.filter(tenant_id=calendar.tenant_id, calendar=calendar)
-                .order_by("starts_on", "id"))
+    calendar = get_calendar_for_member(require_manager(request), calendar_id)
+    return selectors.holidays_of(calendar)
 
 
 @router.post("/sla/calendars/{calendar_id}/holidays", response={201: HolidayOut, **ERRORS},
              summary="Add a holiday (a day or a range of days)")
 def add_holiday(request: HttpRequest, calendar_id: int, payload: HolidayIn) -> Any:
     admin = require_admin(request)
-    calendar = _calendar(admin, calendar_id)
-    return 201, services.holiday_add(calendar=calendar, name=payload.name,
+    calendar = get_calendar_for_member(admin, calendar_id)
+    return 201, calendars.holiday_add(calendar=calendar, name=payload.name,
                                      starts_on=payload.starts_on, ends_on=payload.ends_on)
 
 
@@ -395,14 +370,14 @@ def add_holiday(request: HttpRequest, calendar_id: int, payload: HolidayIn) -> A
              openapi_extra={"requestBody": ICS_BODY})
 def import_holidays(request: HttpRequest, calendar_id: int) -> Any:
     admin = require_admin(request)
-    calendar = _calendar(admin, calendar_id)
+    calendar = get_calendar_for_member(admin, calendar_id)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > MAX_ICS_BYTES or len(request.body) > MAX_ICS_BYTES:
         return 413, {"detail": "An iCalendar file may be at most 1 MB."}
-    return services.holidays_import_ical(calendar=calendar, text=_ics_text(request),
+    return calendars.holidays_import_ical(calendar=calendar, text=_ics_text(request),
                                          now=clock.now())
 
 
@@ -411,8 +386,8 @@ def import_holidays(request: HttpRequest, calendar_id: int) -> Any:
                response={204: None, **ERRORS}, summary="Delete a holiday")
 def delete_holiday(request: HttpRequest, calendar_id: int, holiday_id: int) -> Any:
     admin = require_admin(request)
-    holiday = _holiday(_calendar(admin, calendar_id), holiday_id)
-    services.holiday_delete(holiday=holiday, now=clock.now())
+    holiday = get_holiday_for_calendar(get_calendar_for_member(admin, calendar_id), holiday_id)
+    calendars.holiday_delete(holiday=holiday, now=clock.now())
     return 204, None
 
 
@@ -518,28 +493,20 @@ def escalation_rule_out(rule: EscalationRule) -> dict[str, Any]:
     }
 
 
-def _escalation_rule(membership: Membership, rule_id: int) -> EscalationRule:
-    rule = (EscalationRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id).first()
-            if 0 < rule_id <= MAX_ID else None)
-    if rule is None:
-        raise NotFound(f"No escalation rule with id {rule_id}.")
-    return rule
-
-
 @router.get("/sla/escalation-rules", response={200: list[EscalationRuleOut], **ERRORS},
             summary="List escalation rules")
 def list_escalation_rules(request: HttpRequest) -> Any:
     """The tenant's escalation rules in the order the sweep runs them (managers and admins)."""
     manager = require_manager(request)
     return [escalation_rule_out(r)
-            for r in EscalationRule.objects.filter(tenant_id=manager.tenant_id)]
+            for r in selectors.escalation_rules_in_order(manager.tenant_id)]
 
 
 @router.post("/sla/escalation-rules", response={201: EscalationRuleOut, **ERRORS},
              summary="Create an escalation rule", description=ESCALATION_HELP)
 def create_escalation_rule(request: HttpRequest, payload: EscalationRuleIn) -> Any:
     admin = require_admin(request)
-    rule = services.escalation_rule_save(tenant=admin.tenant, values=payload.dict(),
+    rule = escalation.escalation_rule_save(tenant=admin.tenant, values=payload.dict(),
                                          now=clock.now())
     return 201, escalation_rule_out(rule)
 
@@ -547,7 +514,8 @@ def create_escalation_rule(request: HttpRequest, payload: EscalationRuleIn) -> A
 @router.get("/sla/escalation-rules/{escalation_rule_id}",
             response={200: EscalationRuleOut, **ERRORS}, summary="Read an escalation rule")
 def get_escalation_rule(request: HttpRequest, escalation_rule_id: int) -> Any:
-    return escalation_rule_out(_escalation_rule(require_manager(request), escalation_rule_id))
+    manager = require_manager(request)
+    return escalation_rule_out(get_escalation_rule_for_member(manager, escalation_rule_id))
 
 
 @router.patch("/sla/escalation-rules/{escalation_rule_id}",
@@ -556,10 +524,10 @@ def patch_escalation_rule(request: HttpRequest, escalation_rule_id: int,
                           payload: EscalationRulePatch) -> Any:
     """Changes the fields sent; `conditions` and `actions` replace the rule's own."""
     admin = require_admin(request)
-    rule = _escalation_rule(admin, escalation_rule_id)
+    rule = get_escalation_rule_for_member(admin, escalation_rule_id)
     changes = payload.dict(exclude_unset=True)
     _refuse_nulls(changes)
-    return escalation_rule_out(services.escalation_rule_save(
+    return escalation_rule_out(escalation.escalation_rule_save(
         tenant=admin.tenant, values=changes, now=clock.now(), rule=rule))
 
 
@@ -567,42 +535,6 @@ def patch_escalation_rule(request: HttpRequest, escalation_rule_id: int,
                summary="Delete an escalation rule")
 def delete_escalation_rule(request: HttpRequest, escalation_rule_id: int) -> Any:
     admin = require_admin(request)
-    services.escalation_rule_delete(rule=_escalation_rule(admin, escalation_rule_id))
+    rule = get_escalation_rule_for_member(admin, escalation_rule_id)
+    escalation.escalation_rule_delete(rule=rule)
     return 204, None
-
-
-# --- the sweep --------------------------------------------------------------------------------
-
-class SweepOut(Schema):
-    at: datetime
-    cases: int = Field(description="How many cases breached a target in this sweep.")
-    case_numbers: list[str] = Field(description="Those cases, by number.")
-    breached_first_response: int
-    breached_resolution: int
-    breached_next_response: int = 0
-    elevated: int = Field(description="Cases whose priority went up a rung for a breach.")
-    warned: int = Field(description="Warnings sent (a target past its warning milestone).")
-    notified: int = Field(description="Notifications written, breaches and warnings.")
-    escalated: dict[str, int] = Field(description="Cases escalated, by rule name.")
-    summary: str
-
-
-def _case_numbers(tenant_id: int, prefix: str, case_ids: list[int]) -> list[str]:
-    numbers: list[int] = []
-    for start in range(0, len(case_ids), 500):
-        numbers += Case.objects.filter(tenant_id=tenant_id, pk__in=case_ids[start:start + 500]
-                                       ).values_list("number", flat=True)
-    return [f"{prefix}-{n}" for n in sorted(numbers)]
-
-
-@router.post("/sla/sweep", response={200: SweepOut, **ERRORS}, summary="Run the breach sweep")
-def sweep(request: HttpRequest) -> Any:
-    """Marks the tenant's open cases past a due time (each breached target once), raises
-    their priority a rung (urgent stays urgent), writes the timeline, notifies owners and
-    their managers, sends due warnings and runs the escalation rules; answers what it did.
-    Safe to run twice, or at once: nothing is marked or raised twice (admins)."""
-    admin = require_admin(request)
-    tenant = admin.tenant
-    report = services.sla_sweep(now=clock.now(), tenant=tenant)
-    return {**report.as_dict(), "summary": report.summary(),
-            "case_numbers": _case_numbers(tenant.pk, tenant.case_prefix, report.cases)}

@@ -7,7 +7,7 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        from casedesk.sla.services import SLA_SETTINGS, sla_settings_update
+        from casedesk.sla.policies import SLA_SETTINGS, sla_settings_update
         from casedesk.tenancy.services import settings_section_register
 
         settings_section_register(

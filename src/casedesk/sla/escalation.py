@@ -1,26 +1,34 @@
 """Escalation rules: conditions on a case's age, idleness, priority, status, queue and
-breaches, turned into one set-based filter per rule; and what the rule then does.
+breaches, and what the rule then does (notify, move to a queue, raise the priority).
 
-`parse_conditions`/`parse_actions` check what an admin wrote; `case_filter` is the rule as a
-queryset filter at `now`; `escalate` applies the enabled rules of a tenant (or of all
-tenants) in one pass, once per rule and case. The breach sweep calls it.
+`parse_conditions`/`parse_actions` check what an admin wrote; `escalation_rule_save` and
+`escalation_rule_delete` keep the rules. Applying them to cases is a change of cases, so it
+lives in `cases.escalation`, which the breach sweep calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import transaction
 
 from casedesk.core.errors import Invalid
+from casedesk.core.text import check_json_text
+from casedesk.routing.models import Queue
 from casedesk.routing.rules import PRIORITY_NAMES
+from casedesk.sla.calendars import clean_name
+from casedesk.sla.models import EscalationRule
+from casedesk.tenancy.models import Membership, Tenant
 
 MAX_HOURS = 24 * 365
+
 NOTIFY_TARGETS = ("owner", "owner_manager", "managers", "admins")
+
 BREACH_VALUES = ("first_response", "resolution", "any")
+
 STATUSES = ("new", "open", "in_progress", "pending_customer")
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -154,141 +162,43 @@ def parse_actions(raw: Any) -> Actions:
     return actions
 
 
-def case_filter(conditions: tuple[Condition, ...], now: datetime) -> Q:
-    """The rule's conditions as one filter over cases, at `now`."""
-    q = Q()
-    for c in conditions:
-        if c.field in ("age_hours", "idle_hours"):
-            column = "created_at" if c.field == "age_hours" else "updated_at"
-            cutoff = now - timedelta(hours=c.value)
-            q &= Q(**{f"{column}__{'lt' if c.op == 'gt' else 'lte'}": cutoff})
-        elif c.field == "priority":
-            lookup = {"equals": "exact", "in": "in", "gte": "gte", "lte": "lte"}[c.op]
-            q &= Q(**{f"priority__{lookup}": c.value})
-        elif c.field in ("status", "queue_id"):
-            if c.op == "is_empty":
-                q &= Q(queue_id__isnull=True)
-            else:
-                q &= Q(**{f"{c.field}__{'in' if c.op == 'in' else 'exact'}": c.value})
-        elif c.field == "owner_id":
-            q &= Q(owner_id__isnull=c.op == "is_empty")
-        elif c.field == "breached":
-            first, resolution = (Q(first_response_breached_at__isnull=False),
-                                 Q(resolution_breached_at__isnull=False))
-            q &= {"first_response": first, "resolution": resolution}.get(
-                c.value, first | resolution)
-    return q
+def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetime,
+                         rule: EscalationRule | None = None) -> EscalationRule:
+    """Creates (rule=None) or changes an escalation rule, checked first."""
+    merged: dict[str, Any] = {"name": rule.name, "conditions": rule.conditions,
+                              "actions": rule.actions,
+              "is_enabled": rule.is_enabled} if rule is not None else {"is_enabled": True}
+    merged.update(values)
+    name = clean_name(merged.get("name"), "name")
+    if not name:
+        raise Invalid("A rule needs a name.", field="name")
+    check_json_text(merged.get("conditions"), field="conditions", label="A condition")
+    check_json_text(merged.get("actions"), field="actions", label="An action")
+    conditions = parse_conditions(merged.get("conditions"))
+    actions = parse_actions(merged.get("actions"))
+    if actions.queue_id is not None and not Queue.objects.filter(
+            tenant=tenant, pk=actions.queue_id, is_active=True).exists():
+        raise Invalid(f"No active queue with id {actions.queue_id}.", field="actions")
+    named = [int(t[5:]) for t in actions.notify if t.startswith("user:")]
+    if named and Membership.objects.filter(tenant=tenant, user_id__in=named).count() != len(
+            set(named)):
+        raise Invalid("notify names a user who is not a member of this tenant.",
+                      field="actions")
+    with transaction.atomic():
+        if rule is None:
+            position = EscalationRule.objects.filter(tenant=tenant).count()
+            rule = EscalationRule(tenant=tenant, created_at=now, position=position)
+        rule.name = name[:200]
+        rule.conditions = [{"field": c.field, "op": c.op,
+                            "value": list(c.value) if isinstance(c.value, tuple) else c.value}
+                           for c in conditions]
+        rule.actions = actions.as_dict()
+        rule.is_enabled = bool(merged.get("is_enabled", True))
+        rule.updated_at = now
+        rule.save()
+    return rule
 
 
-def not_yet_hit(rule_id: int) -> Exists:
-    from casedesk.sla.models import EscalationHit
-
-    return Exists(EscalationHit.objects.filter(rule_id=rule_id, case_id=OuterRef("pk")))
-
-
-@dataclass
-class Escalated:
-    rule: str
-    cases: int
-
-
-def escalate(*, now: datetime, tenant_id: int | None = None) -> list[Escalated]:
-    """Applies every enabled escalation rule (of one tenant, or all) to the open cases it
-    matches and has not escalated before."""
-    from casedesk.cases.models import (
-        OPEN_STATUS_VALUES,
-        Case,
-        EventKind,
-        Priority,
-        TimelineEvent,
-    )
-    from casedesk.notifications.models import Notification, NotificationKind
-    from casedesk.routing.models import Queue
-    from casedesk.sla.models import EscalationHit, EscalationRule
-
-    rules = EscalationRule.objects.filter(is_enabled=True).select_related("tenant")
-    if tenant_id is not None:
-        rules = rules.filter(tenant_id=tenant_id)
-    done = []
-    for rule in rules.order_by("tenant_id", "position", "id"):
-        try:
-            conditions = parse_conditions(rule.conditions)
-            actions = parse_actions(rule.actions)
-        except Invalid:
-            continue  # stored rules were checked; one edited by hand is skipped, not fatal
-        rows = list(
-            Case.objects.filter(case_filter(conditions, now), tenant_id=rule.tenant_id,
-                                status__in=OPEN_STATUS_VALUES)
-            .filter(~not_yet_hit(rule.pk))
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", "owner_id", "priority", "number")
-        )
-        if not rows:
-            continue
-        ids = [r[0] for r in rows]
-        EscalationHit.objects.bulk_create(
-            [EscalationHit(tenant_id=rule.tenant_id, rule=rule, case_id=pk, at=now)
-             for pk in ids], ignore_conflicts=True, batch_size=2000)
-        parts = []
-        if actions.raise_priority:
-            Case.objects.filter(pk__in=ids, priority__lt=Priority.URGENT).update(
-                priority=F("priority") + 1)
-            parts.append("priority raised one rung")
-        if actions.queue_id is not None:
-            queue = Queue.objects.filter(tenant_id=rule.tenant_id, pk=actions.queue_id,
-                                         is_active=True).first()
-            if queue is not None:
-                Case.objects.filter(pk__in=ids).update(queue=queue, owner=None)
-                parts.append(f"moved to {queue.name}, unassigned")
-        message = f"Escalated by rule “{rule.name}”" + (
-            f": {', '.join(parts)}." if parts else ".")
-        TimelineEvent.objects.bulk_create([
-            TimelineEvent(tenant_id=rule.tenant_id, case_id=pk, kind=EventKind.ESCALATED,
-                          created_at=now, message=message,
-                          new_value={"rule_id": rule.pk, "rule": rule.name})
-            for pk in ids], batch_size=2000)
-        recipients = _recipients(actions.notify, rule.tenant_id, rows)
-        prefix = rule.tenant.case_prefix
-        Notification.objects.bulk_create([
-            Notification(tenant_id=rule.tenant_id, recipient_id=user_id, case_id=pk,
-                         kind=NotificationKind.ESCALATION, created_at=now,
-                         message=f"{prefix}-{number}: {message}"[:500])
-            for pk, _owner, _priority, number in rows for user_id in recipients.get(pk, ())
-        ], batch_size=2000)
-        done.append(Escalated(rule=rule.name, cases=len(ids)))
-    return done
-
-
-def _recipients(targets: tuple[str, ...], tenant_id: int, rows: list[tuple[Any, ...]]
-                ) -> dict[int, list[int]]:
-    from casedesk.tenancy.models import Membership, Role
-
-    everyone: list[int] = []
-    if "managers" in targets:
-        everyone += list(Membership.objects.filter(tenant_id=tenant_id, role=Role.MANAGER,
-                                                   is_active=True)
-                         .values_list("user_id", flat=True))
-    if "admins" in targets:
-        everyone += list(Membership.objects.filter(tenant_id=tenant_id, role=Role.ADMIN,
-                                                   is_active=True)
-                         .values_list("user_id", flat=True))
-    named = [int(t[5:]) for t in targets if t.startswith("user:")]
-    if named:
-        everyone += list(Membership.objects.filter(tenant_id=tenant_id, user_id__in=named,
-                                                   is_active=True)
-                         .values_list("user_id", flat=True))
-    managers: dict[int, int] = {}
-    if "owner_manager" in targets:
-        owners = {r[1] for r in rows if r[1] is not None}
-        managers = {m.user_id: m.manager.user_id for m in Membership.objects.filter(
-            tenant_id=tenant_id, user_id__in=owners, manager__isnull=False
-        ).select_related("manager") if m.manager is not None}
-    result: dict[int, list[int]] = {}
-    for pk, owner_id, _priority, _number in rows:
-        people = list(everyone)
-        if "owner" in targets and owner_id is not None:
-            people.append(owner_id)
-        if owner_id in managers:
-            people.append(managers[owner_id])
-        result[pk] = list(dict.fromkeys(people))
-    return result
+def escalation_rule_delete(*, rule: EscalationRule) -> None:
+    """Deletes an escalation rule (and the record of which cases it escalated)."""
+    rule.delete()

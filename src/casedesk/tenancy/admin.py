@@ -1,18 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from casedesk.tenancy.models import ApiToken, Membership, Tenant, User
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(admin.ModelAdmin[Tenant]):
     list_display = ("slug", "name", "case_prefix", "time_zone", "reopen_limit", "reopen_window")
     search_fields = ("slug", "name")
     readonly_fields = ("next_case_number", "created_at")
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = ("email", "full_name", "is_active", "is_staff")
     search_fields = ("email", "full_name")
@@ -27,7 +28,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "tenant", "role", "manager", "capacity", "is_active")
     list_filter = ("tenant", "role", "is_active")
     search_fields = ("user__email",)
@@ -35,10 +36,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("prefix", "name", "membership", "created_at", "last_used_at", "revoked_at")
     list_filter = ("tenant",)
     readonly_fields = ("tenant", "membership", "prefix", "digest", "created_at", "last_used_at")
 
-    def has_add_permission(self, request: object) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are made by `casedesk create_token` or the API, shown once

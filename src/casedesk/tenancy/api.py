@@ -109,7 +109,7 @@ class NewTokenOut(TokenOut):
 def member_out(m: Membership) -> dict[str, Any]:
     return {
         "user_id": m.user_id, "email": m.user.email, "name": m.user.display_name,
-        "role": m.role, "manager_id": m.manager.user_id if m.manager_id else None,
+        "role": m.role, "manager_id": m.manager.user_id if m.manager is not None else None,
         "skills": m.skills, "territory": m.territory, "capacity": m.capacity,
         "availability": m.availability, "is_active": m.is_active,
     }

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casedesk.cases import services
+from casedesk.cases import creation, ownership, referrals, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
 from casedesk.cases.lifecycle import NOTE_REQUIRED, Status, allowed_moves
 from casedesk.cases.models import Case
@@ -115,7 +115,7 @@ def case_owner(request: PageRequest, number: str) -> HttpResponse:
     case = get_case_for_member(membership, number)
     try:
         owner, queue = case_fields.parse_owner(request.POST, membership)
-        services.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
+        ownership.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
                                    now=clock.now())
     except (Invalid, Conflict) as error:
         if not request.htmx:
@@ -196,7 +196,7 @@ def case_assignment_open(request: PageRequest, number: str) -> HttpResponse:
     description = _text(request, "description")
     try:
         queue = _queue(request, case)
-        services.assignment_open(case=case, actor=membership.user, queue=queue,
+        referrals.assignment_open(case=case, actor=membership.user, queue=queue,
                                  description=description, now=clock.now())
     except (Invalid, Conflict) as error:
         return _refused(request, case, error, "assignments", errors={"assignment": error.detail},
@@ -217,7 +217,7 @@ def case_assignment_close(request: PageRequest, number: str, assignment_id: int
     assignment = get_assignment_for_case(case, assignment_id)
     note = _text(request, "note")
     try:
-        services.assignment_close(assignment=assignment, actor=membership.user, note=note,
+        referrals.assignment_close(assignment=assignment, actor=membership.user, note=note,
                                   now=clock.now())
     except (Invalid, Conflict) as error:
         return _refused(request, case, error, "assignments", errors={"close": error.detail},
@@ -232,7 +232,7 @@ def case_follow_up(request: PageRequest, number: str) -> HttpResponse:
     membership = member(request)
     case = get_case_for_member(membership, number)
     try:
-        follow_up = services.case_follow_up_create(case=case, actor=membership.user,
+        follow_up = creation.case_follow_up_create(case=case, actor=membership.user,
                                                    now=clock.now())
     except (Invalid, Conflict) as error:
         return _refused(request, case, error, "header", errors={"follow_up": error.detail})

@@ -7,12 +7,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from casedesk.cases.services import case_create
-from casedesk.console.forms import CaseNewForm, record_pickers
+from casedesk.cases.creation import case_create
+from casedesk.console.forms import CaseNewForm
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.core.schemas import MAX_ID
 from casedesk.crm import selectors as crm_selectors
+from casedesk.crm.forms import record_pickers
 from casedesk.tenancy.models import Membership
 from casedesk.tenancy.web import PageRequest, member, member_required
 

@@ -5,13 +5,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from casedesk.cases import selectors, services
+from casedesk.cases import ownership, selectors
 from casedesk.cases.access import get_case_for_member
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.redirects import redirect_back
 from casedesk.routing.models import Queue
-from casedesk.routing.services import queue_join
+from casedesk.routing.queues import queue_join
 from casedesk.tenancy.web import PageRequest, member, member_required
 
 INBOX_SIZE = 50
@@ -56,7 +56,7 @@ def claim(request: PageRequest, number: str) -> HttpResponse:
     membership = member(request)
     try:
         case = get_case_for_member(membership, number)
-        services.case_claim(case=case, membership=membership, now=clock.now())
+        ownership.case_claim(case=case, membership=membership, now=clock.now())
     except NotFound:
         raise
     except DomainError as error:
@@ -92,7 +92,7 @@ def claim_next(request: PageRequest, queue_id: int) -> HttpResponse:
     membership = member(request)
     queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
     try:
-        case = services.case_claim_next(queue=queue, membership=membership, now=clock.now())
+        case = ownership.case_claim_next(queue=queue, membership=membership, now=clock.now())
     except DomainError as error:
         messages.error(request, error.detail)
         return redirect("console:inbox")

@@ -10,14 +10,14 @@ one was), 75 (EX_TEMPFAIL) not taken in now — the MTA keeps the message and re
 
 import mailbox
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
 from casedesk.core import clock
+from casedesk.mail.ingest import AUTH_FAILED, ingest, ingest_batch
 from casedesk.mail.models import InboundStatus
-from casedesk.mail.services import AUTH_FAILED, ingest, ingest_batch
 from casedesk.tenancy.models import Tenant
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_TEMPFAIL = 0, 64, 65, 66, 75
@@ -93,6 +93,6 @@ class Command(BaseCommand):
             self._exit(EX_DATAERR, f"{counts[InboundStatus.QUARANTINED]} quarantined: see "
                                    "the quarantine list.")
 
-    def _exit(self, code: int, message: str) -> Any:
+    def _exit(self, code: int, message: str) -> NoReturn:
         self.stderr.write(message)
         sys.exit(code)

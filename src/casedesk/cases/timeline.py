@@ -1,0 +1,31 @@
+"""The case timeline's one writer.
+
+Every change of a case records what happened here, in the same transaction as the change:
+the case services one event at a time, the sweeps set-based. The timeline doubles as the
+automation event log, so nothing writes `TimelineEvent` rows any other way.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from casedesk.cases.models import Case, TimelineEvent
+from casedesk.tenancy.models import User
+
+
+def event(case: Case, actor: User | None, kind: str, now: datetime, **values: Any
+          ) -> TimelineEvent:
+    """An event about a case the caller holds (not yet written)."""
+    return TimelineEvent(tenant_id=case.tenant_id, case=case, actor=actor, kind=kind,
+                         created_at=now, **values)
+
+
+def event_of(*, tenant_id: int, case_id: int, kind: str, now: datetime, **values: Any
+             ) -> TimelineEvent:
+    """An event about a case known by its id (a set-based change), by the system."""
+    return TimelineEvent(tenant_id=tenant_id, case_id=case_id, actor=None, kind=kind,
+                         created_at=now, **values)
+
+
+def timeline_write(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
+    return TimelineEvent.objects.bulk_create(list(events), batch_size=2000)

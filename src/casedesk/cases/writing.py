@@ -1,0 +1,205 @@
+"""What every case service shares: the row lock, the checks of what a case may hold, the
+routing and lifecycle steps several changes take, and the owner's notification."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from casedesk.cases.lifecycle import (
+    CaseState,
+    ReopenPolicy,
+    Status,
+    TransitionPlan,
+)
+from casedesk.cases.models import (
+    AssignmentStatus,
+    Case,
+    CaseAssignment,
+    EventKind,
+    Note,
+    Priority,
+    Source,
+    TimelineEvent,
+)
+from casedesk.cases.picklists import INTERNAL_REFERRAL
+from casedesk.cases.sla_clocks import (
+    sla_status_changed,
+)
+from casedesk.cases.timeline import event
+from casedesk.core.errors import Invalid
+from casedesk.core.text import check_texts, one_line
+from casedesk.crm.models import Account, Contact, Deal
+from casedesk.notifications.models import NotificationKind
+from casedesk.notifications.services import notify
+from casedesk.routing.models import Queue
+from casedesk.routing.services import (
+    Route,
+)
+from casedesk.tenancy.models import Membership, Tenant, User
+
+MAX_TAGS = 50
+
+
+# Changes of these fields may change which SLA policy a case falls under.
+SLA_FACTS = {"priority", "type", "category", "subcategory", "source", "language", "account_id",
+             "contact_id", "tags", "custom_fields"}
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
+
+
+MAX_TAG_LENGTH = 50
+
+
+# The text a case stores, checked (`casedesk.core.text`) before anything else reads it.
+TEXT_FIELDS = ("subject", "description", "type", "category", "subcategory", "sub_status",
+               "source", "language", "tags")
+
+
+def lock_case(case: Case) -> Case:
+    """The case re-read under a row lock, so concurrent changes queue instead of clobbering."""
+    return (Case.objects.select_for_update(of=("self",))
+              .select_related("tenant", "contact").get(pk=case.pk, tenant_id=case.tenant_id))
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(t.strip() for t in tags if t and t.strip()))
+    if len(cleaned) > MAX_TAGS:
+        raise Invalid(f"A case has at most {MAX_TAGS} tags.", field="tags")
+    for tag in cleaned:
+        if len(tag) > MAX_TAG_LENGTH:
+            raise Invalid(f"Tag {tag[:20]!r}… is longer than {MAX_TAG_LENGTH} characters.",
+                          field="tags")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Linked:
+    """The CRM records a case's ids name, as read while checking them (so nobody reads them
+    again)."""
+
+    account: Account | None = None
+    contact: Contact | None = None
+
+
+def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: bool
+                      ) -> Linked:
+    """Refuses ids that do not name a record of this tenant, and links that disagree.
+
+    A contact or deal brings its account along unless the caller named the account itself.
+    """
+    account_id = values.get("account_id")
+    account = None
+    if account_id is not None:
+        account = Account.objects.filter(tenant=tenant, pk=account_id).first()
+        if account is None:
+            raise Invalid(f"No account with id {account_id}.", field="account_id")
+    contact = None
+    linked: list[tuple[str, Contact | Deal | None]] = []
+    if values.get("contact_id") is not None:
+        contact = Contact.objects.filter(tenant=tenant, pk=values["contact_id"]).first()
+        linked.append(("contact", contact))
+    if values.get("deal_id") is not None:
+        linked.append(("deal", Deal.objects.filter(tenant=tenant,
+                                                   pk=values["deal_id"]).first()))
+    for name, record in linked:
+        if record is None:
+            raise Invalid(f"No {name} with id {values[name + '_id']}.", field=f"{name}_id")
+        if record.account_id is None or record.account_id == account_id:
+            continue
+        if account_given and account_id is not None:
+            raise Invalid(f"The {name} {record.pk} belongs to account {record.account_id}, "
+                          f"not {account_id}.", field=f"{name}_id")
+        values["account_id"] = account_id = record.account_id
+        account_given = True
+    queue_id = values.get("queue_id")
+    if queue_id is not None and not Queue.objects.filter(tenant=tenant, pk=queue_id,
+                                                         is_active=True).exists():
+        raise Invalid(f"No active queue with id {queue_id}.", field="queue_id")
+    owner_id = values.get("owner_id")
+    if owner_id is not None and not Membership.objects.filter(
+        tenant=tenant, user_id=owner_id, is_active=True, user__is_active=True
+    ).exists():
+        raise Invalid(f"No active member of this tenant has user id {owner_id}.",
+                      field="owner_id")
+    if account_id is not None and (account is None or account.pk != account_id):
+        account = Account.objects.filter(tenant=tenant, pk=account_id).first()
+    return Linked(account=account, contact=contact)
+
+
+def check_case_text(values: dict[str, Any]) -> None:
+    """Refuses text the database cannot store (NUL, lone surrogates) in any field, and makes
+    the subject one line: line breaks and tabs pasted into it become single spaces, since a
+    subject becomes the Subject header of every mail about the case."""
+    check_texts(values, TEXT_FIELDS)  # custom fields: `clean_custom_fields`, field by field
+    if "subject" in values:
+        subject = one_line(values["subject"] or "")
+        if not subject:
+            raise Invalid("A case needs a subject.", field="subject")
+        values["subject"] = subject[:255].rstrip()
+    if "priority" in values and values["priority"] not in Priority.values:
+        raise Invalid("Unknown priority.", field="priority")
+    if "source" in values and values["source"] not in Source.values:
+        raise Invalid(f"Unknown source; one of: {', '.join(Source.values)}.", field="source")
+    if "language" in values:
+        language = (values["language"] or "").strip()
+        if language and not LANGUAGE_TAG.fullmatch(language):
+            raise Invalid("A language is a tag such as en, de or pt-BR.", field="language")
+        values["language"] = language
+
+
+def reopen_policy(tenant: Tenant) -> ReopenPolicy:
+    return ReopenPolicy(limit=tenant.reopen_limit, window=tenant.reopen_window)
+
+
+def routed_event(case: Case, actor: User | None, route: Route, now: datetime
+                  ) -> TimelineEvent:
+    owner_name = ""
+    if route.owner_id is not None:
+        owner = User.objects.filter(pk=route.owner_id).only("full_name", "email").first()
+        owner_name = owner.display_name if owner is not None else ""
+    return event(case, actor, EventKind.ROUTED, now, new_value=route.as_value(),
+                  message=route.message(owner_name))
+
+
+def apply_route(case: Case, actor: User | None, route: Route, now: datetime
+                 ) -> list[TimelineEvent]:
+    """Writes a re-routing onto a locked case (queue, owner, priority, tags) and returns the
+    timeline event that records it."""
+    old = {"queue_id": case.queue_id, "owner_id": case.owner_id, "priority": case.priority,
+           "tags": list(case.tags or [])}
+    case.queue_id = route.queue.pk if route.queue is not None else None
+    case.owner_id = route.owner_id
+    case.priority = route.priority or case.priority
+    case.tags = clean_tags([*(case.tags or []), *route.tags])
+    event = routed_event(case, actor, route, now)
+    event.old_value = old
+    return [event]
+
+
+def notify_owner(case: Case, actor: User | None, now: datetime) -> None:
+    assert case.owner_id is not None
+    notify(case=case, recipients=[case.owner_id], actor=actor, kind=NotificationKind.ASSIGNED,
+           now=now, message=f"{case.tenant.case_prefix}-{case.number} was assigned to you: "
+                            f"{case.subject}")
+
+
+def state_of(case: Case) -> CaseState:
+    open_assignments = CaseAssignment.objects.filter(
+        case=case, status=AssignmentStatus.OPEN).count()
+    return CaseState(status=Status(case.status), closed_at=case.closed_at,
+                     reopen_count=case.reopen_count, open_assignments=open_assignments)
+
+
+def apply_plan(case: Case, plan: TransitionPlan, actor: User | None, now: datetime,
+                *, note: Note | None = None, message: str = "") -> TimelineEvent:
+    for attr, value in plan.changes.items():
+        setattr(case, attr, value)
+    sla_status_changed(case, plan.from_status.value, plan.to_status.value, now)
+    if plan.to_status != Status.IN_PROGRESS or case.sub_status != INTERNAL_REFERRAL:
+        case.sub_status = ""
+    case.updated_at = now
+    return event(case, actor, EventKind.STATUS_CHANGED, now, field="status",
+                  old_value=plan.from_status.value, new_value=plan.to_status.value,
+                  note=note, message=message or ("Re-opened." if plan.is_reopen else ""))

@@ -1,0 +1,205 @@
+"""Filing a read message: onto the case it answers, as the customer's message there, or as
+a new case (linked to the case it answers when its sender takes no part in that one), with its
+attachments, its thread key and what became of it recorded in one transaction.
+
+A message's Message-ID is recorded in the same transaction as the case or reply it made, and is
+unique per tenant: a message delivered twice (or by two channels at once) makes one case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from casedesk.cases.creation import CaseInput, case_create
+from casedesk.cases.lifecycle import Status
+from casedesk.cases.models import Case, Source
+from casedesk.cases.services import CustomerMessage, case_customer_reply
+from casedesk.cases.writing import LANGUAGE_TAG
+from casedesk.core.errors import Conflict
+from casedesk.crm.models import Account, Contact
+from casedesk.mail.models import AckWithheld, Attachment, InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.outbox import own_addresses, queue_acknowledgement
+from casedesk.mail.parsing.message import ParsedMessage
+from casedesk.mail.parsing.quoting import split_quoted
+from casedesk.mail.threading import add_participants, add_sender, find_thread
+from casedesk.tenancy.models import Tenant
+
+MAX_SUBJECT = 255
+
+# What reading a stored message fills in: saved without sending the raw bytes back.
+READ_FIELDS = ["status", "error", "message_id", "sender", "subject", "is_automatic", "case",
+               "note", "processed_at", "auth_verdict", "auth_summary", "ack_withheld"]
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What became of one inbound message, and the case it made or joined."""
+
+    status: str  # processed, duplicate, quarantined, held
+    message: InboundMessage
+    case: Case | None = None
+    created: bool = False  # a new case (rather than a reply on one)
+
+
+def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *,
+                 oversized: bool, queue_id: int | None, thread: Case | None,
+                 stranger_of: Case | None, accepted: bool = False, search: bool = True
+                 ) -> Ingested:
+    """Files a read message and records what became of it, in one transaction: on `thread`,
+    else as `_file` decides (`search`: by the case token too); `stranger_of` is the case it
+    answers when its sender takes no part in that case. `accepted`: a manager accepted it
+    onto `thread`, so its sender becomes a participant (the people it copied do not)."""
+    tenant = stored.tenant
+    try:
+        with transaction.atomic():
+            filed = _file(tenant, parsed, stored, now, oversized=oversized, queue_id=queue_id,
+                          thread=thread, stranger_of=stranger_of, search=search)
+            case = filed.case
+            if parsed.message_id:
+                ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
+                                         case=case, created_at=now)
+            keep_attachments(tenant, case, stored, parsed, now)
+            stored.ack_withheld = AckWithheld.NONE
+            own = own_addresses(tenant)
+            if accepted and not filed.created:
+                add_sender(case, parsed, now, own=own)
+            if not parsed.is_automatic:
+                if filed.trusted and not accepted:
+                    add_participants(case, parsed, now, own=own)
+                if filed.created:
+                    stored.ack_withheld = queue_acknowledgement(
+                        case=case, address=parsed.from_address, now=now, own=own,
+                        answering=parsed.message_id).withheld
+            stored.status = InboundStatus.PROCESSED
+            stored.case = case
+            stored.note_id = filed.note_id
+            stored.processed_at = now
+            stored.error = ""
+            stored.save(update_fields=READ_FIELDS)
+    except IntegrityError:
+        # The same Message-ID filed at the same moment by another delivery.
+        known = ThreadKey.objects.filter(tenant=tenant, message_id=parsed.message_id).first()
+        if known is None:
+            raise
+        return mark_duplicate(stored, known.case, now)
+    return Ingested(InboundStatus.PROCESSED, stored, case, filed.created)
+
+
+def mark_duplicate(stored: InboundMessage, case: Case | None, now: datetime) -> Ingested:
+    """Records a message taken in before (the same Message-ID) as a duplicate of `case`."""
+    stored.status = InboundStatus.DUPLICATE
+    stored.case = case
+    stored.note_id = None
+    stored.processed_at = now
+    stored.save(update_fields=READ_FIELDS)
+    return Ingested(InboundStatus.DUPLICATE, stored, case)
+
+
+def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
+    address = parsed.from_address.lower()
+    if not address or "@" not in address:
+        return None
+    contact = Contact.objects.filter(tenant=tenant, email=address).first()
+    if contact is not None:
+        return contact
+    account = None
+    if tenant.mail_match_account_by_domain:
+        domain = address.rpartition("@")[2]
+        account = Account.objects.filter(tenant=tenant, domain=domain).first()
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(tenant=tenant, email=address,
+                                          name=parsed.from_name[:200], account=account)
+    except IntegrityError:  # made at the same moment by another message
+        return Contact.objects.filter(tenant=tenant, email=address).first()
+
+
+@dataclass(frozen=True)
+class _Filed:
+    case: Case
+    created: bool  # a new case, rather than a message on one
+    note_id: int | None
+    trusted: bool  # the sender takes part in the case it went to (as its contact, at least)
+
+
+def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
+          oversized: bool, queue_id: int | None = None, thread: Case | None = None,
+          stranger_of: Case | None = None, search: bool = True) -> _Filed:
+    """Files a message: on `thread` (the case its headers answer, when the caller knows it),
+    else on the case `find_thread` finds (unless `search` is off), else as a new case —
+    linked to `stranger_of`, the case it answers when its sender takes no part in it."""
+    new_part, quoted = split_quoted(parsed.text)
+    notice = ""
+    if oversized:
+        notice = (f"\n\n[This message was larger than {tenant.mail_max_bytes // (1024 * 1024)} "
+                  "MB: its attachments were not kept. The original is stored in full.]")
+    if thread is None and search:
+        thread = find_thread(tenant, parsed, headers_checked=True)
+    if thread is not None:
+        message = CustomerMessage(body=(new_part or "(no text)") + notice,
+                                  author_email=parsed.from_address,
+                                  author_name=parsed.from_name, quoted=quoted,
+                                  automatic=parsed.is_automatic)
+        try:
+            case, note = case_customer_reply(case=thread, message=message, now=now)
+            return _Filed(case, False, note.pk, True)
+        except Conflict:
+            if thread.status != Status.CLOSED:
+                raise
+            # Closed past its reopen window (or limit): a follow-up case, linked.
+            return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=thread),
+                          True, None, True)
+    if stranger_of is not None:
+        notice += (f"\n\n[This message answers {stranger_of.display_number}, but its sender "
+                   "takes no part in that case, so it was filed as a new case linked to it. "
+                   "The people it copied were not added.]")
+        return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=stranger_of),
+                      True, None, False)
+    return _Filed(_new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None,
+                  True)
+
+
+def case_input(parsed: ParsedMessage, contact: Contact | None, notice: str = "") -> CaseInput:
+    """The new case a message makes: its subject, its text (and `notice`) as description."""
+    subject = parsed.subject.strip() or "(no subject)"
+    language = parsed.language.split(",")[0].strip()[:20]
+    return CaseInput(
+        subject=subject[:MAX_SUBJECT], description=(parsed.text or "") + notice,
+        source=Source.EMAIL, contact_id=contact.pk if contact else None,
+        language=language if LANGUAGE_TAG.fullmatch(language) else "",
+    )
+
+
+def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: str,
+              follow_up_of: Case | None = None, queue_id: int | None = None) -> Case:
+    contact = _contact_for(tenant, parsed)
+    data = case_input(parsed, contact, notice)
+    data.follow_up_of_id = follow_up_of.pk if follow_up_of is not None else None
+    if follow_up_of is not None:
+        data.account_id = follow_up_of.account_id if contact is None else None
+        data.queue_id = follow_up_of.queue_id
+    elif queue_id is not None:
+        data.queue_id = queue_id
+    case, _ = case_create(tenant=tenant, actor=None, data=data, now=now)
+    return case
+
+
+def keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
+                     parsed: ParsedMessage, now: datetime) -> None:
+    """Stores the message's attachments on the case; one too large is recorded without its
+    content (`dropped`)."""
+    rows = []
+    for part in parsed.attachments:
+        row = Attachment(tenant=tenant, case=case, message=stored, filename=part.filename,
+                         content_type=part.content_type[:150], size=part.size,
+                         inline=part.disposition == "inline",
+                         content_id=part.content_id[:250], dropped=part.truncated,
+                         created_at=now)
+        if not part.truncated:
+            row.file.save(part.filename, ContentFile(part.content), save=False)
+        rows.append(row)
+    Attachment.objects.bulk_create(rows)

@@ -1,0 +1,107 @@
+"""Which case a message joins, and who takes part in it.
+
+A message threads onto a case by In-Reply-To/References against every Message-ID the case has
+seen, then by the case token in the subject; never by subject text alone. Only a sender who
+takes part in a case joins it (`takes_part`: its contact, a contact of its account, someone
+copied on it, a member of the tenant). Message-IDs are no secret (everyone copied on a thread
+has them), so mail from anyone else that answers a case is a stranger's: filed as a new case
+linked to that one (`mail.filing`), or held for a manager (`mail.holding`). The people a
+message copies become participants only when its sender takes part.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from casedesk.cases.models import Case, Participant
+from casedesk.crm.models import Contact
+from casedesk.mail.models import InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.parsing.message import ParsedMessage
+from casedesk.tenancy.models import Membership, Tenant
+
+
+def case_token_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"\[{re.escape(prefix)}-(\d{{1,12}})\]", re.IGNORECASE)
+
+
+def takes_part(case: Case, address: str) -> bool:
+    """Whether mail from `address` may join `case`: its contact, a contact of its account,
+    someone copied on it (a participant), someone whose mail it holds already, or a member
+    of the tenant (an agent answering from a mail client). Anyone else is a stranger to the
+    case, whatever Message-ID or case token their mail carries. Cheapest checks first: the
+    usual sender, the contact, costs one query."""
+    address = address.strip().lower()
+    if not address or "@" not in address:
+        return False
+    contacts = Contact.objects.filter(tenant_id=case.tenant_id, email__iexact=address)
+    if case.contact_id is not None and contacts.filter(pk=case.contact_id).exists():
+        return True
+    if Participant.objects.filter(case=case, email__iexact=address).exists():
+        return True
+    if case.account_id is not None and contacts.filter(account_id=case.account_id).exists():
+        return True
+    if InboundMessage.objects.filter(case=case, status=InboundStatus.PROCESSED,
+                                     sender=address).exists():
+        return True
+    return Membership.objects.filter(tenant_id=case.tenant_id, is_active=True,
+                                     user__email__iexact=address).exists()
+
+
+def find_thread(tenant: Tenant, parsed: ParsedMessage, *, headers_checked: bool = False
+                ) -> Case | None:
+    """The case a message joins: the one its In-Reply-To/References answer (unless the
+    caller has looked them up already), else the one whose token its subject carries — in
+    both cases only when the sender takes part in that case. Never by subject text alone."""
+    refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r]
+    if refs and not headers_checked:
+        key = (ThreadKey.objects.filter(tenant=tenant, message_id__in=refs[-50:])
+               .select_related("case").order_by("-created_at").first())
+        if key is not None and takes_part(key.case, parsed.from_address):
+            return key.case
+    match = case_token_pattern(tenant.case_prefix).search(parsed.subject)
+    if match:
+        case = (Case.objects.filter(tenant=tenant, number=int(match.group(1)))
+                .select_related("contact", "tenant").first())
+        if case is not None and takes_part(case, parsed.from_address):
+            return case
+    return None
+
+
+def participant_rows(case: Case, parsed: ParsedMessage, now: datetime, *,
+                     own: set[str]) -> list[Participant]:
+    """The people a customer copied (Cc, and other To addresses than the desk's own, `own`),
+    as participants of the case: they get its replies, and their mail threads onto it."""
+    sender = parsed.from_address.lower()
+    contact = case.contact.email.lower() if case.contact_id and case.contact else ""
+    seen: set[str] = set()
+    rows = []
+    for address in [*parsed.to, *parsed.cc]:
+        email = address.strip().lower()
+        if (not email or "@" not in email or len(email) > 254 or email in own
+                or email in (sender, contact) or email in seen):
+            continue
+        seen.add(email)
+        rows.append(Participant(tenant_id=case.tenant_id, case=case, email=email,
+                                created_at=now))
+    return rows
+
+
+def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
+                     own: set[str]) -> None:
+    """Makes the people a message copied participants of the case: only for a message whose
+    sender takes part in the case (the caller's check)."""
+    rows = participant_rows(case, parsed, now, own=own)
+    if rows:
+        Participant.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def add_sender(case: Case, parsed: ParsedMessage, now: datetime, *, own: set[str]) -> None:
+    """Makes a message's sender a participant of the case (a manager accepted their message
+    onto it), unless they are its contact or the desk itself."""
+    email = parsed.from_address.strip().lower()
+    contact = case.contact.email.lower() if case.contact_id and case.contact else ""
+    if email and "@" in email and len(email) <= 254 and email not in own and email != contact:
+        Participant.objects.bulk_create(
+            [Participant(tenant_id=case.tenant_id, case=case, email=email,
+                         name=parsed.from_name[:200], created_at=now)], ignore_conflicts=True)

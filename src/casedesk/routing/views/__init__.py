@@ -1,0 +1,1 @@
+"""The routing pages: the rules (`rules`) and the queues with their people (`queues`)."""

@@ -1,0 +1,233 @@
+"""SLA policies: which policy a case's facts match (routing's condition language) and the
+targets it sets, cached per process; the defaults a new tenant starts with; managing the
+policies and the tenant's SLA settings. The arithmetic of due times is in `sla.clock`; the
+clocks on a case are kept by `cases.sla_clocks`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+
+from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.ordering import placed, write_positions
+from casedesk.core.text import check_json_text
+from casedesk.routing.rules import (
+    CaseFacts,
+    CompiledRule,
+    RuleSpec,
+    compile_rules,
+    first_match,
+    parse_actions,
+    parse_conditions,
+)
+from casedesk.sla.calendars import DEFAULT_WEEK, calendar_of, clean_name
+from casedesk.sla.clock import ALWAYS, Calendar
+from casedesk.sla.hooks import clocks_stale
+from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.tenancy.models import Tenant
+
+# Defaults for a new tenant, by priority: (first response, resolution, in business hours).
+DEFAULT_TARGETS = (
+    ("Urgent", "urgent", 60, 4 * 60, False),
+    ("High", "high", 4 * 60, 2 * 8 * 60, True),
+    ("Normal", "normal", 8 * 60, 3 * 8 * 60, True),
+    ("Low", "low", 24 * 60, 5 * 8 * 60, True),
+)
+
+
+def sla_seed_defaults(tenant: Tenant, now: datetime) -> None:
+    """A Mon–Fri 09:00–17:00 calendar in the tenant's zone and one policy per priority."""
+    if SlaPolicy.objects.filter(tenant=tenant).exists():
+        return
+    calendar, _ = BusinessCalendar.objects.get_or_create(
+        tenant=tenant, name="Business hours",
+        defaults={"time_zone": tenant.time_zone, "week": DEFAULT_WEEK})
+    SlaPolicy.objects.bulk_create([
+        SlaPolicy(tenant=tenant, name=f"{label} priority", position=i, calendar=calendar,
+                  conditions=[{"field": "priority", "op": "equals", "value": priority}],
+                  first_response_minutes=first, resolution_minutes=resolution,
+                  first_response_business=business, resolution_business=business,
+                  # A customer waits no longer for the next answer than for the first.
+                  next_response_minutes=first, next_response_business=business,
+                  created_at=now, updated_at=now)
+        for i, (label, priority, first, resolution, business) in enumerate(DEFAULT_TARGETS)
+    ])
+
+
+def _spec(policy: SlaPolicy) -> RuleSpec:
+    return RuleSpec(id=policy.pk, name=policy.name, actions=parse_actions({"tags": ["sla"]}),
+                    conditions=parse_conditions(policy.conditions))
+
+
+@dataclass(frozen=True)
+class Targets:
+    first_response: timedelta
+    resolution: timedelta
+    first_response_calendar: Calendar
+    resolution_calendar: Calendar
+    warn_at: float
+    next_response: timedelta | None = None
+    next_response_calendar: Calendar = ALWAYS
+
+    @classmethod
+    def of(cls, policy: SlaPolicy) -> Targets:
+        business = calendar_of(policy.calendar) if policy.calendar is not None else ALWAYS
+        return cls(
+            first_response=timedelta(minutes=policy.first_response_minutes),
+            resolution=timedelta(minutes=policy.resolution_minutes),
+            first_response_calendar=business if policy.first_response_business else ALWAYS,
+            resolution_calendar=business if policy.resolution_business else ALWAYS,
+            warn_at=min(max(policy.warn_at_percent, 1), 100) / 100,
+            next_response=(timedelta(minutes=policy.next_response_minutes)
+                           if policy.next_response_minutes else None),
+            next_response_calendar=business if policy.next_response_business else ALWAYS,
+        )
+
+
+@dataclass(frozen=True)
+class TenantPolicies:
+    policies: dict[int, SlaPolicy]
+    rules: tuple[CompiledRule, ...]
+    targets: dict[int, Targets]
+
+# Each process keeps every tenant's policies, compiled, with their calendars and holidays,
+# keyed by the tenant's sla_version (bumped with every change of policies, calendars,
+# holidays or settings, see _recompute_later) and creation time (SQLite may reuse a deleted
+# tenant's id).
+_cache: dict[int, tuple[tuple[int, object], TenantPolicies]] = {}
+
+
+def tenant_policies(tenant: Tenant) -> TenantPolicies:
+    key = (tenant.sla_version, tenant.created_at)
+    cached = _cache.get(tenant.pk)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    policies = list(SlaPolicy.objects.filter(tenant=tenant, is_enabled=True)
+                    .select_related("calendar").prefetch_related("calendar__holidays"))
+    loaded = TenantPolicies(policies={p.pk: p for p in policies},
+                            rules=compile_rules([_spec(p) for p in policies]),
+                            targets={p.pk: Targets.of(p) for p in policies})
+    _cache[tenant.pk] = (key, loaded)
+    return loaded
+
+
+def policy_for(tenant: Tenant, facts: CaseFacts) -> tuple[SlaPolicy | None, Targets | None]:
+    loaded = tenant_policies(tenant)
+    matched = first_match(loaded.rules, facts)
+    if matched is None or matched.id is None:
+        return None, None
+    return loaded.policies[matched.id], loaded.targets[matched.id]
+
+MAX_TARGET_MINUTES = 366 * 24 * 60
+
+POLICY_FIELDS = ("name", "conditions", "calendar_id", "first_response_minutes",
+                 "first_response_business", "next_response_minutes", "next_response_business",
+                 "resolution_minutes", "resolution_business", "warn_at_percent", "is_enabled")
+
+
+def _check_policy(tenant: Tenant, values: dict[str, Any]) -> None:
+    name = clean_name(values.get("name"), "name")
+    if not name:
+        raise Invalid("A policy needs a name.", field="name")
+    values["name"] = name[:200]
+    check_json_text(values.get("conditions") or [], field="conditions", label="A condition")
+    parse_conditions(values.get("conditions") or [])
+    for target in ("first_response_minutes", "resolution_minutes", "next_response_minutes"):
+        value = values.get(target)
+        if value is None and target == "next_response_minutes":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+                0 < value <= MAX_TARGET_MINUTES):
+            raise Invalid(f"{target} is a number of minutes between 1 and "
+                          f"{MAX_TARGET_MINUTES}.", field=target)
+    warn = values.get("warn_at_percent", 75)
+    if isinstance(warn, bool) or not isinstance(warn, int) or not 1 <= warn <= 100:
+        raise Invalid("warn_at_percent is between 1 and 100.", field="warn_at_percent")
+    calendar_id = values.get("calendar_id")
+    if calendar_id is not None and not BusinessCalendar.objects.filter(
+            tenant=tenant, pk=calendar_id).exists():
+        raise Invalid(f"No calendar with id {calendar_id}.", field="calendar_id")
+
+
+def policy_create(*, tenant: Tenant, values: dict[str, Any], now: datetime) -> SlaPolicy:
+    values = {k: v for k, v in values.items() if k in POLICY_FIELDS}
+    values.setdefault("conditions", [])
+    _check_policy(tenant, values)
+    with transaction.atomic():
+        position = SlaPolicy.objects.filter(tenant=tenant).count()
+        policy = SlaPolicy.objects.create(tenant=tenant, position=position, created_at=now,
+                                          updated_at=now, **values)
+    clocks_stale(tenant)
+    return policy
+
+
+def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) -> SlaPolicy:
+    unknown = set(changes) - set(POLICY_FIELDS) - {"position"}
+    if unknown:
+        raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
+                      field=sorted(unknown)[0])
+    tenant = policy.tenant
+    with transaction.atomic():
+        locked = SlaPolicy.objects.select_for_update().filter(pk=policy.pk, tenant=tenant).first()
+        if locked is None:
+            raise NotFound("The policy was deleted.")
+        policy = locked
+        values = {f: getattr(policy, f) for f in POLICY_FIELDS}
+        values.update({k: v for k, v in changes.items() if k != "position"})
+        _check_policy(tenant, values)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        policy.updated_at = now
+        policy.save()
+        if changes.get("position") is not None:
+            order = list(SlaPolicy.objects.filter(tenant=tenant).values_list("pk", flat=True))
+            _write_policy_order(tenant, placed(order, policy.pk, int(changes["position"])))
+    clocks_stale(tenant)
+    return policy
+
+
+def policy_delete(*, policy: SlaPolicy, now: datetime) -> None:
+    tenant = policy.tenant
+    with transaction.atomic():
+        policy.delete()
+        _write_policy_order(tenant, list(SlaPolicy.objects.filter(tenant=tenant)
+                                         .values_list("pk", flat=True)))
+    clocks_stale(tenant)
+
+
+def policies_reorder(*, tenant: Tenant, policy_ids: list[int], now: datetime) -> None:
+    with transaction.atomic():
+        current = set(SlaPolicy.objects.select_for_update().filter(tenant=tenant)
+                      .values_list("pk", flat=True))
+        if len(policy_ids) != len(set(policy_ids)) or set(policy_ids) != current:
+            raise Invalid("The order must list every policy of the tenant exactly once.",
+                          field="policy_ids")
+        _write_policy_order(tenant, policy_ids)
+    clocks_stale(tenant)
+
+
+def _write_policy_order(tenant: Tenant, order: list[int]) -> None:
+    write_positions(SlaPolicy.objects.filter(tenant=tenant), order)
+
+SLA_SETTINGS = ("sla_pause_when_pending", "sla_sweep_minutes")
+
+
+def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    unknown = set(changes) - set(SLA_SETTINGS)
+    if unknown:
+        raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
+                      field=sorted(unknown)[0])
+    minutes = changes.get("sla_sweep_minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
+                                or not 0 <= minutes <= 24 * 60):
+        raise Invalid("sla_sweep_minutes is between 0 (off) and 1440.",
+                      field="sla_sweep_minutes")
+    for name, value in changes.items():
+        setattr(tenant, name, value)
+    tenant.save(update_fields=list(changes))
+    if "sla_pause_when_pending" in changes:
+        clocks_stale(tenant)
+    return tenant
