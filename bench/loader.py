@@ -27,10 +27,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ForeignObjectRel, Model
 from django.http import HttpRequest
 
-from casedesk.cases.models import Case, EventKind, Note, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, Note, TimelineEvent
 from casedesk.cases.numbering import case_numbers_prepare
 from casedesk.cases.picklists import DEFAULT_CATEGORIES, DEFAULT_CLOSED_REASONS, DEFAULT_TYPES
 from casedesk.cases.services import case_add_note
+from casedesk.core.priority import Priority
 from casedesk.crm.models import Account, Contact
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue

@@ -26,7 +26,7 @@ from bench.loader import (
 )
 from bench.results import percentile
 from bench.server import Server
-from casedesk.cases.models import Priority
+from casedesk.core.priority import Priority
 
 MAX_ERRORS = 200  # a run that fails this often measures nothing useful: stop it
 

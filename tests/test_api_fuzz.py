@@ -31,9 +31,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from casedesk.cases.models import CustomFieldDefinition, PicklistValue, Priority
+from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
+from casedesk.core.priority import Priority
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.ingest import ingest
 from casedesk.mail.mailboxes import mailbox_create

@@ -28,14 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from casedesk.cases.creation import CaseInput, case_create
-from casedesk.cases.models import (
-    Case,
-    CaseAssignment,
-    CustomFieldDefinition,
-    Note,
-    Priority,
-    TimelineEvent,
-)
+from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, Note, TimelineEvent
 from casedesk.cases.picklists import custom_field_create, picklist_value_add
 from casedesk.cases.referrals import assignment_close, assignment_open
 from casedesk.cases.selectors import CaseFilters, case_list
@@ -43,6 +36,7 @@ from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.console.models import SavedView
 from casedesk.console.saved_views import saved_view_save
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import Priority
 from casedesk.core.redirects import list_query, safe_target
 from casedesk.core.text import (
     check_text,

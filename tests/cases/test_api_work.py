@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from casedesk.cases.models import CaseAssignment, Priority
+from casedesk.cases.models import CaseAssignment
 from casedesk.cases.picklists import INTERNAL_REFERRAL
 from casedesk.cases.services import case_transition
+from casedesk.core.priority import Priority
 from tests.api_checks import conforms, error, numbers
 from tests.conftest import NOW, Api
 from tests.factories import make_case

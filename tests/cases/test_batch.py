@@ -12,8 +12,9 @@ from casedesk.cases.batch import (
     cases_move_to_queue,
     cases_raise_priority,
 )
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.timeline import event_of, timeline_write
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.notifications.services import Notice, notices_write
 from casedesk.routing.models import Queue

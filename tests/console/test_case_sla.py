@@ -9,9 +9,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.cases.sla_sweep import sla_sweep
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.routing.models import Queue
 from casedesk.sla.escalation import escalation_rule_save

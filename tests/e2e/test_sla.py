@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from casedesk.cases.models import Case, Priority
+from casedesk.cases.models import Case
+from casedesk.core.priority import Priority
 from casedesk.sla.models import BusinessCalendar, Holiday
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW, Clock

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.services import case_reroute, case_transition, case_update
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import Notification
 from casedesk.routing import services as routing
 from casedesk.routing.models import Queue, RoutingRule, Strategy

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.sla_sweep import sla_sweep
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import Notification
 from casedesk.ops.provisioning import tenant_create
 from casedesk.sla.policies import sla_seed_defaults

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.cases.models import EventKind, Priority, TimelineEvent
+from casedesk.cases.models import EventKind, TimelineEvent
 from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.routing.models import Queue
 from casedesk.sla.escalation import parse_actions, parse_conditions

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from casedesk.cases.lifecycle import is_done
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.services import (
     CustomerMessage,
     case_add_note,
@@ -14,6 +14,7 @@ from casedesk.cases.services import (
     case_transition,
 )
 from casedesk.cases.sla_sweep import sla_sweep
+from casedesk.core.priority import Priority
 from casedesk.sla.models import SlaPolicy
 from casedesk.sla.readings import BREACHED, RUNNING, clocks_of
 from casedesk.tenancy.services import tenant_bump_version

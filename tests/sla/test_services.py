@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.cases.sla_sweep import sla_sweep
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.sla.models import SlaPause, SlaPolicy
 from casedesk.sla.policies import sla_seed_defaults

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from casedesk.cases.models import Priority
+from casedesk.core.priority import Priority
 from casedesk.routing.models import Queue
 from casedesk.sla.calendars import holiday_add
 from casedesk.sla.escalation import escalation_rule_save

@@ -10,7 +10,7 @@ from ninja.params.functions import Header, Query
 from casedesk.cases import creation, ownership, referrals, selectors, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
 from casedesk.cases.hooks import reply_mail
-from casedesk.cases.models import CaseAssignment, Priority
+from casedesk.cases.models import CaseAssignment
 from casedesk.cases.presenters import assignment_out, case_out, event_out, note_out
 from casedesk.cases.schemas import (
     AssignmentCloseIn,
@@ -31,10 +31,10 @@ from casedesk.cases.schemas import (
 )
 from casedesk.core import clock
 from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.priority import Priority, PriorityName
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.core.text import text_problem
 from casedesk.routing.models import Queue
-from casedesk.routing.rules import PriorityName
 from casedesk.tenancy.api_auth import member
 from casedesk.tenancy.models import Membership, User
 

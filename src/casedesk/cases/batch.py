@@ -11,7 +11,8 @@ from datetime import datetime
 
 from django.db.models import F
 
-from casedesk.cases.models import Case, Priority
+from casedesk.cases.models import Case
+from casedesk.core.priority import Priority
 from casedesk.routing.models import Queue
 
 CHUNK = 5000

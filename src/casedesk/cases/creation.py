@@ -21,7 +21,6 @@ from casedesk.cases.models import (
     EventKind,
     IdempotencyKey,
     PicklistKind,
-    Priority,
     Source,
     TimelineEvent,
 )
@@ -40,6 +39,7 @@ from casedesk.cases.writing import (
     routed_event,
 )
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.priority import Priority
 from casedesk.routing.models import Queue
 from casedesk.routing.rules import CaseFacts
 from casedesk.routing.services import (

@@ -7,27 +7,12 @@ from django.db.models import Q
 from casedesk.cases.customfields import FieldKind
 from casedesk.cases.lifecycle import OPEN_STATUSES, Status
 from casedesk.core.models import TenantScoped
+from casedesk.core.priority import Priority
 
 # Labels as the first migration recorded them ("In Progress"), not `Status.label`.
 STATUS_CHOICES = [(s.value, s.name.replace("_", " ").title()) for s in Status]
 OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 _IS_OPEN = Q(status__in=OPEN_STATUS_VALUES)
-
-
-class Priority(models.IntegerChoices):
-    """Priority rungs, stored as integers so `ORDER BY priority DESC` puts urgent first."""
-
-    LOW = 1, "low"
-    NORMAL = 2, "normal"
-    HIGH = 3, "high"
-    URGENT = 4, "urgent"
-
-    @classmethod
-    def from_name(cls, name: str) -> "Priority":
-        for member in cls:
-            if member.label == name:
-                return member
-        raise ValueError(name)
 
 
 class Source(models.TextChoices):

@@ -4,7 +4,8 @@ from datetime import datetime
 from typing import Any
 
 from casedesk.cases.lifecycle import Status, allowed_moves, case_age, is_done
-from casedesk.cases.models import Case, CaseAssignment, Note, Priority, TimelineEvent
+from casedesk.cases.models import Case, CaseAssignment, Note, TimelineEvent
+from casedesk.core.priority import Priority
 from casedesk.sla.readings import clocks_of
 from casedesk.tenancy.presenters import person
 

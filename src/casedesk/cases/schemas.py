@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
+from casedesk.core.priority import PriorityName
 from casedesk.core.schemas import (
     Id,
     LongText,
@@ -15,7 +16,6 @@ from casedesk.core.schemas import (
     Text,
     check_json_text,
 )
-from casedesk.routing.rules import PriorityName
 from casedesk.tenancy.presenters import PersonOut
 
 SourceName = Literal["email", "web", "phone", "chat", "slack", "api", "portal"]

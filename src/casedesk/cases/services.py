@@ -22,13 +22,7 @@ from casedesk.cases.lifecycle import (
     plan_transition,
 )
 from casedesk.cases.mentions import Mentionable, find_mentions
-from casedesk.cases.models import (
-    Case,
-    EventKind,
-    Note,
-    PicklistKind,
-    Priority,
-)
+from casedesk.cases.models import Case, EventKind, Note, PicklistKind
 from casedesk.cases.picklists import Picklists, field_specs
 from casedesk.cases.sla_clocks import (
     sla_agent_answered,
@@ -50,6 +44,7 @@ from casedesk.cases.writing import (
     state_of,
 )
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.priority import Priority
 from casedesk.core.text import check_text
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import notify

@@ -27,8 +27,9 @@ from casedesk.cases.batch import (
     cases_raise_priority,
 )
 from casedesk.cases.escalation import escalate
-from casedesk.cases.models import OPEN_STATUS_VALUES, Case, EventKind, Priority
+from casedesk.cases.models import OPEN_STATUS_VALUES, Case, EventKind
 from casedesk.cases.timeline import event_of, timeline_write
+from casedesk.core.priority import Priority
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import Notice, notices_write
 from casedesk.tenancy.models import Membership, Role, Tenant

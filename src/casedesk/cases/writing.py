@@ -18,7 +18,6 @@ from casedesk.cases.models import (
     CaseAssignment,
     EventKind,
     Note,
-    Priority,
     Source,
     TimelineEvent,
 )
@@ -28,6 +27,7 @@ from casedesk.cases.sla_clocks import (
 )
 from casedesk.cases.timeline import event
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import Priority
 from casedesk.core.text import check_texts, one_line
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.notifications.models import NotificationKind

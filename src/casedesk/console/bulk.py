@@ -9,9 +9,10 @@ from django.http import QueryDict
 from casedesk.cases import ownership, services
 from casedesk.cases.access import get_case_for_member
 from casedesk.cases.lifecycle import Status
-from casedesk.cases.models import PicklistKind, Priority
+from casedesk.cases.models import PicklistKind
 from casedesk.cases.picklists import Picklists
 from casedesk.core.errors import DomainError, Invalid
+from casedesk.core.priority import Priority
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
 

@@ -11,15 +11,9 @@ from typing import Any
 from django.http import QueryDict
 
 from casedesk.cases.customfields import FieldKind
-from casedesk.cases.models import (
-    Case,
-    CustomFieldDefinition,
-    PicklistKind,
-    PicklistValue,
-    Priority,
-    Source,
-)
+from casedesk.cases.models import Case, CustomFieldDefinition, PicklistKind, PicklistValue, Source
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import Priority
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import filter_search, search_term
 from casedesk.crm.models import Account, Contact

@@ -22,7 +22,8 @@ from casedesk.cases.lifecycle import (
     reopen_refusal,
 )
 from casedesk.cases.mentions import Mentionable, handles
-from casedesk.cases.models import Case, EventKind, Priority, TimelineEvent
+from casedesk.cases.models import Case, EventKind, TimelineEvent
+from casedesk.core.priority import Priority
 from casedesk.core.text import is_storable
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.mail.models import OutboundMail

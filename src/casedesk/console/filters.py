@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from casedesk.cases.lifecycle import Status
-from casedesk.cases.models import PicklistKind, PicklistValue, Priority
+from casedesk.cases.models import PicklistKind, PicklistValue
 from casedesk.cases.selectors import SORT_FIELDS, CaseFilters
 from casedesk.core import clock
+from casedesk.core.priority import PRIORITY_CHOICES, Priority
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
 
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
-PRIORITY_CHOICES = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
 SORT_CHOICES = [(f"{d}{k}", k) for k in SORT_FIELDS for d in ("-", "")]
 ACCOUNT_CHOICES_MAX = 1000
 # The SLA filter: open cases with a breached target, or with a clock coming due within N

@@ -15,15 +15,10 @@ from django.http import QueryDict
 
 from casedesk.cases.creation import CaseInput
 from casedesk.cases.customfields import FieldKind
-from casedesk.cases.models import (
-    CustomFieldDefinition,
-    PicklistKind,
-    PicklistValue,
-    Priority,
-    Source,
-)
+from casedesk.cases.models import CustomFieldDefinition, PicklistKind, PicklistValue, Source
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.forms import CUSTOM_PREFIX, add_domain_error
+from casedesk.core.priority import PRIORITY_CHOICES, Priority
 from casedesk.crm.forms import picker_id_field
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
@@ -32,7 +27,6 @@ from casedesk.tenancy.models import Membership
 SOURCE_CHOICES = [(s, s.capitalize()) for s in ("phone", "chat", "email", "web", "portal",
                                                 "slack", "api")]
 SOURCE_CHOICES[-1] = ("api", "API")
-PRIORITY_CHOICES = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
 
 
 def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:

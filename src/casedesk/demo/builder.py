@@ -20,12 +20,13 @@ from django.db import transaction
 
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.lifecycle import ReopenPolicy, Status
-from casedesk.cases.models import Case, CaseAssignment, Priority, Source
+from casedesk.cases.models import Case, CaseAssignment, Source
 from casedesk.cases.ownership import case_change_owner, case_claim
 from casedesk.cases.picklists import picklists_seed_defaults
 from casedesk.cases.referrals import assignment_close, assignment_open
 from casedesk.cases.services import case_add_note, case_transition, case_update
 from casedesk.core import clock
+from casedesk.core.priority import Priority
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.crm.services import (
     account_create,

@@ -10,11 +10,11 @@ from pydantic import ConfigDict, Field
 
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import PRIORITY_BY_RUNG, PriorityName
 from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text
 from casedesk.routing import queues, rules, selectors, services
 from casedesk.routing.access import get_queue_for_member, get_rule_for_member
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
-from casedesk.routing.rules import PRIORITY_BY_RUNG, PriorityName
 from casedesk.tenancy.api_auth import member, require_admin, require_manager
 from casedesk.tenancy.models import Membership
 from casedesk.tenancy.presenters import PersonOut, person

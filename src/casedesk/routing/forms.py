@@ -19,8 +19,9 @@ from django.http import QueryDict
 
 from casedesk.core.errors import DomainError
 from casedesk.core.forms import NumberedRows, add_domain_error
+from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.routing.models import RoutingRule, Strategy
-from casedesk.routing.rules import ANY, ID, MAX_CONDITIONS, PRIORITY_BY_RUNG, field_kind
+from casedesk.routing.rules import ANY, ID, MAX_CONDITIONS, field_kind
 from casedesk.routing.services import RuleInput
 from casedesk.routing.words import NO_VALUE_OPERATORS, ConditionRow, rows_of_conditions, shown
 

@@ -11,19 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import parse_priority
 from casedesk.core.text import is_storable
 
 MAX_CONDITIONS = 20
 MAX_LIST_VALUES = 200
 MAX_VALUE_LENGTH = 500
-
-PRIORITY_NAMES = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
-PRIORITY_BY_RUNG = {rung: name for name, rung in PRIORITY_NAMES.items()}
-# The rungs by name, for the API's schemas (the one list: `PRIORITY_NAMES`' keys).
-PriorityName = Literal["low", "normal", "high", "urgent"]
 
 # Each field a condition may test, and its kind (which decides the operators it takes).
 TEXT = "text"
@@ -172,21 +168,9 @@ def uses_contact(rules: Sequence[RuleSpec]) -> bool:
 
 # --- checking what an admin wrote ------------------------------------------------------------
 
-def _priority_value(value: Any, where: str) -> int:
-    if isinstance(value, bool):
-        raise Invalid(f"{where}: a priority is one of {', '.join(PRIORITY_NAMES)}.",
-                      field="conditions")
-    if isinstance(value, int) and value in PRIORITY_NAMES.values():
-        return value
-    if isinstance(value, str) and value.strip().lower() in PRIORITY_NAMES:
-        return PRIORITY_NAMES[value.strip().lower()]
-    raise Invalid(f"{where}: a priority is one of {', '.join(PRIORITY_NAMES)}.",
-                  field="conditions")
-
-
 def _scalar(value: Any, kind: str, where: str) -> Any:
     if kind == PRIORITY:
-        return _priority_value(value, where)
+        return parse_priority(value, where, field="conditions")
     if kind == ID:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid(f"{where}: the value must be a record id (an integer).",
@@ -267,7 +251,7 @@ def parse_actions(raw: Any) -> Actions:
     priority = raw.get("priority")
     if priority is not None:
         try:
-            priority = _priority_value(priority, "priority")
+            priority = parse_priority(priority, "priority", field="actions")
         except Invalid:
             raise Invalid("priority is one of low, normal, high, urgent.",
                           field="actions") from None

@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from casedesk.core.priority import PRIORITY_NAMES
 from casedesk.routing.hooks import case_field_values, open_loads, waiting_by_queue
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
-from casedesk.routing.rules import PRIORITY_NAMES
 from casedesk.routing.services import PreviewRow
 from casedesk.routing.words import actions_in_words, describe_condition
 from casedesk.tenancy.models import Membership, Tenant, User

@@ -12,11 +12,11 @@ from django.db import transaction
 
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.ordering import placed, write_positions
+from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.core.text import check_json_text, check_text, check_texts
 from casedesk.routing.hooks import open_loads, recent_cases
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import (
-    PRIORITY_BY_RUNG,
     AccountFacts,
     Actions,
     CaseFacts,

@@ -8,14 +8,8 @@ Plain functions of their inputs, no query. Routing rules and SLA policies share 
 from dataclasses import dataclass
 from typing import Any
 
-from casedesk.routing.rules import (
-    ALL_OPERATORS,
-    ANY,
-    CUSTOM_PREFIX,
-    FIELDS,
-    OPERATORS,
-    PRIORITY_BY_RUNG,
-)
+from casedesk.core.priority import PRIORITY_BY_RUNG
+from casedesk.routing.rules import ALL_OPERATORS, ANY, CUSTOM_PREFIX, FIELDS, OPERATORS
 
 CUSTOM = "custom"  # the field select's value for custom.<key>
 NO_VALUE_OPERATORS = ("is_empty", "is_set")

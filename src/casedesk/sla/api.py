@@ -15,6 +15,7 @@ from pydantic import ValidationError as SchemaError
 
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.core.schemas import MAX_ID, Error, Id, RefOut, RequiredText, Text
 from casedesk.routing import rules
 from casedesk.routing.api import ConditionIn, ConditionOut, ConditionValue
@@ -33,7 +34,6 @@ router = Router(tags=["sla"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 MAX_POLICIES = 1000  # the most one order lists; far above any real desk's policies
 MAX_ICS_BYTES = 1024 * 1024
-PRIORITY_LABELS = {rung: name for name, rung in rules.PRIORITY_NAMES.items()}
 Minutes = Annotated[int, Field(ge=1, le=policies.MAX_TARGET_MINUTES)]
 
 
@@ -41,7 +41,7 @@ def _priority_name(value: Any) -> Any:
     if isinstance(value, list):
         return [_priority_name(v) for v in value]
     if isinstance(value, int) and not isinstance(value, bool):
-        return PRIORITY_LABELS.get(value, value)
+        return PRIORITY_BY_RUNG.get(value, value)
     return value
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from django.db import transaction
 
 from casedesk.core.errors import Invalid
+from casedesk.core.priority import parse_priority
 from casedesk.core.text import check_json_text
 from casedesk.routing.models import Queue
-from casedesk.routing.rules import PRIORITY_NAMES
 from casedesk.sla.calendars import clean_name
 from casedesk.sla.models import EscalationRule
 from casedesk.tenancy.models import Membership, Tenant
@@ -74,18 +74,6 @@ def _hours(value: Any, where: str) -> float:
     return float(value)
 
 
-def _priority(value: Any, where: str) -> int:
-    if isinstance(value, str) and value.strip().lower() in PRIORITY_NAMES:
-        return PRIORITY_NAMES[value.strip().lower()]
-    # Stored rules hold the rung (what this function returned when the rule was saved), and
-    # are parsed again by every sweep and every change of the rule.
-    if isinstance(value, int) and not isinstance(value, bool) and (
-            value in PRIORITY_NAMES.values()):
-        return value
-    raise Invalid(f"{where}: a priority is one of {', '.join(PRIORITY_NAMES)}.",
-                  field="conditions")
-
-
 def parse_condition(raw: Any, index: int) -> Condition:
     where = f"condition {index + 1}"
     if not isinstance(raw, Mapping):
@@ -106,7 +94,7 @@ def parse_condition(raw: Any, index: int) -> Condition:
     if name in ("age_hours", "idle_hours"):
         return Condition(name, op, _hours(value, where))
     if name == "priority":
-        parsed = tuple(_priority(v, where) for v in values)
+        parsed = tuple(parse_priority(v, where, field="conditions") for v in values)
         return Condition(name, op, parsed if op == "in" else parsed[0])
     if name == "status":
         if not all(v in STATUSES for v in values):

@@ -14,8 +14,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.routing.forms import TypedText, split_list
-from casedesk.routing.rules import PRIORITY_BY_RUNG
 from casedesk.routing.words import NO_VALUE_OPERATORS, OPERATOR_LABELS, ConditionRow
 from casedesk.sla.escalation import BREACH_VALUES, FIELDS, NOTIFY_TARGETS, STATUSES
 from casedesk.sla.forms import ConditionsField, ConditionsForm, PickedField, condition_rows

@@ -6,7 +6,7 @@ named as routing names them, `routing.words`)."""
 from datetime import timedelta
 from typing import Any
 
-from casedesk.routing.rules import PRIORITY_BY_RUNG
+from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.routing.words import NO_VALUE_OPERATORS, OPERATOR_LABELS
 from casedesk.sla import calendars
 
