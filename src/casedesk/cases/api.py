@@ -34,16 +34,18 @@ from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.priority import Priority, PriorityName
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.core.text import text_problem
+from casedesk.routing.access import find_queue, get_queue_for_member
 from casedesk.routing.models import Queue
+from casedesk.tenancy.access import find_colleague
 from casedesk.tenancy.api_auth import member
-from casedesk.tenancy.models import Membership, User
+from casedesk.tenancy.models import Membership
 
 router = Router(tags=["cases"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 def _queue(membership: Membership, queue_id: int, field: str = "queue_id") -> Queue:
-    queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
+    queue = find_queue(membership, queue_id)
     if queue is None:
         raise Invalid(f"No queue with id {queue_id}.", field=field)
     return queue
@@ -247,11 +249,11 @@ def change_owner(request: HttpRequest, number: str, payload: OwnerIn) -> Any:
     case = get_case_for_member(membership, number)
     owner = queue = None
     if payload.owner_id is not None:
-        owner = User.objects.filter(pk=payload.owner_id, memberships__tenant_id=case.tenant_id,
-                                    memberships__is_active=True).first()
-        if owner is None:
+        colleague = find_colleague(membership, payload.owner_id)
+        if colleague is None:
             raise Invalid(f"No member of this tenant has user id {payload.owner_id}.",
                           field="owner_id")
+        owner = colleague.user
     if payload.queue_id is not None:
         queue = _queue(membership, payload.queue_id)
     now = clock.now()
@@ -319,10 +321,7 @@ def claim_next(request: HttpRequest, queue_id: int) -> Any:
     """Gives you the oldest unassigned case of the queue, urgent and high first. Two agents
     calling at once never get the same case. 404 when nothing waits."""
     membership = member(request)
-    queue = (Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
-             if 0 < queue_id <= MAX_ID else None)
-    if queue is None:
-        raise NotFound(f"No queue with id {queue_id}.")
+    queue = get_queue_for_member(membership, queue_id)
     now = clock.now()
     case = ownership.case_claim_next(queue=queue, membership=membership, now=now)
     if case is None:

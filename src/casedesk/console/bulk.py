@@ -13,7 +13,9 @@ from casedesk.cases.models import PicklistKind
 from casedesk.cases.picklists import Picklists
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.priority import Priority
+from casedesk.routing.access import find_queue
 from casedesk.routing.models import Queue
+from casedesk.tenancy.access import find_colleague
 from casedesk.tenancy.models import Membership, User
 
 STATUS_TARGETS = [s for s in Status]
@@ -79,12 +81,11 @@ def _assignee(membership: Membership, target: str) -> tuple[User | None, Queue |
         return membership.user, None
     kind, _, raw = target.partition(":")
     if raw.isdecimal() and kind == "user":
-        user = User.objects.filter(pk=int(raw), memberships__tenant_id=membership.tenant_id,
-                                   memberships__is_active=True).first()
-        if user is not None:
-            return user, None
+        colleague = find_colleague(membership, int(raw))
+        if colleague is not None:
+            return colleague.user, None
     if raw.isdecimal() and kind == "queue":
-        queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=int(raw)).first()
+        queue = find_queue(membership, int(raw))
         if queue is not None:
             return None, queue
     raise Invalid("Choose whom to assign the cases to.")

@@ -17,7 +17,9 @@ from casedesk.core.priority import Priority
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import filter_search, search_term
 from casedesk.crm.models import Account, Contact
+from casedesk.routing.access import find_queue
 from casedesk.routing.models import Queue
+from casedesk.tenancy.access import find_colleague
 from casedesk.tenancy.models import Membership, User
 
 CUSTOM_PREFIX = "cf."
@@ -279,12 +281,11 @@ def parse_owner(data: QueryDict, membership: Membership) -> tuple[User | None, Q
     if target_id is None:
         raise Invalid("Choose a person or a queue.", field="owner_id")
     if kind == "user":
-        owner = User.objects.filter(pk=target_id, memberships__tenant_id=membership.tenant_id,
-                                    memberships__is_active=True).first()
-        if owner is None:
+        colleague = find_colleague(membership, target_id)
+        if colleague is None:
             raise Invalid("That person is not a member of this tenant.", field="owner_id")
-        return owner, None
-    queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=target_id).first()
+        return colleague.user, None
+    queue = find_queue(membership, target_id)
     if queue is None:
         raise Invalid("No such queue.", field="owner_id")
     return None, queue

@@ -17,11 +17,19 @@ def get_rule_for_member(membership: Membership, rule_id: int) -> RoutingRule:
     return rule
 
 
+def find_queue(membership: Membership, queue_id: int) -> Queue | None:
+    """A queue of the member's tenant (archived ones included); None for anything else."""
+    if not 0 < queue_id <= MAX_ID:
+        return None
+    queue = Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
+    if queue is not None:
+        queue.tenant = membership.tenant
+    return queue
+
+
 def get_queue_for_member(membership: Membership, queue_id: int) -> Queue:
-    """A queue of the member's tenant (archived ones included)."""
-    queue = (Queue.objects.filter(tenant_id=membership.tenant_id, pk=queue_id).first()
-             if 0 < queue_id <= MAX_ID else None)
+    """A queue of the member's tenant (archived ones included), or NotFound."""
+    queue = find_queue(membership, queue_id)
     if queue is None:
         raise NotFound(f"No queue with id {queue_id}.")
-    queue.tenant = membership.tenant
     return queue

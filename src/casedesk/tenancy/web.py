@@ -18,7 +18,6 @@ from django.shortcuts import render
 from casedesk.core.errors import NotFound, PermissionDenied
 from casedesk.core.pages import HtmxRequest
 from casedesk.core.redirects import MAX_TARGET
-from casedesk.core.schemas import MAX_ID
 from casedesk.tenancy.models import Membership
 
 
@@ -97,13 +96,3 @@ def require_admin(membership: Membership) -> Membership:
     if not membership.is_admin:
         raise PermissionDenied("Only a tenant admin may change this.")
     return membership
-
-
-def get_colleague(membership: Membership, user_id: int) -> Membership:
-    """Another active member of the member's tenant, by user id."""
-    colleague = (Membership.objects.select_related("user")
-                 .filter(tenant_id=membership.tenant_id, user_id=user_id, is_active=True).first()
-                 if 0 < user_id <= MAX_ID else None)
-    if colleague is None:
-        raise NotFound(f"No member with user id {user_id} in this tenant.")
-    return colleague

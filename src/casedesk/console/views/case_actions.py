@@ -26,6 +26,7 @@ from casedesk.console.case_context import TEMPLATE, page_context, render_case
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
 from casedesk.core.schemas import MAX_ID
+from casedesk.routing.access import find_queue
 from casedesk.routing.models import Queue
 from casedesk.tenancy.web import PageRequest, member, member_required
 
@@ -180,9 +181,8 @@ def _queue(request: PageRequest, case: Case) -> Queue:
     raw = (request.POST.get("queue") or "").strip()
     queue = None
     if raw.isdecimal() and 0 < int(raw) <= MAX_ID:
-        queue = Queue.objects.filter(tenant_id=case.tenant_id, pk=int(raw),
-                                     is_active=True).first()
-    if queue is None:
+        queue = find_queue(request.membership, int(raw))
+    if queue is None or not queue.is_active:
         raise Invalid("Choose a team queue to refer the work to.", field="queue")
     return queue
 

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import ownership, selectors
@@ -10,6 +10,7 @@ from casedesk.cases.access import get_case_for_member
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.redirects import redirect_back
+from casedesk.routing.access import get_queue_for_member
 from casedesk.routing.models import Queue
 from casedesk.routing.queues import queue_join
 from casedesk.tenancy.web import PageRequest, member, member_required
@@ -76,7 +77,7 @@ def claim(request: PageRequest, number: str) -> HttpResponse:
 def join_queue(request: PageRequest, queue_id: int) -> HttpResponse:
     """One click from an empty inbox into a queue's work."""
     membership = member(request)
-    queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
+    queue = get_queue_for_member(membership, queue_id)
     try:
         queue_join(queue=queue, membership=membership)
     except DomainError as error:
@@ -90,7 +91,7 @@ def join_queue(request: PageRequest, queue_id: int) -> HttpResponse:
 @require_POST
 def claim_next(request: PageRequest, queue_id: int) -> HttpResponse:
     membership = member(request)
-    queue = get_object_or_404(Queue, tenant_id=membership.tenant_id, pk=queue_id)
+    queue = get_queue_for_member(membership, queue_id)
     try:
         case = ownership.case_claim_next(queue=queue, membership=membership, now=clock.now())
     except DomainError as error:

@@ -22,10 +22,10 @@ from casedesk.routing import queues, selectors, services
 from casedesk.routing.access import get_queue_for_member
 from casedesk.routing.forms import MemberFactsForm, SkillFormSet, StrategyForm, split_list
 from casedesk.routing.models import Strategy
+from casedesk.tenancy.access import get_colleague
 from casedesk.tenancy.availability import membership_set_routing_facts
 from casedesk.tenancy.web import (
     PageRequest,
-    get_colleague,
     member,
     member_required,
     require_admin,
