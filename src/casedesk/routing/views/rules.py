@@ -17,10 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.core import clock
-from casedesk.core.errors import Conflict, Invalid, NotFound
-from casedesk.core.ordering import moved
+from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.pages import AdminList
-from casedesk.core.schemas import MAX_ID
 from casedesk.routing import selectors, services
 from casedesk.routing.access import get_rule_for_member
 from casedesk.routing.forms import MAX_ROWS, RuleForm, edit_rows, form_action, mark_row_error
@@ -70,11 +68,8 @@ def rule_toggle(request: PageRequest, rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     rule = get_rule_for_member(membership, rule_id)
     enable = request.POST.get("enable") == "1"
-    try:
-        services.rule_update(rule=rule, changes={"is_enabled": enable}, now=clock.now())
-    except (Invalid, Conflict) as error:
-        return RULES.refused(request, error)
-    return RULES.done(request, f"“{rule.name}” {'enabled' if enable else 'disabled'}.")
+    return RULES.toggled(request, rule.name, enable, lambda: services.rule_update(
+        rule=rule, changes={"is_enabled": enable}, now=clock.now()))
 
 
 @member_required
@@ -83,30 +78,11 @@ def rule_move(request: PageRequest, rule_id: int) -> HttpResponse:
     """Moves the rule one place up or down (`direction`), the keyboard's way to reorder."""
     membership = require_admin(member(request))
     rule = get_rule_for_member(membership, rule_id)
-    direction = request.POST.get("direction")
-    order = selectors.rule_ids_in_order(membership.tenant)
-    if rule.pk not in order:  # deleted meanwhile
-        raise NotFound(f"No routing rule with id {rule_id}.")
-    move = moved(order, rule.pk, direction)
-    if move is None:
-        return RULES.done(request, f"“{rule.name}” stays at place {order.index(rule.pk) + 1}.")
-    new_order, to = move
-    try:
-        services.rules_reorder(tenant=membership.tenant, rule_ids=new_order)
-    except (Invalid, Conflict) as error:
-        return RULES.refused(request, error)
-    return RULES.done(request, f"“{rule.name}” moved {direction} to place {to + 1}.")
-
-
-def _ids(request: PageRequest) -> list[int]:
-    """`rule_ids` as repeated fields or one comma-separated field; junk is refused."""
-    raw = [part for value in request.POST.getlist("rule_ids") for part in value.split(",")]
-    ids = []
-    for part in (p.strip() for p in raw):
-        if not part.isdecimal() or not 0 < int(part) <= MAX_ID:
-            raise Invalid("The order must list rule ids.", field="rule_ids")
-        ids.append(int(part))
-    return ids
+    return RULES.moved(request, pk=rule.pk, name=rule.name,
+                       order=selectors.rule_ids_in_order(membership.tenant),
+                       reorder=lambda ids: services.rules_reorder(tenant=membership.tenant,
+                                                                  rule_ids=ids),
+                       missing=f"No routing rule with id {rule_id}.")
 
 
 @member_required
@@ -114,11 +90,8 @@ def _ids(request: PageRequest) -> list[int]:
 def rule_reorder(request: PageRequest) -> HttpResponse:
     """Puts the rules in the order given (what dragging a rule sends)."""
     membership = require_admin(member(request))
-    try:
-        services.rules_reorder(tenant=membership.tenant, rule_ids=_ids(request))
-    except (Invalid, Conflict) as error:
-        return RULES.refused(request, error)
-    return RULES.done(request, "Rules reordered.")
+    return RULES.reordered(request, "rule_ids", "rule", lambda ids: services.rules_reorder(
+        tenant=membership.tenant, rule_ids=ids))
 
 
 @member_required

@@ -62,12 +62,9 @@ def rule_toggle(request: PageRequest, rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     rule = get_escalation_rule_for_member(membership, rule_id)
     enable = request.POST.get("enable") == "1"
-    try:
-        escalation.escalation_rule_save(tenant=membership.tenant, rule=rule, now=clock.now(),
-                                      values={"is_enabled": enable})
-    except (Invalid, Conflict) as error:  # a rule whose queue has been deactivated since
-        return RULES.refused(request, error)
-    return RULES.done(request, f"“{rule.name}” {'enabled' if enable else 'disabled'}.")
+    # Enabling is refused for a rule whose queue has been deactivated since.
+    return RULES.toggled(request, rule.name, enable, lambda: escalation.escalation_rule_save(
+        tenant=membership.tenant, rule=rule, now=clock.now(), values={"is_enabled": enable}))
 
 
 @member_required

@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.core import clock
-from casedesk.core.errors import Conflict, Invalid, NotFound
-from casedesk.core.ordering import moved
+from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.pages import AdminList
 from casedesk.routing.forms import MAX_ROWS
 from casedesk.routing.selectors import value_suggestions
@@ -75,11 +74,8 @@ def policy_toggle(request: PageRequest, policy_id: int) -> HttpResponse:
     membership = require_admin(member(request))
     policy = get_policy_for_member(membership, policy_id)
     enable = request.POST.get("enable") == "1"
-    try:
-        policies.policy_update(policy=policy, changes={"is_enabled": enable}, now=clock.now())
-    except (Invalid, Conflict) as error:
-        return POLICIES.refused(request, error)
-    return POLICIES.done(request, f"“{policy.name}” {'enabled' if enable else 'disabled'}.")
+    return POLICIES.toggled(request, policy.name, enable, lambda: policies.policy_update(
+        policy=policy, changes={"is_enabled": enable}, now=clock.now()))
 
 
 @member_required
@@ -88,21 +84,11 @@ def policy_move(request: PageRequest, policy_id: int) -> HttpResponse:
     """Moves the policy one place up or down (`direction`)."""
     membership = require_admin(member(request))
     policy = get_policy_for_member(membership, policy_id)
-    direction = request.POST.get("direction")
-    order = selectors.policy_ids_in_order(membership.tenant_id)
-    if policy.pk not in order:  # deleted meanwhile
-        raise NotFound(f"No SLA policy with id {policy_id}.")
-    move = moved(order, policy.pk, direction)
-    if move is None:
-        return POLICIES.done(request,
-                             f"“{policy.name}” stays at place {order.index(policy.pk) + 1}.")
-    new_order, to = move
-    try:
-        policies.policies_reorder(tenant=membership.tenant, policy_ids=new_order,
-                                  now=clock.now())
-    except (Invalid, Conflict) as error:
-        return POLICIES.refused(request, error)
-    return POLICIES.done(request, f"“{policy.name}” moved {direction} to place {to + 1}.")
+    return POLICIES.moved(request, pk=policy.pk, name=policy.name,
+                          order=selectors.policy_ids_in_order(membership.tenant_id),
+                          reorder=lambda ids: policies.policies_reorder(
+                              tenant=membership.tenant, policy_ids=ids, now=clock.now()),
+                          missing=f"No SLA policy with id {policy_id}.")
 
 
 @member_required
