@@ -8,19 +8,13 @@ the field). Options are loaded only for the one field being edited.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import QueryDict
-
 from casedesk.cases.customfields import FieldKind
 from casedesk.cases.models import Case, CustomFieldDefinition, PicklistKind, PicklistValue, Source
-from casedesk.core.errors import Invalid
 from casedesk.core.priority import Priority
-from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import filter_search, search_term
 from casedesk.crm.models import Account, Contact
-from casedesk.routing.access import find_queue
 from casedesk.routing.models import Queue
-from casedesk.tenancy.access import find_colleague
-from casedesk.tenancy.models import Membership, User
+from casedesk.tenancy.models import Membership
 
 CUSTOM_PREFIX = "cf."
 SEARCH_LIMIT = 50
@@ -85,7 +79,7 @@ def is_known(name: str, definitions: list[CustomFieldDefinition]) -> bool:
     return name in FIELDS
 
 
-def _definition(name: str, definitions: list[CustomFieldDefinition]) -> CustomFieldDefinition:
+def custom_definition(name: str, definitions: list[CustomFieldDefinition]) -> CustomFieldDefinition:
     key = name[len(CUSTOM_PREFIX):]
     return next(d for d in definitions if d.key == key)
 
@@ -103,7 +97,7 @@ def _shown(value: Any) -> str:
 def field_row(case: Case, name: str, definitions: list[CustomFieldDefinition]) -> FieldRow:
     """`name` shown read-only, its editor's current value filled in."""
     if name.startswith(CUSTOM_PREFIX):
-        definition = _definition(name, definitions)
+        definition = custom_definition(name, definitions)
         raw = case.custom_fields.get(definition.key)
         editor = CUSTOM_EDITORS.get(FieldKind(definition.kind), "text")
         return FieldRow(name=name, label=definition.label, editor=editor, display=_shown(raw),
@@ -164,7 +158,7 @@ def fill_editor(row: FieldRow, case: Case, membership: Membership,
     tenant_id = case.tenant_id
     name = row.name
     if name.startswith(CUSTOM_PREFIX):
-        definition = _definition(name, definitions)
+        definition = custom_definition(name, definitions)
         if definition.kind == FieldKind.PICKLIST:
             row.options = [("", "—"), *((c, c) for c in definition.choices)]
     elif name == "priority":
@@ -230,62 +224,3 @@ def search_options(name: str, case: Case, search: str) -> Options:
 
 def _contact_label(contact: Contact) -> str:
     return f"{contact.name} <{contact.email}>" if contact.name else contact.email
-
-
-def _id(raw: str, field_name: str) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    if not raw.isdecimal() or not 0 < int(raw) <= MAX_ID:
-        raise Invalid("Choose one of the offered values.", field=field_name)
-    return int(raw)
-
-
-def keep_submitted(row: FieldRow, data: QueryDict) -> None:
-    """Puts what the member typed back into a refused editor."""
-    if row.editor == "checkbox":
-        row.value = "on" if data.get("value") else ""
-        return
-    row.value = data.get("value", "")
-    row.value2 = data.get("subcategory", "")
-
-
-def parse_change(name: str, data: QueryDict, definitions: list[CustomFieldDefinition]
-                 ) -> dict[str, Any]:
-    """The `changes` for `case_update` that a posted editor of `name` asks for."""
-    value = data.get("value", "")
-    if name.startswith(CUSTOM_PREFIX):
-        definition = _definition(name, definitions)
-        custom: Any = value.strip() or None
-        if definition.kind == FieldKind.CHECKBOX:
-            custom = bool(value)
-        return {"custom_fields": {definition.key: custom}}
-    if name == "priority":
-        try:
-            return {"priority": Priority.from_name(value)}
-        except ValueError:
-            raise Invalid("Choose one of the priorities.", field="priority") from None
-    if name == "category":
-        return {"category": value, "subcategory": data.get("subcategory", "")}
-    if name in ("queue", "account", "contact"):
-        return {f"{name}_id": _id(value, f"{name}_id")}
-    if name == "tags":
-        return {"tags": [t for t in (part.strip() for part in value.split(",")) if t]}
-    return {name: value}
-
-
-def parse_owner(data: QueryDict, membership: Membership) -> tuple[User | None, Queue | None]:
-    """The member or queue chosen in the owner editor (`user:<id>` or `queue:<id>`)."""
-    kind, _, raw = (data.get("value") or "").partition(":")
-    target_id = _id(raw, "owner_id") if kind in ("user", "queue") else None
-    if target_id is None:
-        raise Invalid("Choose a person or a queue.", field="owner_id")
-    if kind == "user":
-        colleague = find_colleague(membership, target_id)
-        if colleague is None:
-            raise Invalid("That person is not a member of this tenant.", field="owner_id")
-        return colleague.user, None
-    queue = find_queue(membership, target_id)
-    if queue is None:
-        raise Invalid("No such queue.", field="owner_id")
-    return None, queue

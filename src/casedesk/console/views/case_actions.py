@@ -23,6 +23,7 @@ from casedesk.cases.lifecycle import NOTE_REQUIRED, Status, allowed_moves
 from casedesk.cases.models import Case
 from casedesk.console import case_fields, case_reads
 from casedesk.console.case_context import TEMPLATE, page_context, render_case
+from casedesk.console.field_forms import FieldEditForm, OwnerForm
 from casedesk.core import clock
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound
 from casedesk.core.schemas import MAX_ID
@@ -89,12 +90,12 @@ def case_field(request: PageRequest, number: str, name: str) -> HttpResponse:
         partial = "field-options" if request.GET.get("options") else "field"
         return render_case(request, case, f"{TEMPLATE}#{partial}", {"case": case, "row": row})
     try:
-        changes = case_fields.parse_change(name, request.POST, definitions)
-        services.case_update(case=case, actor=membership.user, changes=changes,
+        form = FieldEditForm(request.POST, name=name, definitions=definitions)
+        services.case_update(case=case, actor=membership.user, changes=form.changes(),
                              now=clock.now())
     except (Invalid, Conflict) as error:
         case_fields.fill_editor(row, case, membership, definitions)
-        case_fields.keep_submitted(row, request.POST)
+        form.keep(row)
         row.error = error.detail
         if request.htmx:
             response = render_case(request, case, f"{TEMPLATE}#field",
@@ -115,7 +116,8 @@ def case_owner(request: PageRequest, number: str) -> HttpResponse:
     membership = member(request)
     case = get_case_for_member(membership, number)
     try:
-        owner, queue = case_fields.parse_owner(request.POST, membership)
+        form = OwnerForm(request.POST, membership=membership)
+        owner, queue = form.owner()
         ownership.case_change_owner(case=case, actor=membership.user, owner=owner, queue=queue,
                                    now=clock.now())
     except (Invalid, Conflict) as error:
@@ -125,7 +127,7 @@ def case_owner(request: PageRequest, number: str) -> HttpResponse:
         definitions = case_fields.custom_definitions(case)
         row = case_fields.fill_editor(case_fields.field_row(case, "owner", definitions), case,
                                       membership, definitions)
-        case_fields.keep_submitted(row, request.POST)
+        form.keep(row)
         row.error = error.detail
         response = render_case(request, case, f"{TEMPLATE}#field", {"case": case, "row": row},
                                status=error.status_code)
