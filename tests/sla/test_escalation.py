@@ -1,6 +1,5 @@
 """Escalation rules as an admin writes them: what is checked and refused."""
 
-
 import pytest
 
 from casedesk.core.errors import Invalid
