@@ -35,7 +35,7 @@ from casedesk.core.priority import Priority
 from casedesk.crm.models import Account, Contact
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue
-from casedesk.routing.services import queue_update
+from casedesk.routing.queues import queue_update
 from casedesk.tenancy.models import ApiToken, Membership, Role, Tenant, User
 from casedesk.tenancy.services import membership_add, token_create, user_get_or_create
 from casedesk.tenancy.web import SESSION_TENANT
