@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from casedesk.core.secret_key import ensure_secret_key_file
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/"
@@ -85,6 +87,10 @@ def server_environment(db: Database) -> dict[str, str]:
     # Debug mode records every query in memory and would distort every figure.
     env["CASEDESK_DEBUG"] = "0"
     env.setdefault("CASEDESK_VAR_DIR", str(ROOT / "var"))
+    if not env.get("CASEDESK_SECRET_KEY") and not env.get("CASEDESK_SECRET_KEY_FILE"):
+        # The server refuses to start without a key; the bench's own, made once, will do.
+        env["CASEDESK_SECRET_KEY_FILE"] = str(
+            ensure_secret_key_file(Path(env["CASEDESK_VAR_DIR"])))
     return env
 
 
