@@ -12,16 +12,10 @@ from casedesk.cases.models import Case, EventKind, Note, TimelineEvent
 from casedesk.cases.services import case_transition
 from casedesk.console.views import board as board_view
 from casedesk.routing.models import Queue
-from tests.conftest import NOW
+from tests.conftest import NOW, login
 from tests.factories import AccountFactory, make_case
 
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-def login(membership: Any) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def move_to(case: Case, *steps: str) -> Case:

@@ -9,13 +9,8 @@ from django.test import Client
 from casedesk.cases.models import Case, Source
 from casedesk.cases.picklists import custom_field_create
 from casedesk.routing.models import Queue
+from tests.conftest import login
 from tests.factories import AccountFactory, ContactFactory
-
-
-def login(membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 @pytest.fixture

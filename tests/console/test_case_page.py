@@ -1,7 +1,7 @@
 """The case page: header and inline edits, lifecycle moves, composer and mentions, case
 assignments, claim and owner change, follow-ups, the collision notice, and its query count."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.db import connection
@@ -23,42 +23,30 @@ from casedesk.console.models import CasePresence
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
-from tests.conftest import NOW, Clock
+from tests.conftest import NOW, Clock, login
 from tests.factories import AccountFactory, ContactFactory, make_case
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(NOW + timedelta(minutes=5))
-    monkeypatch.setattr("casedesk.core.clock.now", frozen)
-    return frozen
-
-
-def login(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
+def clock(clock: Clock) -> Clock:
+    """The shared clock, five minutes after the cases are made."""
+    clock.advance(minutes=5)
+    return clock
 
 
 @pytest.fixture
-def support(tenant, agent, agent2) -> Queue:
-    queue = Queue.objects.get(tenant=tenant, name="Support")
-    queue.members.add(agent, agent2)
-    return queue
-
-
-@pytest.fixture
-def engineering(tenant) -> Queue:
-    return Queue.objects.get(tenant=tenant, name="Engineering")
-
-
-@pytest.fixture
-def case(tenant, agent, support) -> Case:
+def case(tenant, agent, support_queue_with_both_agents) -> Case:
     account = AccountFactory(tenant=tenant, name="Initech")
-    return make_case(tenant, subject="Printer on fire", description="Smoke everywhere.",
-                     queue_id=support.pk, owner_id=agent.user_id, account_id=account.pk)
+    return make_case(
+        tenant,
+        subject="Printer on fire",
+        description="Smoke everywhere.",
+        queue_id=support_queue_with_both_agents.pk,
+        owner_id=agent.user_id,
+        account_id=account.pk,
+    )
 
 
 def url(case: Case, suffix: str = "") -> str:
@@ -71,6 +59,7 @@ def events(case: Case, kind: str | None = None) -> list[TimelineEvent]:
 
 
 # --- the page -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["agent", "manager", "admin"])
 def test_page_shows_header_timeline_composer_and_assignments(request, role, case, clock):
@@ -95,14 +84,16 @@ def test_page_needs_login(case):
 def test_another_tenants_case_is_a_404(case, outsider, other_tenant):
     client = login(outsider)
     assert client.get(url(case)).status_code == 404
-    for suffix, data in (("/fields/priority", {"value": "urgent"}),
-                         ("/transition", {"to": "open"}),
-                         ("/notes", {"body": "hello"}),
-                         ("/owner", {"value": f"user:{outsider.user_id}"}),
-                         ("/assignments", {"queue": "1", "description": "x"}),
-                         ("/follow-up", {}),
-                         ("/presence", {}),
-                         ("/presence/leave", {})):
+    for suffix, data in (
+        ("/fields/priority", {"value": "urgent"}),
+        ("/transition", {"to": "open"}),
+        ("/notes", {"body": "hello"}),
+        ("/owner", {"value": f"user:{outsider.user_id}"}),
+        ("/assignments", {"queue": "1", "description": "x"}),
+        ("/follow-up", {}),
+        ("/presence", {}),
+        ("/presence/leave", {}),
+    ):
         assert client.post(url(case, suffix), data).status_code == 404, suffix
     assert client.get(url(case, "/mentions")).status_code == 404
     case.refresh_from_db()
@@ -124,7 +115,7 @@ def test_account_shows_its_other_open_cases(tenant, case, agent):
     closed = make_case(tenant, subject="Old closed one", account_id=case.account_id)
     case_transition(case=closed, actor=None, to="open", now=NOW)
     body = login(agent).get(url(case)).content.decode()
-    section = body[body.index('data-testid="account-cases"'):]
+    section = body[body.index('data-testid="account-cases"') :]
     assert f'href="/cases/{other.display_number}"' in section
     assert "Old closed one" in section  # open (not resolved/closed) cases only
     case_transition(case=closed, actor=None, to="in_progress", now=NOW)
@@ -134,6 +125,7 @@ def test_account_shows_its_other_open_cases(tenant, case, agent):
 
 
 # --- inline edits ---------------------------------------------------------------------------
+
 
 def test_editor_opens_by_htmx_or_by_link(agent, case):
     client = login(agent)
@@ -176,16 +168,18 @@ def test_inline_edit_by_htmx_refreshes_the_parts_out_of_band(agent, case):
     assert case.subject == "Printer fixed?"
 
 
-@pytest.mark.parametrize(("field", "data", "message"), [
-    ("subject", {"value": "   "}, "A case needs a subject."),
-    ("type", {"value": "Astrology"}, "is not a type of this tenant"),
-    ("category", {"value": "Billing", "subcategory": "Login"}, "is not a subcategory"),
-    ("priority", {"value": "extreme"}, "Choose one of the priorities."),
-    ("queue", {"value": "999999"}, "No active queue"),
-    ("account", {"value": "abc"}, "Choose one of the offered values."),
-])
-def test_invalid_value_is_shown_at_the_field_and_changes_nothing(agent, case, field, data,
-                                                                 message):
+@pytest.mark.parametrize(
+    ("field", "data", "message"),
+    [
+        ("subject", {"value": "   "}, "A case needs a subject."),
+        ("type", {"value": "Astrology"}, "is not a type of this tenant"),
+        ("category", {"value": "Billing", "subcategory": "Login"}, "is not a subcategory"),
+        ("priority", {"value": "extreme"}, "Choose one of the priorities."),
+        ("queue", {"value": "999999"}, "No active queue"),
+        ("account", {"value": "abc"}, "Choose one of the offered values."),
+    ],
+)
+def test_invalid_value_is_shown_at_the_field_and_changes_nothing(agent, case, field, data, message):
     client = login(agent)
     before = len(events(case))
     response = client.post(url(case, f"/fields/{field}"), data)
@@ -200,7 +194,12 @@ def test_invalid_value_is_shown_at_the_field_and_changes_nothing(agent, case, fi
     assert message in htmx.content.decode() and "<html" not in htmx.content.decode()
     fresh = Case.objects.get(pk=case.pk)
     assert (fresh.subject, fresh.type, fresh.category, fresh.priority, fresh.queue_id) == (
-        case.subject, case.type, case.category, case.priority, case.queue_id)
+        case.subject,
+        case.type,
+        case.category,
+        case.priority,
+        case.queue_id,
+    )
     assert len(events(case)) == before
 
 
@@ -229,10 +228,10 @@ def test_tags_contact_and_account_edits(tenant, agent, case):
 
 
 def test_custom_fields_are_edited_and_validated(tenant, agent, case):
-    CustomFieldDefinition.objects.create(tenant=tenant, key="seats", label="Seats",
-                                         kind="number")
-    CustomFieldDefinition.objects.create(tenant=tenant, key="renewal", label="Renewal due",
-                                         kind="checkbox")
+    CustomFieldDefinition.objects.create(tenant=tenant, key="seats", label="Seats", kind="number")
+    CustomFieldDefinition.objects.create(
+        tenant=tenant, key="renewal", label="Renewal due", kind="checkbox"
+    )
     client = login(agent)
     page = client.get(url(case)).content.decode()
     assert 'id="field-cf-seats"' in page and "Renewal due" in page
@@ -252,6 +251,7 @@ def test_custom_fields_are_edited_and_validated(tenant, agent, case):
 
 # --- lifecycle ------------------------------------------------------------------------------
 
+
 def test_allowed_move_changes_the_status(agent, case):
     response = login(agent).post(url(case, "/transition"), {"to": "open"}, follow=True)
     assert "Moved to open." in response.content.decode()
@@ -261,8 +261,11 @@ def test_allowed_move_changes_the_status(agent, case):
 
 def test_refused_move_says_why_and_changes_nothing(agent, case):
     client = login(agent)
-    response = client.post(url(case, "/transition"), {"to": "closed", "note": "x",
-                                                       "closed_reason": "Other"}, follow=True)
+    response = client.post(
+        url(case, "/transition"),
+        {"to": "closed", "note": "x", "closed_reason": "Other"},
+        follow=True,
+    )
     assert "Cannot move a case from new to closed" in response.content.decode()
     htmx = client.post(url(case, "/transition"), {"to": "resolved", "note": "x"}, **HX)
     assert htmx.status_code == 409 and htmx["X-Case-Partial"] == "1"
@@ -288,8 +291,9 @@ def test_resolve_and_close_ask_for_a_note_and_a_reason_first(agent, case):
     assert no_reason.status_code == 422 and "closed reason" in no_reason.content.decode()
     # The typed note is kept in the refused dialog.
     assert "Done.</textarea>" in no_reason.content.decode()
-    client.post(url(case, "/transition"), {"to": "closed", "note": "Done.",
-                                           "closed_reason": "Resolved"})
+    client.post(
+        url(case, "/transition"), {"to": "closed", "note": "Done.", "closed_reason": "Resolved"}
+    )
     case.refresh_from_db()
     assert case.status == "closed" and case.closed_reason == "Resolved"
     body = client.get(url(case)).content.decode()
@@ -298,13 +302,15 @@ def test_resolve_and_close_ask_for_a_note_and_a_reason_first(agent, case):
 
 # --- composer -------------------------------------------------------------------------------
 
+
 def test_internal_note_and_public_reply(agent, case, clock):
     client = login(agent)
     client.post(url(case, "/notes"), {"body": "Checked the logs.", "visibility": "internal"})
     case.refresh_from_db()
     assert case.first_response_at is None
-    response = client.post(url(case, "/notes"), {"body": "We are on it!",
-                                                 "visibility": "public"}, **HX)
+    response = client.post(
+        url(case, "/notes"), {"body": "We are on it!", "visibility": "public"}, **HX
+    )
     assert response.status_code == 200 and 'id="composer"' in response.content.decode()
     internal, public = Note.objects.filter(case=case).order_by("id")
     assert (internal.body, internal.is_public) == ("Checked the logs.", False)
@@ -316,16 +322,16 @@ def test_internal_note_and_public_reply(agent, case, clock):
 
 
 def test_empty_note_is_refused_in_the_composer(agent, case):
-    response = login(agent).post(url(case, "/notes"), {"body": "  ", "visibility": "public"},
-                                 **HX)
+    response = login(agent).post(url(case, "/notes"), {"body": "  ", "visibility": "public"}, **HX)
     assert response.status_code == 422 and "A note needs some text." in response.content.decode()
     assert 'value="public" checked' in response.content.decode()
     assert not Note.objects.exists()
 
 
 def test_mention_notifies_the_mentioned_member(agent, agent2, case):
-    login(agent).post(url(case, "/notes"), {"body": "@bob can you check the toner?",
-                                            "visibility": "internal"})
+    login(agent).post(
+        url(case, "/notes"), {"body": "@bob can you check the toner?", "visibility": "internal"}
+    )
     (notification,) = Notification.objects.filter(recipient=agent2.user)
     assert notification.kind == NotificationKind.MENTION and notification.case_id == case.pk
     body = login(agent2).get(url(case)).content.decode()
@@ -348,14 +354,18 @@ def test_note_bodies_are_escaped(agent, case):
 
 # --- assignments, claim, owner --------------------------------------------------------------
 
+
 def test_assignment_open_and_close(agent, case, engineering):
     client = login(agent)
-    refused = client.post(url(case, "/assignments"), {"queue": str(engineering.pk),
-                                                      "description": ""}, **HX)
+    refused = client.post(
+        url(case, "/assignments"), {"queue": str(engineering.pk), "description": ""}, **HX
+    )
     assert refused.status_code == 422 and "Describe what the other team" in refused.content.decode()
     assert 'id="case-assignments"' in refused.content.decode()
-    client.post(url(case, "/assignments"), {"queue": str(engineering.pk),
-                                            "description": "Check the firmware."})
+    client.post(
+        url(case, "/assignments"),
+        {"queue": str(engineering.pk), "description": "Check the firmware."},
+    )
     (assignment,) = CaseAssignment.objects.filter(case=case)
     assert assignment.status == AssignmentStatus.OPEN
     case.refresh_from_db()
@@ -374,18 +384,18 @@ def test_assignment_open_and_close(agent, case, engineering):
 
 
 def test_refer_to_an_unknown_queue_is_refused(agent, case):
-    response = login(agent).post(url(case, "/assignments"), {"queue": "abc",
-                                                             "description": "Do it"}, **HX)
+    response = login(agent).post(
+        url(case, "/assignments"), {"queue": "abc", "description": "Do it"}, **HX
+    )
     assert response.status_code == 422 and "Choose a team queue" in response.content.decode()
     assert not CaseAssignment.objects.exists()
 
 
-def test_claim_an_unassigned_case_from_its_page(tenant, agent, support):
-    case = make_case(tenant, subject="Nobody's", queue_id=support.pk)
+def test_claim_an_unassigned_case_from_its_page(tenant, agent, support_queue_with_both_agents):
+    case = make_case(tenant, subject="Nobody's", queue_id=support_queue_with_both_agents.pk)
     client = login(agent)
     assert 'data-testid="claim"' in client.get(url(case)).content.decode()
-    response = client.post(f"/cases/{case.display_number}/claim",
-                           {"next": url(case)}, follow=True)
+    response = client.post(f"/cases/{case.display_number}/claim", {"next": url(case)}, follow=True)
     assert response.redirect_chain[-1][0] == url(case)
     case.refresh_from_db()
     assert case.owner_id == agent.user_id and case.status == "open"
@@ -399,8 +409,9 @@ def test_owner_change_to_a_member_or_a_queue(agent, agent2, case, engineering):
     assert response.status_code == 200 and response["HX-Reswap"] == "none"
     case.refresh_from_db()
     assert case.owner_id == agent2.user_id
-    assert Notification.objects.filter(recipient=agent2.user,
-                                       kind=NotificationKind.ASSIGNED).exists()
+    assert Notification.objects.filter(
+        recipient=agent2.user, kind=NotificationKind.ASSIGNED
+    ).exists()
     client.post(url(case, "/owner"), {"value": f"queue:{engineering.pk}"})
     case.refresh_from_db()
     assert case.owner_id is None and case.queue_id == engineering.pk
@@ -421,12 +432,14 @@ def test_owner_change_to_a_stranger_is_refused(agent, case, outsider):
 
 # --- follow-ups -----------------------------------------------------------------------------
 
+
 def _closed(case: Case, at: datetime) -> Case:
     for to in ("open", "in_progress"):
         case_transition(case=case, actor=None, to=to, now=at)
     case_transition(case=case, actor=None, to="resolved", note="Fixed", now=at)
-    return case_transition(case=case, actor=None, to="closed", note="Done",
-                           closed_reason="Resolved", now=at)
+    return case_transition(
+        case=case, actor=None, to="closed", note="Done", closed_reason="Resolved", now=at
+    )
 
 
 def test_follow_up_is_offered_only_past_the_reopen_window(agent, case, clock):
@@ -454,11 +467,13 @@ def test_follow_up_is_offered_only_past_the_reopen_window(agent, case, clock):
 def test_follow_up_of_an_open_case_is_refused(agent, case):
     response = login(agent).post(url(case, "/follow-up"), **HX)
     assert response.status_code == 409 and "follow-up cases are for closed cases" in (
-        response.content.decode())
+        response.content.decode()
+    )
     assert Case.objects.count() == 1
 
 
 # --- collision notice -----------------------------------------------------------------------
+
 
 def test_two_members_viewing_see_each_other_and_typing_shows(agent, agent2, case, clock):
     alice, bob = login(agent), login(agent2)
@@ -470,14 +485,17 @@ def test_two_members_viewing_see_each_other_and_typing_shows(agent, agent2, case
     assert "Bob Agent</strong> is viewing" in seen_by_alice
     clock.advance(seconds=3)
     bob.post(url(case, "/presence"), {"typing": "1"}, **HX)
-    assert "Bob Agent</strong> is typing a reply…" in alice.post(url(case, "/presence"),
-                                                                 **HX).content.decode()
+    assert (
+        "Bob Agent</strong> is typing a reply…"
+        in alice.post(url(case, "/presence"), **HX).content.decode()
+    )
     # The page itself shows who is there, even before the first poll.
     assert "Bob Agent</strong> is typing a reply…" in alice.get(url(case)).content.decode()
     clock.advance(seconds=9)  # Bob still polls but stopped typing
     bob.post(url(case, "/presence"), **HX)
-    assert "Bob Agent</strong> is viewing" in alice.post(url(case, "/presence"),
-                                                         **HX).content.decode()
+    assert (
+        "Bob Agent</strong> is viewing" in alice.post(url(case, "/presence"), **HX).content.decode()
+    )
     clock.advance(seconds=16)  # Bob left
     assert "Bob Agent" not in alice.post(url(case, "/presence"), **HX).content.decode()
     assert CasePresence.objects.filter(case=case).count() == 2
@@ -497,15 +515,19 @@ def test_presence_needs_post(agent, case):
 
 # --- timeline paging and query count --------------------------------------------------------
 
+
 def _grow(case: Case, agent: Membership, agent2: Membership, engineering: Queue, n: int) -> None:
     for i in range(n):
-        case_add_note(case=case, actor=agent.user, body=f"Note {i} for @bob",
-                      is_public=i % 2 == 0, now=NOW)
-        case_update(case=case, actor=agent.user, changes={"tags": [f"t{i}"],
-                                                          "owner_id": agent2.user_id if i % 2
-                                                          else agent.user_id}, now=NOW)
-    assignment_open(case=case, actor=agent.user, queue=engineering, description="Look",
-                    now=NOW)
+        case_add_note(
+            case=case, actor=agent.user, body=f"Note {i} for @bob", is_public=i % 2 == 0, now=NOW
+        )
+        case_update(
+            case=case,
+            actor=agent.user,
+            changes={"tags": [f"t{i}"], "owner_id": agent2.user_id if i % 2 else agent.user_id},
+            now=NOW,
+        )
+    assignment_open(case=case, actor=agent.user, queue=engineering, description="Look", now=NOW)
 
 
 def test_query_count_does_not_grow_with_the_timeline(agent, agent2, case, engineering):
@@ -540,4 +562,3 @@ def test_older_activity_pages_in(agent, agent2, case, engineering):
     plain = client.get(url(case) + f"?cursor={cursor}").content.decode()
     assert "Back to the newest activity" in plain and "Note 0 for" in plain
     assert client.get(url(case) + "?cursor=garbage").status_code == 422
-

@@ -3,7 +3,6 @@ notifications, tenant switcher."""
 
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 
 from casedesk.cases.models import Case
@@ -12,21 +11,8 @@ from casedesk.console.models import SavedView
 from casedesk.notifications.models import Notification
 from casedesk.routing.models import Queue
 from casedesk.tenancy.services import membership_add
-from tests.conftest import NOW
+from tests.conftest import NOW, login
 from tests.factories import AccountFactory, make_case
-
-
-def login(membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
-
-
-@pytest.fixture
-def support(tenant, agent, agent2) -> Queue:
-    queue = Queue.objects.get(tenant=tenant, name="Support")
-    queue.members.add(agent, agent2)
-    return queue
 
 
 def test_pages_need_login(db) -> None:
@@ -35,10 +21,19 @@ def test_pages_need_login(db) -> None:
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_inbox_shows_mine_and_unassigned_of_my_queues_in_claim_order(tenant, agent, support):
+def test_inbox_shows_mine_and_unassigned_of_my_queues_in_claim_order(
+    tenant, agent, support_queue_with_both_agents
+):
     finance = Queue.objects.get(tenant=tenant, name="Finance")
-    old = make_case(tenant, subject="Old normal", queue_id=support.pk, now=NOW - timedelta(days=2))
-    urgent = make_case(tenant, subject="Fresh urgent", queue_id=support.pk, priority=4)
+    old = make_case(
+        tenant,
+        subject="Old normal",
+        queue_id=support_queue_with_both_agents.pk,
+        now=NOW - timedelta(days=2),
+    )
+    urgent = make_case(
+        tenant, subject="Fresh urgent", queue_id=support_queue_with_both_agents.pk, priority=4
+    )
     mine = make_case(tenant, subject="Mine", owner_id=agent.user_id, queue_id=finance.pk)
     make_case(tenant, subject="Other queue", queue_id=finance.pk)
     body = login(agent).get("/inbox/cases").content.decode()
@@ -49,8 +44,10 @@ def test_inbox_shows_mine_and_unassigned_of_my_queues_in_claim_order(tenant, age
     assert "2 waiting" in body
 
 
-def test_claim_from_inbox_and_the_loser_is_told(tenant, agent, agent2, support):
-    case = make_case(tenant, queue_id=support.pk)
+def test_claim_from_inbox_and_the_loser_is_told(
+    tenant, agent, agent2, support_queue_with_both_agents
+):
+    case = make_case(tenant, queue_id=support_queue_with_both_agents.pk)
     response = login(agent).post(f"/cases/{case.display_number}/claim", follow=True)
     assert "You claimed" in response.content.decode()
     late = login(agent2).post(f"/cases/{case.display_number}/claim", HTTP_HX_REQUEST="true")
@@ -60,32 +57,41 @@ def test_claim_from_inbox_and_the_loser_is_told(tenant, agent, agent2, support):
     assert case.owner_id == agent.user_id
 
 
-def test_claim_next_opens_the_claimed_case(tenant, agent, support):
-    case = make_case(tenant, queue_id=support.pk)
-    response = login(agent).post(f"/inbox/queues/{support.pk}/claim-next")
+def test_claim_next_opens_the_claimed_case(tenant, agent, support_queue_with_both_agents):
+    case = make_case(tenant, queue_id=support_queue_with_both_agents.pk)
+    response = login(agent).post(f"/inbox/queues/{support_queue_with_both_agents.pk}/claim-next")
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{case.display_number}"
-    empty = login(agent).post(f"/inbox/queues/{support.pk}/claim-next", follow=True)
+    empty = login(agent).post(
+        f"/inbox/queues/{support_queue_with_both_agents.pk}/claim-next", follow=True
+    )
     assert "Nothing is waiting" in empty.content.decode()
 
 
-def test_inbox_query_count_does_not_grow_with_cases(tenant, agent, support,
-                                                    django_assert_max_num_queries):
+def test_inbox_query_count_does_not_grow_with_cases(
+    tenant, agent, support_queue_with_both_agents, django_assert_max_num_queries
+):
     client = login(agent)
     for n in range(3):
-        make_case(tenant, subject=f"Case {n}", queue_id=support.pk)
+        make_case(tenant, subject=f"Case {n}", queue_id=support_queue_with_both_agents.pk)
     with django_assert_max_num_queries(14) as few:
         client.get("/inbox/cases")
     for n in range(30):
-        make_case(tenant, subject=f"More {n}", queue_id=support.pk, owner_id=agent.user_id)
+        make_case(
+            tenant,
+            subject=f"More {n}",
+            queue_id=support_queue_with_both_agents.pk,
+            owner_id=agent.user_id,
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/inbox/cases")
 
 
 def test_case_list_filters_and_sorts(tenant, agent):
     account = AccountFactory(tenant=tenant)
-    make_case(tenant, subject="Billing urgent", priority=4, category="Billing",
-              account_id=account.pk)
+    make_case(
+        tenant, subject="Billing urgent", priority=4, category="Billing", account_id=account.pk
+    )
     make_case(tenant, subject="Login low", priority=1, category="Technical")
     client = login(agent)
     body = client.get("/cases", {"category": "Billing"}).content.decode()
@@ -116,8 +122,12 @@ def test_case_list_query_count_is_flat(tenant, agent, django_assert_max_num_quer
     with django_assert_max_num_queries(20) as few:
         client.get("/cases")
     for n in range(40):
-        make_case(tenant, subject=f"n{n}", account_id=AccountFactory(tenant=tenant).pk,
-                  owner_id=agent.user_id)
+        make_case(
+            tenant,
+            subject=f"n{n}",
+            account_id=AccountFactory(tenant=tenant).pk,
+            owner_id=agent.user_id,
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/cases")
 
@@ -135,27 +145,33 @@ def test_bulk_assign_status_priority_report_refusals(tenant, agent, agent2):
     other = make_case(tenant, subject="Other")
     client = login(agent)
     numbers = [new.display_number, other.display_number]
-    client.post("/cases/bulk", {"numbers": numbers, "action": "assign",
-                                "assign_to": f"user:{agent2.user_id}"})
+    client.post(
+        "/cases/bulk",
+        {"numbers": numbers, "action": "assign", "assign_to": f"user:{agent2.user_id}"},
+    )
     assert set(Case.objects.values_list("owner_id", flat=True)) == {agent2.user_id}
     client.post("/cases/bulk", {"numbers": numbers, "action": "priority", "priority": "high"})
     assert set(Case.objects.values_list("priority", flat=True)) == {3}
-    response = client.post("/cases/bulk", {"numbers": numbers, "action": "status",
-                                           "to": "resolved", "note": "done"}, follow=True)
+    response = client.post(
+        "/cases/bulk",
+        {"numbers": numbers, "action": "status", "to": "resolved", "note": "done"},
+        follow=True,
+    )
     body = response.content.decode()
     assert "Allowed moves from new: open" in body
     assert set(Case.objects.values_list("status", flat=True)) == {"new"}
-    client.post("/cases/bulk", {"numbers": [new.display_number], "action": "status",
-                                "to": "open"})
+    client.post("/cases/bulk", {"numbers": [new.display_number], "action": "status", "to": "open"})
     new.refresh_from_db()
     assert new.status == "open"
 
 
 def test_bulk_ignores_other_tenants_cases(tenant, other_tenant, agent):
     foreign = make_case(other_tenant, subject="Foreign")
-    response = login(agent).post("/cases/bulk", {"numbers": [foreign.display_number],
-                                                 "action": "priority", "priority": "urgent"},
-                                 follow=True)
+    response = login(agent).post(
+        "/cases/bulk",
+        {"numbers": [foreign.display_number], "action": "priority", "priority": "urgent"},
+        follow=True,
+    )
     assert "No case" in response.content.decode()
     foreign.refresh_from_db()
     assert foreign.priority == 2
@@ -163,8 +179,9 @@ def test_bulk_ignores_other_tenants_cases(tenant, other_tenant, agent):
 
 def test_saved_views_are_per_user(tenant, agent, agent2):
     client = login(agent)
-    client.post("/cases/views", {"name": "Urgent billing",
-                                 "query": "priority=urgent&category=Billing"})
+    client.post(
+        "/cases/views", {"name": "Urgent billing", "query": "priority=urgent&category=Billing"}
+    )
     view = SavedView.objects.get(user=agent.user)
     assert view.query == "priority=urgent&category=Billing"
     assert "Urgent billing" in client.get("/cases").content.decode()
@@ -178,21 +195,21 @@ def test_search_goes_to_a_case_number_or_searches_text(tenant, agent):
     case = make_case(tenant, subject="Invoice VAT wrong")
     client = login(agent)
     assert client.get("/search", {"q": case.display_number})["Location"] == (
-        f"/cases/{case.display_number}")
+        f"/cases/{case.display_number}"
+    )
     assert client.get("/search", {"q": "VAT"})["Location"] == "/cases?q=VAT"
 
 
 def test_mention_rings_the_other_agents_bell(tenant, agent, agent2):
     case = make_case(tenant)
     bob = login(agent2)
-    assert '>0</span>' in bob.get("/notifications/bell").content.decode()
-    case_add_note(case=case, actor=agent.user, body="@bob can you look?", is_public=False,
-                  now=NOW)
-    assert '>1</span>' in bob.get("/notifications/bell").content.decode()
+    assert ">0</span>" in bob.get("/notifications/bell").content.decode()
+    case_add_note(case=case, actor=agent.user, body="@bob can you look?", is_public=False, now=NOW)
+    assert ">1</span>" in bob.get("/notifications/bell").content.decode()
     assert "@bob can you look?" in bob.get("/notifications").content.decode()
     note = Notification.objects.get(recipient=agent2.user)
     bob.post("/notifications/read", {"id": note.pk})
-    assert '>0</span>' in bob.get("/notifications/bell").content.decode()
+    assert ">0</span>" in bob.get("/notifications/bell").content.decode()
     assert not Notification.objects.filter(recipient=agent.user).exists()
 
 
@@ -236,8 +253,11 @@ def test_list_filters_by_any_account_and_by_contact(tenant, agent, monkeypatch):
 
 
 def test_a_new_tenants_admin_sees_what_arrives_in_the_default_queues(tenant, admin):
-    waiting = make_case(tenant, subject="First customer ever",
-                        queue_id=Queue.objects.get(tenant=tenant, name="Support").pk)
+    waiting = make_case(
+        tenant,
+        subject="First customer ever",
+        queue_id=Queue.objects.get(tenant=tenant, name="Support").pk,
+    )
     body = login(admin).get("/inbox/cases").content.decode()
     assert waiting.subject in body and "not a member of any queue" not in body
 

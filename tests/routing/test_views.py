@@ -22,80 +22,103 @@ from tests.factories import make_case
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def finance(tenant: Tenant) -> Queue:
-    return Queue.objects.get(tenant=tenant, name="Finance")
-
-
-@pytest.fixture
-def engineering(tenant: Tenant) -> Queue:
-    return Queue.objects.get(tenant=tenant, name="Engineering")
-
-
-@pytest.fixture
-def support(tenant: Tenant) -> Queue:
-    return Queue.objects.get(tenant=tenant, name="Support")
-
-
-def make_rule(tenant: Tenant, name: str, conditions: list[dict[str, Any]],
-              actions: dict[str, Any], **kwargs: Any) -> RoutingRule:
-    return rule_create(tenant=tenant, now=NOW, data=RuleInput(
-        name=name, conditions=conditions, actions=actions, **kwargs))
+def make_rule(
+    tenant: Tenant,
+    name: str,
+    conditions: list[dict[str, Any]],
+    actions: dict[str, Any],
+    **kwargs: Any,
+) -> RoutingRule:
+    return rule_create(
+        tenant=tenant,
+        now=NOW,
+        data=RuleInput(name=name, conditions=conditions, actions=actions, **kwargs),
+    )
 
 
 @pytest.fixture
 def rules(tenant: Tenant, finance: Queue, engineering: Queue) -> list[RoutingRule]:
     return [
-        make_rule(tenant, "Billing to Finance",
-                  [{"field": "category", "op": "equals", "value": "Billing"}],
-                  {"queue_id": finance.pk}),
-        make_rule(tenant, "Outages to Engineering",
-                  [{"field": "subject", "op": "contains", "value": "outage"}],
-                  {"queue_id": engineering.pk, "priority": "urgent"}),
-        make_rule(tenant, "VIP tag", [{"field": "account.tier", "op": "equals", "value": "Gold"}],
-                  {"tags": ["vip"]}),
+        make_rule(
+            tenant,
+            "Billing to Finance",
+            [{"field": "category", "op": "equals", "value": "Billing"}],
+            {"queue_id": finance.pk},
+        ),
+        make_rule(
+            tenant,
+            "Outages to Engineering",
+            [{"field": "subject", "op": "contains", "value": "outage"}],
+            {"queue_id": engineering.pk, "priority": "urgent"},
+        ),
+        make_rule(
+            tenant,
+            "VIP tag",
+            [{"field": "account.tier", "op": "equals", "value": "Gold"}],
+            {"tags": ["vip"]},
+        ),
     ]
 
 
 def order(tenant: Tenant) -> list[str]:
-    return list(RoutingRule.objects.filter(tenant=tenant).order_by("position")
-                .values_list("name", flat=True))
+    return list(
+        RoutingRule.objects.filter(tenant=tenant)
+        .order_by("position")
+        .values_list("name", flat=True)
+    )
 
 
-def form(name: str = "Billing to Finance", *conditions: tuple[str, str, str],
-         **extra: str) -> dict[str, str]:
+def form(
+    name: str = "Billing to Finance", *conditions: tuple[str, str, str], **extra: str
+) -> dict[str, str]:
     """The rule form as a browser sends it; conditions as (field, op, value), custom fields
     as ("custom:<key>", op, value)."""
-    data = {"name": name, "match": "all", "is_enabled": "1", "queue": "", "owner": "",
-            "priority": "", "tags": "", "action": "save"}
+    data = {
+        "name": name,
+        "match": "all",
+        "is_enabled": "1",
+        "queue": "",
+        "owner": "",
+        "priority": "",
+        "tags": "",
+        "action": "save",
+    }
     for i, (field, op, value) in enumerate(conditions):
         key = ""
         if field.startswith("custom:"):
             field, key = "custom", field.removeprefix("custom:")
-        data.update({f"c-{i}-field": field, f"c-{i}-key": key, f"c-{i}-op": op,
-                     f"c-{i}-value": value})
+        data.update(
+            {f"c-{i}-field": field, f"c-{i}-key": key, f"c-{i}-op": op, f"c-{i}-value": value}
+        )
     data.update(extra)
     return data
 
 
 # --- who may see and change what -------------------------------------------------------------
 
+
 def test_agents_get_403_everywhere(agent, rules, finance):
     client = login(agent)
     rule = rules[0]
-    for path in ("/routing/rules", "/routing/rules/new", f"/routing/rules/{rule.pk}",
-                 f"/routing/rules/{rule.pk}?try=1", "/routing/queues"):
+    for path in (
+        "/routing/rules",
+        "/routing/rules/new",
+        f"/routing/rules/{rule.pk}",
+        f"/routing/rules/{rule.pk}?try=1",
+        "/routing/queues",
+    ):
         assert client.get(path).status_code == 403, path
-    for path, data in ((f"/routing/rules/{rule.pk}/toggle", {"enable": "0"}),
-                       (f"/routing/rules/{rule.pk}/move", {"direction": "down"}),
-                       (f"/routing/rules/{rule.pk}/delete", {}),
-                       ("/routing/rules/reorder", {"rule_ids": ""}),
-                       ("/routing/rules/new", form("Sneaky")),
-                       (f"/routing/rules/{rule.pk}", form("Renamed")),
-                       (f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}),
-                       (f"/routing/members/{agent.user_id}", {"skills": "x", "territory": "",
-                                                              "capacity": "1"}),
-                       ("/routing/skills", {"sk-0-category": "Billing", "sk-0-skills": "x"})):
+    for path, data in (
+        (f"/routing/rules/{rule.pk}/toggle", {"enable": "0"}),
+        (f"/routing/rules/{rule.pk}/move", {"direction": "down"}),
+        (f"/routing/rules/{rule.pk}/delete", {}),
+        ("/routing/rules/reorder", {"rule_ids": ""}),
+        ("/routing/rules/new", form("Sneaky")),
+        (f"/routing/rules/{rule.pk}", form("Renamed")),
+        (f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}),
+        (f"/routing/members/{agent.user_id}", {"skills": "x", "territory": "", "capacity": "1"}),
+        ("/routing/skills", {"sk-0-category": "Billing", "sk-0-skills": "x"}),
+    ):
         assert client.post(path, data).status_code == 403, path
     assert order(agent.tenant) == ["Billing to Finance", "Outages to Engineering", "VIP tag"]
     assert RoutingRule.objects.filter(is_enabled=False).count() == 0
@@ -125,12 +148,13 @@ def test_managers_read_but_do_not_change(manager, rules, finance, agent):
     queues = client.get("/routing/queues").content.decode()
     assert "Finance" in queues and 'data-testid="save-strategy"' not in queues
     assert 'name="capacity"' not in queues
-    for path, data in ((f"/routing/rules/{rule.pk}", form("Renamed")),
-                       (f"/routing/rules/{rule.pk}/toggle", {"enable": "0"}),
-                       (f"/routing/rules/{rule.pk}/delete", {}),
-                       (f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}),
-                       (f"/routing/members/{agent.user_id}",
-                        {"skills": "x", "territory": "", "capacity": "1"})):
+    for path, data in (
+        (f"/routing/rules/{rule.pk}", form("Renamed")),
+        (f"/routing/rules/{rule.pk}/toggle", {"enable": "0"}),
+        (f"/routing/rules/{rule.pk}/delete", {}),
+        (f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}),
+        (f"/routing/members/{agent.user_id}", {"skills": "x", "territory": "", "capacity": "1"}),
+    ):
         assert client.post(path, data).status_code == 403, path
     rule.refresh_from_db()
     assert rule.name == "Billing to Finance" and rule.is_enabled
@@ -141,13 +165,14 @@ def test_another_tenants_rule_queue_and_member_are_404(outsider, rules, finance,
     rule = rules[0]
     assert client.get(f"/routing/rules/{rule.pk}").status_code == 404
     assert client.get(f"/routing/rules/{rule.pk}?try=1").status_code == 404
-    for path, data in ((f"/routing/rules/{rule.pk}", form("Mine now")),
-                       (f"/routing/rules/{rule.pk}/toggle", {"enable": "0"}),
-                       (f"/routing/rules/{rule.pk}/move", {"direction": "down"}),
-                       (f"/routing/rules/{rule.pk}/delete", {}),
-                       (f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}),
-                       (f"/routing/members/{agent.user_id}",
-                        {"skills": "x", "territory": "", "capacity": "1"})):
+    for path, data in (
+        (f"/routing/rules/{rule.pk}", form("Mine now")),
+        (f"/routing/rules/{rule.pk}/toggle", {"enable": "0"}),
+        (f"/routing/rules/{rule.pk}/move", {"direction": "down"}),
+        (f"/routing/rules/{rule.pk}/delete", {}),
+        (f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}),
+        (f"/routing/members/{agent.user_id}", {"skills": "x", "territory": "", "capacity": "1"}),
+    ):
         assert client.post(path, data).status_code == 404, path
     # Reordering names rules Globex does not have: refused, Acme's order untouched.
     ids = ",".join(str(r.pk) for r in reversed(rules))
@@ -170,6 +195,7 @@ def test_rule_ids_out_of_range_are_404(admin):
 
 # --- the list: order, enable, delete ---------------------------------------------------------
 
+
 def test_list_shows_rules_in_order_in_words(admin, rules):
     body = login(admin).get("/routing/rules").content.decode()
     positions = [body.index(name) for name in order(admin.tenant)]
@@ -185,8 +211,7 @@ def test_list_shows_rules_in_order_in_words(admin, rules):
 def test_move_up_and_down_plain_and_by_htmx(admin, rules):
     client = login(admin)
     tenant = admin.tenant
-    response = client.post(f"/routing/rules/{rules[2].pk}/move", {"direction": "up"},
-                           follow=True)
+    response = client.post(f"/routing/rules/{rules[2].pk}/move", {"direction": "up"}, follow=True)
     assert order(tenant) == ["Billing to Finance", "VIP tag", "Outages to Engineering"]
     assert "“VIP tag” moved up to place 2." in response.content.decode()
     response = client.post(f"/routing/rules/{rules[0].pk}/move", {"direction": "down"}, **HX)
@@ -194,7 +219,7 @@ def test_move_up_and_down_plain_and_by_htmx(admin, rules):
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="rules"')  # just the list, for the swap
     assert "moved down to place 2" in html
-    table = html[html.index('data-testid="rules"'):]
+    table = html[html.index('data-testid="rules"') :]
     assert table.index("VIP tag") < table.index("Billing to Finance") < table.index("Outages")
     assert order(tenant) == ["VIP tag", "Billing to Finance", "Outages to Engineering"]
     # Already first: nothing moves, nothing breaks.
@@ -241,12 +266,16 @@ def test_delete_removes_the_rule_and_closes_the_gap(admin, rules):
     response = client.post(f"/routing/rules/{rules[1].pk}/delete", follow=True)
     assert "“Outages to Engineering” deleted." in response.content.decode()
     assert order(admin.tenant) == ["Billing to Finance", "VIP tag"]
-    assert list(RoutingRule.objects.filter(tenant=admin.tenant).order_by("position")
-                .values_list("position", flat=True)) == [0, 1]
+    assert list(
+        RoutingRule.objects.filter(tenant=admin.tenant)
+        .order_by("position")
+        .values_list("position", flat=True)
+    ) == [0, 1]
     assert client.post(f"/routing/rules/{rules[1].pk}/delete").status_code == 404
 
 
 # --- the form -----------------------------------------------------------------------------------
+
 
 def test_new_rule_form_offers_fields_operators_and_actions(admin, finance):
     body = login(admin).get("/routing/rules/new").content.decode()
@@ -261,10 +290,18 @@ def test_new_rule_form_offers_fields_operators_and_actions(admin, finance):
 
 def test_create_a_rule(admin, finance, agent):
     client = login(admin)
-    response = client.post("/routing/rules/new", form(
-        "Billing to Finance", ("category", "equals", "Billing"),
-        ("priority", "in", "high, urgent"),
-        queue=str(finance.pk), owner=str(agent.user_id), priority="high", tags="vip, money"))
+    response = client.post(
+        "/routing/rules/new",
+        form(
+            "Billing to Finance",
+            ("category", "equals", "Billing"),
+            ("priority", "in", "high, urgent"),
+            queue=str(finance.pk),
+            owner=str(agent.user_id),
+            priority="high",
+            tags="vip, money",
+        ),
+    )
     rule = RoutingRule.objects.get(tenant=admin.tenant)
     assert response.status_code == 302 and response["Location"] == f"/routing/rules#rule-{rule.pk}"
     assert rule.name == "Billing to Finance" and rule.is_enabled and rule.match == "all"
@@ -272,19 +309,31 @@ def test_create_a_rule(admin, finance, agent):
         {"field": "category", "op": "equals", "value": "Billing"},
         {"field": "priority", "op": "in", "value": [3, 4]},
     ]
-    assert rule.actions == {"queue_id": finance.pk, "owner_id": agent.user_id, "priority": 3,
-                            "tags": ["vip", "money"]}
+    assert rule.actions == {
+        "queue_id": finance.pk,
+        "owner_id": agent.user_id,
+        "priority": 3,
+        "tags": ["vip", "money"],
+    }
     listing = client.get("/routing/rules").content.decode()
     assert "Rule “Billing to Finance” created at place 1." in listing
 
 
 def test_create_with_custom_ids_and_no_value_operators(admin, finance):
     client = login(admin)
-    response = client.post("/routing/rules/new", form(
-        "Big spenders", ("custom:seats", "gte", "50"), ("custom:trial", "equals", "true"),
-        ("account.id", "not_in", "7, 9"), ("tags", "contains", "vip, gold"),
-        ("description", "is_empty", "ignored"),
-        queue=str(finance.pk), match="any"))
+    response = client.post(
+        "/routing/rules/new",
+        form(
+            "Big spenders",
+            ("custom:seats", "gte", "50"),
+            ("custom:trial", "equals", "true"),
+            ("account.id", "not_in", "7, 9"),
+            ("tags", "contains", "vip, gold"),
+            ("description", "is_empty", "ignored"),
+            queue=str(finance.pk),
+            match="any",
+        ),
+    )
     assert response.status_code == 302
     rule = RoutingRule.objects.get(tenant=admin.tenant)
     assert rule.match == "any"
@@ -304,8 +353,10 @@ def test_create_with_custom_ids_and_no_value_operators(admin, finance):
 
 
 def test_a_new_rule_goes_last_and_can_be_disabled_from_the_start(admin, rules, finance):
-    login(admin).post("/routing/rules/new", form(
-        "Late one", ("source", "equals", "email"), queue=str(finance.pk), is_enabled=""))
+    login(admin).post(
+        "/routing/rules/new",
+        form("Late one", ("source", "equals", "email"), queue=str(finance.pk), is_enabled=""),
+    )
     rule = RoutingRule.objects.get(name="Late one")
     assert rule.position == 3 and not rule.is_enabled
 
@@ -315,9 +366,14 @@ def test_edit_a_rule(admin, rules, engineering):
     rule = rules[0]
     page = client.get(f"/routing/rules/{rule.pk}").content.decode()
     assert 'value="Billing to Finance"' in page and 'name="c-0-value" value="Billing"' in page
-    response = client.post(f"/routing/rules/{rule.pk}", form(
-        "Invoices to Engineering", ("subcategory", "equals", "Invoice"),
-        queue=str(engineering.pk)))
+    response = client.post(
+        f"/routing/rules/{rule.pk}",
+        form(
+            "Invoices to Engineering",
+            ("subcategory", "equals", "Invoice"),
+            queue=str(engineering.pk),
+        ),
+    )
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.name == "Invoices to Engineering" and rule.position == 0
@@ -325,18 +381,30 @@ def test_edit_a_rule(admin, rules, engineering):
     assert rule.actions == {"queue_id": engineering.pk}
 
 
-@pytest.mark.parametrize(("conditions", "extra", "message", "row"), [
-    ([("category", "gt", "Billing")], {}, "condition 1: category takes the operators", 0),
-    ([("category", "equals", "Billing"), ("priority", "equals", "sky-high")], {},
-     "condition 2: a priority is one of low, normal, high, urgent.", 1),
-    ([("custom:Bad Key", "equals", "x")], {}, "condition 1: unknown field 'custom.Bad Key'", 0),
-    ([("category", "equals", "")], {}, "condition 1: the value is empty.", 0),
-    ([("category", "equals", "Billing")], {"queue": ""},
-     "A rule needs at least one action", None),
-    ([("category", "equals", "Billing")], {"name": "  "}, "A rule needs a name.", None),
-])
-def test_invalid_rule_shows_the_reason_and_saves_nothing(admin, rules, finance, conditions,
-                                                        extra, message, row):
+@pytest.mark.parametrize(
+    ("conditions", "extra", "message", "row"),
+    [
+        ([("category", "gt", "Billing")], {}, "condition 1: category takes the operators", 0),
+        (
+            [("category", "equals", "Billing"), ("priority", "equals", "sky-high")],
+            {},
+            "condition 2: a priority is one of low, normal, high, urgent.",
+            1,
+        ),
+        ([("custom:Bad Key", "equals", "x")], {}, "condition 1: unknown field 'custom.Bad Key'", 0),
+        ([("category", "equals", "")], {}, "condition 1: the value is empty.", 0),
+        (
+            [("category", "equals", "Billing")],
+            {"queue": ""},
+            "A rule needs at least one action",
+            None,
+        ),
+        ([("category", "equals", "Billing")], {"name": "  "}, "A rule needs a name.", None),
+    ],
+)
+def test_invalid_rule_shows_the_reason_and_saves_nothing(
+    admin, rules, finance, conditions, extra, message, row
+):
     client = login(admin)
     data = form("Broken", *conditions, queue=str(finance.pk))
     data.update(extra)
@@ -358,8 +426,7 @@ def test_invalid_rule_shows_the_reason_and_saves_nothing(admin, rules, finance, 
     # The same mistake in an edit leaves the stored rule as it was.
     rule = rules[0]
     response = client.post(f"/routing/rules/{rule.pk}", data)
-    assert response.status_code == 422 and shown in response.content.decode().replace(
-        "&#x27;", "'")
+    assert response.status_code == 422 and shown in response.content.decode().replace("&#x27;", "'")
     assert list(RoutingRule.objects.order_by("pk").values()) == before
 
 
@@ -372,8 +439,12 @@ def test_add_and_remove_condition_rows_without_javascript(admin):
     assert body.count('data-testid="condition-row"') == 2
     assert 'name="c-0-value" value="Billing"' in body and 'name="c-1-field"' in body
     assert 'value="Two"' in body  # the rest of the form kept
-    data = form("Two", ("category", "equals", "Billing"), ("subject", "contains", "refund"),
-                action="remove:0")
+    data = form(
+        "Two",
+        ("category", "equals", "Billing"),
+        ("subject", "contains", "refund"),
+        action="remove:0",
+    )
     body = client.post("/routing/rules/new", data).content.decode()
     assert body.count('data-testid="condition-row"') == 1
     assert 'name="c-0-field"' in body and 'name="c-0-value" value="refund"' in body
@@ -381,9 +452,9 @@ def test_add_and_remove_condition_rows_without_javascript(admin):
 
 
 def test_add_condition_by_htmx_swaps_only_the_conditions(admin):
-    response = login(admin).post("/routing/rules/new",
-                                 form("Two", ("category", "equals", "Billing"), action="add"),
-                                 **HX)
+    response = login(admin).post(
+        "/routing/rules/new", form("Two", ("category", "equals", "Billing"), action="add"), **HX
+    )
     html = response.content.decode()
     assert html.lstrip().startswith('<fieldset id="conditions"')
     assert html.count('data-testid="condition-row"') == 2 and "<html" not in html
@@ -391,6 +462,7 @@ def test_add_condition_by_htmx_swaps_only_the_conditions(admin):
 
 
 # --- the preview -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def past_cases(tenant: Tenant) -> list[Case]:
@@ -405,24 +477,28 @@ def past_cases(tenant: Tenant) -> list[Case]:
 
 def test_preview_shows_where_the_last_cases_would_go(admin, past_cases, engineering):
     client = login(admin)
-    data = form("Billing to Engineering", ("category", "equals", "Billing"),
-                queue=str(engineering.pk), action="preview")
+    data = form(
+        "Billing to Engineering",
+        ("category", "equals", "Billing"),
+        queue=str(engineering.pk),
+        action="preview",
+    )
     response = client.post("/routing/rules/new", data, **HX)
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="preview"')
     assert "Matched 2 of 4" in html
-    table = html[html.index('data-testid="preview-table"'):]
+    table = html[html.index('data-testid="preview-table"') :]
     for case in past_cases:
         assert f'href="/cases/{case.display_number}"' in table
     # Billing cases now in Finance would go to Engineering by the draft rule; the rest by the
     # fallback map (Technical → Engineering, General → Support).
-    row = table[table.index(past_cases[0].display_number):].split("</tr>")[0]
+    row = table[table.index(past_cases[0].display_number) :].split("</tr>")[0]
     assert "Invoice twice" in row and "Finance" in row and "Yes" in row
     assert "Billing to Engineering" in row and "Engineering" in row
-    row = table[table.index(past_cases[3].display_number):].split("</tr>")[0]
+    row = table[table.index(past_cases[3].display_number) :].split("</tr>")[0]
     assert "Fallback map" in row and "Support" in row and ">No<" in row
-    destinations = html[html.index('data-testid="preview-destinations"'):].split("</ul>")[0]
+    destinations = html[html.index('data-testid="preview-destinations"') :].split("</ul>")[0]
     assert "<span>Engineering</span> <strong>3</strong>" in destinations
     assert "<span>Support</span> <strong>1</strong>" in destinations
     assert "2 would land in another queue" in html
@@ -430,19 +506,30 @@ def test_preview_shows_where_the_last_cases_would_go(admin, past_cases, engineer
 
 
 def test_preview_works_without_javascript_as_a_full_page(admin, past_cases, finance):
-    data = form("Logins", ("subcategory", "is_empty", ""), ("text", "contains", "log in"),
-                queue=str(finance.pk), action="preview")
+    data = form(
+        "Logins",
+        ("subcategory", "is_empty", ""),
+        ("text", "contains", "log in"),
+        queue=str(finance.pk),
+        action="preview",
+    )
     response = login(admin).post("/routing/rules/new", data)
     body = response.content.decode()
     assert response.status_code == 200 and "<html" in body
     assert "Matched 1 of 4" in body and 'value="Logins"' in body
 
 
-def test_preview_of_an_existing_rule_tries_it_in_its_place(admin, rules, past_cases, support):
+def test_preview_of_an_existing_rule_tries_it_in_its_place(
+    admin, rules, past_cases, seeded_support_queue
+):
     client = login(admin)
     rule = rules[0]  # Billing → Finance, first
-    data = form(rule.name, ("category", "in", "Billing, Technical"), queue=str(support.pk),
-                action="preview")
+    data = form(
+        rule.name,
+        ("category", "in", "Billing, Technical"),
+        queue=str(seeded_support_queue.pk),
+        action="preview",
+    )
     html = client.post(f"/routing/rules/{rule.pk}", data, **HX).content.decode()
     assert "Matched 3 of 4" in html
     assert "<span>Support</span> <strong>4</strong>" in html
@@ -465,19 +552,20 @@ def test_managers_try_the_stored_rule(manager, rules, past_cases):
 
 def test_preview_reads_a_fixed_number_of_queries(admin, past_cases, finance):
     client = login(admin)
-    data = form("Billing", ("category", "equals", "Billing"), queue=str(finance.pk),
-                action="preview")
+    data = form(
+        "Billing", ("category", "equals", "Billing"), queue=str(finance.pk), action="preview"
+    )
     with CaptureQueriesContext(connection) as few:
         client.post("/routing/rules/new", data, **HX)
     for i in range(6):
         make_case(admin.tenant, subject=f"More {i}", category="Billing")
     with CaptureQueriesContext(connection) as more:
-        assert "Matched 8 of 10" in client.post("/routing/rules/new", data,
-                                                **HX).content.decode()
+        assert "Matched 8 of 10" in client.post("/routing/rules/new", data, **HX).content.decode()
     assert len(more) <= len(few), [q["sql"] for q in more.captured_queries]
 
 
 # --- queues and people ---------------------------------------------------------------------------
+
 
 def test_queues_page_shows_strategies_members_and_their_facts(admin, agent, agent2, finance):
     finance.members.add(agent, agent2)
@@ -486,7 +574,7 @@ def test_queues_page_shows_strategies_members_and_their_facts(admin, agent, agen
     agent2.save()
     make_case(admin.tenant, subject="Mine", owner_id=agent.user_id)
     body = login(admin).get("/routing/queues").content.decode()
-    card = body[body.index(f'id="queue-{finance.pk}"'):].split("</section>")[0]
+    card = body[body.index(f'id="queue-{finance.pk}"') :].split("</section>")[0]
     assert "Alice Agent" in card and "Bob Agent" in card
     assert '<option value="manual" selected>Manual (agents claim)</option>' in card
     assert "billing, de" in card and "EMEA" in card and "12" in card
@@ -497,13 +585,15 @@ def test_queues_page_shows_strategies_members_and_their_facts(admin, agent, agen
 
 def test_admin_changes_a_queues_strategy(admin, finance):
     client = login(admin)
-    response = client.post(f"/routing/queues/{finance.pk}/strategy",
-                           {"strategy": "round_robin"}, follow=True)
+    response = client.post(
+        f"/routing/queues/{finance.pk}/strategy", {"strategy": "round_robin"}, follow=True
+    )
     finance.refresh_from_db()
     assert finance.strategy == Strategy.ROUND_ROBIN
     assert "Finance now assigns: Round-robin." in response.content.decode()
-    response = client.post(f"/routing/queues/{finance.pk}/strategy", {"strategy": "lottery"},
-                           follow=True)
+    response = client.post(
+        f"/routing/queues/{finance.pk}/strategy", {"strategy": "lottery"}, follow=True
+    )
     finance.refresh_from_db()
     assert finance.strategy == Strategy.ROUND_ROBIN
     assert "Choose one of the strategies" in response.content.decode()
@@ -511,21 +601,25 @@ def test_admin_changes_a_queues_strategy(admin, finance):
 
 def test_admin_sets_a_members_skills_territory_and_capacity(admin, agent):
     client = login(admin)
-    response = client.post(f"/routing/members/{agent.user_id}",
-                           {"skills": "Billing, de, billing, ", "territory": " EMEA ",
-                            "capacity": "5"})
+    response = client.post(
+        f"/routing/members/{agent.user_id}",
+        {"skills": "Billing, de, billing, ", "territory": " EMEA ", "capacity": "5"},
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/routing/queues#member-{agent.user_id}"
     agent.refresh_from_db()
     assert (agent.skills, agent.territory, agent.capacity) == (["Billing", "de"], "EMEA", 5)
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"skills": "x", "territory": "", "capacity": "lots"}, "Capacity is a whole number"),
-    ({"skills": "x", "territory": "", "capacity": "20000"}, "Capacity is a whole number"),
-    ({"skills": "x" * 60, "territory": "", "capacity": "3"}, "at most 50 characters"),
-    ({"skills": "x", "territory": "T" * 101, "capacity": "3"}, "at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"skills": "x", "territory": "", "capacity": "lots"}, "Capacity is a whole number"),
+        ({"skills": "x", "territory": "", "capacity": "20000"}, "Capacity is a whole number"),
+        ({"skills": "x" * 60, "territory": "", "capacity": "3"}, "at most 50 characters"),
+        ({"skills": "x", "territory": "T" * 101, "capacity": "3"}, "at most 100 characters"),
+    ],
+)
 def test_invalid_member_facts_are_refused_whole(admin, agent, data, message):
     response = login(admin).post(f"/routing/members/{agent.user_id}", data)
     assert response.status_code == 422
@@ -538,37 +632,65 @@ def test_invalid_member_facts_are_refused_whole(admin, agent, data, message):
 
 def test_admin_edits_the_skills_per_category(admin):
     client = login(admin)
-    response = client.post("/routing/skills", {
-        "sk-0-category": "Billing", "sk-0-subcategory": "", "sk-0-skills": "billing, payments",
-        "sk-1-category": "Technical", "sk-1-subcategory": "Integration", "sk-1-skills": "api",
-        "sk-2-category": "", "sk-2-subcategory": "", "sk-2-skills": ""})
+    response = client.post(
+        "/routing/skills",
+        {
+            "sk-0-category": "Billing",
+            "sk-0-subcategory": "",
+            "sk-0-skills": "billing, payments",
+            "sk-1-category": "Technical",
+            "sk-1-subcategory": "Integration",
+            "sk-1-skills": "api",
+            "sk-2-category": "",
+            "sk-2-subcategory": "",
+            "sk-2-skills": "",
+        },
+    )
     assert response.status_code == 302
     rows = {(r.category, r.subcategory): r.skills for r in SkillRequirement.objects.all()}
     assert rows == {("Billing", ""): ["billing", "payments"], ("Technical", "Integration"): ["api"]}
     page = client.get("/routing/queues").content.decode()
     assert 'value="billing, payments"' in page and 'value="Integration"' in page
     # Emptying a row removes it.
-    client.post("/routing/skills", {
-        "sk-0-category": "Billing", "sk-0-subcategory": "", "sk-0-skills": "billing",
-        "sk-1-category": "", "sk-1-subcategory": "", "sk-1-skills": ""})
+    client.post(
+        "/routing/skills",
+        {
+            "sk-0-category": "Billing",
+            "sk-0-subcategory": "",
+            "sk-0-skills": "billing",
+            "sk-1-category": "",
+            "sk-1-subcategory": "",
+            "sk-1-skills": "",
+        },
+    )
     assert list(SkillRequirement.objects.values_list("category", "skills")) == [
-        ("Billing", ["billing"])]
+        ("Billing", ["billing"])
+    ]
 
 
 def test_invalid_skills_table_saves_nothing(admin):
     client = login(admin)
     client.post("/routing/skills", {"sk-0-category": "Billing", "sk-0-skills": "billing"})
-    response = client.post("/routing/skills", {
-        "sk-0-category": "Billing", "sk-0-skills": "billing, payments",
-        "sk-1-category": "", "sk-1-subcategory": "Refund", "sk-1-skills": "refunds"})
+    response = client.post(
+        "/routing/skills",
+        {
+            "sk-0-category": "Billing",
+            "sk-0-skills": "billing, payments",
+            "sk-1-category": "",
+            "sk-1-subcategory": "Refund",
+            "sk-1-skills": "refunds",
+        },
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "Each entry needs a category." in body and 'value="billing, payments"' in body
     assert list(SkillRequirement.objects.values_list("category", "skills")) == [
-        ("Billing", ["billing"])]
+        ("Billing", ["billing"])
+    ]
 
 
 # --- the availability switch -------------------------------------------------------------------
+
 
 def pressed(html: str) -> list[str]:
     """The availability buttons shown as pressed."""
@@ -583,8 +705,9 @@ def test_every_member_has_the_availability_switch(agent):
 
 
 def test_availability_switch_by_htmx(agent):
-    response = login(agent).post("/me/availability",
-                                 {"availability": "away", "next": "/cases"}, **HX)
+    response = login(agent).post(
+        "/me/availability", {"availability": "away", "next": "/cases"}, **HX
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="availability"')
@@ -603,8 +726,9 @@ def test_availability_switch_without_javascript(agent):
     page = client.get("/cases").content.decode()
     assert "You are now offline." in page
     # Only our own pages are followed back.
-    response = client.post("/me/availability",
-                           {"availability": "available", "next": "https://evil.example/"})
+    response = client.post(
+        "/me/availability", {"availability": "available", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/inbox/cases"
 
 
@@ -634,12 +758,13 @@ def test_availability_needs_login():
 
 # --- re-routing from the case page and the routed timeline entries ------------------------------
 
+
 def test_case_routed_on_creation_names_the_rule_in_its_timeline(admin, agent, rules, finance):
     case = make_case(agent.tenant, subject="Double charge", category="Billing", actor=agent.user)
     assert case.queue_id == finance.pk
     body = login(admin).get(f"/cases/{case.display_number}").content.decode()
-    timeline = body[body.index('data-testid="timeline"'):]
-    entry = timeline[:timeline.index("</li>")]
+    timeline = body[body.index('data-testid="timeline"') :]
+    entry = timeline[: timeline.index("</li>")]
     assert "Routing</strong>" in entry and "routed the case to Finance" in entry
     assert f'<a href="/routing/rules/{rules[0].pk}">Billing to Finance</a>' in entry
     assert "Routed by rule “Billing to Finance” to Finance." in entry
@@ -655,12 +780,17 @@ def test_fallback_routing_has_no_rule_badge(agent):
     assert 'data-testid="routed-rule"' not in body
 
 
-def test_reroute_button_routes_again_and_tells_where(admin, agent, support, engineering):
+def test_reroute_button_routes_again_and_tells_where(
+    admin, agent, seeded_support_queue, engineering
+):
     case = make_case(agent.tenant, subject="Where is the button", category="General")
-    assert case.queue_id == support.pk
-    make_rule(agent.tenant, "General to Engineering",
-              [{"field": "category", "op": "equals", "value": "General"}],
-              {"queue_id": engineering.pk})
+    assert case.queue_id == seeded_support_queue.pk
+    make_rule(
+        agent.tenant,
+        "General to Engineering",
+        [{"field": "category", "op": "equals", "value": "General"}],
+        {"queue_id": engineering.pk},
+    )
     client = login(agent)
     page = client.get(f"/cases/{case.display_number}").content.decode()
     assert 'data-testid="reroute"' in page
@@ -670,20 +800,25 @@ def test_reroute_button_routes_again_and_tells_where(admin, agent, support, engi
     assert case.queue_id == engineering.pk
     assert "Routed by rule “General to Engineering” to Engineering." in body  # the message
     event = TimelineEvent.objects.filter(case=case, kind=EventKind.ROUTED).latest("id")
-    assert event.actor_id == agent.user_id and event.old_value["queue_id"] == support.pk
-    timeline = body[body.index('data-testid="timeline"'):]
-    entry = timeline[:timeline.index("</li>")]
+    assert (
+        event.actor_id == agent.user_id and event.old_value["queue_id"] == seeded_support_queue.pk
+    )
+    timeline = body[body.index('data-testid="timeline"') :]
+    entry = timeline[: timeline.index("</li>")]
     assert "Alice Agent</strong>" in entry and "re-routed the case" in entry
     assert "<del>Support</del>" in entry and "<ins>Engineering</ins>" in entry
 
 
-def test_reroute_by_htmx_refreshes_the_page_parts(agent, support, engineering):
+def test_reroute_by_htmx_refreshes_the_page_parts(agent, seeded_support_queue, engineering):
     case = make_case(agent.tenant, subject="Where is the button", category="General")
     queue_update(queue=engineering, changes={"strategy": Strategy.ROUND_ROBIN})
     engineering.members.set([agent])
-    make_rule(agent.tenant, "General to Engineering",
-              [{"field": "category", "op": "equals", "value": "General"}],
-              {"queue_id": engineering.pk, "priority": "high"})
+    make_rule(
+        agent.tenant,
+        "General to Engineering",
+        [{"field": "category", "op": "equals", "value": "General"}],
+        {"queue_id": engineering.pk, "priority": "high"},
+    )
     response = login(agent).post(f"/cases/{case.display_number}/reroute", **HX)
     assert response.status_code == 200 and response["HX-Reswap"] == "none"
     html = response.content.decode()
@@ -694,7 +829,7 @@ def test_reroute_by_htmx_refreshes_the_page_parts(agent, support, engineering):
     assert case.owner_id == agent.user_id and case.priority == 3
 
 
-def test_reroute_of_a_closed_case_is_refused(agent, support):
+def test_reroute_of_a_closed_case_is_refused(agent, seeded_support_queue):
     case = make_case(agent.tenant, subject="Done", category="General")
     for to in ("open", "in_progress"):
         case_transition(case=case, actor=None, to=to, now=NOW)
@@ -729,7 +864,6 @@ def test_routed_entries_keep_the_case_page_query_count_flat(agent, rules, engine
     with CaptureQueriesContext(connection) as many:
         client.get(f"/cases/{case.display_number}")
     assert len(many) <= len(few) + 1, [q["sql"] for q in many.captured_queries]
-
 
 
 def test_a_rule_whose_queue_was_deactivated_can_still_be_disabled(admin, rules, finance):
