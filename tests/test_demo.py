@@ -26,7 +26,8 @@ from casedesk.cases.picklists import (
     INTERNAL_REFERRAL,
 )
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.demo.builder import DEMO_SLUG, DemoResult, demo_build, plan_cases
+from casedesk.demo.builder import DEMO_SLUG, DemoResult, demo_build
+from casedesk.demo.plan import plan_cases
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, Role, Tenant, User
 from tests.factories import make_case
