@@ -15,6 +15,7 @@ from casedesk.core.text import filter_search, search_term
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.selectors import members_of
 
 CUSTOM_PREFIX = "cf."
 SEARCH_LIMIT = 50
@@ -181,9 +182,7 @@ def fill_editor(row: FieldRow, case: Case, membership: Membership,
         queues = Queue.objects.filter(tenant_id=tenant_id, is_active=True).order_by("name")
         row.options = [("", "No queue"), *((str(q.pk), q.name) for q in queues)]
     elif name == "owner":
-        members = (Membership.objects.filter(tenant_id=tenant_id, is_active=True,
-                                             user__is_active=True)
-                   .select_related("user").order_by("user__full_name", "user__email"))
+        members = members_of(tenant_id)
         queues = Queue.objects.filter(tenant_id=tenant_id, is_active=True).order_by("name")
         row.groups = [
             ("People", [(f"user:{m.user_id}", m.user.display_name

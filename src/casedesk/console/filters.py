@@ -14,6 +14,7 @@ from casedesk.core.priority import PRIORITY_CHOICES, Priority
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.selectors import members_of
 
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
 SORT_CHOICES = [(f"{d}{k}", k) for k in SORT_FIELDS for d in ("-", "")]
@@ -48,8 +49,7 @@ class CaseFilterForm(forms.Form):
         queues = Queue.objects.filter(tenant_id=tenant_id).values_list("pk", "name")
         self._set_choices("queue", [("", "Any queue"), ("none", "No queue")] + [
             (str(pk), name) for pk, name in queues])
-        members = (Membership.objects.filter(tenant_id=tenant_id)
-                   .select_related("user").order_by("user__full_name", "user__email"))
+        members = members_of(tenant_id, active_only=False)
         self._set_choices("owner", [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
             (str(m.user_id), m.user.display_name) for m in members])
         accounts = (Account.objects.filter(tenant_id=tenant_id).order_by("name")

@@ -22,6 +22,7 @@ from casedesk.core.priority import PRIORITY_CHOICES, Priority
 from casedesk.crm.forms import picker_id_field
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.selectors import members_of
 
 # Agents mostly log calls and chats; the channels that create cases by themselves come last.
 SOURCE_CHOICES = [(s, s.capitalize()) for s in ("phone", "chat", "email", "web", "portal",
@@ -103,10 +104,7 @@ class CaseNewForm(forms.Form):
         _choices(self, "queue", [("", no_queue)] + [
             (str(pk), name) for pk, name in Queue.objects.filter(
                 tenant_id=tenant_id, is_active=True).order_by("name").values_list("pk", "name")])
-        members = (Membership.objects.filter(tenant_id=tenant_id, is_active=True,
-                                             user__is_active=True)
-                   .exclude(user_id=membership.user_id).select_related("user")
-                   .order_by("user__full_name", "user__email"))
+        members = members_of(tenant_id).exclude(user_id=membership.user_id)
         _choices(self, "owner", [
             ("me", f"Me ({membership.user.display_name})"), ("", "Unassigned")] + [
             (str(m.user_id), m.user.display_name) for m in members])

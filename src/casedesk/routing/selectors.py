@@ -13,6 +13,7 @@ from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
 from casedesk.routing.services import PreviewRow
 from casedesk.routing.words import actions_in_words, describe_condition
 from casedesk.tenancy.models import Membership, Tenant, User
+from casedesk.tenancy.selectors import member_names, members_of
 
 # --- rules ------------------------------------------------------------------------------------
 
@@ -53,7 +54,7 @@ class RuleLine:
 def rule_lines(tenant: Tenant) -> list[RuleLine]:
     rules = rules_in_order(tenant)
     queues = queue_names(tenant)
-    members = member_names(tenant)
+    members = member_names(tenant.pk)
     lines = [RuleLine(rule=rule, number=i + 1,
                       conditions=[describe_condition(c) for c in rule.conditions or []
                                   if isinstance(c, dict)],
@@ -73,15 +74,6 @@ def queues_with_members(tenant: Tenant) -> list[Queue]:
 
 def queue_names(tenant: Tenant) -> dict[int, str]:
     return dict(Queue.objects.for_tenant(tenant).values_list("pk", "name"))
-
-
-def member_names(tenant: Tenant, *, active_only: bool = False) -> dict[int, str]:
-    """The members' names by user id, in name order."""
-    qs = Membership.objects.filter(tenant=tenant).select_related("user")
-    if active_only:
-        qs = qs.filter(is_active=True, user__is_active=True)
-    return {m.user_id: m.user.display_name
-            for m in qs.order_by("user__full_name", "user__email")}
 
 
 def member_users(tenant: Tenant, user_ids: set[int]) -> dict[int, User]:
@@ -117,8 +109,7 @@ def queues_and_people(tenant: Tenant) -> tuple[list[QueueCard], list[Person]]:
     """Every queue with its members, and every active member with their queues."""
     queues = list(Queue.objects.for_tenant(tenant).order_by("-is_active", "name")
                   .prefetch_related("members"))
-    memberships = list(Membership.objects.filter(tenant=tenant, is_active=True)
-                       .select_related("user").order_by("user__full_name", "user__email"))
+    memberships = list(members_of(tenant.pk))
     loads: Counter[int] = Counter()
     for owner_id, _priority, count in open_loads(tenant, [m.user_id for m in memberships],
                                                  None):
@@ -150,7 +141,7 @@ def rule_form_choices(tenant: Tenant) -> dict[str, Any]:
     return {
         "queues": list(Queue.objects.filter(tenant=tenant, is_active=True).order_by("name")
                        .values_list("pk", "name")),
-        "owners": list(member_names(tenant, active_only=True).items()),
+        "owners": list(member_names(tenant.pk, active_only=True).items()),
         "priorities": list(PRIORITY_NAMES),
         "suggestions": value_suggestions(tenant),
     }
@@ -179,7 +170,7 @@ NOWHERE = "Nowhere (no queue)"
 
 
 def preview_of(tenant: Tenant, rows: list[PreviewRow]) -> Preview:
-    members = member_names(tenant) if any(r.owner_id for r in rows) else {}
+    members = member_names(tenant.pk) if any(r.owner_id for r in rows) else {}
     lines = []
     for row in rows:
         destination = row.queue

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from casedesk.routing.models import Queue
-from casedesk.routing.selectors import member_names, queue_names
+from casedesk.routing.selectors import queue_names
 from casedesk.routing.words import describe_condition
 from casedesk.sla import hooks
 from casedesk.sla.models import BusinessCalendar, EscalationHit, EscalationRule, Holiday, SlaPolicy
@@ -18,6 +18,7 @@ from casedesk.sla.words import (
     week_words,
 )
 from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.selectors import member_names
 
 # Lists count open cases and escalations no further than this (a LIMIT subquery along an
 # index), so a page costs the same with a million cases.
@@ -142,7 +143,7 @@ class EscalationLine:
 def escalation_lines(tenant: Tenant) -> list[EscalationLine]:
     rules = list(escalation_rules_in_order(tenant.pk))
     queues = queue_names(tenant)
-    members = member_names(tenant)
+    members = member_names(tenant.pk)
     hits = {rule.pk: EscalationHit.objects.filter(rule_id=rule.pk).order_by()[:COUNT_CAP]
             .count() for rule in rules}
     return [EscalationLine(

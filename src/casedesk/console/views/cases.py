@@ -18,7 +18,7 @@ from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.redirects import list_redirect
 from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Membership
+from casedesk.tenancy.selectors import members_of
 from casedesk.tenancy.web import PageRequest, member, member_required
 
 PAGE_SIZE = 50
@@ -63,8 +63,7 @@ def case_list(request: PageRequest) -> HttpResponse:
         "saved_views": SavedView.objects.filter(tenant_id=membership.tenant_id,
                                                 user_id=membership.user_id),
         "queues": Queue.objects.filter(tenant_id=membership.tenant_id, is_active=True),
-        "members": (Membership.objects.filter(tenant_id=membership.tenant_id, is_active=True)
-                    .select_related("user").order_by("user__full_name")),
+        "members": members_of(membership.tenant_id),
         "bulk_statuses": bulk.STATUS_TARGETS,
         "closed_reasons": bulk.closed_reasons(membership),
     }

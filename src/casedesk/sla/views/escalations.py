@@ -17,13 +17,13 @@ from casedesk.core import clock
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.pages import AdminList
 from casedesk.routing.forms import MAX_ROWS
-from casedesk.routing.selectors import member_names
 from casedesk.sla import escalation, escalation_forms, selectors
 from casedesk.sla.access import get_escalation_rule_for_member
 from casedesk.sla.escalation_forms import EscalationRuleForm
 from casedesk.sla.models import EscalationRule
 from casedesk.sla.words import NOTIFY_LABELS
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.selectors import member_names
 from casedesk.tenancy.web import (
     PageRequest,
     member,
@@ -81,8 +81,8 @@ def _form_page(request: PageRequest, membership: Membership, form: EscalationRul
                partial: bool = False, status: int = 200) -> HttpResponse:
     """The form (or, for htmx, only its conditions after a row button)."""
     error_field, error = form.first_error() if form.is_bound and not partial else ("", "")
-    members = member_names(membership.tenant, active_only=True)
-    everyone = member_names(membership.tenant)
+    members = member_names(membership.tenant_id, active_only=True)
+    everyone = member_names(membership.tenant_id)
     # What the rule names but can no longer be picked stays on the form, marked, so saving
     # it unchanged does not drop it silently (the service then says what is wrong).
     chosen_queue = str(form["queue"].value() or "")
