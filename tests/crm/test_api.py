@@ -30,12 +30,22 @@ def test_an_account_is_created_read_and_changed(agent_api) -> None:
 
 @pytest.mark.parametrize(("payload", "field"), [
     ({}, "name"), ({"name": ""}, "name"), ({"name": "  "}, "name"), ({"name": "a\x00"}, "name"),
-    ({"name": "x" * 256}, "name"), ({"name": "ok", "domain": "d" * 254}, "domain"),
+    ({"name": "x" * 256}, "name"), ({"name": "x" * 201}, "name"),
+    ({"name": "ok", "domain": "d" * 254}, "domain"),
     ({"name": "ok", "tier": 5}, "tier"),
 ])
 def test_a_bad_account_is_refused(agent_api, payload, field) -> None:
     error(agent_api.post("/accounts", payload), 422, field=field)
     assert not Account.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/accounts", "/deals"])
+def test_a_name_longer_than_its_column_is_refused_on_change(agent_api, tenant, path) -> None:
+    account = AccountFactory(tenant=tenant, name="Initech")
+    deal = Deal.objects.create(tenant=tenant, account=account, name="Renewal")
+    record = f"{path}/{account.pk if path == '/accounts' else deal.pk}"
+    error(agent_api.patch(record, {"name": "x" * 201}), 422, field="name")
+    assert agent_api.patch(record, {"name": "y" * 200}).status_code == 200
 
 
 @pytest.mark.parametrize("field", ["name", "domain", "tier", "segment", "territory"])
@@ -167,6 +177,8 @@ def test_a_deal_is_created_read_and_changed(agent_api, tenant) -> None:
     ({"name": "x", "account_id": "ACCOUNT", "amount": "-1"}, "amount"),
     ({"name": "x", "account_id": "ACCOUNT", "amount": "1.234"}, "amount"),
     ({"name": "x", "account_id": "ACCOUNT", "close_date": "soon"}, "close_date"),
+    # The column holds 200 characters: PostgreSQL refused 201 with a 500 before.
+    ({"name": "x" * 201, "account_id": "ACCOUNT"}, "name"),
 ])
 def test_a_bad_deal_is_refused(agent_api, tenant, payload, field) -> None:
     account = AccountFactory(tenant=tenant)

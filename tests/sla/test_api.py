@@ -337,6 +337,7 @@ def test_holidays_are_imported_from_an_icalendar_file(admin_api, tenant) -> None
     (b"BEGIN:VCALENDAR\n\xff\xfe", "text/calendar", ("UTF-8",)),
     ('{"file": "BEGIN:VCALENDAR"}', "application/json", ("ics",)),
     ('{"ics": 12}', "application/json", ("ics",)),
+    ("{}", "application/json", ("ics",)),  # was a 500 (KeyError)
     ("[" * 100_000, "application/json", ("ics",)),
     ('{"ics": "\\ud800"}', "application/json", ("ics",)),
 ])

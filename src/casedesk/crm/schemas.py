@@ -10,12 +10,14 @@ from pydantic import Field
 from casedesk.core.schemas import Email, Id, RequiredText, Text
 
 Short = Annotated[Text, Field(max_length=100)]
+# An account's or deal's name: as long as its column (`max_length=200`), not RequiredText's 255.
+Name = Annotated[RequiredText, Field(max_length=200)]
 Stage = Literal["prospecting", "qualification", "proposal", "negotiation", "won", "lost"]
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
 
 
 class AccountIn(Schema):
-    name: RequiredText
+    name: Name
     domain: Annotated[Text, Field(max_length=253)] = ""
     tier: Annotated[Text, Field(max_length=50)] = ""
     segment: Annotated[Text, Field(max_length=50)] = ""
@@ -23,7 +25,7 @@ class AccountIn(Schema):
 
 
 class AccountPatch(Schema):
-    name: RequiredText | None = None
+    name: Name | None = None
     domain: Annotated[Text, Field(max_length=253)] | None = None
     tier: Annotated[Text, Field(max_length=50)] | None = None
     segment: Annotated[Text, Field(max_length=50)] | None = None
@@ -66,7 +68,7 @@ class ContactOut(Schema):
 
 
 class DealIn(Schema):
-    name: RequiredText
+    name: Name
     account_id: Id
     stage: Stage = "prospecting"
     amount: Amount | None = None
@@ -74,7 +76,7 @@ class DealIn(Schema):
 
 
 class DealPatch(Schema):
-    name: RequiredText | None = None
+    name: Name | None = None
     account_id: Id | None = None
     stage: Stage | None = None
     amount: Amount | None = None

@@ -302,10 +302,13 @@ def _ics_text(request: HttpRequest) -> str:
         except SchemaError:
             raise Invalid("The file must not contain NUL characters.", field="file") from None
     try:
-        return _ICS_JSON.validate_python(json.loads(raw))["ics"]
+        text = _ICS_JSON.validate_python(json.loads(raw)).get("ics")
     except (ValueError, RecursionError, SchemaError):  # JSONDecodeError is a ValueError
+        text = None
+    if text is None:  # not JSON, not an object, or an object without "ics"
         raise Invalid('Send {"ics": "<the iCalendar text>"} (or the file itself with '
-                      "Content-Type: text/calendar).", field="file") from None
+                      "Content-Type: text/calendar).", field="file")
+    return text
 
 
 # --- escalation rules -------------------------------------------------------------------------
