@@ -33,3 +33,26 @@ def test_unknown_target_status_is_invalid_input(tenant, admin_api) -> None:
     assert response.status_code == 422
     assert response.json()["field"] == "to"
     assert "open" in response.json()["detail"]
+
+
+def test_a_value_the_database_refuses_is_a_422_and_changes_nothing(
+        tenant, agent_api, monkeypatch, caplog) -> None:
+    from django.db import DataError, transaction
+
+    from casedesk.crm import api as crm_api
+    from casedesk.crm.models import Account
+
+    real_create = crm_api.services.account_create
+
+    def too_long(**kwargs):
+        with transaction.atomic():
+            real_create(**kwargs)
+            raise DataError("value too long for type character varying(200)")
+
+    monkeypatch.setattr(crm_api.services, "account_create", too_long)
+    response = agent_api.post("/accounts", {"name": "Initech"})
+
+    assert response.status_code == 422
+    assert "too long or out of range" in response.json()["detail"]
+    assert not Account.objects.exists()
+    assert "reached the database unchecked" in caplog.text

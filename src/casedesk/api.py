@@ -1,8 +1,10 @@
 """The REST API at /api/v1: mounts each app's router; errors are JSON `{"detail": ...}`."""
 
 import copy
+import logging
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -21,6 +23,8 @@ from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
 from casedesk.tenancy.api import router as tenancy_router
 from casedesk.tenancy.api_auth import TokenAuth
+
+logger = logging.getLogger(__name__)
 
 
 class CasedeskAPI(NinjaAPI):
@@ -100,6 +104,18 @@ def too_many_failures(request: HttpRequest, exc: TooManyFailures) -> HttpRespons
     response = api.create_response(request, {"detail": exc.detail}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot store (too long, out of range) that no check caught. Each
+    service writes in one transaction, which has rolled back: nothing changed, and it is the
+    client's input, so a 422; logged, because a check is missing."""
+    logger.warning("A value reached the database unchecked (%s %s): %s", request.method,
+                   request.path, exc)
+    return api.create_response(request, {
+        "detail": "A value is too long or out of range for what casedesk stores; nothing "
+                  "was changed."}, status=422)
 
 
 @api.exception_handler(Exception)
