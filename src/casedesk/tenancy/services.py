@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -47,6 +50,39 @@ def tenant_add(*, slug: str, name: str, admin_email: str, admin_password: str | 
     tenant = Tenant.objects.create(slug=slug, name=name)
     user = user_get_or_create(email=admin_email, full_name=admin_name, password=admin_password)
     return Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
+
+
+@transaction.atomic
+def member_add(*, tenant: Tenant, email: str, role: str, full_name: str = "",
+               password: str | None = None) -> tuple[Membership, bool]:
+    """Makes the person with `email` an active member of `tenant` with `role` (the user is
+    created when new; a given password is set, after Django's password checks). Answers the
+    membership and whether it is new. An existing member's role changes, but the tenant's
+    last active admin is not demoted."""
+    if role not in Role.values:
+        raise Invalid(f"The role is one of {', '.join(Role.values)}.", field="role")
+    email = (email or "").strip().lower()
+    check_texts({"email": email, "full_name": full_name}, ("email", "full_name"))
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Invalid(f"{email!r} is not an email address.", field="email") from None
+    if password is not None:
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise Invalid(" ".join(error.messages), field="password") from None
+    user = user_get_or_create(email=email, full_name=full_name, password=password)
+    current = (Membership.objects.select_for_update()
+               .filter(tenant=tenant, user=user).first())
+    if current is not None and current.role == Role.ADMIN and role != Role.ADMIN and \
+            current.is_active and not Membership.objects.filter(
+                tenant=tenant, role=Role.ADMIN, is_active=True).exclude(pk=current.pk).exists():
+        raise Conflict(f"{email} is the tenant's last active admin: make someone else admin "
+                       "first.")
+    membership, created = Membership.objects.update_or_create(
+        tenant=tenant, user=user, defaults={"role": role, "is_active": True})
+    return membership, created
 
 
 def membership_add(*, tenant: Tenant, user: User, role: str = Role.AGENT,
