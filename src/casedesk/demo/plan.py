@@ -11,7 +11,8 @@ from casedesk.cases.lifecycle import ReopenPolicy, Status
 from casedesk.cases.models import Source
 from casedesk.core.priority import Priority
 from casedesk.demo import content
-from casedesk.demo.content import Company, Issue, Person, Topic
+from casedesk.demo.content import Company, Person
+from casedesk.demo.topics import TOPICS, Issue, Topic
 from casedesk.tenancy.models import Role
 
 # One seed for everything, so two installs (and two runs) get the same demo.
@@ -289,7 +290,7 @@ def _weighted[T](rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
 def _plan_case(index: int, target: Status, *, now: datetime, contacts: dict[str, list[str]],
                names: dict[str, str], policy: ReopenPolicy) -> CasePlan:
     rng = random.Random(f"{SEED}:case:{index}")
-    topic = _weighted(rng, [(t, t.weight) for t in content.TOPICS])
+    topic = _weighted(rng, [(t, t.weight) for t in TOPICS])
     issue = rng.choice(topic.issues)
     company = _weighted(rng, [(c, content.CASE_WEIGHT_PER_TIER[c.tier])
                               for c in content.COMPANIES])

@@ -3,6 +3,7 @@ a mailbox or an attachment: scoped to the member's tenant, NotFound for anything
 (another tenant's too). Which role may see them is the caller's to check first."""
 
 from casedesk.cases.access import get_case_for_member
+from casedesk.core.access import tenant_row
 from casedesk.core.errors import NotFound
 from casedesk.core.schemas import MAX_ID
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
@@ -14,11 +15,8 @@ def get_inbound_for_member(membership: Membership, inbound_id: int) -> InboundMe
     """A stored message of the member's tenant, with its case; its bytes are read only when
     asked for (`selectors.inbound_raw`)."""
     tenant = membership.tenant
-    message = (InboundMessage.objects.select_related("case").defer("raw")
-               .filter(tenant_id=tenant.pk, pk=inbound_id).first()
-               if 0 < inbound_id <= MAX_ID else None)
-    if message is None:
-        raise NotFound(f"No inbound message {inbound_id} in this tenant.")
+    message = tenant_row(InboundMessage.objects.select_related("case").defer("raw"),
+                         tenant.pk, inbound_id, f"No inbound message {inbound_id} in this tenant.")
     message.tenant = tenant
     if message.case is not None:
         message.case.tenant = tenant
@@ -28,11 +26,8 @@ def get_inbound_for_member(membership: Membership, inbound_id: int) -> InboundMe
 def get_outbound_for_member(membership: Membership, outbound_id: int) -> OutboundMail:
     """A message of the member's tenant's outbox, with its case."""
     tenant = membership.tenant
-    mail = (OutboundMail.objects.select_related("case").filter(tenant_id=tenant.pk,
-                                                               pk=outbound_id).first()
-            if 0 < outbound_id <= MAX_ID else None)
-    if mail is None:
-        raise NotFound(f"No outbound message {outbound_id} in this tenant.")
+    mail = tenant_row(OutboundMail.objects.select_related("case"), tenant.pk, outbound_id,
+                      f"No outbound message {outbound_id} in this tenant.")
     mail.tenant = tenant
     if mail.case is not None:
         mail.case.tenant = tenant
@@ -42,11 +37,8 @@ def get_outbound_for_member(membership: Membership, outbound_id: int) -> Outboun
 def get_mailbox_for_member(membership: Membership, mailbox_id: int) -> Mailbox:
     """An IMAP mailbox of the member's tenant, with its queue."""
     tenant = membership.tenant
-    mailbox = (Mailbox.objects.select_related("queue").filter(tenant_id=tenant.pk,
-                                                              pk=mailbox_id).first()
-               if 0 < mailbox_id <= MAX_ID else None)
-    if mailbox is None:
-        raise NotFound(f"No mailbox {mailbox_id} in this tenant.")
+    mailbox = tenant_row(Mailbox.objects.select_related("queue"), tenant.pk, mailbox_id,
+                         f"No mailbox {mailbox_id} in this tenant.")
     mailbox.tenant = tenant
     return mailbox
 

@@ -1,6 +1,7 @@
 """The one way the API and the pages fetch a tenant's routing rule or queue: for a member,
 or NotFound (another tenant's included, so nobody learns which ids exist)."""
 
+from casedesk.core.access import tenant_row
 from casedesk.core.errors import NotFound
 from casedesk.core.schemas import MAX_ID
 from casedesk.routing.models import Queue, RoutingRule
@@ -9,10 +10,8 @@ from casedesk.tenancy.models import Membership
 
 def get_rule_for_member(membership: Membership, rule_id: int) -> RoutingRule:
     """A routing rule of the member's tenant."""
-    rule = (RoutingRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id).first()
-            if 0 < rule_id <= MAX_ID else None)
-    if rule is None:
-        raise NotFound(f"No routing rule with id {rule_id}.")
+    rule = tenant_row(RoutingRule.objects.all(), membership.tenant_id, rule_id,
+                      f"No routing rule with id {rule_id}.")
     rule.tenant = membership.tenant
     return rule
 

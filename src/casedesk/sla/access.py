@@ -3,30 +3,23 @@ escalation rule: scoped to the member's tenant, NotFound for anything else (anot
 included, so its existence is not given away). Permission (manager or admin) is the caller's
 to check first."""
 
-from casedesk.core.errors import NotFound
-from casedesk.core.schemas import MAX_ID
+from casedesk.core.access import tenant_row
 from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
 from casedesk.tenancy.models import Membership
 
 
 def get_policy_for_member(membership: Membership, policy_id: int) -> SlaPolicy:
     """An SLA policy of the member's tenant, with its calendar."""
-    policy = (SlaPolicy.objects.select_related("calendar")
-              .filter(tenant_id=membership.tenant_id, pk=policy_id).first()
-              if 0 < policy_id <= MAX_ID else None)
-    if policy is None:
-        raise NotFound(f"No SLA policy with id {policy_id}.")
+    policy = tenant_row(SlaPolicy.objects.select_related("calendar"), membership.tenant_id,
+                        policy_id, f"No SLA policy with id {policy_id}.")
     policy.tenant = membership.tenant
     return policy
 
 
 def get_calendar_for_member(membership: Membership, calendar_id: int) -> BusinessCalendar:
     """A business-hours calendar of the member's tenant."""
-    calendar = (BusinessCalendar.objects.filter(tenant_id=membership.tenant_id,
-                                                pk=calendar_id).first()
-                if 0 < calendar_id <= MAX_ID else None)
-    if calendar is None:
-        raise NotFound(f"No calendar with id {calendar_id}.")
+    calendar = tenant_row(BusinessCalendar.objects.all(), membership.tenant_id, calendar_id,
+                          f"No calendar with id {calendar_id}.")
     calendar.tenant = membership.tenant
     return calendar
 
@@ -34,20 +27,15 @@ def get_calendar_for_member(membership: Membership, calendar_id: int) -> Busines
 def get_holiday_for_calendar(calendar: BusinessCalendar, holiday_id: int) -> Holiday:
     """A holiday of that calendar (so of the member's tenant, once the calendar was fetched
     with `get_calendar_for_member`)."""
-    holiday = (Holiday.objects.filter(tenant_id=calendar.tenant_id, calendar=calendar,
-                                      pk=holiday_id).first()
-               if 0 < holiday_id <= MAX_ID else None)
-    if holiday is None:
-        raise NotFound(f"No holiday with id {holiday_id} in {calendar.name}.")
+    holiday = tenant_row(Holiday.objects.filter(calendar=calendar), calendar.tenant_id,
+                         holiday_id, f"No holiday with id {holiday_id} in {calendar.name}.")
     holiday.calendar = calendar
     return holiday
 
 
 def get_escalation_rule_for_member(membership: Membership, rule_id: int) -> EscalationRule:
     """An escalation rule of the member's tenant."""
-    rule = (EscalationRule.objects.filter(tenant_id=membership.tenant_id, pk=rule_id).first()
-            if 0 < rule_id <= MAX_ID else None)
-    if rule is None:
-        raise NotFound(f"No escalation rule with id {rule_id}.")
+    rule = tenant_row(EscalationRule.objects.all(), membership.tenant_id, rule_id,
+                      f"No escalation rule with id {rule_id}.")
     rule.tenant = membership.tenant
     return rule
