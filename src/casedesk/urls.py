@@ -12,6 +12,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("casedesk.tenancy.urls")),
+    path("", include("casedesk.cases.urls")),
     path("", include("casedesk.routing.urls")),
     path("", include("casedesk.sla.urls")),
     path("", include("casedesk.mail.urls")),

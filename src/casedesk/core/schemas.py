@@ -4,9 +4,12 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from ninja import Schema
 from pydantic import AfterValidator, Field
+from pydantic.fields import FieldInfo
 
+from casedesk.core.limits import column_limits
 from casedesk.core.text import json_text_problem, text_problem
 
 MAX_ID = 2**63 - 1
@@ -43,6 +46,13 @@ RequiredText = Annotated[str, Field(min_length=1, max_length=255), AfterValidato
 LongText = Annotated[str, Field(max_length=200_000), AfterValidator(_safe_text)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_safe_text), AfterValidator(_email)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def fits(model: type[models.Model], name: str, **narrower: Any) -> FieldInfo:
+    """The pydantic bounds of the column `model.name` (its length, its integer range), so a
+    schema states no limit of its own: `name: Annotated[Text, fits(Account, "name")]`.
+    `narrower` bounds it further (`min_length=1`, a smaller `le`)."""
+    return Field(**{**column_limits(model, name), **narrower})  # type: ignore[no-any-return]
 
 
 def check_json_text(value: Any) -> Any:
