@@ -21,7 +21,7 @@ from casedesk.routing.services import RuleInput, rule_create, skill_requirements
 from casedesk.sla.calendars import holiday_add
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
-from casedesk.tenancy.models import Membership, Role, Tenant
+from casedesk.tenancy.models import Invitation, Membership, Role, Tenant
 from casedesk.tenancy.services import (
     membership_add,
     tenant_settings_update,
@@ -269,6 +269,8 @@ class Foreign:
     calendar_id: int
     holiday_id: int
     escalation_rule_id: int
+    invitation_id: int
+    member_user_id: int
 
 
 @pytest.fixture
@@ -299,6 +301,13 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
     escalation = escalation_rule_save(tenant=other_tenant, now=NOW, values={
         "name": "Globex idle", "conditions": [{"field": "idle_hours", "op": "gt", "value": 1}],
         "actions": {"queue_id": queue.pk, "raise_priority": True, "notify": ["managers"]}})
+    invitation = Invitation.objects.create(
+        tenant=other_tenant, email="invited@globex.test", nonce="globex", sent_at=NOW,
+        expires_at=NOW + timedelta(days=7), created_at=NOW, invited_by=outsider.user)
+    globex_agent = membership_add(tenant=other_tenant, user=user_get_or_create(
+        email="agent@globex.test", full_name="Globex Agent"), role=Role.AGENT)
+    case.owner = globex_agent.user
+    case.save(update_fields=["owner"])
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -307,6 +316,10 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         custom_field_key="globex_only", token_id=token.pk, case_pk=case.pk, rule_id=rule.pk,
         policy_id=SlaPolicy.objects.filter(tenant=other_tenant).first().pk,
         calendar_id=calendar.pk, holiday_id=holiday.pk, escalation_rule_id=escalation.pk,
+        invitation_id=invitation.pk, member_user_id=globex_agent.user_id,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"
+    invitation.refresh_from_db()
+    assert invitation.is_open and invitation.nonce == "globex"
+    assert Case.objects.get(pk=case.pk).owner_id == globex_agent.user_id

@@ -10,6 +10,7 @@ endpoint without an isolation check fails `test_every_operation_has_an_isolation
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -32,7 +33,7 @@ from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, EscalationHit, EscalationRule, Holiday, SlaPolicy
-from casedesk.tenancy.models import ApiToken, Membership, Tenant
+from casedesk.tenancy.models import ApiToken, Invitation, Membership, Tenant
 from tests.api_checks import error, operations
 from tests.conftest import NOW, Api, Foreign
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
@@ -86,6 +87,15 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
     ("PATCH", "/members/{user_id}"): lambda f, mine: [
         (f"/members/{f.admin.user_id}", {"role": "agent", "is_active": False})],
     ("DELETE", "/tokens/{token_id}"): lambda f, mine: [(f"/tokens/{f.token_id}", None)],
+    ("POST", "/invitations/{invitation_id}/resend"): lambda f, mine: [
+        (f"/invitations/{f.invitation_id}/resend", {})],
+    ("DELETE", "/invitations/{invitation_id}"): lambda f, mine: [
+        (f"/invitations/{f.invitation_id}", None)],
+    ("GET", "/members/{user_id}/cases"): lambda f, mine: [
+        (f"/members/{f.member_user_id}/cases", None)],
+    ("POST", "/members/{user_id}/cases/hand-on"): lambda f, mine: [
+        (f"/members/{f.member_user_id}/cases/hand-on", {}),
+        (f"/members/{f.member_user_id}/cases/hand-on", {"to_user_id": f.admin.user_id})],
     ("PATCH", "/picklists/{kind}/{value_id}"): lambda f, mine: [
         (f"/picklists/type/{f.picklist_value_id}", {"is_active": False})],
     ("PATCH", "/custom-fields/{key}"): lambda f, mine: [
@@ -168,6 +178,7 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/queues"): "/queues",
     ("GET", "/members"): "/members",
     ("GET", "/tokens"): "/tokens",
+    ("GET", "/invitations"): "/invitations",
     ("GET", "/picklists"): "/picklists",
     ("GET", "/picklists/{kind}"): "/picklists/type",
     ("GET", "/custom-fields"): "/custom-fields",
@@ -197,6 +208,12 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
     ("POST", "/custom-fields"): lambda f: [
         ("/custom-fields", {"key": f.custom_field_key, "label": "Mine", "kind": "number"})],
     ("POST", "/tokens"): lambda f: [],  # acts as the caller only: checked below
+    ("POST", "/invitations"): lambda f: [
+        ("/invitations", {"email": "new@example.com", "queue_ids": [f.queue_id]}),
+        ("/invitations", {"email": "new@example.com", "manager_id": f.admin.user_id})],
+    # An address that has an account in the other tenant joins this one with it: that
+    # changes nothing of the other tenant (checked by the snapshot).
+    ("POST", "/members"): lambda f: [],
     ("POST", "/accounts"): lambda f: [],  # names no other record: checked below
     ("POST", "/routing/rules"): lambda f: [
         ("/routing/rules", {"name": "x", "actions": {"queue_id": f.queue_id}}),
@@ -392,6 +409,8 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "actions": {"notify": ["owner_manager"]}})
     skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
     mail_records(tenant, "Acme")
+    Invitation.objects.create(tenant=tenant, email="invited@acme.test", nonce="acme",
+                              sent_at=NOW, expires_at=NOW + timedelta(days=7), created_at=NOW)
     response = admin_api.get(LISTS[operation])
     assert response.status_code == 200, response.content
     body = response.json()
@@ -402,7 +421,8 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
     theirs = {
         "/accounts": ("id", foreign.account_id), "/contacts": ("id", foreign.contact_id),
         "/deals": ("id", foreign.deal_id), "/queues": ("id", foreign.queue_id),
-        "/tokens": ("id", foreign.token_id), "/picklists": ("id", foreign.picklist_value_id),
+        "/tokens": ("id", foreign.token_id), "/invitations": ("id", foreign.invitation_id),
+        "/picklists": ("id", foreign.picklist_value_id),
         "/picklists/type": ("id", foreign.picklist_value_id),
         "/members": ("user_id", foreign.admin.user_id), "/me": ("user_id", foreign.admin.user_id),
         "/custom-fields": ("key", foreign.custom_field_key),

@@ -26,10 +26,17 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, Note, TimelineEvent
-from casedesk.cases.picklists import custom_field_create, picklist_value_add
+from casedesk.cases.picklists import (
+    custom_field_create,
+    custom_field_update,
+    picklist_value_add,
+    picklist_value_update,
+)
 from casedesk.cases.referrals import assignment_close, assignment_open
 from casedesk.cases.selectors import CaseFilters, case_list
 from casedesk.cases.services import case_add_note, case_transition, case_update
@@ -57,6 +64,7 @@ from casedesk.routing.services import RuleInput, rule_create, skill_requirements
 from casedesk.sla.calendars import calendar_save, holiday_add
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.tenancy.invitations import InvitationInput, invitation_create, invitation_token
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import token_create, user_get_or_create
 from tests.conftest import NOW, login
@@ -632,6 +640,14 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
                                     query="owner=me")
     make_case(other_tenant)  # something to leak, were anything to leak
     cases = [fresh, referred, closed, mailed.case]
+    # Retired ones too, so the restore buttons have something to restore.
+    retired_value = picklist_value_add(tenant=tenant, kind="type", value="Old type")
+    picklist_value_update(item=retired_value, changes={"is_active": False})
+    retired_field = custom_field_create(tenant=tenant, key="old", label="Old", kind="text")
+    custom_field_update(definition=retired_field, changes={"is_active": False})
+    invitation = invitation_create(tenant=tenant, actor=admin.user, now=NOW,
+                                   base_url="http://testserver",
+                                   data=InvitationInput(email="invited@example.com"))
     return {
         "number": [c.display_number for c in cases],
         "assignment_id": [str(assignment.pk)],
@@ -651,6 +667,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "account_id": [str(account.pk)], "contact_id": [str(contact.pk)],
         "deal_id": [str(deal.pk)], "escalation_rule_id": [str(escalations[0].pk)],
         "kind": ["type"], "key": ["plan"],
+        "value_id": [str(retired_value.pk)], "field_id": [str(retired_field.pk)],
+        "invitation_id": [str(invitation.pk)], "token": [invitation_token(invitation)],
+        "uidb64": [urlsafe_base64_encode(force_bytes(agent.user_id))],
     }
 
 

@@ -1,7 +1,11 @@
 """The REST API at /api/v1: mounts each app's router; errors are JSON `{"detail": ...}`."""
 
+import contextlib
 import copy
+import json
 import logging
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import DataError
@@ -13,8 +17,14 @@ from ninja.openapi.schema import OpenAPISchema
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
 from casedesk.cases.crm_api import router as crm_cases_router
+from casedesk.cases.people_api import router as people_cases_router
 from casedesk.cases.sla_api import router as sla_cases_router
 from casedesk.core.errors import DomainError, Invalid
+from casedesk.core.management.commands.serve import (
+    LIMIT_REQUEST_FIELD_SIZE,
+    LIMIT_REQUEST_FIELDS,
+    LIMIT_REQUEST_LINE,
+)
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
 from casedesk.mail.api import router as mail_router
@@ -59,9 +69,12 @@ api = CasedeskAPI(
         "Authenticate with "
         "`Authorization: Bearer <token>` (`casedesk create_token`). Errors are JSON "
         '`{"detail": "..."}`: 401 unauthenticated, 403 forbidden, 404 not found (also for '
-        "another tenant's records), 409 a refused transition or a lost race, 422 invalid input, "
-        "429 too many bad tokens from this client lately (wait `Retry-After` seconds), "
-        "500 an unexpected failure (logged on the server)."
+        "another tenant's records), 409 a refused transition or a lost race, 413 a body over "
+        f"the size limit, 414 a request line (path and query) over {LIMIT_REQUEST_LINE} bytes, "
+        "422 invalid input (`field` names the field; every text and number is bounded as this "
+        "document says), 429 too many bad tokens from this client lately (wait `Retry-After` "
+        f"seconds), 431 more than {LIMIT_REQUEST_FIELDS} headers or one over "
+        f"{LIMIT_REQUEST_FIELD_SIZE} bytes, 500 an unexpected failure (logged on the server)."
     ),
     auth=TokenAuth(),
     urls_namespace="api",
@@ -69,7 +82,7 @@ api = CasedeskAPI(
 )
 
 for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
-               sla_cases_router, tenancy_router, config_router, mail_router):
+               sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router):
     api.add_router("", router)
 
 
@@ -113,9 +126,60 @@ def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     client's input, so a 422; logged, because a check is missing."""
     logger.warning("A value reached the database unchecked (%s %s): %s", request.method,
                    request.path, exc)
+    what, field = _refused_value(request, str(exc))
     return api.create_response(request, {
-        "detail": "A value is too long or out of range for what casedesk stores; nothing "
-                  "was changed."}, status=422)
+        "detail": "A value is too long or out of range for what casedesk stores"
+                  f"{': ' + what if what else ''}. Nothing was changed.",
+        "field": field}, status=422)
+
+
+# PostgreSQL's words for a value its column cannot hold. They name the column's type, not
+# the column: the field is found, when it can be, among the values the request sent.
+_TOO_LONG = re.compile(r"value too long for type character varying\((\d+)\)")
+_OUT_OF_RANGE = re.compile(r"\b(smallint|integer|bigint) out of range")
+_INTEGER_TYPES = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def _refused_value(request: HttpRequest, message: str) -> tuple[str, str | None]:
+    """What the database refused, in words, and the field that sent it when exactly one value
+    of the request is of that kind (a text longer than the column, a number out of its
+    range)."""
+    if match := _TOO_LONG.search(message):
+        limit = int(match[1])
+        field = _only_field(request, lambda v: isinstance(v, str) and len(v) > limit)
+        return f"{field or 'a text'} is longer than {limit} characters", field
+    if match := _OUT_OF_RANGE.search(message):
+        largest = _INTEGER_TYPES[match[1]]
+        field = _only_field(request, lambda v: isinstance(v, int) and not isinstance(v, bool)
+                            and not -largest - 1 <= v <= largest)
+        return (f"{field or 'a whole number'} is outside -{largest + 1} to {largest}",
+                field)
+    if "numeric field overflow" in message:
+        return "a number has more digits than casedesk keeps", None
+    return "", None
+
+
+def _only_field(request: HttpRequest, refused: Callable[[Any], bool]) -> str | None:
+    """The one field (`a.b` for a nested one) of the query string and JSON body whose value
+    `refused` picks out; None when none or several are."""
+    values: list[tuple[str, Any]] = [(name, value) for name, value in request.GET.items()]
+    if request.content_type == "application/json":
+        # A body that is not JSON (JSONDecodeError is a ValueError) names nothing.
+        with contextlib.suppress(ValueError, RecursionError):
+            values += [(name, value) for name, value in _leaves(json.loads(request.body))]
+    found = {name for name, value in values if refused(value)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item, path)
+    else:
+        yield path, value
 
 
 @api.exception_handler(Exception)

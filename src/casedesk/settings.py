@@ -54,6 +54,10 @@ except SecretKeyError as error:
     raise ImproperlyConfigured(str(error)) from error
 ALLOWED_HOSTS = env_list("CASEDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CASEDESK_CSRF_TRUSTED_ORIGINS")
+# The address people reach casedesk at (e.g. https://help.example.com), for the links mailed
+# in invitations and password resets; empty: the host the request came to (one of
+# ALLOWED_HOSTS), which is right unless a proxy rewrites it.
+BASE_URL = env_str("CASEDESK_BASE_URL").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -180,3 +180,79 @@ def test_agents_and_managers_may_not_define_custom_fields(agent_api, manager_api
         error(api.patch("/custom-fields/plan", {"label": "Hacked"}), 403)
     assert not CustomFieldDefinition.objects.filter(key="mine").exists()
     assert CustomFieldDefinition.objects.get(key="plan").label == "Plan"
+
+
+# --- renaming and retiring values --------------------------------------------------------------
+
+
+def test_renaming_a_value_renames_it_on_its_cases(admin_api, agent_api, tenant,
+                                                  new_case) -> None:
+    case = new_case(type="Bug")
+    bug = PicklistValue.objects.get(tenant=tenant, kind="type", value="Bug")
+    response = admin_api.patch(f"/picklists/type/{bug.pk}", {"value": " Defect "})
+    body = conforms(response, "PATCH", "/picklists/{kind}/{value_id}")
+    assert (body["id"], body["value"]) == (bug.pk, "Defect")
+    assert agent_api.get(f"/cases/{case['number']}").json()["type"] == "Defect"
+    error(admin_api.patch(f"/picklists/type/{bug.pk}", {"value": "Question"}), 409,
+          mentions=("Question",))
+    error(admin_api.patch(f"/picklists/type/{bug.pk}", {"value": "v" * 81}), 422,
+          field="value")
+    error(admin_api.patch(f"/picklists/type/{bug.pk}", {"value": None}), 422, field="value")
+    assert PicklistValue.objects.get(pk=bug.pk).value == "Defect"
+
+
+def test_a_retired_value_stays_on_its_cases(admin_api, agent_api, tenant, new_case) -> None:
+    case = new_case(type="Bug")
+    bug = PicklistValue.objects.get(tenant=tenant, kind="type", value="Bug")
+    admin_api.patch(f"/picklists/type/{bug.pk}", {"is_active": False})
+    response = agent_api.patch(f"/cases/{case['number']}", {"type": "Bug", "priority": "high"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["type"], response.json()["priority"]) == ("Bug", "high")
+    error(agent_api.patch(f"/cases/{new_case()['number']}", {"type": "Bug"}), 422,
+          field="type")
+
+
+# --- where a custom field shows, and its help text --------------------------------------------
+
+
+def test_a_custom_field_tells_where_it_shows_and_its_help(admin_api, agent_api) -> None:
+    response = admin_api.post("/custom-fields", {"key": "plan", "label": "Plan",
+                                                 "kind": "text"})
+    body = conforms(response, "POST", "/custom-fields")
+    assert (body["help_text"], body["show_on_case_page"], body["show_on_new_case"],
+            body["show_on_web_form"]) == ("", True, True, False)
+    response = admin_api.post("/custom-fields", {
+        "key": "root_cause", "label": "Root cause", "kind": "text", "required": True,
+        "help_text": "Why it broke.", "show_on_new_case": False, "show_on_web_form": True})
+    body = conforms(response, "POST", "/custom-fields")
+    assert (body["help_text"], body["show_on_new_case"], body["show_on_web_form"]) == (
+        "Why it broke.", False, True)
+    listed = {f["key"]: f for f in agent_api.get("/custom-fields").json()}
+    assert listed["root_cause"]["help_text"] == "Why it broke."
+    # Required, but new cases are not asked for it: it binds none.
+    assert agent_api.post("/cases", {"subject": "x"}).status_code == 201
+    response = admin_api.patch("/custom-fields/root_cause", {
+        "help_text": "", "show_on_case_page": False, "show_on_new_case": True})
+    body = conforms(response, "PATCH", "/custom-fields/{key}")
+    assert (body["help_text"], body["show_on_case_page"], body["show_on_new_case"]) == (
+        "", False, True)
+    error(agent_api.post("/cases", {"subject": "x"}), 422, field="custom_fields.root_cause")
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"help_text": "h" * 301}, "help_text"),
+    ({"help_text": "a\x00"}, "help_text"),
+    ({"label": "l" * 101}, "label"),
+    ({"choices": ["c" * 81]}, "choices"),
+    ({"position": 32768}, "position"),
+    ({"show_on_web_form": None}, "show_on_web_form"),
+    ({"help_text": None}, "help_text"),
+])
+def test_a_bad_custom_field_change_is_refused(admin_api, tenant, payload, field) -> None:
+    CustomFieldDefinition.objects.create(tenant=tenant, key="region", label="Region",
+                                         kind="picklist", choices=["EMEA"])
+    body = error(admin_api.patch("/custom-fields/region", payload), 422)
+    assert body["field"].split(".")[0] == field
+    region = CustomFieldDefinition.objects.get(key="region")
+    assert (region.label, region.help_text, region.choices, region.show_on_web_form) == (
+        "Region", "", ["EMEA"], False)

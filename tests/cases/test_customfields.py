@@ -1,4 +1,5 @@
-"""Custom field validation, without a database."""
+"""Custom field validation, without a database: values, required fields (where they are
+asked for), the values of retired fields."""
 
 import pytest
 
@@ -58,3 +59,31 @@ def test_update_merges_and_null_clears() -> None:
 def test_clearing_a_required_field_is_refused() -> None:
     with pytest.raises(Invalid):
         clean_custom_fields(SPECS, {"order_ref": ""}, current={"order_ref": "A-1"})
+
+
+def test_a_required_field_new_cases_are_not_asked_for_binds_no_new_case() -> None:
+    specs = [FieldSpec("root_cause", "Root cause", FieldKind.TEXT, required=True,
+                       on_new_case=False), *SPECS[1:]]
+    assert clean_custom_fields(specs, {"seats": 3}) == {"seats": 3}
+    with pytest.raises(Invalid) as error:
+        clean_custom_fields(specs, {"root_cause": None}, current={"root_cause": "Disk"})
+    assert error.value.field == "custom_fields.root_cause"
+
+
+def test_an_untouched_empty_required_field_does_not_block_a_change() -> None:
+    assert clean_custom_fields(SPECS, {"seats": 4}, current={"seats": 3}) == {"seats": 4}
+
+
+def test_a_required_checkbox_cleared_is_unticked() -> None:
+    specs = [FieldSpec("vip", "VIP", FieldKind.CHECKBOX, required=True)]
+    assert clean_custom_fields(specs, {}) == {"vip": False}
+    assert clean_custom_fields(specs, {"vip": None}, current={"vip": True}) == {"vip": False}
+
+
+def test_values_of_retired_fields_stay_but_cannot_be_set() -> None:
+    current = {"order_ref": "A-1", "legacy_code": "X9"}
+    merged = clean_custom_fields(SPECS, {"seats": 2}, current=current)
+    assert merged == {"order_ref": "A-1", "legacy_code": "X9", "seats": 2}
+    with pytest.raises(Invalid) as error:
+        clean_custom_fields(SPECS, {"legacy_code": "Y"}, current=current)
+    assert error.value.field == "custom_fields.legacy_code"

@@ -230,12 +230,15 @@ def test_an_inactive_queue_cannot_be_a_rules_target(admin_api, tenant, finance) 
           field="actions", mentions=("queue",))
 
 
-def test_a_rule_whose_queue_was_deactivated_can_still_be_switched_off(admin_api, tenant,
-                                                                       finance) -> None:
+def test_a_rule_whose_queue_was_archived_can_be_renamed_but_not_switched_on(admin_api, tenant,
+                                                                             finance) -> None:
     rule = make_rule(tenant, "To Finance", finance)
-    admin_api.patch(f"/queues/{finance.pk}", {"is_active": False})
+    error(admin_api.patch(f"/queues/{finance.pk}", {"is_active": False}), 409,
+          mentions=("To Finance",))  # an enabled rule holds the queue in place
     body = admin_api.patch(f"{RULES}/{rule.pk}", {"is_enabled": False, "name": "Old"}).json()
     assert (body["is_enabled"], body["name"]) == (False, "Old")
+    assert admin_api.patch(f"/queues/{finance.pk}", {"is_active": False}).status_code == 200
+    assert admin_api.patch(f"{RULES}/{rule.pk}", {"name": "Older"}).status_code == 200
     error(admin_api.patch(f"{RULES}/{rule.pk}", {"is_enabled": True}), 422, field="actions",
           mentions=("queue",))
     assert RoutingRule.objects.get(pk=rule.pk).is_enabled is False
@@ -650,14 +653,16 @@ def test_my_availability_is_mine_only(agent_api, agent, agent2, outsider) -> Non
 
 def test_an_admin_reads_and_changes_the_tenant_settings(admin_api, tenant) -> None:
     body = conforms(admin_api.get("/tenant/settings"), "GET", "/tenant/settings")
-    assert body == {"routing_enabled": True, "reroute_on_category_change": False,
+    assert body == {"name": tenant.name, "time_zone": "UTC",
+                    "routing_enabled": True, "reroute_on_category_change": False,
                     "reopen_limit": 1, "reopen_window_hours": 6,
                     "sla_pause_when_pending": True, "sla_sweep_minutes": 0}
     response = admin_api.patch("/tenant/settings", {
         "routing_enabled": False, "reroute_on_category_change": True, "reopen_limit": 3,
         "reopen_window_hours": 48})
     body = conforms(response, "PATCH", "/tenant/settings")
-    assert body == {"routing_enabled": False, "reroute_on_category_change": True,
+    assert body == {"name": tenant.name, "time_zone": "UTC",
+                    "routing_enabled": False, "reroute_on_category_change": True,
                     "reopen_limit": 3, "reopen_window_hours": 48,
                     "sla_pause_when_pending": True, "sla_sweep_minutes": 0}
     stored = Tenant.objects.get(pk=tenant.pk)

@@ -1,5 +1,6 @@
 """Routing races on PostgreSQL: eight creators at once keep round-robin fair and never put an
-agent over capacity. Real threads, real connections, real row locks."""
+agent over capacity, and admins naming queues at once never get two of one name. Real
+threads, real connections, real row locks."""
 
 from collections import Counter
 
@@ -10,7 +11,7 @@ from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case
 from casedesk.ops.provisioning import tenant_create
 from casedesk.routing.models import Queue, Strategy
-from casedesk.routing.queues import queue_update
+from casedesk.routing.queues import QueueConflict, queue_create, queue_update
 from casedesk.tenancy.models import Role, Tenant
 from casedesk.tenancy.services import membership_add, user_get_or_create
 from tests.cases.test_concurrency import THREADS, _race
@@ -62,3 +63,18 @@ def test_concurrent_creators_never_exceed_capacity() -> None:
                      .values_list("owner_id", flat=True))
     assert counts.pop(None) == THREADS * PER_THREAD - 4 * 3
     assert counts == dict.fromkeys(users, 3)
+
+
+def test_admins_naming_queues_at_once_get_one_queue_per_name_whatever_its_case() -> None:
+    assert connection.vendor == "postgresql"
+    tenant = tenant_create(slug="namerace", name="Name race", admin_email="a@names.test")
+    spellings = ["Escalations", "escalations", "ESCALATIONS", "EsCaLaTiOnS"]
+
+    def work(i: int) -> Queue:
+        return queue_create(tenant=tenant, name=spellings[i % len(spellings)])
+
+    results = _race(work)
+    made = [r for r in results if isinstance(r, Queue)]
+    refused = [r for r in results if isinstance(r, QueueConflict)]
+    assert len(made) == 1 and len(refused) == THREADS - 1, results
+    assert Queue.objects.filter(tenant=tenant, name__iexact="escalations").count() == 1

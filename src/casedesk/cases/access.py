@@ -2,8 +2,9 @@
 
 import re
 
-from casedesk.cases.models import Case, CaseAssignment
+from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
 from casedesk.cases.selectors import CASE_RELATED
+from casedesk.core.access import tenant_row
 from casedesk.core.errors import NotFound
 from casedesk.tenancy.models import Membership
 
@@ -40,3 +41,18 @@ def get_assignment_for_case(case: Case, assignment_id: int) -> CaseAssignment:
     if assignment is None:
         raise NotFound(f"No case assignment {assignment_id} on {case.display_number}.")
     return assignment
+
+
+def get_picklist_value_for_member(membership: Membership, value_id: int) -> PicklistValue:
+    """A picklist value of the member's tenant (retired or not); NotFound for anything else.
+    Permission is the caller's to check first."""
+    return tenant_row(PicklistValue.objects.all(), membership.tenant_id, value_id,
+                      f"No picklist value with id {value_id}.")
+
+
+def get_custom_field_for_member(membership: Membership, field_id: int
+                                ) -> CustomFieldDefinition:
+    """A custom field definition of the member's tenant (retired or not); NotFound for
+    anything else. Permission is the caller's to check first."""
+    return tenant_row(CustomFieldDefinition.objects.all(), membership.tenant_id, field_id,
+                      f"No custom field with id {field_id}.")

@@ -10,7 +10,7 @@ from ninja.params.functions import Header, Query
 from casedesk.cases import creation, ownership, referrals, selectors, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
 from casedesk.cases.hooks import reply_mail
-from casedesk.cases.models import CaseAssignment
+from casedesk.cases.models import Case, CaseAssignment, IdempotencyKey
 from casedesk.cases.presenters import assignment_out, case_out, event_out, note_out
 from casedesk.cases.schemas import (
     AssignmentCloseIn,
@@ -31,6 +31,7 @@ from casedesk.cases.schemas import (
 )
 from casedesk.core import clock
 from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.limits import max_length
 from casedesk.core.priority import Priority, PriorityName
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.core.text import text_problem
@@ -65,8 +66,9 @@ def _id_or_keyword(value: str | None, field: str, keywords: tuple[str, ...]
 @router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS},
              summary="Create a case")
 def create_case(request: HttpRequest, response: HttpResponse, payload: CaseIn,
-                idempotency_key: str | None = Header(None, alias="Idempotency-Key",
-                                                     max_length=255)) -> Any:
+                idempotency_key: str | None = Header(
+                    None, alias="Idempotency-Key",
+                    max_length=max_length(IdempotencyKey, "key"))) -> Any:
     """Creates a case. Send an `Idempotency-Key` header to make retries safe: the same key
     returns the case the first request made (status 200), never a second case."""
     membership = member(request)
@@ -94,8 +96,8 @@ def list_cases(
     owner: str | None = Query(None, max_length=20, description="User id, `me` or `none`."),
     account: int | None = Query(None, ge=1, le=MAX_ID),
     contact: int | None = Query(None, ge=1, le=MAX_ID),
-    type: str | None = Query(None, max_length=80),
-    category: str | None = Query(None, max_length=80),
+    type: str | None = Query(None, max_length=max_length(Case, "type")),
+    category: str | None = Query(None, max_length=max_length(Case, "category")),
     open: bool = Query(False, description="Only cases not resolved or closed."),
     created_after: datetime | None = None,
     created_before: datetime | None = None,

@@ -6,7 +6,7 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        from casedesk.cases import crm_reads
+        from casedesk.cases import crm_reads, people
         from casedesk.cases.selectors import (
             case_field_values,
             latest_cases,
@@ -18,6 +18,7 @@ class CasesConfig(AppConfig):
         from casedesk.crm import hooks as crm_hooks
         from casedesk.routing.hooks import register_readers
         from casedesk.sla.hooks import on_clocks_stale, register_open_case_counter
+        from casedesk.tenancy import hooks as tenancy_hooks
 
         register_readers(loads=open_loads_of, recent_cases=latest_cases,
                          waiting=waiting_by_queue, field_values=case_field_values)
@@ -25,3 +26,4 @@ class CasesConfig(AppConfig):
                                    case_panel=crm_reads.case_panel)
         on_clocks_stale(recompute_open_clocks_later)
         register_open_case_counter(open_cases_by_policy)
+        tenancy_hooks.register_open_case_counter(people.open_case_counts)

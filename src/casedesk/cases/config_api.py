@@ -9,24 +9,35 @@ from pydantic import Field
 from casedesk.cases import picklists as config
 from casedesk.cases.models import CustomFieldDefinition, PicklistKind, PicklistValue
 from casedesk.core.errors import Invalid, NotFound
-from casedesk.core.schemas import MAX_ID, Error, RequiredText, Text
+from casedesk.core.limits import column_limits
+from casedesk.core.schemas import MAX_ID, Error, RequiredText, Text, fits
 from casedesk.tenancy.api_auth import member, require_admin
 
 router = Router(tags=["configuration"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 KindName = Literal["type", "category", "subcategory", "closed_reason", "sub_status"]
 FieldKindName = Literal["text", "number", "date", "picklist", "checkbox"]
-Choice = Annotated[Text, Field(max_length=80)]
+# A picklist field's choice is as long as a picklist value may be.
+Choice = Annotated[Text, fits(PicklistValue, "value")]
+Choices = Annotated[list[Choice], Field(max_length=config.MAX_CHOICES)]
+ValuePosition = Annotated[int, fits(PicklistValue, "position")]
+FieldPosition = Annotated[int, fits(CustomFieldDefinition, "position")]
+Label = Annotated[RequiredText, fits(CustomFieldDefinition, "label")]
+HelpText = Annotated[Text, fits(CustomFieldDefinition, "help_text")]
 
 
 class PicklistValueIn(Schema):
-    value: Annotated[RequiredText, Field(max_length=80)]
-    parent: Annotated[Text, Field(max_length=80)] = ""
-    position: int = Field(0, ge=0, le=32767)
+    value: Annotated[RequiredText, fits(PicklistValue, "value")]
+    parent: Annotated[Text, fits(PicklistValue, "parent")] = ""
+    position: ValuePosition = 0
 
 
 class PicklistValuePatch(Schema):
-    position: int | None = Field(None, ge=0, le=32767)
+    """A new spelling renames the value on the cases that carry it too; retiring a value
+    (`is_active` false) keeps it on those cases but offers it for new input no more."""
+
+    value: Annotated[RequiredText, fits(PicklistValue, "value")] | None = None
+    position: ValuePosition | None = None
     is_active: bool | None = None
 
 
@@ -40,19 +51,31 @@ class PicklistValueOut(Schema):
 
 
 class CustomFieldIn(Schema):
-    key: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")]
-    label: Annotated[RequiredText, Field(max_length=100)]
+    """`show_on_*`: where the field is offered for input. A required field binds new cases
+    only when the new-case page shows it (`show_on_new_case`)."""
+
+    key: Annotated[str, fits(CustomFieldDefinition, "key", min_length=1,
+                             pattern=config.KEY_PATTERN.pattern)]
+    label: Label
     kind: FieldKindName
     required: bool = False
-    choices: list[Choice] = Field(default_factory=list, max_length=500)
-    position: int = Field(0, ge=0, le=32767)
+    choices: Choices = Field(default_factory=list)
+    help_text: HelpText = ""
+    show_on_case_page: bool = True
+    show_on_new_case: bool = True
+    show_on_web_form: bool = False
+    position: FieldPosition = 0
 
 
 class CustomFieldPatch(Schema):
-    label: Annotated[RequiredText, Field(max_length=100)] | None = None
+    label: Label | None = None
     required: bool | None = None
-    choices: list[Choice] | None = Field(None, max_length=500)
-    position: int | None = Field(None, ge=0, le=32767)
+    choices: Choices | None = None
+    help_text: HelpText | None = None
+    show_on_case_page: bool | None = None
+    show_on_new_case: bool | None = None
+    show_on_web_form: bool | None = None
+    position: FieldPosition | None = None
     is_active: bool | None = None
 
 
@@ -62,6 +85,10 @@ class CustomFieldOut(Schema):
     kind: FieldKindName
     required: bool
     choices: list[str]
+    help_text: str
+    show_on_case_page: bool
+    show_on_new_case: bool
+    show_on_web_form: bool
     position: int
     is_active: bool
 
@@ -113,10 +140,12 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
 @router.patch("/custom-fields/{key}", response={200: CustomFieldOut, **ERRORS})
 def patch_custom_field(request: HttpRequest, key: str, payload: CustomFieldPatch) -> Any:
     admin = require_admin(request)
-    # Keys are at most 50 characters, and PostgreSQL refuses NUL in a query.
+    # A key longer than its column holds, or with NUL (which PostgreSQL refuses in a query),
+    # names no field.
+    fits_key = len(key) <= column_limits(CustomFieldDefinition, "key")["max_length"]
     definition = (CustomFieldDefinition.objects.filter(tenant_id=admin.tenant_id,
                                                        key=key).first()
-                  if len(key) <= 50 and "\x00" not in key else None)
+                  if fits_key and "\x00" not in key else None)
     if definition is None:
         raise NotFound(f"No custom field {key!r}.")
     changes = payload.dict(exclude_unset=True)

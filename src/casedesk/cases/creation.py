@@ -39,6 +39,7 @@ from casedesk.cases.writing import (
     routed_event,
 )
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.limits import check_fits, clipped
 from casedesk.core.priority import Priority
 from casedesk.routing.models import Queue
 from casedesk.routing.rules import CaseFacts
@@ -174,6 +175,8 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
     """
     digest = data.digest() if idempotency_key else ""
     if idempotency_key:
+        check_fits(IdempotencyKey, {"Idempotency-Key": idempotency_key},
+                   fields={"Idempotency-Key": "key"})
         replay = _idempotent_replay(tenant, idempotency_key, digest)
         if replay is not None:
             return replay, False
@@ -255,7 +258,7 @@ def case_follow_up_create(*, case: Case, actor: User | None, now: datetime,
     follow_up, _ = case_create(
         tenant=case.tenant, actor=actor, now=now,
         data=CaseInput(
-            subject=subject or f"Follow-up: {case.subject}",
+            subject=subject or clipped(Case, "subject", f"Follow-up: {case.subject}"),
             description=description or f"Follow-up of {case.display_number}.",
             priority=case.priority, type=case.type, category=case.category,
             subcategory=case.subcategory, source=case.source, account_id=case.account_id,

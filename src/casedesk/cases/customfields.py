@@ -23,11 +23,15 @@ TEXT_MAX = 10_000
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """An active custom field as the checks see it. `on_new_case`: new cases are asked for
+    it (the new-case page shows it), so `required` binds them."""
+
     key: str
     label: str
     kind: FieldKind
     required: bool = False
     choices: tuple[str, ...] = ()
+    on_new_case: bool = True
 
 
 def _invalid(spec: FieldSpec, message: str) -> Invalid:
@@ -85,8 +89,16 @@ def clean_custom_fields(
 ) -> dict[str, Any]:
     """The merged, validated custom fields of a case.
 
-    `values` are the incoming ones; `current` the case's stored ones (None when creating).
-    A value of null clears a field. Unknown keys and missing required fields are refused.
+    `specs` are the tenant's active fields; `values` the incoming ones; `current` the case's
+    stored ones (None when creating). A value of null clears a field. Unknown keys (a
+    retired field's included) are refused as input, but the values a case holds for retired
+    fields are kept: old cases keep what they were given.
+
+    Required means "where it is asked for": a new case needs the required fields that new
+    cases are asked for (`on_new_case`), so a field hidden from the new-case page never
+    blocks making a case; a change cannot clear a required field, but an empty required field
+    the change does not touch (one added later, or hidden where the case was made) does not
+    block it.
     """
     by_key = {spec.key: spec for spec in specs}
     unknown = sorted(set(values) - set(by_key))
@@ -94,14 +106,15 @@ def clean_custom_fields(
         raise Invalid(f"Unknown custom field {unknown[0]!r}; defined: "
                       f"{', '.join(sorted(by_key)) or 'none'}.",
                       field=f"custom_fields.{unknown[0]}")
-    merged = {k: v for k, v in (current or {}).items() if k in by_key}
+    merged = dict(current or {})
     for key, value in values.items():
         if _is_empty(value):
             merged.pop(key, None)
         else:
             merged[key] = clean_value(by_key[key], value)
     for spec in specs:
-        if spec.required and _is_empty(merged.get(spec.key)):
+        binding = spec.on_new_case if current is None else spec.key in values
+        if spec.required and binding and _is_empty(merged.get(spec.key)):
             if spec.kind == FieldKind.CHECKBOX:
                 merged[spec.key] = False
                 continue

@@ -167,13 +167,22 @@ class PicklistValue(TenantScoped):
 
 
 class CustomFieldDefinition(TenantScoped):
-    """A tenant-defined field on cases; values live in `Case.custom_fields` under `key`."""
+    """A tenant-defined field on cases; values live in `Case.custom_fields` under `key`.
+
+    A retired field (`is_active` off) is offered nowhere, and the cases that have a value for
+    it keep that value. The `show_on_*` flags say where the field is offered for input; a
+    required field is required only where it is asked for (`cases.customfields`).
+    """
 
     key = models.SlugField(max_length=50)
     label = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in FieldKind])
     required = models.BooleanField(default=False)
     choices = models.JSONField(default=list, blank=True)
+    help_text = models.CharField(max_length=300, blank=True)
+    show_on_case_page = models.BooleanField(default=True)
+    show_on_new_case = models.BooleanField(default=True)
+    show_on_web_form = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 

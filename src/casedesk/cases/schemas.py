@@ -6,27 +6,33 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
+from casedesk.cases.models import Case
+from casedesk.cases.writing import MAX_TAG_LENGTH, MAX_TAGS
 from casedesk.core.priority import PriorityName
 from casedesk.core.schemas import (
     Id,
     LongText,
     RefOut,
     RequiredText,
-    ShortText,
     Text,
     check_json_text,
+    fits,
 )
 from casedesk.tenancy.presenters import PersonOut
 
 SourceName = Literal["email", "web", "phone", "chat", "slack", "api", "portal"]
 StatusName = Literal["new", "open", "in_progress", "pending_customer", "resolved", "closed"]
-Picklist = Annotated[str, Field(max_length=80), AfterValidator(lambda v: v.strip())]
-Tag = Annotated[Text, Field(max_length=50)]
+# Picklist values, as long as the case's column holds (the tenant's picklist decides which).
+TypeValue = Annotated[str, fits(Case, "type"), AfterValidator(str.strip)]
+Category = Annotated[str, fits(Case, "category"), AfterValidator(str.strip)]
+Subcategory = Annotated[str, fits(Case, "subcategory"), AfterValidator(str.strip)]
+SubStatus = Annotated[str, fits(Case, "sub_status"), AfterValidator(str.strip)]
+Tag = Annotated[Text, Field(max_length=MAX_TAG_LENGTH)]
 CustomFields = Annotated[dict[str, Any], AfterValidator(check_json_text)]
-Subject = Annotated[RequiredText, Field(description=(
+Subject = Annotated[RequiredText, fits(Case, "subject", description=(
     "One line: line breaks, tabs and other control characters in it are turned into single "
     "spaces (the subject becomes the Subject header of the case's mail)."))]
-Language = Annotated[Text, Field(max_length=35, description=(
+Language = Annotated[Text, fits(Case, "language", description=(
     "The customer's language as a tag such as `en`, `de` or `pt-BR` (routing may need an "
     "agent who speaks it); empty when unknown."))]
 
@@ -35,9 +41,9 @@ class CaseIn(Schema):
     subject: Subject
     description: LongText = ""
     priority: PriorityName = "normal"
-    type: Picklist = ""
-    category: Picklist = ""
-    subcategory: Picklist = ""
+    type: TypeValue = ""
+    category: Category = ""
+    subcategory: Subcategory = ""
     source: SourceName = "api"
     language: Language = ""
     account_id: Id | None = None
@@ -45,7 +51,7 @@ class CaseIn(Schema):
     deal_id: Id | None = None
     queue_id: Id | None = None
     owner_id: Id | None = None
-    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     custom_fields: CustomFields = Field(default_factory=dict)
 
 
@@ -53,10 +59,10 @@ class CasePatch(Schema):
     subject: Subject | None = None
     description: LongText | None = None
     priority: PriorityName | None = None
-    type: Picklist | None = None
-    category: Picklist | None = None
-    subcategory: Picklist | None = None
-    sub_status: Picklist | None = None
+    type: TypeValue | None = None
+    category: Category | None = None
+    subcategory: Subcategory | None = None
+    sub_status: SubStatus | None = None
     source: SourceName | None = None
     language: Language | None = None
     account_id: Id | None = None
@@ -64,15 +70,16 @@ class CasePatch(Schema):
     deal_id: Id | None = None
     queue_id: Id | None = None
     owner_id: Id | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
     custom_fields: CustomFields | None = None
-    status: Text | None = Field(default=None, description="Not writable: use transitions.")
+    status: Annotated[Text, fits(Case, "status")] | None = Field(
+        default=None, description="Not writable: use transitions.")
 
 
 class TransitionIn(Schema):
     to: Annotated[Text, Field(max_length=40)]
     note: LongText = ""
-    closed_reason: Annotated[Text, Field(max_length=80)] = ""
+    closed_reason: Annotated[Text, fits(Case, "closed_reason")] = ""
 
 
 class NoteIn(Schema):
@@ -95,7 +102,7 @@ class AssignmentCloseIn(Schema):
 
 
 class FollowUpIn(Schema):
-    subject: ShortText | None = None
+    subject: Annotated[Text, fits(Case, "subject")] | None = None
     description: LongText = ""
 
 

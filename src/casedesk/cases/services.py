@@ -44,6 +44,7 @@ from casedesk.cases.writing import (
     state_of,
 )
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.limits import clipped
 from casedesk.core.priority import Priority
 from casedesk.core.text import check_text
 from casedesk.notifications.models import NotificationKind
@@ -114,7 +115,11 @@ def case_update(*, case: Case, actor: User | None, changes: dict[str, Any], now:
             if kind in values or (kind == "subcategory" and "category" in values):
                 parent = {"subcategory": merged["category"], "sub_status": case.status
                           }.get(kind, "")
-                picklists.check(kind, merged[kind], parent=parent)
+                # The value the case carries stays, even if it was retired since.
+                kept = merged[kind] == getattr(case, kind) and (
+                    kind != "subcategory" or merged["category"] == case.category)
+                if not kept:
+                    picklists.check(kind, merged[kind], parent=parent)
         if {"account_id", "contact_id", "deal_id", "queue_id", "owner_id"} & set(values):
             refs = {k: merged[k] for k in ("account_id", "contact_id", "deal_id", "queue_id",
                                            "owner_id")}
@@ -285,8 +290,9 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
             raise Conflict(f"{case.display_number} is closed.")
         note = Note.objects.create(
             tenant_id=case.tenant_id, case=case, author=None, body=message.body,
-            is_public=True, author_email=message.author_email[:254],
-            author_name=message.author_name[:200], quoted=message.quoted, created_at=now)
+            is_public=True, author_email=clipped(Note, "author_email", message.author_email),
+            author_name=clipped(Note, "author_name", message.author_name),
+            quoted=message.quoted, created_at=now)
         who = message.author_name or message.author_email or "The customer"
         events = [event(case, None, EventKind.CUSTOMER_REPLIED, now, note=note,
                          message=f"{who} wrote" + (" (automatic reply)."

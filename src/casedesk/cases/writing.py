@@ -27,6 +27,7 @@ from casedesk.cases.sla_clocks import (
 )
 from casedesk.cases.timeline import event
 from casedesk.core.errors import Invalid
+from casedesk.core.limits import check_fits
 from casedesk.core.priority import Priority
 from casedesk.core.text import check_texts, one_line
 from casedesk.crm.models import Account, Contact, Deal
@@ -129,15 +130,16 @@ def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: b
 
 
 def check_case_text(values: dict[str, Any]) -> None:
-    """Refuses text the database cannot store (NUL, lone surrogates) in any field, and makes
-    the subject one line: line breaks and tabs pasted into it become single spaces, since a
-    subject becomes the Subject header of every mail about the case."""
+    """Refuses text the database cannot store (NUL, lone surrogates, more than its column
+    holds) in any field, and makes the subject one line: line breaks and tabs pasted into it
+    become single spaces, since a subject becomes the Subject header of every mail about the
+    case."""
     check_texts(values, TEXT_FIELDS)  # custom fields: `clean_custom_fields`, field by field
     if "subject" in values:
         subject = one_line(values["subject"] or "")
         if not subject:
             raise Invalid("A case needs a subject.", field="subject")
-        values["subject"] = subject[:255].rstrip()
+        values["subject"] = subject
     if "priority" in values and values["priority"] not in Priority.values:
         raise Invalid("Unknown priority.", field="priority")
     if "source" in values and values["source"] not in Source.values:
@@ -147,6 +149,7 @@ def check_case_text(values: dict[str, Any]) -> None:
         if language and not LANGUAGE_TAG.fullmatch(language):
             raise Invalid("A language is a tag such as en, de or pt-BR.", field="language")
         values["language"] = language
+    check_fits(Case, {name: values[name] for name in TEXT_FIELDS if name in values})
 
 
 def reopen_policy(tenant: Tenant) -> ReopenPolicy:

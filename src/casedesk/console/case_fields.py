@@ -60,6 +60,7 @@ class FieldRow:
     search: str = ""
     editing: bool = False
     error: str = ""
+    help: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -75,8 +76,10 @@ def custom_definitions(case: Case) -> list[CustomFieldDefinition]:
 
 
 def is_known(name: str, definitions: list[CustomFieldDefinition]) -> bool:
+    """Whether the case page offers `name`: custom fields only where they show on it."""
     if name.startswith(CUSTOM_PREFIX):
-        return any(d.key == name[len(CUSTOM_PREFIX):] for d in definitions)
+        return any(d.key == name[len(CUSTOM_PREFIX):] and d.show_on_case_page
+                   for d in definitions)
     return name in FIELDS
 
 
@@ -102,7 +105,8 @@ def field_row(case: Case, name: str, definitions: list[CustomFieldDefinition]) -
         raw = case.custom_fields.get(definition.key)
         editor = CUSTOM_EDITORS.get(FieldKind(definition.kind), "text")
         return FieldRow(name=name, label=definition.label, editor=editor, display=_shown(raw),
-                        value="on" if raw is True else _shown(raw) if raw is not False else "")
+                        value="on" if raw is True else _shown(raw) if raw is not False else "",
+                        help=definition.help_text)
     label, editor = FIELDS[name]
     row = FieldRow(name=name, label=label, editor=editor)
     if name in ("subject", "description", "type"):
@@ -138,7 +142,8 @@ def field_row(case: Case, name: str, definitions: list[CustomFieldDefinition]) -
 
 
 def detail_rows(case: Case, definitions: list[CustomFieldDefinition]) -> list[FieldRow]:
-    names = [*DETAIL_FIELDS, *(CUSTOM_PREFIX + d.key for d in definitions)]
+    names = [*DETAIL_FIELDS, *(CUSTOM_PREFIX + d.key for d in definitions
+                               if d.show_on_case_page)]
     return [field_row(case, name, definitions) for name in names]
 
 
@@ -161,7 +166,9 @@ def fill_editor(row: FieldRow, case: Case, membership: Membership,
     if name.startswith(CUSTOM_PREFIX):
         definition = custom_definition(name, definitions)
         if definition.kind == FieldKind.PICKLIST:
-            row.options = [("", "—"), *((c, c) for c in definition.choices)]
+            # A choice taken away since stays on the case, so it is offered to keep.
+            kept = [row.value] if row.value and row.value not in definition.choices else []
+            row.options = [("", "—"), *((c, c) for c in [*kept, *definition.choices])]
     elif name == "priority":
         row.options = [(p.label, p.label.capitalize()) for p in reversed(Priority)]
     elif name == "type":
@@ -175,9 +182,17 @@ def fill_editor(row: FieldRow, case: Case, membership: Membership,
             kind__in=[PicklistKind.CATEGORY, PicklistKind.SUBCATEGORY])
             .order_by("position", "value").values_list("kind", "parent", "value"))
         categories = [v for k, _, v in rows if k == PicklistKind.CATEGORY]
+        subs = {c: [(v, v) for k, p, v in rows if k == PicklistKind.SUBCATEGORY and p == c]
+                for c in categories}
+        # A retired category or subcategory stays on the case: it is offered to keep.
+        if case.category and case.category not in subs:
+            categories.insert(0, case.category)
+            subs[case.category] = []
+        kept_sub = (case.subcategory, case.subcategory)
+        if case.category and case.subcategory and kept_sub not in subs[case.category]:
+            subs[case.category].insert(0, kept_sub)
         row.options = [("", "—"), *((c, c) for c in categories)]
-        row.groups = [(c, [(v, v) for k, p, v in rows if k == PicklistKind.SUBCATEGORY and p == c])
-                      for c in categories]
+        row.groups = [(c, subs[c]) for c in categories]
     elif name == "queue":
         queues = Queue.objects.filter(tenant_id=tenant_id, is_active=True).order_by("name")
         row.options = [("", "No queue"), *((str(q.pk), q.name) for q in queues)]

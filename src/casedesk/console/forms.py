@@ -37,7 +37,8 @@ def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:
 def _custom_field(definition: CustomFieldDefinition) -> forms.Field:
     """A form field that parses a custom field's value; the service decides if it is
     acceptable (required, among the choices)."""
-    common: dict[str, Any] = {"label": definition.label, "required": False}
+    common: dict[str, Any] = {"label": definition.label, "required": False,
+                              "help_text": definition.help_text}
     attrs = {"required": True} if definition.required else {}
     if definition.kind == FieldKind.NUMBER:
         return forms.DecimalField(**common, widget=forms.NumberInput(attrs={**attrs,
@@ -109,7 +110,8 @@ class CaseNewForm(forms.Form):
             ("me", f"Me ({membership.user.display_name})"), ("", "Unassigned")] + [
             (str(m.user_id), m.user.display_name) for m in members])
         self.custom_definitions = list(CustomFieldDefinition.objects.filter(
-            tenant_id=tenant_id, is_active=True).order_by("position", "key"))
+            tenant_id=tenant_id, is_active=True, show_on_new_case=True)
+            .order_by("position", "key"))
         for definition in self.custom_definitions:
             self.fields[CUSTOM_PREFIX + definition.key] = _custom_field(definition)
 

@@ -9,6 +9,7 @@ from casedesk.console.views import (
     case_page,
     cases,
     inbox,
+    member_cases,
     people,
     sla_sweep,
 )
@@ -29,6 +30,8 @@ urlpatterns = [
     path("notifications/read", people.notifications_read, name="notifications_read"),
     path("tenant", people.switch_tenant, name="switch_tenant"),
     path("me/availability", people.availability, name="availability"),
+    path("settings/people/<int:user_id>/cases", member_cases.member_cases,
+         name="member_cases"),
     *sla_sweep.urlpatterns,
     *board.urlpatterns,
     *case_new.urlpatterns,

@@ -8,6 +8,7 @@ would show anyway, so a forged link can neither send an agent to another site (a
 redirect, the start of many phishing mails) nor fail with a server error.
 """
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,3 +53,10 @@ def list_redirect(path: str, raw_query: str | None) -> HttpResponseRedirect:
     """To the list page `path` (ours), with the query string the form carried, if any."""
     query = list_query(raw_query)
     return HttpResponseRedirect(f"{path}?{query}" if query else path)
+
+
+def site_base(request: HttpRequest) -> str:
+    """Where links in mail should point: CASEDESK_BASE_URL, else the scheme and host of this
+    request (Django checks the host against ALLOWED_HOSTS, so a forged Host header cannot
+    point an invitation at another site)."""
+    return str(settings.BASE_URL) or f"{request.scheme}://{request.get_host()}"

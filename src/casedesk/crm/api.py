@@ -7,6 +7,7 @@ from ninja import Router
 from ninja.params.functions import Query
 
 from casedesk.core.errors import Invalid
+from casedesk.core.limits import max_length
 from casedesk.core.schemas import MAX_ID, Error, Text
 from casedesk.crm import selectors, services
 from casedesk.crm.access import (
@@ -14,6 +15,7 @@ from casedesk.crm.access import (
     get_contact_for_member,
     get_deal_for_member,
 )
+from casedesk.crm.models import Contact
 from casedesk.crm.schemas import (
     AccountIn,
     AccountOut,
@@ -64,7 +66,7 @@ def patch_account(request: HttpRequest, account_id: int, payload: AccountPatch) 
 
 @router.get("/contacts", response={200: ContactPage, **ERRORS})
 def list_contacts(request: HttpRequest, account: int | None = Query(None, ge=1, le=MAX_ID),
-                  email: Text | None = Query(None, max_length=254),
+                  email: Text | None = Query(None, max_length=max_length(Contact, "email")),
                   q: Text | None = Query(None, max_length=200),
                   cursor: str | None = Query(None, max_length=500),
                   limit: int = Query(50, ge=1, le=100)) -> Any:

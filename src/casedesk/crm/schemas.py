@@ -5,31 +5,37 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field
 
-from casedesk.core.schemas import Email, Id, RequiredText, Text
+from casedesk.core.schemas import Email, Id, RequiredText, Text, fits
+from casedesk.crm.models import Account, Contact, Deal
 
-Short = Annotated[Text, Field(max_length=100)]
-# An account's or deal's name: as long as its column (`max_length=200`), not RequiredText's 255.
-Name = Annotated[RequiredText, Field(max_length=200)]
 Stage = Literal["prospecting", "qualification", "proposal", "negotiation", "won", "lost"]
-Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
+AccountName = Annotated[RequiredText, fits(Account, "name")]
+Domain = Annotated[Text, fits(Account, "domain")]
+Tier = Annotated[Text, fits(Account, "tier")]
+Segment = Annotated[Text, fits(Account, "segment")]
+Territory = Annotated[Text, fits(Account, "territory")]
+ContactEmail = Annotated[Email, fits(Contact, "email")]
+ContactName = Annotated[Text, fits(Contact, "name")]
+Phone = Annotated[Text, fits(Contact, "phone")]
+DealName = Annotated[RequiredText, fits(Deal, "name")]
+Amount = Annotated[Decimal, fits(Deal, "amount", ge=0)]
 
 
 class AccountIn(Schema):
-    name: Name
-    domain: Annotated[Text, Field(max_length=253)] = ""
-    tier: Annotated[Text, Field(max_length=50)] = ""
-    segment: Annotated[Text, Field(max_length=50)] = ""
-    territory: Short = ""
+    name: AccountName
+    domain: Domain = ""
+    tier: Tier = ""
+    segment: Segment = ""
+    territory: Territory = ""
 
 
 class AccountPatch(Schema):
-    name: Name | None = None
-    domain: Annotated[Text, Field(max_length=253)] | None = None
-    tier: Annotated[Text, Field(max_length=50)] | None = None
-    segment: Annotated[Text, Field(max_length=50)] | None = None
-    territory: Short | None = None
+    name: AccountName | None = None
+    domain: Domain | None = None
+    tier: Tier | None = None
+    segment: Segment | None = None
+    territory: Territory | None = None
 
 
 class AccountOut(Schema):
@@ -44,16 +50,16 @@ class AccountOut(Schema):
 
 
 class ContactIn(Schema):
-    email: Email
-    name: Annotated[Text, Field(max_length=200)] = ""
-    phone: Annotated[Text, Field(max_length=50)] = ""
+    email: ContactEmail
+    name: ContactName = ""
+    phone: Phone = ""
     account_id: Id | None = None
 
 
 class ContactPatch(Schema):
-    email: Email | None = None
-    name: Annotated[Text, Field(max_length=200)] | None = None
-    phone: Annotated[Text, Field(max_length=50)] | None = None
+    email: ContactEmail | None = None
+    name: ContactName | None = None
+    phone: Phone | None = None
     account_id: Id | None = None
 
 
@@ -68,7 +74,7 @@ class ContactOut(Schema):
 
 
 class DealIn(Schema):
-    name: Name
+    name: DealName
     account_id: Id
     stage: Stage = "prospecting"
     amount: Amount | None = None
@@ -76,7 +82,7 @@ class DealIn(Schema):
 
 
 class DealPatch(Schema):
-    name: Name | None = None
+    name: DealName | None = None
     account_id: Id | None = None
     stage: Stage | None = None
     amount: Amount | None = None

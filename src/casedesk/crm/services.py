@@ -5,6 +5,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.limits import check_fits
 from casedesk.core.text import check_texts
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.tenancy.models import Tenant
@@ -24,8 +25,10 @@ def _account(tenant: Tenant, account_id: int | None, *, required: bool = False
 
 def _save[M: models.Model](obj: M, changes: dict[str, Any], *,
                            duplicate: str = "This conflicts with an existing record.") -> M:
-    """Writes `changes` onto `obj`, refusing first any text the database cannot store."""
+    """Writes `changes` onto `obj`, refusing first any text the database cannot store and
+    any value longer (or larger) than its column holds."""
     check_texts(changes, list(changes))
+    check_fits(type(obj), changes)
     for field, value in changes.items():
         setattr(obj, field, value)
     try:

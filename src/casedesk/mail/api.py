@@ -95,7 +95,8 @@ def outbound_out(mail: OutboundMail) -> dict[str, Any]:
 
 def outbound_detail_out(mail: OutboundMail) -> dict[str, Any]:
     return {**outbound_out(mail), **{name: getattr(mail, name) for name in (
-        "message_id", "in_reply_to", "references", "from_address", "reply_to", "body")}}
+        "message_id", "in_reply_to", "references", "from_address", "reply_to")},
+        "body": selectors.shown_body(mail)}
 
 
 def attachment_out(attachment: Attachment, number: str) -> dict[str, Any]:

@@ -7,10 +7,13 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from casedesk.cases import hooks
-        from casedesk.mail.outbox import queue_reply
+        from casedesk.mail.outbox import queue_account_mail, queue_reply
         from casedesk.mail.selectors import replies_mail_out
+        from casedesk.tenancy import hooks as tenancy_hooks
 
         # An agent's public reply is mailed to the customer and the people copied, through
         # the outbox, in the transaction that writes the reply.
         hooks.on_public_reply(lambda case, note, now: queue_reply(case=case, note=note, now=now))
         hooks.on_reply_mail_read(replies_mail_out)
+        # Invitations and password resets go out through the same outbox.
+        tenancy_hooks.register_account_mailer(queue_account_mail)

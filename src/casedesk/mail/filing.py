@@ -20,15 +20,15 @@ from casedesk.cases.models import Case, Source
 from casedesk.cases.services import CustomerMessage, case_customer_reply
 from casedesk.cases.writing import LANGUAGE_TAG
 from casedesk.core.errors import Conflict
+from casedesk.core.limits import clipped, fit_problem
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.models import AckWithheld, Attachment, InboundMessage, InboundStatus, ThreadKey
 from casedesk.mail.outbox import own_addresses, queue_acknowledgement
 from casedesk.mail.parsing.message import ParsedMessage
 from casedesk.mail.parsing.quoting import split_quoted
 from casedesk.mail.threading import add_participants, add_sender, find_thread
+from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Tenant
-
-MAX_SUBJECT = 255
 
 # What reading a stored message fills in: saved without sending the raw bytes back.
 READ_FIELDS = ["status", "error", "message_id", "sender", "subject", "is_automatic", "case",
@@ -43,6 +43,18 @@ class Ingested:
     message: InboundMessage
     case: Case | None = None
     created: bool = False  # a new case (rather than a reply on one)
+
+
+def with_storable_ids(parsed: ParsedMessage) -> ParsedMessage:
+    """`parsed` with its Message-IDs (its own, and those it answers) cut to what a thread key
+    holds, so a message is known by the key it was filed under when it comes again or is
+    answered, however long the IDs it came with."""
+    def cut(ids: list[str]) -> list[str]:
+        return list(dict.fromkeys(clipped(ThreadKey, "message_id", one) for one in ids))
+
+    parsed.message_id = clipped(ThreadKey, "message_id", parsed.message_id)
+    parsed.in_reply_to, parsed.references = cut(parsed.in_reply_to), cut(parsed.references)
+    return parsed
 
 
 def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *,
@@ -101,8 +113,8 @@ def mark_duplicate(stored: InboundMessage, case: Case | None, now: datetime) -> 
 
 def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
     address = parsed.from_address.lower()
-    if not address or "@" not in address:
-        return None
+    if "@" not in address or fit_problem(Contact, "email", address) is not None:
+        return None  # no address a contact can keep (none is that long, RFC 5321 says)
     contact = Contact.objects.filter(tenant=tenant, email=address).first()
     if contact is not None:
         return contact
@@ -112,8 +124,8 @@ def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
         account = Account.objects.filter(tenant=tenant, domain=domain).first()
     try:
         with transaction.atomic():
-            return Contact.objects.create(tenant=tenant, email=address,
-                                          name=parsed.from_name[:200], account=account)
+            return Contact.objects.create(tenant=tenant, email=address, account=account,
+                                          name=clipped(Contact, "name", parsed.from_name))
     except IntegrityError:  # made at the same moment by another message
         return Contact.objects.filter(tenant=tenant, email=address).first()
 
@@ -166,12 +178,23 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
 def case_input(parsed: ParsedMessage, contact: Contact | None, notice: str = "") -> CaseInput:
     """The new case a message makes: its subject, its text (and `notice`) as description."""
     subject = parsed.subject.strip() or "(no subject)"
-    language = parsed.language.split(",")[0].strip()[:20]
+    language = clipped(Case, "language", parsed.language.split(",")[0].strip())
     return CaseInput(
-        subject=subject[:MAX_SUBJECT], description=(parsed.text or "") + notice,
+        subject=clipped(Case, "subject", subject), description=(parsed.text or "") + notice,
         source=Source.EMAIL, contact_id=contact.pk if contact else None,
         language=language if LANGUAGE_TAG.fullmatch(language) else "",
     )
+
+
+def live_queue_ids(tenant: Tenant, queue_ids: set[int | None]) -> set[int]:
+    """Those of the queues mail was meant for that still take cases: a message for a queue
+    archived since (its mailbox's, its address's, the case it follows up) goes where routing
+    puts it rather than failing."""
+    wanted = {pk for pk in queue_ids if pk is not None}
+    if not wanted:
+        return set()
+    return set(Queue.objects.filter(tenant=tenant, pk__in=wanted, is_active=True)
+               .values_list("pk", flat=True))
 
 
 def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: str,
@@ -181,8 +204,8 @@ def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: s
     data.follow_up_of_id = follow_up_of.pk if follow_up_of is not None else None
     if follow_up_of is not None:
         data.account_id = follow_up_of.account_id if contact is None else None
-        data.queue_id = follow_up_of.queue_id
-    elif queue_id is not None:
+        queue_id = follow_up_of.queue_id
+    if queue_id in live_queue_ids(tenant, {queue_id}):
         data.queue_id = queue_id
     case, _ = case_create(tenant=tenant, actor=None, data=data, now=now)
     return case
@@ -195,10 +218,10 @@ def keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
     rows = []
     for part in parsed.attachments:
         row = Attachment(tenant=tenant, case=case, message=stored, filename=part.filename,
-                         content_type=part.content_type[:150], size=part.size,
-                         inline=part.disposition == "inline",
-                         content_id=part.content_id[:250], dropped=part.truncated,
-                         created_at=now)
+                         content_type=clipped(Attachment, "content_type", part.content_type),
+                         size=part.size, inline=part.disposition == "inline",
+                         content_id=clipped(Attachment, "content_id", part.content_id),
+                         dropped=part.truncated, created_at=now)
         if not part.truncated:
             row.file.save(part.filename, ContentFile(part.content), save=False)
         rows.append(row)

@@ -10,7 +10,14 @@ from datetime import datetime
 
 from casedesk.cases.models import Case
 from casedesk.core.errors import Conflict
-from casedesk.mail.filing import READ_FIELDS, Ingested, file_message, mark_duplicate
+from casedesk.core.limits import clipped
+from casedesk.mail.filing import (
+    READ_FIELDS,
+    Ingested,
+    file_message,
+    mark_duplicate,
+    with_storable_ids,
+)
 from casedesk.mail.models import InboundMessage, InboundStatus
 from casedesk.mail.parsing.message import glimpse, parse_message
 
@@ -21,7 +28,8 @@ def quarantine(stored: InboundMessage, reason: str) -> Ingested:
     stored.status = InboundStatus.QUARANTINED
     stored.error = reason[:2000]
     sender, subject = glimpse(bytes(stored.raw))
-    stored.sender, stored.subject = sender[:254], subject[:255]
+    stored.sender = clipped(InboundMessage, "sender", sender)
+    stored.subject = clipped(InboundMessage, "subject", subject)
     stored.save(update_fields=["status", "error", "sender", "subject", "auth_verdict",
                                "auth_summary"])
     return Ingested(InboundStatus.QUARANTINED, stored)
@@ -64,7 +72,8 @@ def file_held(stored: InboundMessage, *, now: datetime, accept: bool) -> Ingeste
     raw = bytes(stored.raw)
     oversized = len(raw) > tenant.mail_max_bytes
     try:
-        parsed = parse_message(raw, max_attachment_bytes=0 if oversized else None)
+        parsed = with_storable_ids(parse_message(
+            raw, max_attachment_bytes=0 if oversized else None))
     except Exception as error:  # it was read when it was held; a parser changed since
         return quarantine(stored, f"Parser failure: {type(error).__name__}: {error}")
     # The manager said where it goes: no looking for another case by its token.

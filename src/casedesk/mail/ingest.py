@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from casedesk.cases.creation import case_create_many
 from casedesk.cases.models import Case, Participant
 from casedesk.cases.writing import Linked
+from casedesk.core.limits import clipped, fit_problem
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.authresults import AuthVerdict, sender_authentication, trusted_ids
 from casedesk.mail.filing import (
@@ -28,7 +29,9 @@ from casedesk.mail.filing import (
     case_input,
     file_message,
     keep_attachments,
+    live_queue_ids,
     mark_duplicate,
+    with_storable_ids,
 )
 from casedesk.mail.holding import hold, quarantine
 from casedesk.mail.models import AckWithheld, InboundMessage, InboundStatus, ThreadKey
@@ -102,7 +105,7 @@ def _fresh(tenant: Tenant, stored: list[InboundMessage]
         if len(raw) > tenant.mail_max_bytes:
             continue
         try:
-            parsed.append((row, parse_message(raw)))
+            parsed.append((row, with_storable_ids(parse_message(raw))))
         except Exception:  # noqa: BLE001 - `process` quarantines it with the reason
             continue
     batch_ids = {p.message_id for _, p in parsed if p.message_id}
@@ -148,8 +151,8 @@ def _save_readings(rows: list[InboundMessage]) -> None:
 
 def _contacts_for(tenant: Tenant, parsed: list[ParsedMessage]) -> dict[str, Contact]:
     """The senders' contacts by address, made for those the tenant does not know yet."""
-    addresses = {p.from_address.lower() for p in parsed
-                 if "@" in p.from_address and len(p.from_address) <= 254}
+    addresses = {p.from_address.lower() for p in parsed if "@" in p.from_address
+                 and fit_problem(Contact, "email", p.from_address) is None}
     contacts = {c.email: c for c in Contact.objects.filter(tenant=tenant, email__in=addresses)
                 .select_related("account")}
     missing = {p.from_address.lower(): p.from_name for p in parsed
@@ -161,7 +164,7 @@ def _contacts_for(tenant: Tenant, parsed: list[ParsedMessage]) -> dict[str, Cont
             accounts = {a.domain: a for a in Account.objects.filter(tenant=tenant,
                                                                      domain__in=domains)}
         Contact.objects.bulk_create([
-            Contact(tenant=tenant, email=address, name=name[:200],
+            Contact(tenant=tenant, email=address, name=clipped(Contact, "name", name),
                     account=accounts.get(address.rpartition("@")[2]))
             for address, name in missing.items()], ignore_conflicts=True)
         contacts.update({c.email: c for c in Contact.objects.filter(
@@ -174,11 +177,12 @@ def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]
     """Files new-case messages together, in one transaction."""
     with transaction.atomic():
         contacts = _contacts_for(tenant, [p for _, p in items])
+        live = live_queue_ids(tenant, {row.queue_id for row, _ in items})
         inputs = []
         for row, p in items:
             contact = contacts.get(p.from_address.lower())
             data = case_input(p, contact)
-            data.queue_id = row.queue_id
+            data.queue_id = row.queue_id if row.queue_id in live else None
             linked = Linked(contact=contact, account=contact.account if contact else None)
             inputs.append((data, linked))
         cases = case_create_many(tenant=tenant, actor=None, items=inputs, now=now)
@@ -196,8 +200,7 @@ def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]
                 participants += participant_rows(case, p, now, own=own)
                 acks.append((case, p.from_address, p.message_id))
                 acked.append(row)
-            row.message_id, row.sender = p.message_id[:500], p.from_address[:254]
-            row.subject, row.is_automatic = p.subject[:255], p.is_automatic
+            _glimpse(row, p)
             row.status, row.case, row.note_id = InboundStatus.PROCESSED, case, None
             row.processed_at, row.error, row.ack_withheld = now, "", AckWithheld.NONE
         Participant.objects.bulk_create(participants, ignore_conflicts=True)
@@ -207,6 +210,14 @@ def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]
         _save_readings([row for row, _ in items])
     return {row.pk: Ingested(InboundStatus.PROCESSED, row, case, True)
             for (row, _), case in zip(items, cases, strict=True)}
+
+
+def _glimpse(stored: InboundMessage, parsed: ParsedMessage) -> None:
+    """What the inbound list shows of a message, kept as far as each column holds."""
+    stored.message_id = clipped(InboundMessage, "message_id", parsed.message_id)
+    stored.sender = clipped(InboundMessage, "sender", parsed.from_address)
+    stored.subject = clipped(InboundMessage, "subject", parsed.subject)
+    stored.is_automatic = parsed.is_automatic
 
 
 def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None,
@@ -223,15 +234,13 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
     raw = bytes(stored.raw)
     oversized = len(raw) > tenant.mail_max_bytes
     try:
-        parsed = parse_message(raw, max_attachment_bytes=0 if oversized else None)
+        parsed = with_storable_ids(parse_message(
+            raw, max_attachment_bytes=0 if oversized else None))
     except Unparseable as error:
         return quarantine(stored, f"Unreadable: {error}")
     except Exception as error:  # a parser bug must not lose the message either
         return quarantine(stored, f"Parser failure: {type(error).__name__}: {error}")
-    stored.message_id = parsed.message_id[:500]
-    stored.sender = parsed.from_address[:254]
-    stored.subject = parsed.subject[:255]
-    stored.is_automatic = parsed.is_automatic
+    _glimpse(stored, parsed)
     verdict = authentication(tenant, parsed)
     stored.auth_verdict, stored.auth_summary = verdict.verdict, verdict.summary
     # One read answers both "taken in before?" and "which case does it answer?".

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from casedesk.core import net
 from casedesk.core.errors import Invalid
+from casedesk.core.limits import max_length
 from casedesk.core.schemas import MAX_ID
 from casedesk.mail.checks import checked_flag, checked_text, checked_whole
 from casedesk.mail.models import Mailbox, MailboxSecurity, ProcessedAction
@@ -36,6 +37,10 @@ MAX_CA_CERTIFICATE = 64 * 1024
 # never handed to a server it was not given for.
 _CREDENTIAL_SCOPE = ("host", "username")
 _HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _longest(name: str) -> int:
+    return max_length(Mailbox, name)
 
 
 def _host(text: str) -> str:
@@ -79,8 +84,9 @@ def _check_mailbox(tenant: Tenant, values: dict[str, Any], *, mailbox_id: int | 
                    ) -> dict[str, Any]:
     """The mailbox's values, checked and normalised; Invalid names the first bad field."""
     clean: dict[str, Any] = {
-        "name": checked_text(values, "name", "The name", max_length=100),
-        "host": _host(checked_text(values, "host", "The server", max_length=255)),
+        "name": checked_text(values, "name", "The name", max_length=_longest("name")),
+        "host": _host(checked_text(values, "host", "The server",
+                                   max_length=_longest("host"))),
         "port": checked_whole(values, "port", "The port", 1, 65535),
     }
     # An internal address typed as such is refused as it is saved; a name is vetted, address
@@ -104,16 +110,19 @@ def _check_mailbox(tenant: Tenant, values: dict[str, Any], *, mailbox_id: int | 
         raise Invalid("The CA certificate must not contain NUL characters.",
                       field="ca_certificate")
     clean["ca_certificate"] = _ca_certificate(certificate.strip())
-    clean["username"] = checked_text(values, "username", "The username", max_length=255)
-    clean["password"] = checked_text(values, "password", "The password", max_length=255,
-                                     strip=False)
-    clean["folder"] = checked_text(values, "folder", "The folder", max_length=255)
+    clean["username"] = checked_text(values, "username", "The username",
+                                     max_length=_longest("username"))
+    clean["password"] = checked_text(values, "password", "The password",
+                                     max_length=_longest("password"), strip=False)
+    clean["folder"] = checked_text(values, "folder", "The folder",
+                                   max_length=_longest("folder"))
     action = values.get("processed_action")
     if action not in ProcessedAction.values:
         raise Invalid(f"processed_action is one of: {', '.join(ProcessedAction.values)}.",
                       field="processed_action")
     clean["processed_action"] = action
-    move_to = checked_text(values, "move_to", "The folder to move mail to", max_length=255,
+    move_to = checked_text(values, "move_to", "The folder to move mail to",
+                           max_length=_longest("move_to"),
                            required=action == ProcessedAction.MOVE)
     if action == ProcessedAction.MOVE and move_to == clean["folder"]:
         raise Invalid("Move taken mail to another folder than the one polled, or it would be "

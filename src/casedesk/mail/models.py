@@ -165,6 +165,8 @@ class Mailbox(TenantScoped):
 class OutboundKind(models.TextChoices):
     REPLY = "reply", "Public reply"
     ACKNOWLEDGEMENT = "ack", "Acknowledgement"
+    # An invitation or a password reset: its body holds a sign-in link, never shown.
+    ACCOUNT = "account", "Invitation or password reset"
 
 
 class OutboundStatus(models.TextChoices):

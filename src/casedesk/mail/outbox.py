@@ -28,6 +28,7 @@ from django.template import Context, Engine, TemplateSyntaxError
 
 from casedesk.cases.models import Case, Note, Participant
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.limits import clipped, fit_problem, max_length
 from casedesk.mail.delivery import MAX_ATTEMPTS, one_line
 from casedesk.mail.models import (
     AckWithheld,
@@ -97,7 +98,14 @@ def own_addresses(tenant: Tenant) -> set[str]:
 
 
 def _from_header(tenant: Tenant) -> str:
-    return formataddr((one_line(tenant.mail_from_name or tenant.name), sender_address(tenant)))
+    """The tenant's name and sender address. A non-ASCII name is several times longer once
+    encoded, so a long one is shortened until the header fits its column."""
+    name, address = one_line(tenant.mail_from_name or tenant.name), sender_address(tenant)
+    header, limit = formataddr((name, address)), max_length(OutboundMail, "from_address")
+    while len(header) > limit and name:
+        name = name[:min(len(name) - 1, len(name) * limit // len(header))].rstrip()
+        header = formataddr((name, address))
+    return header
 
 
 def _reply_to(case: Case) -> str:
@@ -109,9 +117,16 @@ def _reply_to(case: Case) -> str:
 
 
 def _new_message_id(case: Case) -> str:
-    domain = sender_address(case.tenant).rpartition("@")[2] or "localhost"
-    return make_msgid(idstring=f"{case.tenant.case_prefix}{case.number}",
-                      domain=domain).strip("<>")
+    return _message_id(case.tenant, f"{case.tenant.case_prefix}{case.number}")
+
+
+def _message_id(tenant: Tenant, idstring: str) -> str:
+    """A new Message-ID on the sender's domain; of a very long domain only the end is used,
+    so the ID fits its column (its random part keeps it unique)."""
+    domain = sender_address(tenant).rpartition("@")[2] or "localhost"
+    unique, _, _ = make_msgid(idstring=idstring, domain="x").strip("<>").rpartition("@")
+    room = max_length(OutboundMail, "message_id") - len(unique) - 1
+    return f"{unique}@{domain[-room:].lstrip('.-') or 'localhost'}"
 
 
 @dataclass(frozen=True)
@@ -134,7 +149,7 @@ def thread_headers(case: Case) -> ThreadHeaders:
 def _subject(case: Case, *, reply: bool) -> str:
     token = f"[{case.display_number}]"
     subject = f"{token} {one_line(case.subject)}"
-    return (f"Re: {subject}" if reply else subject)[:300]
+    return clipped(OutboundMail, "subject", f"Re: {subject}" if reply else subject)
 
 
 _SUPPRESSED: ContextVar[bool] = ContextVar("mail_suppressed", default=False)
@@ -164,6 +179,22 @@ def _outbound(case: Case, *, kind: str, to: list[str], cc: list[str], body: str,
         message_id=_new_message_id(case), in_reply_to=headers.in_reply_to,
         references=" ".join(f"<{r}>" for r in headers.references),
         next_attempt_at=now, created_at=now)
+
+
+def queue_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: datetime
+                       ) -> OutboundMail | None:
+    """An invitation or a password-reset mail to one person, from the tenant's address, in
+    the caller's transaction. Its body holds a link that signs someone in, so the outbox
+    pages and the API never show it (`OutboundKind.ACCOUNT`)."""
+    mail = OutboundMail(
+        tenant_id=tenant.pk, kind=OutboundKind.ACCOUNT, from_address=_from_header(tenant),
+        recipient=to.lower(), to=[to], cc=[], subject=one_line(subject)[:300], body=body,
+        message_id=_message_id(tenant, "account"),
+        next_attempt_at=now, created_at=now)
+    if _SUPPRESSED.get():
+        return None
+    _save([mail], now)
+    return mail
 
 
 def _save(mails: list[OutboundMail], now: datetime) -> None:
@@ -302,8 +333,8 @@ def _acknowledgement(case: Case, address: str, now: datetime, answering: str
 
 
 def _wants_ack(tenant: Tenant, address: str, own: set[str]) -> bool:
-    return (tenant.mail_ack_enabled and bool(address) and "@" in address
-            and address not in own)
+    return (tenant.mail_ack_enabled and "@" in address and address not in own
+            and fit_problem(OutboundMail, "recipient", address) is None)
 
 
 def queue_acknowledgement(*, case: Case, address: str, now: datetime,

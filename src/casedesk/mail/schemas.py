@@ -7,16 +7,17 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from casedesk.core.schemas import Id, LongText, RefOut, RequiredText, ShortText, Text
+from casedesk.core.schemas import Id, LongText, RefOut, RequiredText, Text, fits
 from casedesk.mail.mailboxes import MAX_CA_CERTIFICATE, MAX_POLL_SECONDS, MIN_POLL_SECONDS
+from casedesk.mail.models import Mailbox
 from casedesk.mail.tenant_settings import (
     MAX_ACK_PER_HOUR,
     MAX_ACK_TENANT_PER_HOUR,
-    MAX_AUTHSERV_IDS,
     MAX_MAIL_BYTES,
     MAX_TEMPLATE,
     MIN_MAIL_BYTES,
 )
+from casedesk.tenancy.models import Tenant
 
 InboundStatusName = Literal["quarantined", "held", "processed", "duplicate", "received"]
 AuthVerdictName = Literal["", "pass", "fail"]
@@ -29,9 +30,15 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 PollSeconds = Annotated[int, Field(ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS)]
 Pem = Annotated[Text, Field(max_length=MAX_CA_CERTIFICATE, description=(
     "PEM of a private CA to trust for this server; empty: the system's CAs."))]
+MailboxName = Annotated[RequiredText, fits(Mailbox, "name")]
+Host = Annotated[RequiredText, fits(Mailbox, "host")]
+Username = Annotated[RequiredText, fits(Mailbox, "username")]
+Password = Annotated[Text, fits(Mailbox, "password", json_schema_extra={"writeOnly": True})]
+Folder = Annotated[RequiredText, fits(Mailbox, "folder")]
+MoveTo = Annotated[Text, fits(Mailbox, "move_to")]
 # Checked as an address by the service, which also allows "" (none).
-Address = Annotated[Text, Field(max_length=254)]
-Password = Annotated[Text, Field(max_length=255, json_schema_extra={"writeOnly": True})]
+SupportAddress = Annotated[Text, fits(Tenant, "mail_address")]
+FromAddress = Annotated[Text, fits(Tenant, "mail_from")]
 
 
 class CaseRefOut(Schema):
@@ -105,8 +112,10 @@ class ReprocessOut(Schema):
 
 class OutboundOut(Schema):
     id: int
-    kind: Literal["reply", "ack"] = Field(description=(
-        "`reply`: an agent's public reply; `ack`: the acknowledgement of a new case."))
+    kind: Literal["reply", "ack", "account"] = Field(description=(
+        "`reply`: an agent's public reply; `ack`: the acknowledgement of a new case; "
+        "`account`: an invitation or a password reset (its `body` is never shown: it holds "
+        "a link that signs its recipient in)."))
     status: OutboundStatusName = Field(description=(
         "`pending` (waiting for its first try or a retry), `sending` (a worker has it), "
         "`sent`, or `failed` (for good: refused, or out of retries)."))
@@ -139,37 +148,37 @@ class OutboundDetailOut(OutboundOut):
 
 
 class MailboxIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)]
-    host: Annotated[RequiredText, Field(max_length=255)]
+    name: MailboxName
+    host: Host
     port: Port = 993
     security: Security = Field("ssl", description=(
         "`ssl`: TLS from the start (993); `starttls` (143); `none` only for a server on "
         "this machine."))
     ca_certificate: Pem = ""
-    username: RequiredText
+    username: Username
     password: Annotated[Password, Field(min_length=1, description="Write-only.")]
-    folder: Annotated[RequiredText, Field(max_length=255)] = "INBOX"
+    folder: Folder = "INBOX"
     processed_action: ProcessedActionName = Field("flag", description=(
         "What happens to mail once taken in: marked read (`flag`) or moved to `move_to`."))
-    move_to: ShortText = "Processed"
+    move_to: MoveTo = "Processed"
     queue_id: Id | None = Field(None, description="New cases from this mailbox go here.")
     poll_seconds: PollSeconds = 60
     enabled: bool = True
 
 
 class MailboxPatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)] | None = None
-    host: Annotated[RequiredText, Field(max_length=255)] | None = None
+    name: MailboxName | None = None
+    host: Host | None = None
     port: Port | None = None
     security: Security | None = None
     ca_certificate: Pem | None = None
-    username: RequiredText | None = None
+    username: Username | None = None
     password: Password | None = Field(None, description=(
         "Write-only; left out or empty keeps the stored one. Needed again when `host` or "
         "`username` changes."))
-    folder: Annotated[RequiredText, Field(max_length=255)] | None = None
+    folder: Folder | None = None
     processed_action: ProcessedActionName | None = None
-    move_to: ShortText | None = None
+    move_to: MoveTo | None = None
     queue_id: Id | None = Field(None, description="null: routing decides.")
     poll_seconds: PollSeconds | None = None
     enabled: bool | None = None
@@ -233,13 +242,14 @@ class MailSettingsOut(Schema):
 
 
 class MailSettingsPatch(Schema):
-    mail_address: Address | None = Field(None, description="An email address; \"\": none.")
+    mail_address: SupportAddress | None = Field(None, description=(
+        "An email address; \"\": none."))
     mail_max_bytes: int | None = Field(None, ge=MIN_MAIL_BYTES,
                                        le=MAX_MAIL_BYTES)
     mail_match_account_by_domain: bool | None = None
-    mail_from: Address | None = Field(None, description="An email address; \"\": the "
-                                                        "support address.")
-    mail_from_name: Annotated[Text, Field(max_length=100)] | None = None
+    mail_from: FromAddress | None = Field(None, description=(
+        "An email address; \"\": the support address."))
+    mail_from_name: Annotated[Text, fits(Tenant, "mail_from_name")] | None = None
     mail_ack_enabled: bool | None = None
     mail_ack_template: Annotated[LongText, Field(max_length=MAX_TEMPLATE)] | None = (
         Field(None, description="Rendered with `case`, `contact` and `tenant`."))
@@ -248,5 +258,5 @@ class MailSettingsPatch(Schema):
                                                  le=MAX_ACK_TENANT_PER_HOUR)
     mail_stranger_action: StrangerActionName | None = None
     mail_quarantine_failed_auth: bool | None = None
-    mail_authserv_ids: Annotated[Text, Field(max_length=MAX_AUTHSERV_IDS)] | None = (
+    mail_authserv_ids: Annotated[Text, fits(Tenant, "mail_authserv_ids")] | None = (
         Field(None, description="Host names, comma-separated; \"\": the topmost header."))

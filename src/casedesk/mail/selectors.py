@@ -115,6 +115,16 @@ def _cursor_key(cursor: str) -> tuple[datetime, int]:
 
 # --- counts for the tabs and the navigation -----------------------------------------------------
 
+HIDDEN_BODY = ("(Not shown: this mail holds a link that signs its recipient in. Only they "
+               "can read it.)")
+
+
+def shown_body(mail: OutboundMail) -> str:
+    """The text of an outgoing mail as the outbox pages and the API show it: an invitation's
+    or a password reset's link would let whoever reads it in as the recipient."""
+    return HIDDEN_BODY if mail.kind == OutboundKind.ACCOUNT else mail.body
+
+
 def quarantined_count(tenant_id: int, *, cap: int = 100) -> int:
     """How many messages wait in quarantine, counted up to `cap` (an index range scan that
     stays cheap however many there are)."""

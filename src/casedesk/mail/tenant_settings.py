@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from casedesk.core.errors import Invalid
+from casedesk.core.limits import max_length
 from casedesk.mail.checks import checked_flag, checked_text, checked_whole
 from casedesk.mail.outbox import check_template
 from casedesk.routing.models import Queue
@@ -29,13 +30,14 @@ MAX_MAIL_BYTES = 100 * MB
 MAX_ACK_PER_HOUR = 100
 MAX_ACK_TENANT_PER_HOUR = 10_000
 MAX_TEMPLATE = 20_000
-MAX_AUTHSERV_IDS = 255
+MAX_AUTHSERV_IDS = max_length(Tenant, "mail_authserv_ids")
 # An authserv-id as servers write it: a host name, mostly (RFC 8601 allows any token).
 _AUTHSERV_ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,252}[a-z0-9])?$")
 
 
 def _address(changes: dict[str, Any], name: str, label: str) -> str:
-    value = checked_text(changes, name, label, max_length=254, required=False).lower()
+    value = checked_text(changes, name, label, max_length=max_length(Tenant, name),
+                         required=False).lower()
     if value:
         try:
             validate_email(value)
@@ -74,8 +76,9 @@ def mail_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
     if "mail_from" in changes:
         clean["mail_from"] = _address(changes, "mail_from", "The sender address")
     if "mail_from_name" in changes:
-        clean["mail_from_name"] = checked_text(changes, "mail_from_name", "The sender name",
-                                               max_length=100, required=False)
+        clean["mail_from_name"] = checked_text(
+            changes, "mail_from_name", "The sender name",
+            max_length=max_length(Tenant, "mail_from_name"), required=False)
     if "mail_max_bytes" in changes:
         value = changes["mail_max_bytes"]
         if (not isinstance(value, int) or isinstance(value, bool)

@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 
 from casedesk.cases.models import Case, Participant
+from casedesk.core.limits import clipped, fit_problem
 from casedesk.crm.models import Contact
 from casedesk.mail.models import InboundMessage, InboundStatus, ThreadKey
 from casedesk.mail.parsing.message import ParsedMessage
@@ -78,8 +79,8 @@ def participant_rows(case: Case, parsed: ParsedMessage, now: datetime, *,
     rows = []
     for address in [*parsed.to, *parsed.cc]:
         email = address.strip().lower()
-        if (not email or "@" not in email or len(email) > 254 or email in own
-                or email in (sender, contact) or email in seen):
+        if ("@" not in email or fit_problem(Participant, "email", email) is not None
+                or email in own or email in (sender, contact) or email in seen):
             continue
         seen.add(email)
         rows.append(Participant(tenant_id=case.tenant_id, case=case, email=email,
@@ -101,7 +102,9 @@ def add_sender(case: Case, parsed: ParsedMessage, now: datetime, *, own: set[str
     onto it), unless they are its contact or the desk itself."""
     email = parsed.from_address.strip().lower()
     contact = case.contact.email.lower() if case.contact_id and case.contact else ""
-    if email and "@" in email and len(email) <= 254 and email not in own and email != contact:
+    if ("@" in email and fit_problem(Participant, "email", email) is None and email not in own
+            and email != contact):
         Participant.objects.bulk_create(
             [Participant(tenant_id=case.tenant_id, case=case, email=email,
-                         name=parsed.from_name[:200], created_at=now)], ignore_conflicts=True)
+                         name=clipped(Participant, "name", parsed.from_name),
+                         created_at=now)], ignore_conflicts=True)

@@ -225,7 +225,7 @@ def outbound_detail(request: PageRequest, outbound_id: int) -> HttpResponse:
                ("Cc", ", ".join(mail.cc))]
     return render(request, "mail/outbound_message.html",
                   _tabs(membership, "outbound", mail=mail, headers=headers,
-                        can_retry=mail.status in RETRYABLE,
+                        body=selectors.shown_body(mail), can_retry=mail.status in RETRYABLE,
                         status_label=OUTBOUND_LABELS[OutboundStatus(mail.status)]))
 
 

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
 from casedesk.core.priority import PRIORITY_BY_RUNG, PriorityName
-from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text
+from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text, fits
 from casedesk.routing import queues, rules, selectors, services
 from casedesk.routing.access import get_queue_for_member, get_rule_for_member
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
@@ -32,19 +32,24 @@ STRATEGY_HELP = (
 
 
 class QueueIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)]
-    description: Annotated[Text, Field(max_length=500)] = ""
-    email: Email | None = None
+    name: Annotated[RequiredText, fits(Queue, "name")]
+    description: Annotated[Text, fits(Queue, "description")] = ""
+    email: Annotated[Email, fits(Queue, "email")] | None = None
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
     strategy: StrategyName = Field("manual", description=STRATEGY_HELP)
 
 
 class QueuePatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)] | None = None
-    description: Annotated[Text, Field(max_length=500)] | None = None
-    email: Email | None = None
-    member_ids: list[Id] | None = Field(None, max_length=1000)
-    is_active: bool | None = None
+    name: Annotated[RequiredText, fits(Queue, "name")] | None = None
+    description: Annotated[Text, fits(Queue, "description")] | None = None
+    email: Annotated[Email, fits(Queue, "email")] | None = None
+    member_ids: list[Id] | None = Field(None, max_length=1000, description=(
+        "Replaces the members: active members' user ids (a deactivated member already in "
+        "the queue may be kept)."))
+    is_active: bool | None = Field(None, description=(
+        "false archives the queue: it takes no new cases and keeps those it has. Refused "
+        "(409) while open cases wait in it without an owner or an enabled routing rule sends "
+        "cases to it. true restores it."))
     strategy: StrategyName | None = Field(None, description=STRATEGY_HELP)
 
 

@@ -1,5 +1,5 @@
-"""The routing pages' forms: a rule with its condition rows, a queue's strategy, a member's
-routing facts, and the category → skills table.
+"""The routing pages' forms: a rule with its condition rows, a queue (its details, its
+members, its strategy), a member's routing facts, and the category → skills table.
 
 Each form only parses what the browser sent; whether the values make sense is decided by
 the services, whose refusal `add_domain_error` puts on the field it names (a condition's
@@ -20,7 +20,7 @@ from django.http import QueryDict
 from casedesk.core.errors import DomainError
 from casedesk.core.forms import NumberedRows, add_domain_error
 from casedesk.core.priority import PRIORITY_BY_RUNG
-from casedesk.routing.models import RoutingRule, Strategy
+from casedesk.routing.models import Queue, RoutingRule, Strategy
 from casedesk.routing.rules import ANY, ID, MAX_CONDITIONS, field_kind
 from casedesk.routing.services import RuleInput
 from casedesk.routing.words import NO_VALUE_OPERATORS, ConditionRow, rows_of_conditions, shown
@@ -202,6 +202,51 @@ def _initial(rule: RoutingRule | None) -> dict[str, Any]:
 # --- queues and people -------------------------------------------------------------------------
 
 STRATEGY_REFUSED = f"Choose one of the strategies: {', '.join(Strategy.labels)}."
+
+
+class QueueForm(forms.Form):
+    """A queue's name, description and the address that feeds it, as typed (the service
+    trims them and checks their lengths against the columns)."""
+
+    name = TypedText(clip=1_000)
+    description = TypedText(clip=5_000)
+    email = TypedText(clip=1_000)
+
+    def __init__(self, data: QueryDict | None = None, *, queue: Queue | None = None) -> None:
+        initial = ({"name": queue.name, "description": queue.description,
+                    "email": queue.email} if queue is not None else {})
+        super().__init__(data, initial=initial)
+
+    def refuse(self, error: DomainError) -> None:
+        add_domain_error(self, error)
+
+
+MEMBERS_REFUSED = "Choose members from the list."
+
+
+class IdList(forms.Field):
+    """User ids sent as a repeated input (one value per checkbox checked). Any id parses:
+    whether it may be used is the service's to say."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> list[int]:
+        raw = [str(v).strip() for v in (value or [])]
+        if not all(v.isdecimal() and len(v) < 19 for v in raw):
+            raise ValidationError(MEMBERS_REFUSED)
+        return sorted({int(v) for v in raw})
+
+
+class MembersForm(forms.Form):
+    """The members of a queue: the user ids checked (`members`)."""
+
+    members = IdList()
+
+    def refuse(self, error: DomainError) -> None:
+        add_domain_error(self, error, {"member_ids": "members"})
 
 
 class StrategyForm(forms.Form):

@@ -10,6 +10,7 @@ from typing import Any
 from casedesk.core.priority import PRIORITY_NAMES
 from casedesk.routing.hooks import case_field_values, open_loads, waiting_by_queue
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
+from casedesk.routing.rules import FALLBACK_DEFAULT, FALLBACK_QUEUES
 from casedesk.routing.services import PreviewRow
 from casedesk.routing.words import actions_in_words, describe_condition
 from casedesk.tenancy.models import Membership, Tenant, User
@@ -124,6 +125,56 @@ def queues_and_people(tenant: Tenant) -> tuple[list[QueueCard], list[Person]]:
             person.queue_names.append(queue.name)
         cards.append(QueueCard(queue=queue, people=members, waiting=waiting.get(queue.pk, 0)))
     return cards, list(people.values())
+
+
+@dataclass
+class MemberChoice:
+    """A member as the queue's member checkboxes offer them."""
+
+    membership: Membership
+    checked: bool
+    active: bool = True  # False: deactivated, in the queue until left out
+
+
+def member_choices(queue: Queue, checked: set[int] | None = None) -> list[MemberChoice]:
+    """The tenant's active members by name, and after them the queue's deactivated members
+    (who stay in it until unchecked); checked are the queue's members, or the user ids in
+    `checked` (what was sent, when the form is shown again)."""
+    current = {m.user_id: m for m in queue.members.select_related("user")}
+    chosen = set(current) if checked is None else checked
+    active = list(members_of(queue.tenant_id))
+    active_ids = {m.user_id for m in active}
+    choices = [MemberChoice(m, m.user_id in chosen) for m in active]
+    inactive = sorted((m for user_id, m in current.items() if user_id not in active_ids),
+                      key=lambda m: m.user.display_name.casefold())
+    return choices + [MemberChoice(m, m.user_id in chosen, active=False) for m in inactive]
+
+
+def rules_sending_to(queue: Queue, *, enabled_only: bool = True) -> list[RoutingRule]:
+    """The tenant's rules (enabled ones only, by default) whose action sends cases to
+    `queue`, in order. A tenant has at most RULE_LIMIT rules: they are read and sifted here
+    rather than through a JSON lookup that each database spells differently."""
+    rules = RoutingRule.objects.filter(tenant_id=queue.tenant_id)
+    if enabled_only:
+        rules = rules.filter(is_enabled=True)
+    return [rule for rule in rules.order_by("position", "id")
+            if isinstance(rule.actions, dict) and rule.actions.get("queue_id") == queue.pk]
+
+
+@dataclass
+class QueueTies:
+    """What holds a queue in place: what its page says beside the archive button."""
+
+    waiting: int  # open cases in it without an owner
+    rules: list[RoutingRule]  # enabled rules sending cases to it
+    fallback: bool  # the fallback map finds it by its name
+
+
+def queue_ties(queue: Queue) -> QueueTies:
+    fallback = {name.casefold() for name in (*FALLBACK_QUEUES.values(), FALLBACK_DEFAULT)}
+    return QueueTies(waiting=waiting_by_queue(queue.tenant).get(queue.pk, 0),
+                     rules=rules_sending_to(queue),
+                     fallback=queue.name.casefold() in fallback)
 
 
 # --- what the condition forms offer -----------------------------------------------------------

@@ -6,17 +6,20 @@ module reads and locks what they need and writes the result."""
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.limits import check_fits, fit_problem, max_length
 from casedesk.core.ordering import placed, write_positions
 from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.core.text import check_json_text, check_text, check_texts
 from casedesk.routing.hooks import open_loads, recent_cases
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import (
+    FALLBACK_DEFAULT,
     AccountFacts,
     Actions,
     CaseFacts,
@@ -69,6 +72,7 @@ def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = 
     name = check_text((data.name or "").strip(), field="name", label="The rule's name")
     if not name:
         raise Invalid("A rule needs a name.", field="name")
+    check_fits(RoutingRule, {"name": name})
     check_json_text(data.conditions, field="conditions", label="A condition")
     check_json_text(data.actions, field="actions", label="An action")
     if data.match not in RoutingRule.Match.values:
@@ -76,7 +80,7 @@ def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = 
     conditions = parse_conditions(data.conditions)
     actions = _checked_actions(tenant, data.actions) if check_targets else parse_actions(
         data.actions)
-    return RuleSpec(id=rule_id, name=name[:200], conditions=conditions, actions=actions,
+    return RuleSpec(id=rule_id, name=name, conditions=conditions, actions=actions,
                     match_all=data.match == RoutingRule.Match.ALL)
 
 
@@ -193,6 +197,11 @@ def skill_requirements_set(*, tenant: Tenant, requirements: list[tuple[str, str,
         category, subcategory = category.strip(), subcategory.strip()
         if not category:
             raise Invalid("Each entry needs a category.", field="requirements")
+        for name, value in (("category", category), ("subcategory", subcategory)):
+            if fit_problem(SkillRequirement, name, value) is not None:
+                raise Invalid(f"{value[:20]}…: a {name} has at most "
+                              f"{max_length(SkillRequirement, name)} characters.",
+                              field="requirements")
         clean = sorted(normalise_skills(skills))
         if not clean:
             raise Invalid(f"{category}: list at least one skill.", field="requirements")
@@ -283,10 +292,13 @@ def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | 
     of decisions shares `queues`, so each queue is read once."""
     route = Route()
     if given_queue_id is not None:
+        # An archived queue takes no new cases: one given anyway (mail addressed to it before
+        # it was archived, say) lets routing choose instead.
         route.queue = _memo(queues, ("given", given_queue_id), lambda: Queue.objects.filter(
-            tenant=tenant, pk=given_queue_id).first())
-        route.via = "given"
-        return route
+            tenant=tenant, pk=given_queue_id, is_active=True).first())
+        if route.queue is not None:
+            route.via = "given"
+            return route
     rule = first_match(compiled_rules(tenant) if rules is None else rules, facts)
     if rule is not None:
         route.rule = rule
@@ -305,11 +317,29 @@ def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | 
                 route.via = "rule"
         if route.via == "rule":
             return route
-    name = fallback_queue_name(facts.category)
-    route.queue = _memo(queues, ("fallback", name.lower()), lambda: Queue.objects.filter(
-        tenant=tenant, is_active=True, name__iexact=name).first())
+    route.queue = _fallback(tenant, facts.category, queues)
     route.via = "fallback" if route.queue is not None else "none"
     return route
+
+
+def fallback_names(category: str) -> tuple[str, ...]:
+    """The queues the fallback map tries for a category, in turn: its own, then the map's
+    default (Support), so that archiving a team's queue sends its cases to the first line
+    rather than to no queue at all."""
+    return tuple(dict.fromkeys((fallback_queue_name(category), FALLBACK_DEFAULT)))
+
+
+def _fallback(tenant: Tenant, category: str, queues: dict[Any, Queue | None] | None
+              ) -> Queue | None:
+    for name in fallback_names(category):
+        queue = _memo(queues, ("fallback", name.lower()), partial(_active_queue, tenant, name))
+        if queue is not None:
+            return queue
+    return None
+
+
+def _active_queue(tenant: Tenant, name: str) -> Queue | None:
+    return Queue.objects.filter(tenant=tenant, is_active=True, name__iexact=name).first()
 
 
 def assign_in_queue(tenant: Tenant, route: Route, facts: CaseFacts,
@@ -391,6 +421,11 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
     rules = compile_rules(specs)
     tried = compile_rule(draft)
     queues = {q.pk: q for q in Queue.objects.filter(tenant=tenant)}
+    # As routing does: an owner who has been deactivated since the rule was written is
+    # passed over.
+    active_owners = set(Membership.objects.filter(tenant=tenant, is_active=True,
+                                                  user__is_active=True)
+                        .values_list("user_id", flat=True))
     rows = []
     for case in recent_cases(tenant, limit):
         facts = facts_of_case(case)
@@ -399,11 +434,12 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
         if rule is not None and rule.actions.routes:
             queue = queues.get(rule.actions.queue_id) if rule.actions.queue_id else None
             queue_name = queue.name if queue is not None and queue.is_active else ""
-            owner_id = rule.actions.owner_id
+            owner_id = (rule.actions.owner_id if rule.actions.owner_id in active_owners
+                        else None)
         if not queue_name and owner_id is None:
-            fallback = fallback_queue_name(facts.category).casefold()
-            queue_name = next((q.name for q in queues.values()
-                               if q.is_active and q.name.casefold() == fallback), "")
+            active = {q.name.casefold(): q.name for q in queues.values() if q.is_active}
+            queue_name = next((active[n.casefold()] for n in fallback_names(facts.category)
+                               if n.casefold() in active), "")
         rows.append(PreviewRow(
             case_id=case.pk, number=case.display_number, subject=case.subject,
             category=case.category,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import IntegrityError, transaction
 
 from casedesk.core.errors import Conflict, Invalid
+from casedesk.core.limits import check_fits, clipped
 from casedesk.core.text import check_text
 from casedesk.sla.clock import Calendar
 from casedesk.sla.hooks import clocks_stale
@@ -84,12 +85,12 @@ def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
     name = clean_name(name, "name")
     if not name:
         raise Invalid("A calendar needs a name.", field="name")
+    check_fits(BusinessCalendar, {"name": name, "time_zone": time_zone})
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(f"Unknown time zone {time_zone!r}.", field="time_zone") from None
     parse_week(week)
-    name = name[:100]
     taken = BusinessCalendar.objects.filter(tenant=tenant, name=name)
     if calendar is not None:
         taken = taken.exclude(pk=calendar.pk)
@@ -116,9 +117,10 @@ def holiday_add(*, calendar: BusinessCalendar, name: str, starts_on: date,
         raise Invalid("A holiday ends on or after the day it starts.", field="ends_on")
     if (ends_on - starts_on).days > 366:
         raise Invalid("A holiday lasts at most a year.", field="ends_on")
+    name = clean_name(name, "name")
+    check_fits(Holiday, {"name": name})
     holiday = Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
-                                     name=clean_name(name, "name")[:200], starts_on=starts_on,
-                                     ends_on=ends_on)
+                                     name=name, starts_on=starts_on, ends_on=ends_on)
     if recompute:
         clocks_stale(calendar.tenant)
     return holiday
@@ -148,8 +150,9 @@ def holidays_import_ical(*, calendar: BusinessCalendar, text: str, now: datetime
         for name, starts_on, ends_on in events:
             if (starts_on, ends_on) in existing:
                 continue
-            added.append(holiday_add(calendar=calendar, name=name, starts_on=starts_on,
-                                     ends_on=ends_on, recompute=False))
+            # A file's summaries are kept as far as they fit, not refused.
+            added.append(holiday_add(calendar=calendar, name=clipped(Holiday, "name", name),
+                                     starts_on=starts_on, ends_on=ends_on, recompute=False))
             existing.add((starts_on, ends_on))
     if added:
         clocks_stale(calendar.tenant)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from casedesk.core.errors import Invalid
+from casedesk.core.limits import check_fits
 from casedesk.core.priority import parse_priority
 from casedesk.core.text import check_json_text
 from casedesk.routing.models import Queue
@@ -160,6 +161,7 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
     name = clean_name(merged.get("name"), "name")
     if not name:
         raise Invalid("A rule needs a name.", field="name")
+    check_fits(EscalationRule, {"name": name})
     check_json_text(merged.get("conditions"), field="conditions", label="A condition")
     check_json_text(merged.get("actions"), field="actions", label="An action")
     conditions = parse_conditions(merged.get("conditions"))
@@ -176,7 +178,7 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
         if rule is None:
             position = EscalationRule.objects.filter(tenant=tenant).count()
             rule = EscalationRule(tenant=tenant, created_at=now, position=position)
-        rule.name = name[:200]
+        rule.name = name
         rule.conditions = [{"field": c.field, "op": c.op,
                             "value": list(c.value) if isinstance(c.value, tuple) else c.value}
                            for c in conditions]

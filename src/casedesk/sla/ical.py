@@ -59,7 +59,7 @@ def all_day_events(text: str) -> list[tuple[str, date, date]]:
             # has no day before it).
             end = end - timedelta(days=1) if end > start else start
             summary = _unescape(current.get("SUMMARY", ("Holiday", 0))[0]) or "Holiday"
-            events.append((summary[:200], start, end))
+            events.append((summary, start, end))
             if len(events) > MAX_EVENTS:
                 raise Invalid(f"At most {MAX_EVENTS} events per file.", field="file")
             current = None

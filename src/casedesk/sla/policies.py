@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from casedesk.core.errors import Invalid, NotFound
+from casedesk.core.limits import check_fits
 from casedesk.core.ordering import placed, write_positions
 from casedesk.core.text import check_json_text
 from casedesk.routing.rules import (
@@ -132,7 +133,8 @@ def _check_policy(tenant: Tenant, values: dict[str, Any]) -> None:
     name = clean_name(values.get("name"), "name")
     if not name:
         raise Invalid("A policy needs a name.", field="name")
-    values["name"] = name[:200]
+    check_fits(SlaPolicy, {"name": name})
+    values["name"] = name
     check_json_text(values.get("conditions") or [], field="conditions", label="A condition")
     parse_conditions(values.get("conditions") or [])
     for target in ("first_response_minutes", "resolution_minutes", "next_response_minutes"):

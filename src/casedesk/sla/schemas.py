@@ -6,12 +6,17 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
-from casedesk.core.schemas import MAX_ID, Id, RefOut, RequiredText, Text
+from casedesk.core.schemas import MAX_ID, Id, RefOut, RequiredText, Text, fits
 from casedesk.routing import rules
 from casedesk.routing.api import ConditionIn, ConditionOut, ConditionValue
 from casedesk.sla import escalation, policies
+from casedesk.sla.models import BusinessCalendar, EscalationRule, Holiday, SlaPolicy
 
 Minutes = Annotated[int, Field(ge=1, le=policies.MAX_TARGET_MINUTES)]
+PolicyName = Annotated[RequiredText, fits(SlaPolicy, "name")]
+CalendarName = Annotated[RequiredText, fits(BusinessCalendar, "name")]
+HolidayName = Annotated[Text, fits(Holiday, "name")]
+EscalationName = Annotated[RequiredText, fits(EscalationRule, "name")]
 
 
 MAX_POLICIES = 1000  # the most one order lists; far above any real desk's policies
@@ -29,7 +34,7 @@ POLICY_HELP = (
 
 
 class PolicyIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=200)]
+    name: PolicyName
     is_enabled: bool = True
     conditions: list[ConditionIn] = Field(default_factory=list,
                                           max_length=rules.MAX_CONDITIONS)
@@ -44,7 +49,7 @@ class PolicyIn(Schema):
 
 
 class PolicyPatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=200)] | None = None
+    name: PolicyName | None = None
     is_enabled: bool | None = None
     conditions: list[ConditionIn] | None = Field(None, max_length=rules.MAX_CONDITIONS)
     calendar_id: Id | None = Field(None, description="null: round the clock.")
@@ -91,7 +96,7 @@ Shift = Annotated[list[Annotated[Text, Field(max_length=5)]],
 Week = dict[DayName, Annotated[list[Shift], Field(max_length=6)]]
 
 
-TimeZone = Annotated[Text, Field(min_length=1, max_length=64, description=(
+TimeZone = Annotated[Text, fits(BusinessCalendar, "time_zone", min_length=1, description=(
     "An IANA time zone, e.g. `Europe/London`."))]
 
 
@@ -104,14 +109,14 @@ WEEK_HELP = (
 
 
 class CalendarIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)]
+    name: CalendarName
     time_zone: TimeZone | None = Field(None, description=(
         "An IANA time zone, e.g. `Europe/London`; the tenant's when left out."))
     week: Week = Field(default_factory=dict, description=WEEK_HELP)
 
 
 class CalendarPatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=100)] | None = None
+    name: CalendarName | None = None
     time_zone: TimeZone | None = None
     week: Week | None = Field(None, description=WEEK_HELP)
 
@@ -126,7 +131,7 @@ class CalendarOut(Schema):
 
 
 class HolidayIn(Schema):
-    name: Annotated[Text, Field(max_length=200)] = ""
+    name: HolidayName = ""
     starts_on: date
     ends_on: date | None = Field(None, description="The last day (inclusive); one day when "
                                                    "left out. At most a year after starts_on.")
@@ -174,14 +179,14 @@ class EscalationActionsOut(Schema):
 
 
 class EscalationRuleIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=200)]
+    name: EscalationName
     is_enabled: bool = True
     conditions: list[EscalationConditionIn] = Field(max_length=20)
     actions: EscalationActionsIn
 
 
 class EscalationRulePatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=200)] | None = None
+    name: EscalationName | None = None
     is_enabled: bool | None = None
     conditions: list[EscalationConditionIn] | None = Field(None, max_length=20)
     actions: EscalationActionsIn | None = None

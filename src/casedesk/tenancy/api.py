@@ -8,17 +8,17 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from casedesk.core import clock
-from casedesk.core.errors import Invalid, NotFound
-from casedesk.core.schemas import MAX_ID, Error, Id, Text
-from casedesk.tenancy import services
+from casedesk.core.errors import Conflict, Invalid, NotFound
+from casedesk.core.redirects import site_base
+from casedesk.core.schemas import MAX_ID, Email, Error, Id, RequiredText, Text, fits
+from casedesk.tenancy import invitations, services
 from casedesk.tenancy.api_auth import member, require_admin
 from casedesk.tenancy.availability import (
     MAX_SKILL_LENGTH,
     MAX_SKILLS,
-    MAX_TERRITORY_LENGTH,
     membership_set_availability,
 )
-from casedesk.tenancy.models import ApiToken, Membership, Tenant
+from casedesk.tenancy.models import ApiToken, Invitation, Membership, Tenant, User
 from casedesk.tenancy.services import MAX_REOPEN_LIMIT, MAX_REOPEN_WINDOW_HOURS
 
 router = Router(tags=["people"])
@@ -27,6 +27,7 @@ RoleName = Literal["admin", "manager", "agent"]
 AvailabilityName = Literal["available", "away", "offline"]
 API_MAX_CAPACITY = 1000  # the API's bound; far above any real agent's load
 MAX_SLA_SWEEP_MINUTES = 24 * 60
+Skill = Annotated[Text, Field(max_length=MAX_SKILL_LENGTH)]
 
 
 class MemberOut(Schema):
@@ -50,14 +51,50 @@ class MeOut(MemberOut):
 class MemberPatch(Schema):
     role: RoleName | None = None
     manager_id: Id | None = None
-    skills: list[Annotated[Text, Field(max_length=MAX_SKILL_LENGTH)]] | None = Field(
+    skills: list[Skill] | None = Field(
         None, max_length=MAX_SKILLS, description="Short words routing matches, e.g. `billing`, "
         "`de` (a language is a skill too).")
-    territory: Annotated[Text, Field(max_length=MAX_TERRITORY_LENGTH)] | None = None
+    territory: Annotated[Text, fits(Membership, "territory")] | None = None
     capacity: int | None = Field(None, ge=0, le=API_MAX_CAPACITY, description=(
         "Open cases (in normal-priority equivalents) routing may give the member."))
     availability: AvailabilityName | None = None
     is_active: bool | None = None
+
+
+class MemberIn(Schema):
+    email: Email
+    role: RoleName = "agent"
+    name: Annotated[Text, fits(User, "full_name")] = ""
+    password: Annotated[Text, Field(min_length=1, max_length=128)] | None = Field(
+        None, description="Sets the new person's password (Django's password checks apply). "
+        "Without one, they sign in after a password reset by email, or use "
+        "`POST /invitations` instead.")
+
+
+class InvitationIn(Schema):
+    email: Email
+    role: RoleName = "agent"
+    manager_id: Id | None = None
+    skills: list[Skill] = Field(default_factory=list, max_length=MAX_SKILLS)
+    territory: Annotated[Text, fits(Invitation, "territory")] = ""
+    capacity: int = Field(20, ge=0, le=API_MAX_CAPACITY)
+    queue_ids: list[Id] = Field(default_factory=list, max_length=200, description=(
+        "The queues the person joins when they accept."))
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: RoleName
+    manager_id: int | None
+    skills: list[str]
+    territory: str
+    capacity: int
+    queue_ids: list[int]
+    invited_by: str | None
+    sent_at: datetime
+    expires_at: datetime
+    expired: bool
 
 
 class AvailabilityIn(Schema):
@@ -65,6 +102,8 @@ class AvailabilityIn(Schema):
 
 
 class TenantSettingsOut(Schema):
+    name: str
+    time_zone: str
     routing_enabled: bool
     reroute_on_category_change: bool
     reopen_limit: int
@@ -74,6 +113,9 @@ class TenantSettingsOut(Schema):
 
 
 class TenantSettingsPatch(Schema):
+    name: Annotated[RequiredText, fits(Tenant, "name")] | None = None
+    time_zone: Annotated[Text, fits(Tenant, "time_zone")] | None = Field(None, description=(
+        "An IANA time zone name, e.g. `Europe/Berlin`: business hours and pages use it."))
     routing_enabled: bool | None = Field(None, description=(
         "Route new cases with the routing rules and the fallback map."))
     reroute_on_category_change: bool | None = Field(None, description=(
@@ -90,7 +132,7 @@ class TenantSettingsPatch(Schema):
 
 
 class TokenIn(Schema):
-    name: Annotated[Text, Field(max_length=100)] = ""
+    name: Annotated[Text, fits(ApiToken, "name")] = ""
 
 
 class TokenOut(Schema):
@@ -117,6 +159,8 @@ def member_out(m: Membership) -> dict[str, Any]:
 
 def settings_out(tenant: Tenant) -> dict[str, Any]:
     return {
+        "name": tenant.name,
+        "time_zone": tenant.time_zone,
         "routing_enabled": tenant.routing_enabled,
         "reroute_on_category_change": tenant.reroute_on_category_change,
         "reopen_limit": tenant.reopen_limit,
@@ -145,9 +189,81 @@ def list_members(request: HttpRequest) -> Any:
     return [member_out(m) for m in rows]
 
 
+@router.post("/members", response={201: MemberOut, **ERRORS})
+def add_member(request: HttpRequest, payload: MemberIn) -> Any:
+    """Adds a person to the tenant straight away (admins), creating their account when new:
+    for scripts and single sign-on set-ups. To let people choose their own password, invite
+    them (`POST /invitations`). Someone who is a member already is a 409: change them with
+    `PATCH /members/{user_id}`."""
+    admin = require_admin(request)
+    existing = Membership.objects.filter(tenant_id=admin.tenant_id,
+                                         user__email=payload.email).first()
+    if existing is not None:
+        raise Conflict(f"{payload.email} is a member already (user id {existing.user_id}).")
+    membership, _ = services.member_add(tenant=admin.tenant, email=payload.email,
+                                        role=payload.role, full_name=payload.name,
+                                        password=payload.password)
+    return 201, member_out(Membership.objects.select_related("user", "manager")
+                           .get(pk=membership.pk))
+
+
+def invitation_out(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "id": invitation.pk, "email": invitation.email, "role": invitation.role,
+        "manager_id": invitation.manager.user_id if invitation.manager else None,
+        "skills": invitation.skills, "territory": invitation.territory,
+        "capacity": invitation.capacity, "queue_ids": invitation.queue_ids,
+        "invited_by": invitation.invited_by.email if invitation.invited_by else None,
+        "sent_at": invitation.sent_at, "expires_at": invitation.expires_at,
+        "expired": invitation.expires_at <= clock.now(),
+    }
+
+
+@router.get("/invitations", response={200: list[InvitationOut], **ERRORS})
+def list_invitations(request: HttpRequest) -> Any:
+    """The invitations not yet accepted or withdrawn, newest first (admins)."""
+    admin = require_admin(request)
+    return [invitation_out(i) for i in invitations.open_invitations(admin.tenant)]
+
+
+@router.post("/invitations", response={201: InvitationOut, **ERRORS})
+def create_invitation(request: HttpRequest, payload: InvitationIn) -> Any:
+    """Invites someone by email (admins): they get a link, good once for 7 days, to join
+    with the role, manager, routing facts and queues given; a new person chooses a password,
+    someone with an account joins with it. The link is only ever in the mail."""
+    admin = require_admin(request)
+    invitation = invitations.invitation_create(
+        tenant=admin.tenant, actor=admin.user, base_url=site_base(request), now=clock.now(),
+        data=invitations.InvitationInput(**payload.dict()))
+    return 201, invitation_out(invitation)
+
+
+@router.post("/invitations/{invitation_id}/resend", response={200: InvitationOut, **ERRORS})
+def resend_invitation(request: HttpRequest, invitation_id: int) -> Any:
+    """Mails the invitation again with a new link for another 7 days; the old link stops
+    working (admins)."""
+    admin = require_admin(request)
+    invitation = invitations.get_invitation(admin.tenant, invitation_id)
+    return invitation_out(invitations.invitation_resend(
+        invitation=invitation, base_url=site_base(request), now=clock.now()))
+
+
+@router.delete("/invitations/{invitation_id}", response={200: InvitationOut, **ERRORS})
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> Any:
+    """Withdraws the invitation: its link stops working (admins)."""
+    admin = require_admin(request)
+    invitation = invitations.get_invitation(admin.tenant, invitation_id)
+    return invitation_out(invitations.invitation_revoke(invitation=invitation,
+                                                        now=clock.now()))
+
+
 @router.patch("/members/{user_id}", response={200: MemberOut, **ERRORS})
 def patch_member(request: HttpRequest, user_id: int, payload: MemberPatch) -> Any:
-    """Admins change a member's role, manager and routing facts."""
+    """Admins change a member's role, manager and routing facts, or deactivate a member
+    (`is_active: false`): they can no longer sign in to this tenant or use its tokens, and
+    routing skips them; their open cases are handed on with
+    `POST /members/{user_id}/cases/hand-on`. The last active admin is neither demoted nor
+    deactivated (409)."""
     admin = require_admin(request)
     target = (Membership.objects.filter(tenant_id=admin.tenant_id, user_id=user_id)
               .select_related("user").first() if 0 < user_id <= MAX_ID else None)

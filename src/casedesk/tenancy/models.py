@@ -196,4 +196,46 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name or 'token'})"
 
 
-__all__ = ["ApiToken", "Membership", "Role", "Tenant", "User"]
+class Invitation(models.Model):
+    """An admin's invitation for someone to join the tenant by email, with the role and
+    routing facts they get when they accept. The link carries a signed token naming the
+    invitation and its `nonce`; resending changes the nonce (so an earlier link stops
+    working) and restarts the 7 days. Accepting or revoking ends it."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    manager = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    skills = models.JSONField(default=list, blank=True)
+    territory = models.CharField(max_length=100, blank=True)
+    capacity = models.PositiveSmallIntegerField(default=20)
+    # Queue ids to join on acceptance; routing (a higher floor) owns queues and applies them.
+    queue_ids = models.JSONField(default=list, blank=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    nonce = models.CharField(max_length=32)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"], name="invitation_one_open_per_address",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.tenant} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+__all__ = ["ApiToken", "Invitation", "Membership", "Role", "Tenant", "User"]

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -12,7 +13,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from casedesk.core.errors import Conflict, Invalid, NotFound
+from casedesk.core.limits import check_fits
+from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import check_text, check_texts, is_storable
+from casedesk.tenancy.availability import MAX_CAPACITY, MAX_TERRITORY_LENGTH, clean_skills
 from casedesk.tenancy.models import ApiToken, Availability, Membership, Role, Tenant, User
 from casedesk.tenancy.tokens import new_token, token_digest, token_display_prefix
 
@@ -75,9 +79,7 @@ def member_add(*, tenant: Tenant, email: str, role: str, full_name: str = "",
     user = user_get_or_create(email=email, full_name=full_name, password=password)
     current = (Membership.objects.select_for_update()
                .filter(tenant=tenant, user=user).first())
-    if current is not None and current.role == Role.ADMIN and role != Role.ADMIN and \
-            current.is_active and not Membership.objects.filter(
-                tenant=tenant, role=Role.ADMIN, is_active=True).exclude(pk=current.pk).exists():
+    if current is not None and role != Role.ADMIN and is_last_active_admin(current):
         raise Conflict(f"{email} is the tenant's last active admin: make someone else admin "
                        "first.")
     membership, created = Membership.objects.update_or_create(
@@ -99,15 +101,10 @@ MEMBER_FIELDS = ("role", "manager_id", "skills", "territory", "capacity", "avail
                  "is_active")
 
 
-def membership_update(*, membership: Membership, actor: Membership,
-                      changes: dict[str, Any]) -> Membership:
-    """An admin (`actor`) changes a member's role, manager, routing facts (skills, territory,
-    capacity, availability) or whether they are active: the fields in `changes`, in one
-    write under the membership's row lock (the lock routing takes while it assigns). Refuses,
-    changing nothing: a manager who is not a member of the tenant, a member managing
-    themselves, and the acting admin removing their own admin rights."""
-    from casedesk.tenancy.availability import MAX_CAPACITY, MAX_TERRITORY_LENGTH, clean_skills
-
+def clean_member_facts(tenant_id: int, changes: dict[str, Any], *,
+                       membership_pk: int | None = None) -> dict[str, Any]:
+    """A member's role, manager and routing facts as stored, checked: `manager_id` (a user
+    id) becomes `manager` (their membership in the tenant, not the member themselves)."""
     unknown = sorted(set(changes) - set(MEMBER_FIELDS))
     if unknown:
         raise Invalid(f"{unknown[0]} cannot be changed here.", field=unknown[0])
@@ -131,13 +128,37 @@ def membership_update(*, membership: Membership, actor: Membership,
         manager_id = values.pop("manager_id")
         manager = None
         if manager_id is not None:
-            manager = Membership.objects.filter(tenant_id=membership.tenant_id,
-                                                user_id=manager_id).first()
+            manager = (Membership.objects.filter(tenant_id=tenant_id, user_id=manager_id)
+                       .first() if 0 < manager_id <= MAX_ID else None)
             if manager is None:
                 raise Invalid(f"No member with user id {manager_id}.", field="manager_id")
-            if manager.pk == membership.pk:
+            if manager.pk == membership_pk:
                 raise Invalid("A member cannot be their own manager.", field="manager_id")
         values["manager"] = manager
+    return values
+
+
+def is_last_active_admin(membership: Membership) -> bool:
+    """Whether no one else can run the tenant if `membership` stops being an active admin."""
+    return (membership.role == Role.ADMIN and membership.is_active
+            and not Membership.objects.filter(
+                tenant_id=membership.tenant_id, role=Role.ADMIN, is_active=True,
+                user__is_active=True).exclude(pk=membership.pk).exists())
+
+
+def membership_update(*, membership: Membership, actor: Membership,
+                      changes: dict[str, Any]) -> Membership:
+    """An admin (`actor`) changes a member's role, manager, routing facts (skills, territory,
+    capacity, availability) or whether they are active: the fields in `changes`, in one
+    write under the membership's row lock (the lock routing takes while it assigns).
+
+    A member made inactive can no longer sign in to the tenant or use its API tokens (both
+    look at the membership on every request), and routing gives them nothing; their open
+    cases stay theirs until someone reassigns them (the people page lists them). Refuses,
+    changing nothing: a manager who is not a member of the tenant, a member managing
+    themselves, the acting admin removing their own admin rights, and demoting or
+    deactivating the tenant's last active admin."""
+    values = clean_member_facts(membership.tenant_id, changes, membership_pk=membership.pk)
     if membership.pk == actor.pk and (values.get("role", Role.ADMIN) != Role.ADMIN
                                       or values.get("is_active") is False):
         raise Invalid("You cannot remove your own admin rights.", field="role")
@@ -145,6 +166,10 @@ def membership_update(*, membership: Membership, actor: Membership,
         return membership
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if (values.get("role", Role.ADMIN) != Role.ADMIN or values.get("is_active") is False) \
+                and is_last_active_admin(locked):
+            raise Conflict(f"{membership.user.email} is the tenant's last active admin: make "
+                           "someone else admin first.")
         for name, value in values.items():
             setattr(locked, name, value)
             setattr(membership, name, value)
@@ -152,8 +177,8 @@ def membership_update(*, membership: Membership, actor: Membership,
     return membership
 
 
-TENANT_SETTINGS = ("routing_enabled", "reroute_on_category_change", "reopen_limit",
-                   "reopen_window_hours")
+TENANT_SETTINGS = ("name", "time_zone", "routing_enabled", "reroute_on_category_change",
+                   "reopen_limit", "reopen_window_hours")
 MAX_REOPEN_LIMIT = 100
 MAX_REOPEN_WINDOW_HOURS = 24 * 365
 
@@ -185,14 +210,37 @@ def tenant_settings_change(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant
     return tenant
 
 
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is a zone the zoneinfo database knows (e.g. "Europe/Berlin")."""
+    if not name or not is_storable(name) or name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
-    """Changes the tenant's routing and re-open settings; `reopen_window_hours` sets the
-    re-open window in whole hours."""
+    """Changes the tenant's name, time zone (an IANA name: business hours and every page's
+    times use it), and routing and re-open settings; `reopen_window_hours` sets the re-open
+    window in whole hours."""
     unknown = set(changes) - set(TENANT_SETTINGS)
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} is not a tenant setting.",
                       field=sorted(unknown)[0])
     values = dict(changes)
+    if "name" in values:
+        values["name"] = values["name"].strip()
+        check_text(values["name"], field="name", label="The tenant's name")
+        if not values["name"]:
+            raise Invalid("The tenant needs a name.", field="name")
+    if "time_zone" in values:
+        values["time_zone"] = values["time_zone"].strip()
+        if not is_time_zone(values["time_zone"]):
+            raise Invalid(f"{values['time_zone']!r} is not a time zone name such as "
+                          "Europe/Berlin.", field="time_zone")
+    check_fits(Tenant, values)
     if "reopen_limit" in values and not 0 <= values["reopen_limit"] <= MAX_REOPEN_LIMIT:
         raise Invalid(f"reopen_limit is from 0 to {MAX_REOPEN_LIMIT}.", field="reopen_limit")
     if "reopen_window_hours" in values:

@@ -7,6 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core.secret_key import configured_secret_key, secret_key_problem
 
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELDS = 100
+LIMIT_REQUEST_FIELD_SIZE = 8190
+
 
 class Command(BaseCommand):
     help = "Serves casedesk with gunicorn (production-grade, several worker processes)."
@@ -37,7 +41,12 @@ class Command(BaseCommand):
             "--bind", f"{options['host']}:{options['port']}",
             "--workers", str(workers),
             "--threads", str(options["threads"]),
-            "--worker-class", "gthread",
+            # gthread, answering a request line or headers over these limits (gunicorn's
+            # defaults, stated) with the API's JSON error instead of an HTML page.
+            "--worker-class", "casedesk.core.server_worker.JsonErrorsWorker",
+            "--limit-request-line", str(LIMIT_REQUEST_LINE),
+            "--limit-request-fields", str(LIMIT_REQUEST_FIELDS),
+            "--limit-request-field_size", str(LIMIT_REQUEST_FIELD_SIZE),
             "--access-logfile", "-" if settings.DEBUG else "/dev/null",
             "--graceful-timeout", "20",
             "--timeout", "60",

@@ -1,0 +1,1 @@
+"""The cases app's set-up pages: picklists and custom fields (`/settings/fields`)."""
