@@ -164,7 +164,8 @@ def invitation_revoke(*, invitation: Invitation, now: datetime) -> Invitation:
 
 
 def _lock_open(invitation: Invitation) -> Invitation:
-    locked = (Invitation.objects.select_for_update().select_related("tenant", "invited_by")
+    locked = (Invitation.objects.select_for_update(of=("self",))
+              .select_related("tenant", "invited_by")
               .get(pk=invitation.pk))
     if locked.accepted_at is not None:
         raise Conflict(f"{locked.email} accepted the invitation already.")
