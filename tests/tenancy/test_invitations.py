@@ -14,6 +14,7 @@ from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Invitation, Membership, Role, Tenant, User
 from tests.conftest import Api, login
 from tests.factories import make_case
+from tests.tenancy.pages import has_error
 
 PASSWORD = "a long enough secret 42"
 LINK = re.compile(r"https?://[^/\s]+(/invitations/\S+)")
@@ -88,7 +89,7 @@ def test_a_weak_password_is_refused_and_nothing_is_made(invited) -> None:
     response = Client().post(path, {"full_name": "Nia", "password": "123",
                                     "password_again": "123"})
     assert response.status_code == 422
-    assert 'data-testid="error-password"' in response.content.decode()
+    assert has_error(response, "password")
     assert not User.objects.filter(email="new.agent@example.com").exists()
     assert Invitation.objects.get(pk=invited["id"]).accepted_at is None
 
@@ -267,7 +268,7 @@ def test_the_invite_form_shows_errors_on_their_fields(admin: Membership) -> None
     response = login(admin).post("/settings/people/invite", {
         "email": "nope", "role": "agent", "capacity": "5"})
     assert response.status_code == 422
-    assert 'data-testid="error-email"' in response.content.decode()
+    assert has_error(response, "email")
     assert not Invitation.objects.exists()
 
 

@@ -14,6 +14,7 @@ from casedesk.tenancy.models import Membership, Role, Tenant, User
 from casedesk.tenancy.services import token_create
 from tests.conftest import Api, login
 from tests.factories import make_case
+from tests.tenancy.pages import has_error
 
 PASSWORD = "a long enough secret 42"
 
@@ -95,7 +96,7 @@ def test_a_role_change_from_the_person_page(admin: Membership, agent: Membership
                            {"role": "manager", "manager": str(agent.user_id)})
     # A member is not offered as their own manager; sent anyway, the field refuses it.
     assert refused.status_code == 422
-    assert 'data-testid="error-manager"' in refused.content.decode()
+    assert has_error(refused, "manager")
 
 
 def test_managers_read_the_people_pages_but_change_nothing(manager: Membership,
@@ -274,9 +275,8 @@ def test_bad_settings_are_refused_on_their_field(admin: Membership, tenant: Tena
         "name": "", "time_zone": "Mars/Olympus", "reopen_limit": "-1",
         "reopen_window_hours": "1"})
     assert response.status_code == 422
-    body = response.content.decode()
     for field in ("name", "time_zone", "reopen_limit"):
-        assert f'data-testid="error-{field}"' in body
+        assert has_error(response, field), field
     tenant.refresh_from_db()
     assert tenant.time_zone == "UTC"
 
