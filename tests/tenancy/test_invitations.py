@@ -305,3 +305,11 @@ def test_an_invitation_sent_long_ago_shows_as_expired(invited, admin_api: Api, c
     listed = admin_api.get("/invitations").json()
     assert [i["expired"] for i in listed] == [True]
     assert Invitation.objects.get(pk=invited["id"]).expires_at < clock.now - timedelta(days=0)
+
+
+def test_resending_without_end_is_refused(invited, admin_api: Api) -> None:
+    for _ in range(4):
+        assert admin_api.post(f"/invitations/{invited['id']}/resend").status_code == 200
+    refused = admin_api.post(f"/invitations/{invited['id']}/resend")
+    assert refused.status_code == 409 and "within the hour" in refused.json()["detail"]
+    assert OutboundMail.objects.filter(recipient="new.agent@example.com").count() == 5

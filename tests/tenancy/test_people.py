@@ -300,3 +300,13 @@ def test_managers_read_settings_agents_do_not(manager: Membership, agent: Member
     assert login(agent).get("/settings/").status_code == 403
     tenant.refresh_from_db()
     assert tenant.name != "Hijacked"
+
+
+def test_password_resets_to_one_address_are_capped(agent: Membership, clock) -> None:
+    for _ in range(8):
+        asked = Client().post("/password-reset/", {"email": agent.user.email})
+        assert asked.status_code == 302  # the same answer every time
+    assert OutboundMail.objects.filter(recipient=agent.user.email).count() == 5
+    clock.advance(hours=1, seconds=1)
+    Client().post("/password-reset/", {"email": agent.user.email})
+    assert OutboundMail.objects.filter(recipient=agent.user.email).count() == 6

@@ -181,20 +181,29 @@ def _outbound(case: Case, *, kind: str, to: list[str], cc: list[str], body: str,
         next_attempt_at=now, created_at=now)
 
 
+ACCOUNT_MAILS_PER_HOUR = 5
+
+
 def queue_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: datetime
-                       ) -> OutboundMail | None:
+                       ) -> bool:
     """An invitation or a password-reset mail to one person, from the tenant's address, in
     the caller's transaction. Its body holds a link that signs someone in, so the outbox
-    pages and the API never show it (`OutboundKind.ACCOUNT`)."""
+    pages and the API never show it (`OutboundKind.ACCOUNT`). False, and nothing queued, once
+    the address has had ACCOUNT_MAILS_PER_HOUR of them from the tenant within the hour:
+    anyone may ask for a password reset for any address, and must not be able to flood it."""
+    recent = OutboundMail.objects.filter(
+        tenant_id=tenant.pk, recipient=to.lower(), kind=OutboundKind.ACCOUNT,
+        created_at__gt=now - timedelta(hours=1)).count()
+    if recent >= ACCOUNT_MAILS_PER_HOUR:
+        log.warning("Account mail to %s withheld: %d sent within the hour", to, recent)
+        return False
     mail = OutboundMail(
         tenant_id=tenant.pk, kind=OutboundKind.ACCOUNT, from_address=_from_header(tenant),
         recipient=to.lower(), to=[to], cc=[], subject=one_line(subject)[:300], body=body,
         message_id=_message_id(tenant, "account"),
         next_attempt_at=now, created_at=now)
-    if _SUPPRESSED.get():
-        return None
     _save([mail], now)
-    return mail
+    return True
 
 
 def _save(mails: list[OutboundMail], now: datetime) -> None:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from casedesk.tenancy.models import ApiToken, Membership, Tenant, User
+from casedesk.tenancy.models import ApiToken, Invitation, Membership, Tenant, User
 
 
 @admin.register(Tenant)
@@ -43,3 +43,18 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are made by `casedesk create_token` or the API, shown once
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    """For the operator to see who was invited where; invitations are made and withdrawn by
+    the tenant's admins on its people page (the link is only ever in the mail)."""
+
+    list_display = ("email", "tenant", "role", "sent_at", "expires_at", "accepted_at",
+                    "revoked_at")
+    list_filter = ("tenant", "role")
+    search_fields = ("email",)
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

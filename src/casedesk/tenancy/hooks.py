@@ -15,8 +15,9 @@ from typing import Any
 
 from casedesk.tenancy.models import Membership, Tenant
 
-# (tenant, recipient, subject, body, now): queue one mail about a person's account.
-AccountMailer = Callable[[Tenant, str, str, str, datetime], object]
+# (tenant, recipient, subject, body, now): queue one mail about a person's account; False
+# when the address has had too many such mails lately (nothing is queued then).
+AccountMailer = Callable[[Tenant, str, str, str, datetime], bool]
 # tenant -> [(queue id, name)] of the queues a member may join
 QueueChoices = Callable[[Tenant], list[tuple[int, str]]]
 # (membership, queue ids): the new member joins those of the tenant's active queues
@@ -52,8 +53,8 @@ def _hook(name: str) -> Any:
                            "casedesk.routing and casedesk.cases in INSTALLED_APPS?)") from None
 
 
-def send_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: datetime) -> None:
-    _hook("mailer")(tenant, to, subject, body, now)
+def send_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: datetime) -> bool:
+    return bool(_hook("mailer")(tenant, to, subject, body, now))
 
 
 def queue_choices(tenant: Tenant) -> list[tuple[int, str]]:

@@ -115,8 +115,10 @@ def _mail(invitation: Invitation, base_url: str, now: datetime) -> None:
         f"{base_url.rstrip('/')}{invitation_path(invitation)}\n\n"
         "If you have an account already, you join with it; otherwise you choose a "
         "password.\nIf you did not expect this invitation, ignore this mail.\n")
-    hooks.send_account_mail(tenant, invitation.email, f"You are invited to {tenant.name}",
-                            body, now)
+    if not hooks.send_account_mail(tenant, invitation.email,
+                                   f"You are invited to {tenant.name}", body, now):
+        raise Conflict(f"{invitation.email} has had several mails from us within the hour: "
+                       "try again later.")
 
 
 def invitation_create(*, tenant: Tenant, actor: User, data: InvitationInput, base_url: str,
