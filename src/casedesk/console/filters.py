@@ -46,9 +46,11 @@ class CaseFilterForm(forms.Form):
     def __init__(self, data: Any, *, membership: Membership) -> None:
         super().__init__(data)
         tenant_id = membership.tenant_id
-        queues = Queue.objects.filter(tenant_id=tenant_id).values_list("pk", "name")
+        # Archived queues stay (their cases are still to be found), marked, after the others.
+        queues = (Queue.objects.filter(tenant_id=tenant_id).order_by("-is_active", "name")
+                  .values_list("pk", "name", "is_active"))
         self._set_choices("queue", [("", "Any queue"), ("none", "No queue")] + [
-            (str(pk), name) for pk, name in queues])
+            (str(pk), name if active else f"{name} (archived)") for pk, name, active in queues])
         members = members_of(tenant_id, active_only=False)
         self._set_choices("owner", [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
             (str(m.user_id), m.user.display_name) for m in members])

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from casedesk.core.errors import Conflict, DomainError
 from casedesk.core.forms import add_domain_error
+from casedesk.core.limits import max_length
 from casedesk.core.schemas import MAX_ID
 from casedesk.crm import selectors
 from casedesk.crm.models import Account, Contact
@@ -96,14 +97,15 @@ def record_pickers(form: forms.Form, membership: Membership, *, contact: bool = 
 
 
 class AccountForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    domain = forms.CharField(max_length=253, required=False,
+    name = forms.CharField(max_length=max_length(Account, "name"))
+    domain = forms.CharField(max_length=max_length(Account, "domain"), required=False,
                              help_text="The customer's email domain, e.g. example.com")
-    tier = forms.CharField(max_length=50, required=False, help_text="e.g. Enterprise, SMB",
+    tier = forms.CharField(max_length=max_length(Account, "tier"), required=False,
+                           help_text="e.g. Enterprise, SMB",
                            widget=forms.TextInput(attrs={"list": "tier-values"}))
-    segment = forms.CharField(max_length=50, required=False,
+    segment = forms.CharField(max_length=max_length(Account, "segment"), required=False,
                               widget=forms.TextInput(attrs={"list": "segment-values"}))
-    territory = forms.CharField(max_length=100, required=False,
+    territory = forms.CharField(max_length=max_length(Account, "territory"), required=False,
                                 widget=forms.TextInput(attrs={"list": "territory-values"}))
 
     @classmethod
@@ -125,9 +127,9 @@ class AccountForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(max_length=200, required=False)
-    email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=50, required=False)
+    name = forms.CharField(max_length=max_length(Contact, "name"), required=False)
+    email = forms.EmailField(max_length=max_length(Contact, "email"))
+    phone = forms.CharField(max_length=max_length(Contact, "phone"), required=False)
     account = picker_id_field("Account")
 
     SERVICE_FIELDS = {"account_id": "account"}

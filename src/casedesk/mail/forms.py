@@ -11,7 +11,9 @@ lands on the matching field through `core.forms.add_domain_error` with `SERVICE_
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 
+from casedesk.core.limits import max_length
 from casedesk.mail.mailboxes import (
     MAILBOX_FIELDS,
     MAX_CA_CERTIFICATE,
@@ -34,8 +36,8 @@ from casedesk.tenancy.models import StrangerAction, Tenant
 
 
 class MailboxForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="e.g. Support inbox")
-    host = forms.CharField(label="IMAP server", max_length=255,
+    name = forms.CharField(max_length=max_length(Mailbox, "name"), help_text="e.g. Support inbox")
+    host = forms.CharField(label="IMAP server", max_length=max_length(Mailbox, "host"),
                            help_text="e.g. imap.example.com")
     port = forms.IntegerField(min_value=1, max_value=65535, initial=993)
     security = forms.ChoiceField(choices=MailboxSecurity.choices, initial=MailboxSecurity.SSL)
@@ -44,16 +46,19 @@ class MailboxForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         help_text="PEM of a private CA that signed the server's certificate; leave empty to "
                   "trust the system's CAs.")
-    username = forms.CharField(max_length=255)
+    username = forms.CharField(max_length=max_length(Mailbox, "username"))
     # Write-only: never rendered back, so the page never carries the secret.
-    password = forms.CharField(max_length=255, required=False, strip=False,
+    password = forms.CharField(max_length=max_length(Mailbox, "password"), required=False,
+                               strip=False,
                                widget=forms.PasswordInput(render_value=False,
                                                           attrs={"autocomplete": "new-password"}))
-    folder = forms.CharField(max_length=255, initial="INBOX", help_text="The folder polled.")
+    folder = forms.CharField(max_length=max_length(Mailbox, "folder"), initial="INBOX",
+                             help_text="The folder polled.")
     processed_action = forms.ChoiceField(label="Once taken in", choices=ProcessedAction.choices,
                                          initial=ProcessedAction.FLAG)
-    move_to = forms.CharField(label="Move to folder", max_length=255, required=False,
-                              initial="Processed", help_text="Only when moving taken mail.")
+    move_to = forms.CharField(label="Move to folder", max_length=max_length(Mailbox, "move_to"),
+                              required=False, initial="Processed",
+                              help_text="Only when moving taken mail.")
     queue = forms.TypedChoiceField(label="Queue for new cases", required=False, coerce=int,
                                    empty_value=None)
     poll_seconds = forms.IntegerField(label="Poll every (seconds)",
@@ -67,9 +72,17 @@ class MailboxForm(forms.Form):
     def __init__(self, *args: Any, tenant: Tenant, editing: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        queues = Queue.objects.filter(tenant_id=tenant.pk).order_by("name")
+        # Only active queues are offered. An archived one is listed (marked) only when it is
+        # the value shown — the mailbox's queue, archived since, which then saves unchanged, or
+        # one sent from a stale page, which the service refuses on this field.
+        shown = str(self["queue"].value() or "")
+        shown_id = int(shown) if shown.isdecimal() and len(shown) < 19 else None
+        queues = (Queue.objects.filter(tenant_id=tenant.pk)
+                  .filter(Q(is_active=True) | Q(pk=shown_id))
+                  .order_by("-is_active", "name").values_list("pk", "name", "is_active"))
         cast(forms.ChoiceField, self.fields["queue"]).choices = [
-            ("", "— routing decides —"), *((q.pk, q.name) for q in queues)]
+            ("", "— routing decides —"),
+            *((pk, name if active else f"{name} (archived)") for pk, name, active in queues)]
         password = self.fields["password"]
         if editing:
             password.help_text = ("Leave empty to keep the stored password. Needed again when "
@@ -98,7 +111,7 @@ class MailboxForm(forms.Form):
 
 class MailSettingsForm(forms.Form):
     mail_address = forms.EmailField(
-        label="Support address", required=False, max_length=254,
+        label="Support address", required=False, max_length=max_length(Tenant, "mail_address"),
         help_text="Where customers write; the SMTP listener takes mail for it.")
     mail_max_mb = forms.IntegerField(
         label="Largest message taken whole (MB)", min_value=MIN_MAIL_BYTES // MB,
@@ -125,10 +138,11 @@ class MailSettingsForm(forms.Form):
                   "header (e.g. mx.example.com), comma-separated: only those headers are read. "
                   "Empty: only the topmost header, which the last server added.")
     mail_from = forms.EmailField(
-        label="Send from", required=False, max_length=254,
+        label="Send from", required=False, max_length=max_length(Tenant, "mail_from"),
         help_text="Replies and acknowledgements come from this address (default: the "
                   "support address).")
-    mail_from_name = forms.CharField(label="Sender name", required=False, max_length=100,
+    mail_from_name = forms.CharField(label="Sender name", required=False,
+                                     max_length=max_length(Tenant, "mail_from_name"),
                                      help_text="Default: the tenant's name.")
     mail_ack_enabled = forms.BooleanField(label="Acknowledge each new case made from mail",
                                           required=False)

@@ -2,9 +2,11 @@
 
 A recipient is accepted at RCPT time only when it is a tenant's `mail_address` or a queue's
 `email`; anything else is refused there (550), so the sending server keeps responsibility for
-it. After DATA the message goes through `mail.ingest.ingest` once per tenant addressed (a
-queue's address puts new cases in that queue); 250 means it is stored, 451 that it could not
-be stored now and should be retried.
+it. An archived queue's address is still accepted: customers keep writing to an old team
+address, and must not get a bounce for it. After DATA the message goes through
+`mail.ingest.ingest` once per tenant addressed (a queue's address puts new cases in that queue,
+or, once it is archived, where routing puts them); 250 means it is stored, 451 that it could
+not be stored now and should be retried.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def mailbox_for(address: str) -> Mailbox | None:
     tenant = Tenant.objects.filter(mail_address__iexact=address).first()
     if tenant is not None:
         return Mailbox(tenant.pk, None)
-    queue = Queue.objects.filter(email__iexact=address, is_active=True).first()
+    # Archived or not: filing routes a new case past an archived queue (`live_queue_ids`).
+    queue = Queue.objects.filter(email__iexact=address).first()
     if queue is not None:
         return Mailbox(queue.tenant_id, queue.pk)
     return None

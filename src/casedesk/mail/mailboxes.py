@@ -3,6 +3,8 @@
 Each write checks every setting before it stores anything and refuses with `Invalid` naming
 the field; who may call them (admins) is the caller's business. The stored password is never
 handed to a server it was not given for: a changed server or username needs it typed again.
+An archived queue cannot be chosen for a mailbox; a mailbox whose queue was archived after it
+was chosen keeps it (its mail is then routed as any other) until the admin picks another.
 """
 
 import ipaddress
@@ -74,15 +76,27 @@ def _ca_certificate(text: str) -> str:
     return text
 
 
-def _tenant_queue(tenant: Tenant, queue_id: Any) -> bool:
-    return (isinstance(queue_id, int) and not isinstance(queue_id, bool)
-            and 0 < queue_id <= MAX_ID
-            and Queue.objects.filter(tenant_id=tenant.pk, pk=queue_id).exists())
+def _queue(tenant: Tenant, queue_id: Any, *, kept: int | None) -> int | None:
+    """The queue new cases from the mailbox go to: one of the tenant's that takes new cases,
+    or the one the mailbox has already (`kept`), which may have been archived since: its mail
+    is then routed as any other (`mail.filing.live_queue_ids`)."""
+    if queue_id is None:
+        return None
+    found = (Queue.objects.filter(tenant_id=tenant.pk, pk=queue_id).first()
+             if isinstance(queue_id, int) and not isinstance(queue_id, bool)
+             and 0 < queue_id <= MAX_ID else None)
+    if found is None:
+        raise Invalid(f"No queue with id {queue_id}.", field="queue_id")
+    if not found.is_active and found.pk != kept:
+        raise Invalid(f"The queue “{found.name}” is archived: it takes no new cases. Choose "
+                      "another queue, or let routing decide.", field="queue_id")
+    return found.pk
 
 
-def _check_mailbox(tenant: Tenant, values: dict[str, Any], *, mailbox_id: int | None
-                   ) -> dict[str, Any]:
-    """The mailbox's values, checked and normalised; Invalid names the first bad field."""
+def _check_mailbox(tenant: Tenant, values: dict[str, Any], *, mailbox_id: int | None,
+                   kept_queue_id: int | None = None) -> dict[str, Any]:
+    """The mailbox's values, checked and normalised; Invalid names the first bad field.
+    `kept_queue_id`: the queue the mailbox has now, which it may keep even once archived."""
     clean: dict[str, Any] = {
         "name": checked_text(values, "name", "The name", max_length=_longest("name")),
         "host": _host(checked_text(values, "host", "The server",
@@ -128,10 +142,7 @@ def _check_mailbox(tenant: Tenant, values: dict[str, Any], *, mailbox_id: int | 
         raise Invalid("Move taken mail to another folder than the one polled, or it would be "
                       "found again.", field="move_to")
     clean["move_to"] = move_to
-    queue_id = values.get("queue_id")
-    if queue_id is not None and not _tenant_queue(tenant, queue_id):
-        raise Invalid(f"No queue with id {queue_id}.", field="queue_id")
-    clean["queue_id"] = queue_id
+    clean["queue_id"] = _queue(tenant, values.get("queue_id"), kept=kept_queue_id)
     clean["poll_seconds"] = checked_whole(values, "poll_seconds", "The polling interval",
                                           MIN_POLL_SECONDS, MAX_POLL_SECONDS)
     clean["enabled"] = checked_flag(values, "enabled")
@@ -180,7 +191,8 @@ def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
         raise Invalid(f"Enter the password again: the {'server' if moved[0] == 'host' else
                       'username'} changed, and the stored password is only sent where it was "
                       "given for.", field="password")
-    clean = _check_mailbox(mailbox.tenant, merged, mailbox_id=mailbox.pk)
+    clean = _check_mailbox(mailbox.tenant, merged, mailbox_id=mailbox.pk,
+                           kept_queue_id=mailbox.queue_id)
     changed = [name for name in MAILBOX_FIELDS if clean[name] != current[name]]
     for name in changed:
         setattr(mailbox, name, clean[name])

@@ -166,7 +166,7 @@ class ActionsOut(Schema):
 
 
 class RuleIn(Schema):
-    name: Annotated[RequiredText, Field(max_length=200)]
+    name: Annotated[RequiredText, fits(RoutingRule, "name")]
     match: Literal["all", "any"] = "all"
     is_enabled: bool = True
     conditions: list[ConditionIn] = Field(default_factory=list,
@@ -177,7 +177,7 @@ class RuleIn(Schema):
 
 
 class RulePatch(Schema):
-    name: Annotated[RequiredText, Field(max_length=200)] | None = None
+    name: Annotated[RequiredText, fits(RoutingRule, "name")] | None = None
     match: Literal["all", "any"] | None = None
     is_enabled: bool | None = None
     conditions: list[ConditionIn] | None = Field(None, max_length=rules.MAX_CONDITIONS)
@@ -203,7 +203,7 @@ class RuleOrderIn(Schema):
 
 
 class PreviewIn(RuleIn):
-    name: Annotated[RequiredText, Field(max_length=200)] = "Draft rule"
+    name: Annotated[RequiredText, fits(RoutingRule, "name")] = "Draft rule"
     replacing_id: Id | None = Field(None, description=(
         "Try the rule in place of this existing rule (when editing it)."))
     limit: int = Field(services.PREVIEW_CASES, ge=1, le=services.PREVIEW_CASES,
@@ -222,8 +222,8 @@ class PreviewRowOut(Schema):
 
 
 class SkillRequirementIn(Schema):
-    category: Annotated[RequiredText, Field(max_length=80)]
-    subcategory: Annotated[Text, Field(max_length=80)] = Field(
+    category: Annotated[RequiredText, fits(SkillRequirement, "category")]
+    subcategory: Annotated[Text, fits(SkillRequirement, "subcategory")] = Field(
         "", description="Empty: every case of the category.")
     skills: list[Annotated[Text, Field(max_length=50)]] = Field(min_length=1, max_length=50)
 

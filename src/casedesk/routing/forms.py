@@ -19,8 +19,9 @@ from django.http import QueryDict
 
 from casedesk.core.errors import DomainError
 from casedesk.core.forms import NumberedRows, add_domain_error
+from casedesk.core.limits import max_length
 from casedesk.core.priority import PRIORITY_BY_RUNG
-from casedesk.routing.models import Queue, RoutingRule, Strategy
+from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import ANY, ID, MAX_CONDITIONS, field_kind
 from casedesk.routing.services import RuleInput
 from casedesk.routing.words import NO_VALUE_OPERATORS, ConditionRow, rows_of_conditions, shown
@@ -277,8 +278,8 @@ class MemberFactsForm(forms.Form):
 class SkillRowForm(forms.Form):
     """One row of the category → skills table, as typed."""
 
-    category = TypedText(clip=80)
-    subcategory = TypedText(clip=80)
+    category = TypedText(clip=max_length(SkillRequirement, "category"))
+    subcategory = TypedText(clip=max_length(SkillRequirement, "subcategory"))
     skills = TypedText(clip=2_000)
 
     def as_typed(self) -> tuple[str, str, str]:

@@ -28,6 +28,7 @@ from django.utils.datastructures import MultiValueDict
 
 from casedesk.core.errors import DomainError
 from casedesk.core.forms import NumberedRows, add_domain_error
+from casedesk.core.limits import max_length
 from casedesk.routing.forms import (
     ConditionFormSet,
     TypedText,
@@ -37,7 +38,7 @@ from casedesk.routing.forms import (
 )
 from casedesk.routing.words import ConditionRow
 from casedesk.sla import calendars
-from casedesk.sla.models import BusinessCalendar
+from casedesk.sla.models import BusinessCalendar, Holiday
 from casedesk.sla.words import DAY_LABELS, pretty_week_error
 
 NUL_REFUSED = "The form contains a character that cannot be stored."
@@ -223,7 +224,7 @@ class CalendarForm(SlaForm):
     """A calendar's name, time zone and weekly schedule (a formset per day, `w-<day>`)."""
 
     name = TypedText(clip=300)
-    time_zone = TypedText(clip=64, strip=True)
+    time_zone = TypedText(clip=max_length(BusinessCalendar, "time_zone"), strip=True)
     # Stands for the schedule read from the days' rows, so its refusals have a field.
     week = forms.Field(required=False, widget=forms.HiddenInput)
 
@@ -269,7 +270,8 @@ class CalendarForm(SlaForm):
 
     @property
     def chosen_zone(self) -> str:
-        return str(self["time_zone"].value() or "").strip()[:64]
+        zone = str(self["time_zone"].value() or "").strip()
+        return zone[:max_length(BusinessCalendar, "time_zone")]
 
 
 class DateField(forms.Field):
@@ -293,7 +295,7 @@ class DateField(forms.Field):
 class HolidayForm(SlaForm):
     """A day (`starts_on`) or a range (to `ends_on`, inclusive) off."""
 
-    name = TypedText(clip=200)
+    name = TypedText(clip=max_length(Holiday, "name"))
     starts_on = DateField(what="The first day")
     ends_on = DateField(what="The last day")
 
