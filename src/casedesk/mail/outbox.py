@@ -13,6 +13,7 @@ token, so the customer's reply lands on the same case whichever of those their c
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,9 +123,11 @@ def _new_message_id(case: Case) -> str:
 
 def _message_id(tenant: Tenant, idstring: str) -> str:
     """A new Message-ID on the sender's domain; of a very long domain only the end is used,
-    so the ID fits its column (its random part keeps it unique)."""
+    so the ID fits its column. Its random part comes from `secrets`: make_msgid's own is
+    only as random as the `random` module, which a library (or a test) may have seeded."""
     domain = sender_address(tenant).rpartition("@")[2] or "localhost"
-    unique, _, _ = make_msgid(idstring=idstring, domain="x").strip("<>").rpartition("@")
+    unique, _, _ = make_msgid(idstring=f"{idstring}.{secrets.token_hex(6)}",
+                              domain="x").strip("<>").rpartition("@")
     room = max_length(OutboundMail, "message_id") - len(unique) - 1
     return f"{unique}@{domain[-room:].lstrip('.-') or 'localhost'}"
 
