@@ -16,6 +16,7 @@ from django.test import Client
 
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
+from casedesk.kb.services import article_create, article_publish, category_create
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.sla.calendars import holiday_add
@@ -271,6 +272,8 @@ class Foreign:
     escalation_rule_id: int
     invitation_id: int
     member_user_id: int
+    kb_article_id: int
+    kb_category_id: int
 
 
 @pytest.fixture
@@ -308,6 +311,10 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         email="agent@globex.test", full_name="Globex Agent"), role=Role.AGENT)
     case.owner = globex_agent.user
     case.save(update_fields=["owner"])
+    kb_category = category_create(tenant=other_tenant, name="Globex billing", now=NOW)
+    kb_article = article_publish(article=article_create(
+        tenant=other_tenant, author=outsider.user, title="Globex invoices", body="Globex only",
+        category_id=kb_category.pk, now=NOW), actor=outsider.user, now=NOW)
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -317,6 +324,7 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         policy_id=SlaPolicy.objects.filter(tenant=other_tenant).first().pk,
         calendar_id=calendar.pk, holiday_id=holiday.pk, escalation_rule_id=escalation.pk,
         invitation_id=invitation.pk, member_user_id=globex_agent.user_id,
+        kb_article_id=kb_article.pk, kb_category_id=kb_category.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

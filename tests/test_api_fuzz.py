@@ -35,6 +35,7 @@ from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.core.priority import Priority
+from casedesk.kb.services import article_create, article_publish, article_update, category_create
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.ingest import ingest
 from casedesk.mail.mailboxes import mailbox_create
@@ -137,6 +138,18 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         tenant=tenant, actor=admin.user, base_url="http://testserver", now=NOW,
         data=InvitationInput(email=f"invited{i}@example.com")) for i in range(3)]
     make_case(other_tenant)  # something to leak, were anything to leak
+    # Knowledge base: a tree, a draft, and an article published twice (versions to restore).
+    kb_root = category_create(tenant=tenant, name="Billing", now=NOW)
+    kb_leaf = category_create(tenant=tenant, name="Invoices", parent_id=kb_root.pk, now=NOW)
+    kb_empty = category_create(tenant=tenant, name="Empty", now=NOW)
+    kb_draft = article_create(tenant=tenant, author=agent.user, title="Draft", body="*Soon*",
+                              category_id=kb_leaf.pk, now=NOW)
+    kb_live = article_create(tenant=tenant, author=admin.user, title="Invoice copies",
+                             body="Open **Billing**.", category_id=kb_root.pk,
+                             tags=["invoice"], visibility="public", now=NOW)
+    for body in ("Open **Billing**.", "Open **Billing** › Invoices."):
+        kb_live = article_update(article=kb_live, changes={"body": body}, now=NOW)
+        kb_live = article_publish(article=kb_live, actor=admin.user, now=NOW)
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
     return {
         "number": [{"number": n} for n in numbers],
@@ -160,6 +173,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "attachment_id": [{"number": f"CS-{mailed.case.number}", "attachment_id": a.pk}
                           for a in mailed.case.attachments.all()],
         "key": [{"key": k} for k in ("plan", "seats", "region")],
+        "article_id": [{"article_id": a.pk} for a in (kb_draft, kb_live)],
+        "category_id": [{"category_id": c.pk} for c in (kb_root, kb_leaf, kb_empty)],
+        "article_version": [{"article_id": kb_live.pk, "number": n} for n in (1, 2)],
         "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",
                                        "sub_status")],
     }
@@ -172,6 +188,8 @@ def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]
     for name in ("assignment_id", "value_id", "holiday_id", "attachment_id"):
         if name in names:
             return world[name]
+    if "article_id" in names and "number" in names:
+        return world["article_version"]
     name = next((n for n in names if n in world), None)
     return world[name] if name is not None else None
 

@@ -26,6 +26,8 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.kb.models import Article, ArticleSlug, ArticleVersion, KbCategory
+from casedesk.kb.services import article_create, category_create
 from casedesk.mail.ingest import ingest
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.notifications.models import Notification
@@ -166,6 +168,24 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/cases/{f.case_number}/attachments/{their_attachment_id(f)}", None),
         (f"/cases/{mine}/attachments/{their_attachment_id(f)}", None),
     ],
+    ("PATCH", "/kb/categories/{category_id}"): lambda f, mine: [
+        (f"/kb/categories/{f.kb_category_id}", {"name": "Hijacked", "parent_id": None})],
+    ("DELETE", "/kb/categories/{category_id}"): lambda f, mine: [
+        (f"/kb/categories/{f.kb_category_id}", None)],
+    ("GET", "/kb/articles/{article_id}"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}", None)],
+    ("PATCH", "/kb/articles/{article_id}"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}", {"title": "Hijacked", "slug": "hijacked"})],
+    ("DELETE", "/kb/articles/{article_id}"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}", None)],
+    ("POST", "/kb/articles/{article_id}/publish"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/publish", {})],
+    ("POST", "/kb/articles/{article_id}/archive"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/archive", {})],
+    ("GET", "/kb/articles/{article_id}/versions"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/versions", None)],
+    ("POST", "/kb/articles/{article_id}/versions/{number}/restore"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/versions/1/restore", {})],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -192,6 +212,8 @@ LISTS: dict[tuple[str, str], str] = {
     # Failed is the default; both tenants' acknowledgements are waiting.
     ("GET", "/mail/outbound"): "/mail/outbound?status=pending",
     ("GET", "/mail/mailboxes"): "/mail/mailboxes",
+    ("GET", "/kb/categories"): "/kb/categories",
+    ("GET", "/kb/articles"): "/kb/articles",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -241,6 +263,10 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
     ("POST", "/mail/mailboxes"): lambda f: [
         ("/mail/mailboxes", {"name": "x", "host": "imap.acme.test", "username": "u",
                              "password": "p", "queue_id": f.queue_id})],
+    ("POST", "/kb/categories"): lambda f: [
+        ("/kb/categories", {"name": "x", "parent_id": f.kb_category_id})],
+    ("POST", "/kb/articles"): lambda f: [
+        ("/kb/articles", {"title": "x", "body": "x", "category_id": f.kb_category_id})],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
@@ -356,6 +382,11 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "attachments": list(Attachment.objects.filter(tenant=tenant).values()),
         "outbound": list(OutboundMail.objects.filter(tenant=tenant).order_by("pk").values(
             "pk", "status", "attempts", "next_attempt_at", "last_error")),
+        "kb_categories": list(KbCategory.objects.filter(tenant=tenant).order_by("pk").values()),
+        "kb_articles": list(Article.objects.filter(tenant=tenant).order_by("pk").values()),
+        "kb_versions": list(ArticleVersion.objects.filter(tenant=tenant).order_by("pk")
+                            .values()),
+        "kb_slugs": list(ArticleSlug.objects.filter(tenant=tenant).values()),
     }
 
 
@@ -409,6 +440,9 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "actions": {"notify": ["owner_manager"]}})
     skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
     mail_records(tenant, "Acme")
+    kb_category = category_create(tenant=tenant, name="Acme billing", now=NOW)
+    article_create(tenant=tenant, author=None, title="Acme invoices", body="Invoices",
+                   category_id=kb_category.pk, now=NOW)
     Invitation.objects.create(tenant=tenant, email="invited@acme.test", nonce="acme",
                               sent_at=NOW, expires_at=NOW + timedelta(days=7), created_at=NOW)
     response = admin_api.get(LISTS[operation])
@@ -436,6 +470,8 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/mail/inbound": ("id", their_inbound_id(foreign)),
         "/mail/outbound?status=pending": ("id", their_outbound_id(foreign)),
         "/mail/mailboxes": ("id", their_mailbox_id(foreign)),
+        "/kb/categories": ("id", foreign.kb_category_id),
+        "/kb/articles": ("id", foreign.kb_article_id),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 

@@ -27,6 +27,7 @@ from casedesk.core.management.commands.serve import (
 )
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
+from casedesk.kb.api import router as kb_router
 from casedesk.mail.api import router as mail_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
@@ -82,7 +83,8 @@ api = CasedeskAPI(
 )
 
 for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
-               sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router):
+               sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
+               kb_router):
     api.add_router("", router)
 
 
@@ -94,8 +96,18 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, body, status=exc.status_code)
 
 
+_SOURCES = ("body", "query", "path", "header", "cookie")
+
+
 def _location(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "header")]
+    """The field a validation error is about, as a client names it: ninja's location starts
+    with where the value came from (and, for a body, the handler's parameter name), and a
+    field may itself be called `body` (a note's, an article's)."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        if source == "body" and parts:
+            parts.pop(0)
     return ".".join(parts)
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.sla",
     "casedesk.mail",
+    "casedesk.kb",
     "casedesk.notifications",
     "casedesk.console",
     # The top floor: what puts the apps together.

@@ -83,3 +83,11 @@ def test_a_follow_up_of_a_case_with_the_longest_subject_fits(tenant, admin) -> N
     follow_up = case_follow_up_create(case=case, actor=admin.user, now=NOW)
     assert follow_up.subject.startswith("Follow-up: sss")
     assert len(follow_up.subject) == max_length(Case, "subject")
+
+
+def test_an_invalid_note_body_is_named_body(admin_api, tenant) -> None:
+    """A field called `body` is named as such, not taken for the request body itself."""
+    case = make_case(tenant)
+    response = admin_api.post(f"/cases/{case.display_number}/notes",
+                              {"body": "x" * 200_001})
+    assert response.status_code == 422 and response.json()["field"] == "body"

@@ -656,7 +656,8 @@ def test_an_admin_reads_and_changes_the_tenant_settings(admin_api, tenant) -> No
     assert body == {"name": tenant.name, "time_zone": "UTC",
                     "routing_enabled": True, "reroute_on_category_change": False,
                     "reopen_limit": 1, "reopen_window_hours": 6,
-                    "sla_pause_when_pending": True, "sla_sweep_minutes": 0}
+                    "sla_pause_when_pending": True, "sla_sweep_minutes": 0,
+                    "kb_agents_may_draft": True}
     response = admin_api.patch("/tenant/settings", {
         "routing_enabled": False, "reroute_on_category_change": True, "reopen_limit": 3,
         "reopen_window_hours": 48})
@@ -664,7 +665,8 @@ def test_an_admin_reads_and_changes_the_tenant_settings(admin_api, tenant) -> No
     assert body == {"name": tenant.name, "time_zone": "UTC",
                     "routing_enabled": False, "reroute_on_category_change": True,
                     "reopen_limit": 3, "reopen_window_hours": 48,
-                    "sla_pause_when_pending": True, "sla_sweep_minutes": 0}
+                    "sla_pause_when_pending": True, "sla_sweep_minutes": 0,
+                    "kb_agents_may_draft": True}
     stored = Tenant.objects.get(pk=tenant.pk)
     assert (stored.reopen_limit, stored.reopen_window.total_seconds()) == (3, 48 * 3600)
     assert admin_api.patch("/tenant/settings", {}).json() == body

@@ -110,6 +110,7 @@ class TenantSettingsOut(Schema):
     reopen_window_hours: float
     sla_pause_when_pending: bool
     sla_sweep_minutes: int
+    kb_agents_may_draft: bool
 
 
 class TenantSettingsPatch(Schema):
@@ -129,6 +130,8 @@ class TenantSettingsPatch(Schema):
         "the open cases' clocks in the background."))
     sla_sweep_minutes: int | None = Field(None, ge=0, le=MAX_SLA_SWEEP_MINUTES, description=(
         "Run the breach sweep every N minutes (`casedesk worker`); 0: only when asked."))
+    kb_agents_may_draft: bool | None = Field(None, description=(
+        "Agents may write knowledge-base drafts (managers and admins publish them)."))
 
 
 class TokenIn(Schema):
@@ -167,6 +170,7 @@ def settings_out(tenant: Tenant) -> dict[str, Any]:
         "reopen_window_hours": tenant.reopen_window.total_seconds() / 3600,
         "sla_pause_when_pending": tenant.sla_pause_when_pending,
         "sla_sweep_minutes": tenant.sla_sweep_minutes,
+        "kb_agents_may_draft": tenant.kb_agents_may_draft,
     }
 
 

@@ -91,6 +91,9 @@ class TenantSettingsForm(forms.Form):
     reopen_window_hours = forms.IntegerField(
         min_value=0, max_value=24 * 365, label="Re-open window (hours)",
         help_text="How long after closing a customer's reply re-opens the case.")
+    kb_agents_may_draft = forms.BooleanField(
+        required=False, label="Agents may write knowledge-base drafts",
+        help_text="Managers and admins publish them.")
 
     @classmethod
     def of(cls, tenant: Tenant) -> "TenantSettingsForm":
@@ -99,7 +102,8 @@ class TenantSettingsForm(forms.Form):
             "routing_enabled": tenant.routing_enabled,
             "reroute_on_category_change": tenant.reroute_on_category_change,
             "reopen_limit": tenant.reopen_limit,
-            "reopen_window_hours": int(tenant.reopen_window.total_seconds() // 3600)})
+            "reopen_window_hours": int(tenant.reopen_window.total_seconds() // 3600),
+            "kb_agents_may_draft": tenant.kb_agents_may_draft})
 
 
 class AcceptForm(forms.Form):

@@ -79,6 +79,9 @@ class Tenant(models.Model):
         max_length=255, blank=True,
         help_text="The authserv-id(s) of the receiving mail server, comma-separated: only its "
                   "Authentication-Results headers are read. Empty: the topmost one only.")
+    kb_agents_may_draft = models.BooleanField(
+        default=True, help_text="Agents may write knowledge-base drafts (managers and admins "
+                                "publish them).")
     # Bumped by every change of SLA policies, calendars, holidays and settings, so each
     # process's cached copy of them knows when it is stale (as routing_version does).
     sla_version = models.PositiveIntegerField(default=0)

@@ -178,7 +178,7 @@ def membership_update(*, membership: Membership, actor: Membership,
 
 
 TENANT_SETTINGS = ("name", "time_zone", "routing_enabled", "reroute_on_category_change",
-                   "reopen_limit", "reopen_window_hours")
+                   "reopen_limit", "reopen_window_hours", "kb_agents_may_draft")
 MAX_REOPEN_LIMIT = 100
 MAX_REOPEN_WINDOW_HOURS = 24 * 365
 
