@@ -7,8 +7,8 @@ and admins edit, publish and archive everything; agents never publish, and write
 while the tenant's `kb_agents_may_draft` is on: they create drafts and edit articles that
 have never been published (an article once published is the editors' to change)."""
 
-from casedesk.core.errors import NotFound, PermissionDenied
-from casedesk.core.schemas import MAX_ID
+from casedesk.core.access import tenant_row
+from casedesk.core.errors import PermissionDenied
 from casedesk.kb.models import Article, ArticleStatus, KbCategory
 from casedesk.tenancy.models import Membership
 
@@ -60,19 +60,11 @@ def require_categories(membership: Membership) -> Membership:
 
 def get_article_for_member(membership: Membership, article_id: int) -> Article:
     """The tenant's article (any visibility, any status), or NotFound."""
-    article = (Article.objects.select_related("tenant", "category")
-               .filter(tenant_id=membership.tenant_id, pk=article_id).first()
-               if 0 < article_id <= MAX_ID else None)
-    if article is None:
-        raise NotFound(f"No article with id {article_id}.")
-    return article
+    return tenant_row(Article.objects.select_related("tenant", "category"),
+                      membership.tenant_id, article_id, f"No article with id {article_id}.")
 
 
 def get_category_for_member(membership: Membership, category_id: int) -> KbCategory:
     """The tenant's category, or NotFound."""
-    category = (KbCategory.objects.select_related("tenant")
-                .filter(tenant_id=membership.tenant_id, pk=category_id).first()
-                if 0 < category_id <= MAX_ID else None)
-    if category is None:
-        raise NotFound(f"No category with id {category_id}.")
-    return category
+    return tenant_row(KbCategory.objects.select_related("tenant"), membership.tenant_id,
+                      category_id, f"No category with id {category_id}.")
