@@ -345,7 +345,7 @@ def article_update(*, article: Article, changes: dict[str, Any], now: datetime) 
     visibility (the slug rules are in the module's docstring)."""
     values = _article_values(article.tenant, changes)
     with transaction.atomic():
-        article = Article.objects.select_for_update().select_related("tenant").get(
+        article = Article.objects.select_for_update(of=("self",)).select_related("tenant").get(
             pk=article.pk)
         _set_slug(article, values, now)
         return _write(article, values, now)
@@ -356,7 +356,7 @@ def article_publish(*, article: Article, actor: User | None, now: datetime) -> A
     holding its text) and the article is published as of `now` (`published_at` is the latest
     publish). An article needs a body to be published."""
     with transaction.atomic():
-        article = Article.objects.select_for_update().select_related("tenant").get(
+        article = Article.objects.select_for_update(of=("self",)).select_related("tenant").get(
             pk=article.pk)
         if not article.body.strip():
             raise Conflict("An article needs a body before it can be published.")
@@ -374,7 +374,7 @@ def article_archive(*, article: Article, now: datetime) -> Article:
     """Takes the article out of the readers' sight (its versions and old slugs stay);
     archiving an archived article changes nothing. Publishing brings it back."""
     with transaction.atomic():
-        article = Article.objects.select_for_update().select_related("tenant").get(
+        article = Article.objects.select_for_update(of=("self",)).select_related("tenant").get(
             pk=article.pk)
         if article.status == ArticleStatus.ARCHIVED:
             return article
@@ -386,7 +386,7 @@ def article_restore_version(*, article: Article, number: int, now: datetime) -> 
     """Copies version `number`'s title, summary and body back as the working copy; the
     status stays as it is (see the module's docstring). The slug does not move."""
     with transaction.atomic():
-        article = Article.objects.select_for_update().select_related("tenant").get(
+        article = Article.objects.select_for_update(of=("self",)).select_related("tenant").get(
             pk=article.pk)
         version = ArticleVersion.objects.filter(article=article, number=number).first()
         if version is None:
