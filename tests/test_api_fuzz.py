@@ -176,6 +176,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "article_id": [{"article_id": a.pk} for a in (kb_draft, kb_live)],
         "category_id": [{"category_id": c.pk} for c in (kb_root, kb_leaf, kb_empty)],
         "article_version": [{"article_id": kb_live.pk, "number": n} for n in (1, 2)],
+        "case_article": [{"number": n, "article_id": a.pk}
+                         for n in numbers[:2] for a in (kb_draft, kb_live)],
         "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",
                                        "sub_status")],
     }
@@ -189,7 +191,9 @@ def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]
         if name in names:
             return world[name]
     if "article_id" in names and "number" in names:
-        return world["article_version"]
+        # An article's version number (/kb/articles/{article_id}/versions/{number}) or a
+        # case's number before an article (/cases/{number}/suggestions/{article_id}).
+        return world["article_version" if names[0] == "article_id" else "case_article"]
     name = next((n for n in names if n in world), None)
     return world[name] if name is not None else None
 

@@ -26,7 +26,7 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.kb.models import Article, ArticleSlug, ArticleVersion, KbCategory
+from casedesk.kb.models import Article, ArticleSlug, ArticleVersion, KbCategory, KbEvent
 from casedesk.kb.services import article_create, category_create
 from casedesk.mail.ingest import ingest
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
@@ -186,6 +186,19 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/kb/articles/{f.kb_article_id}/versions", None)],
     ("POST", "/kb/articles/{article_id}/versions/{number}/restore"): lambda f, mine: [
         (f"/kb/articles/{f.kb_article_id}/versions/1/restore", {})],
+    ("POST", "/kb/articles/{article_id}/views"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/views", {}),
+        (f"/kb/articles/{f.kb_article_id}/views", {"visitor": "planted"})],
+    ("GET", "/cases/{number}/suggestions"): lambda f, mine: [
+        (f"/cases/{f.case_number}/suggestions", None)],
+    # Their case, and their article from our own case.
+    ("POST", "/cases/{number}/suggestions/{article_id}/opened"): lambda f, mine: [
+        (f"/cases/{f.case_number}/suggestions/{f.kb_article_id}/opened",
+         {"score": 50, "rank": 1}),
+        (f"/cases/{mine}/suggestions/{f.kb_article_id}/opened", {"score": 50, "rank": 1})],
+    ("POST", "/cases/{number}/suggestions/{article_id}/solved"): lambda f, mine: [
+        (f"/cases/{f.case_number}/suggestions/{f.kb_article_id}/solved", {}),
+        (f"/cases/{mine}/suggestions/{f.kb_article_id}/solved", {})],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -387,6 +400,7 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "kb_versions": list(ArticleVersion.objects.filter(tenant=tenant).order_by("pk")
                             .values()),
         "kb_slugs": list(ArticleSlug.objects.filter(tenant=tenant).values()),
+        "kb_events": list(KbEvent.objects.filter(tenant=tenant).order_by("pk").values()),
     }
 
 
