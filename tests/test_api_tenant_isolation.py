@@ -26,7 +26,14 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
-from casedesk.kb.models import Article, ArticleSlug, ArticleVersion, KbCategory, KbEvent
+from casedesk.kb.models import (
+    Article,
+    ArticleSlug,
+    ArticleVersion,
+    KbCategory,
+    KbEvent,
+    KbEventKind,
+)
 from casedesk.kb.services import article_create, category_create
 from casedesk.mail.ingest import ingest
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
@@ -227,6 +234,7 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/mail/mailboxes"): "/mail/mailboxes",
     ("GET", "/kb/categories"): "/kb/categories",
     ("GET", "/kb/articles"): "/kb/articles",
+    ("GET", "/kb/analytics"): "/kb/analytics?since=2026-11-01&until=2026-12-01",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -432,7 +440,7 @@ def test_the_same_case_number_in_two_tenants_reads_each_tenants_own(admin_api, o
 
 def _ids(body: Any, key: str) -> set[Any]:
     items = body
-    for wrapper in ("items", "requirements"):
+    for wrapper in ("items", "requirements", "articles"):
         if isinstance(body, dict) and wrapper in body:
             items = body[wrapper]
     return {item[key] for item in items} if isinstance(items, list) else {body[key]}
@@ -455,8 +463,13 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
     skill_requirements_set(tenant=tenant, requirements=[("Technical", "", ["linux"])])
     mail_records(tenant, "Acme")
     kb_category = category_create(tenant=tenant, name="Acme billing", now=NOW)
-    article_create(tenant=tenant, author=None, title="Acme invoices", body="Invoices",
-                   category_id=kb_category.pk, now=NOW)
+    kb_article = article_create(tenant=tenant, author=None, title="Acme invoices",
+                                body="Invoices", category_id=kb_category.pk, now=NOW)
+    # Both tenants' articles were read in the period the analytics answer covers.
+    for article_id, tenant_id in ((kb_article.pk, tenant.pk),
+                                  (foreign.kb_article_id, foreign.tenant.pk)):
+        KbEvent.objects.create(tenant_id=tenant_id, kind=KbEventKind.VIEW, article_id=article_id,
+                               created_at=NOW)
     Invitation.objects.create(tenant=tenant, email="invited@acme.test", nonce="acme",
                               sent_at=NOW, expires_at=NOW + timedelta(days=7), created_at=NOW)
     response = admin_api.get(LISTS[operation])
@@ -486,6 +499,7 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/mail/mailboxes": ("id", their_mailbox_id(foreign)),
         "/kb/categories": ("id", foreign.kb_category_id),
         "/kb/articles": ("id", foreign.kb_article_id),
+        "/kb/analytics?since=2026-11-01&until=2026-12-01": ("id", foreign.kb_article_id),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 

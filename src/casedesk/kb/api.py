@@ -14,7 +14,7 @@ from casedesk.core import clock
 from casedesk.core.errors import Invalid
 from casedesk.core.limits import column_limits
 from casedesk.core.schemas import MAX_ID, Error, Text
-from casedesk.kb import access, selectors, services
+from casedesk.kb import access, events, selectors, services
 from casedesk.kb.models import Article, ArticleVersion
 from casedesk.kb.schemas import (
     ArticleIn,
@@ -135,7 +135,12 @@ def list_articles(request: HttpRequest, status: StatusName | None = None,
     """The tenant's articles, latest change first (or best match first with `q`)."""
     filters = selectors.ArticleFilters(status=status, visibility=visibility,
                                        category_id=category, q=q)
-    page = selectors.article_list(member(request).tenant, filters, cursor=cursor, limit=limit)
+    membership = member(request)
+    page = selectors.article_list(membership.tenant, filters, cursor=cursor, limit=limit)
+    if q is not None and q.strip() and not cursor:
+        # Only the first page is a search; the next pages are the same search read on.
+        events.record_search(membership.tenant, q, len(page.items), membership.user,
+                             clock.now())
     return {"items": [_summary_out(a, page.scores.get(a.pk)) for a in page.items],
             "next_cursor": page.next_cursor}
 

@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 
 from casedesk.cases.models import Case
 from casedesk.core.errors import Conflict, Invalid
-from casedesk.core.limits import check_fits
+from casedesk.core.limits import check_fits, clipped
 from casedesk.core.text import check_text
 from casedesk.kb.models import (
     Article,
@@ -186,3 +186,15 @@ def self_service_deflections_settle(now: datetime,
                 if (tenant_id, visitor, article_id) not in counted]
         KbEvent.objects.bulk_create(rows)
     return len(rows)
+
+
+def record_search(tenant: Tenant, query: str, results: int, user: User | None,
+                  now: datetime) -> KbEvent:
+    """A search of the articles and how many it found: the content gaps are the queries that
+    found nothing. The query is kept to its first characters (the column's length)."""
+    if results < 0:
+        raise Invalid("The number of results cannot be negative.", field="results")
+    query = clipped(KbEvent, "query", query.strip())
+    with transaction.atomic():
+        return KbEvent.objects.create(tenant=tenant, kind=KbEventKind.SEARCH, query=query,
+                                      results=results, user=user, created_at=now)
