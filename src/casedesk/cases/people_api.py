@@ -12,9 +12,9 @@ from casedesk.cases import people, selectors
 from casedesk.cases.presenters import case_out
 from casedesk.cases.schemas import CasePage
 from casedesk.core import clock
-from casedesk.core.errors import Invalid, NotFound
-from casedesk.core.schemas import MAX_ID, Error, Id
-from casedesk.tenancy.access import find_colleague
+from casedesk.core.errors import Invalid
+from casedesk.core.schemas import Error, Id
+from casedesk.tenancy.access import find_colleague, get_member
 from casedesk.tenancy.api_auth import member, require_admin, require_manager
 from casedesk.tenancy.models import Membership
 
@@ -33,13 +33,7 @@ class HandOnOut(Schema):
 def _member_of_tenant(request: HttpRequest, user_id: int) -> Membership:
     """A member of the tenant by user id, active or not (a deactivated member's cases are
     the point here)."""
-    membership = member(request)
-    found = (Membership.objects.select_related("user")
-             .filter(tenant_id=membership.tenant_id, user_id=user_id).first()
-             if 0 < user_id <= MAX_ID else None)
-    if found is None:
-        raise NotFound(f"No member with user id {user_id} in this tenant.")
-    return found
+    return get_member(member(request), user_id)
 
 
 @router.get("/members/{user_id}/cases", response={200: CasePage, **ERRORS})

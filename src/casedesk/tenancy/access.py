@@ -20,3 +20,14 @@ def get_colleague(membership: Membership, user_id: int) -> Membership:
     if colleague is None:
         raise NotFound(f"No member with user id {user_id} in this tenant.")
     return colleague
+
+
+def get_member(membership: Membership, user_id: int) -> Membership:
+    """A member of the member's tenant by user id, active or not (the people pages and the
+    handing on of a deactivated member's cases are about them too), or NotFound."""
+    found = (Membership.objects.select_related("user", "tenant", "manager__user")
+             .filter(tenant_id=membership.tenant_id, user_id=user_id).first()
+             if 0 < user_id <= MAX_ID else None)
+    if found is None:
+        raise NotFound(f"No member with user id {user_id} in this tenant.")
+    return found

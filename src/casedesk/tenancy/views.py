@@ -16,10 +16,11 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.core import clock
-from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.errors import DomainError
 from casedesk.core.forms import add_domain_error
 from casedesk.core.redirects import site_base
 from casedesk.tenancy import hooks, invitations, services
+from casedesk.tenancy.access import get_member
 from casedesk.tenancy.forms import (
     AcceptForm,
     InviteForm,
@@ -147,12 +148,7 @@ def invitation_revoke(request: PageRequest, invitation_id: int) -> HttpResponse:
 def _person(request: PageRequest, user_id: int) -> tuple[Membership, Membership]:
     """(the signed-in member, the member the page is about: active or not, of this tenant)."""
     membership = require_manager(member(request))
-    person = (Membership.objects.select_related("user", "tenant", "manager__user")
-              .filter(tenant_id=membership.tenant_id, user_id=user_id).first()
-              if 0 < user_id < 2**63 else None)
-    if person is None:
-        raise NotFound(f"No member with user id {user_id} in this tenant.")
-    return membership, person
+    return membership, get_member(membership, user_id)
 
 
 @member_required

@@ -9,9 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from casedesk.cases import people
 from casedesk.core import clock
-from casedesk.core.errors import DomainError, Invalid, NotFound
-from casedesk.tenancy.access import find_colleague
-from casedesk.tenancy.models import Membership
+from casedesk.core.errors import DomainError, Invalid
+from casedesk.tenancy.access import find_colleague, get_member
 from casedesk.tenancy.selectors import members_of
 from casedesk.tenancy.web import (
     PageRequest,
@@ -28,11 +27,7 @@ SHOWN = 500
 @require_http_methods(["GET", "POST"])
 def member_cases(request: PageRequest, user_id: int) -> HttpResponse:
     membership = require_manager(member(request))
-    owner = (Membership.objects.select_related("user")
-             .filter(tenant_id=membership.tenant_id, user_id=user_id).first()
-             if 0 < user_id < 2**63 else None)
-    if owner is None:
-        raise NotFound(f"No member with user id {user_id} in this tenant.")
+    owner = get_member(membership, user_id)
     error = ""
     if request.method == "POST":
         require_admin(membership)
