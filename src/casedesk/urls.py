@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("casedesk.sla.urls")),
     path("", include("casedesk.mail.urls")),
     path("", include("casedesk.crm.urls")),
+    path("", include("casedesk.kb.urls")),
     path("", include("casedesk.console.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the issue-13 work."""
+
+urlpatterns: list = []
