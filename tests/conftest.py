@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
+from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, category_create
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
@@ -274,6 +276,7 @@ class Foreign:
     member_user_id: int
     kb_article_id: int
     kb_category_id: int
+    kb_attachment_id: int
 
 
 @pytest.fixture
@@ -315,6 +318,8 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
     kb_article = article_publish(article=article_create(
         tenant=other_tenant, author=outsider.user, title="Globex invoices", body="Globex only",
         category_id=kb_category.pk, now=NOW), actor=outsider.user, now=NOW)
+    kb_attachment = attachment_add(article=kb_article, upload=SimpleUploadedFile(
+        "globex.png", b"\x89PNG\r\n\x1a\n globex", "image/png"), user=outsider.user, now=NOW)
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -325,6 +330,7 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         calendar_id=calendar.pk, holiday_id=holiday.pk, escalation_rule_id=escalation.pk,
         invitation_id=invitation.pk, member_user_id=globex_agent.user_id,
         kb_article_id=kb_article.pk, kb_category_id=kb_category.pk,
+        kb_attachment_id=kb_attachment.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

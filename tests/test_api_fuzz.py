@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -35,6 +36,7 @@ from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.core.priority import Priority
+from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, article_update, category_create
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.ingest import ingest
@@ -151,7 +153,11 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         kb_live = article_update(article=kb_live, changes={"body": body}, now=NOW)
         kb_live = article_publish(article=kb_live, actor=admin.user, now=NOW)
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
+    kb_files = [attachment_add(article=a, upload=SimpleUploadedFile(
+        f"shot {a.pk}.png", b"\x89PNG\r\n\x1a\n" + bytes(20), "image/png"), user=admin.user,
+        now=NOW) for a in (kb_draft, kb_live)]
     return {
+        "kb_attachment_id": [{"attachment_id": f.pk} for f in kb_files],
         "number": [{"number": n} for n in numbers],
         "assignment_id": [{"number": f"CS-{referred.number}", "assignment_id": assignment.pk}],
         "queue_id": [{"queue_id": q.pk} for q in (support, engineering)],
@@ -187,6 +193,8 @@ def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]
                          ) -> list[dict[str, Any]] | None:
     """The path parameter sets naming real records, for an operation's parameter names; None
     when the world holds no record of that kind."""
+    if names == ["attachment_id"]:  # a knowledge-base file (/kb/attachments/{attachment_id})
+        return world["kb_attachment_id"]
     for name in ("assignment_id", "value_id", "holiday_id", "attachment_id"):
         if name in names:
             return world[name]

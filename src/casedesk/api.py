@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -99,7 +100,7 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, body, status=exc.status_code)
 
 
-_SOURCES = ("body", "query", "path", "header", "cookie")
+_SOURCES = ("body", "query", "path", "header", "cookie", "file", "form")
 
 
 def _location(loc: list[Any]) -> str:
@@ -125,6 +126,14 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
                         else str(error.get("msg", "invalid")))
     detail = "; ".join(messages) or "Invalid input."
     return api.create_response(request, {"detail": detail, "field": first_field}, status=422)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body Django cannot read (no boundary, cut short): the client's input."""
+    return api.create_response(
+        request, {"detail": f"The multipart body cannot be read: {exc}.", "field": None},
+        status=422)
 
 
 @api.exception_handler(TooManyFailures)

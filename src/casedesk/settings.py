@@ -305,3 +305,6 @@ LOGGING = {
 CASEDESK_API_PAGE_MAX = 100
 # Case descriptions may be long (pasted logs); attachments come through their own channel.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest file a person may upload (a knowledge-base article's file, kb/attachments.py).
+# Files are streamed to a temporary file as they arrive, not held in memory.
+CASEDESK_UPLOAD_MAX_BYTES = env_int("CASEDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)

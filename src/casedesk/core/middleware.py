@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from casedesk.core.text import NOT_UNICODE, not_unicode
 
 API_PREFIX = "/api/"
+# What a multipart body holds besides its file: part headers, boundaries, small fields.
+MULTIPART_ROOM = 64 * 1024
 _MESSAGES = {
     400: "Bad request.",
     404: "Not found: no such API endpoint.",
@@ -28,6 +30,10 @@ class ApiJsonErrorsMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.content_type == "multipart/form-data":
+            # An upload: its file streams to disk and the endpoint refuses one over the upload
+            # limit with its own message; the rest of the form stays small.
+            limit = max(limit, settings.CASEDESK_UPLOAD_MAX_BYTES + MULTIPART_ROOM)
         length = request.META.get("CONTENT_LENGTH") or ""
         if limit is not None and length.isdecimal() and int(length) > limit:
             return JsonResponse({"detail": f"The request body is larger than {limit} bytes."},

@@ -1,6 +1,6 @@
-"""The knowledge base: categories (a tree), articles with their published versions and old
-slugs, and the events deflection analytics count (suggestions shown and opened, "solved it",
-self-service deflections, views, searches)."""
+"""The knowledge base: categories (a tree), articles with their published versions, old
+slugs and attached files, and the events deflection analytics count (suggestions shown and
+opened, "solved it", self-service deflections, views, searches)."""
 
 from django.conf import settings
 from django.db import models
@@ -117,6 +117,28 @@ class ArticleSlug(TenantScoped):
         return self.slug
 
 
+class ArticleAttachment(TenantScoped):
+    """A file attached to an article (an image its body shows, a download it offers), in
+    Django's storage beside mail's attachments. `filename` is the sanitized name it is shown
+    and downloaded under; `content_type` was sniffed from its first bytes for images, so only
+    a real PNG, JPEG, GIF or WebP is ever served inline (`kb.attachments`)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveBigIntegerField()
+    file = models.FileField(upload_to="kb/%Y/%m/", max_length=300)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class KbEventKind(models.TextChoices):
     VIEW = "view", "Article viewed"
     SUGGESTION_SHOWN = "suggestion_shown", "Suggested on a case"
@@ -124,6 +146,7 @@ class KbEventKind(models.TextChoices):
     CASE_RESOLVED_BY_ARTICLE = "case_resolved_by_article", "Marked as solving a case"
     SELF_SERVICE_DEFLECTION = "self_service_deflection", "Read, and no case followed"
     SEARCH = "search", "Searched"
+    VISITOR_CASE = "visitor_case", "A reader without an account submitted a case"
 
 
 # The events one case counts once per article, whoever and however often.

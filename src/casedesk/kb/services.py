@@ -32,6 +32,7 @@ from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.limits import check_fits, max_length
 from casedesk.core.text import check_text
 from casedesk.kb import search
+from casedesk.kb.attachments import article_files_drop
 from casedesk.kb.markdown import render
 from casedesk.kb.models import (
     Article,
@@ -396,13 +397,15 @@ def article_restore_version(*, article: Article, number: int, now: datetime) -> 
 
 
 def article_delete(*, article: Article) -> None:
-    """Deletes a draft that was never published. Anything once published may have readers
-    and links (and analytics): archive it instead (Conflict)."""
+    """Deletes a draft that was never published, and its files from the storage once the
+    deletion has committed. Anything once published may have readers and links (and
+    analytics): archive it instead (Conflict)."""
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
         if article.status != ArticleStatus.DRAFT or article.version > 0:
             raise Conflict("Only a draft that was never published can be deleted: archive "
                            "this article instead.")
         article_id = article.pk
+        article_files_drop(article)
         article.delete()
         search.unindex_article(article_id)

@@ -1,15 +1,18 @@
 """The two downloads of mail, served alike by the console and the API: a stored message as it
-arrived, and a file it brought.
+arrived, and a file it brought (the knowledge base serves its articles' files with the same
+code: `StoredFile`).
 
 Both carry content a stranger wrote, so the headers keep a browser from running it: no type
 sniffing, a sandbox should it be opened anyway, and only raster images ever shown inline.
 """
 
 import re
+from typing import Protocol
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse
 
-from casedesk.mail.models import Attachment, InboundMessage
+from casedesk.mail.models import InboundMessage
 from casedesk.mail.selectors import inbound_raw
 
 _SANDBOX = "default-src 'none'; sandbox"
@@ -17,6 +20,20 @@ _SANDBOX = "default-src 'none'; sandbox"
 # all) is only ever downloaded.
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+
+
+class StoredFile(Protocol):
+    """A file kept in the storage with the name and type it came with: mail's `Attachment`,
+    the knowledge base's `ArticleAttachment`."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def file(self) -> FieldFile: ...
 
 
 def raw_response(message: InboundMessage) -> HttpResponse:
@@ -29,7 +46,7 @@ def raw_response(message: InboundMessage) -> HttpResponse:
     return response
 
 
-def attachment_serving(attachment: Attachment) -> tuple[str, bool]:
+def attachment_serving(attachment: StoredFile) -> tuple[str, bool]:
     """The Content-Type to serve an attachment with, and whether it may show inline.
 
     The type came from the sender, so it is only trusted in shape; only the raster image
@@ -40,7 +57,7 @@ def attachment_serving(attachment: Attachment) -> tuple[str, bool]:
     return content_type, content_type in INLINE_IMAGE_TYPES
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
+def attachment_response(attachment: StoredFile) -> FileResponse:
     """The file under its safe filename (RFC 6266: `filename*` when it is not ASCII), inline
     only for PNG, JPEG, GIF and WebP."""
     content_type, inline = attachment_serving(attachment)
