@@ -16,6 +16,7 @@ from email.utils import make_msgid
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casedesk.cases.models import (
     Case,
@@ -28,6 +29,7 @@ from casedesk.cases.models import (
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.kb.models import (
     Article,
+    ArticleAttachment,
     ArticleSlug,
     ArticleVersion,
     KbCategory,
@@ -193,6 +195,15 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/kb/articles/{f.kb_article_id}/versions", None)],
     ("POST", "/kb/articles/{article_id}/versions/{number}/restore"): lambda f, mine: [
         (f"/kb/articles/{f.kb_article_id}/versions/1/restore", {})],
+    ("GET", "/kb/articles/{article_id}/attachments"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/attachments", None)],
+    ("POST", "/kb/articles/{article_id}/attachments"): lambda f, mine: [
+        (f"/kb/articles/{f.kb_article_id}/attachments",
+         SimpleUploadedFile("planted.png", b"\x89PNG\r\n\x1a\n planted", "image/png"))],
+    ("GET", "/kb/attachments/{attachment_id}"): lambda f, mine: [
+        (f"/kb/attachments/{f.kb_attachment_id}", None)],
+    ("DELETE", "/kb/attachments/{attachment_id}"): lambda f, mine: [
+        (f"/kb/attachments/{f.kb_attachment_id}", None)],
     ("POST", "/kb/articles/{article_id}/views"): lambda f, mine: [
         (f"/kb/articles/{f.kb_article_id}/views", {}),
         (f"/kb/articles/{f.kb_article_id}/views", {"visitor": "planted"})],
@@ -206,6 +217,8 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
     ("POST", "/cases/{number}/suggestions/{article_id}/solved"): lambda f, mine: [
         (f"/cases/{f.case_number}/suggestions/{f.kb_article_id}/solved", {}),
         (f"/cases/{mine}/suggestions/{f.kb_article_id}/solved", {})],
+    ("POST", "/kb/visitor-cases"): lambda f, mine: [
+        ("/kb/visitor-cases", {"case": f.case_number, "visitor": "planted"})],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -409,10 +422,13 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
                             .values()),
         "kb_slugs": list(ArticleSlug.objects.filter(tenant=tenant).values()),
         "kb_events": list(KbEvent.objects.filter(tenant=tenant).order_by("pk").values()),
+        "kb_attachments": list(ArticleAttachment.objects.filter(tenant=tenant).values()),
     }
 
 
 def send(api: Api, method: str, path: str, body: Any) -> Any:
+    if isinstance(body, SimpleUploadedFile):  # an upload: multipart
+        return api.client.post(f"/api/v1{path}", {"file": body})
     if method in ("GET", "DELETE"):
         return getattr(api, method.lower())(path)
     return getattr(api, method.lower())(path, body)

@@ -125,3 +125,33 @@ def test_anonymous_is_refused(anonymous_api, tenant) -> None:
     article = _published(tenant)
     error(anonymous_api.post(f"/kb/articles/{article.pk}/views", {}), 401)
     error(anonymous_api.get("/cases/CS-1/suggestions"), 401)
+
+
+def test_a_visitor_case_keeps_their_reads_from_deflecting(agent_api, tenant, clock) -> None:
+    from datetime import timedelta
+
+    from casedesk.kb.events import DEFLECTION_WINDOW, self_service_deflections_settle
+
+    article = _published(tenant)
+    case = make_case(tenant)
+    assert agent_api.post(f"/kb/articles/{article.pk}/views",
+                          {"visitor": "v-asker"}).status_code == 201
+    assert agent_api.post(f"/kb/articles/{article.pk}/views",
+                          {"visitor": "v-quiet"}).status_code == 201
+    response = agent_api.post("/kb/visitor-cases", {"case": f"CS-{case.number}",
+                                                    "visitor": "v-asker"})
+    assert conforms(response, "POST", "/kb/visitor-cases") == {"recorded": True}
+    assert self_service_deflections_settle(NOW + DEFLECTION_WINDOW + timedelta(seconds=1)) == 1
+    assert list(KbEvent.objects.filter(kind=KbEventKind.SELF_SERVICE_DEFLECTION)
+                .values_list("visitor", flat=True)) == ["v-quiet"]
+
+
+def test_a_visitor_case_needs_a_known_case_and_a_key(agent_api, tenant) -> None:
+    case = make_case(tenant)
+    assert error(agent_api.post("/kb/visitor-cases", {"case": "CS-999", "visitor": "v"}),
+                 404)
+    assert error(agent_api.post("/kb/visitor-cases", {"case": f"CS-{case.number}",
+                                                      "visitor": " "}), 422)
+    assert error(agent_api.post("/kb/visitor-cases", {"case": f"CS-{case.number}",
+                                                      "visitor": "v\x00"}), 422)
+    assert not KbEvent.objects.filter(kind=KbEventKind.VISITOR_CASE).exists()

@@ -12,12 +12,12 @@ from django.db import connection, connections
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.kb.events import (
     DEFLECTION_WINDOW,
-    VisitorCase,
     record_case_resolved_by_article,
     record_self_service_read,
     record_suggestion_opened,
     record_suggestions_shown,
     record_view,
+    record_visitor_case,
     self_service_deflections_settle,
 )
 from casedesk.kb.models import KbEvent, KbEventKind
@@ -133,18 +133,18 @@ def test_a_read_without_a_case_within_30_minutes_settles_once(tenant, other_tena
     record_self_service_read(article, "asker", NOW)
     record_self_service_read(article, "late", NOW)
     record_self_service_read(theirs, "quiet", NOW)  # the same key in another tenant
-    submissions = [VisitorCase(tenant.pk, "asker", NOW + timedelta(minutes=29)),
-                   VisitorCase(tenant.pk, "late", NOW + timedelta(minutes=31)),
-                   VisitorCase(other_tenant.pk, "asker", NOW + timedelta(minutes=1))]
+    record_visitor_case(make_case(tenant), "asker", NOW + timedelta(minutes=29))
+    record_visitor_case(make_case(tenant), "late", NOW + timedelta(minutes=31))
+    record_visitor_case(make_case(other_tenant), "asker", NOW + timedelta(minutes=1))
+    assert record_visitor_case(make_case(tenant), "", NOW) is None
     # Not yet 30 minutes after any read: nothing to settle.
-    assert self_service_deflections_settle(NOW + DEFLECTION_WINDOW - timedelta(seconds=1),
-                                           submissions) == 0
+    assert self_service_deflections_settle(NOW + DEFLECTION_WINDOW - timedelta(seconds=1)) == 0
     at = NOW + DEFLECTION_WINDOW
-    assert self_service_deflections_settle(at, submissions) == 3  # quiet×article, late, theirs
-    assert self_service_deflections_settle(at, submissions) == 0
+    assert self_service_deflections_settle(at) == 3  # quiet×article, late, theirs
+    assert self_service_deflections_settle(at) == 0
     later = NOW + timedelta(hours=2)
-    assert self_service_deflections_settle(later, submissions) == 1  # quiet×other, now due
-    assert self_service_deflections_settle(later, submissions) == 0
+    assert self_service_deflections_settle(later) == 1  # quiet×other, now due
+    assert self_service_deflections_settle(later) == 0
     rows = {(e.tenant_id, e.visitor, e.article_id): e.created_at
             for e in KbEvent.objects.filter(kind=DEFLECTION)}
     assert rows == {
@@ -208,3 +208,15 @@ def test_concurrent_settles_count_once_on_postgres() -> None:
     with ThreadPoolExecutor(4) as pool:
         assert sum(pool.map(run, range(4))) == 20
     assert _count(DEFLECTION, tenant=tenant) == 20
+
+
+@pytest.mark.django_db
+def test_the_worker_settles_deflections_on_its_schedule(tenant) -> None:
+    from casedesk.ops import schedule
+
+    record_self_service_read(_published(tenant), "reader", NOW)
+    job = next(job for job in schedule.jobs() if job.name == "kb-deflections")
+    assert schedule.run_once(job, NOW + timedelta(minutes=10)) == []
+    assert schedule.run_once(job, NOW + DEFLECTION_WINDOW) == [
+        "Knowledge base: 1 self-service deflection(s) counted"]
+    assert _count(DEFLECTION) == 1

@@ -1,7 +1,8 @@
 """The knowledge base on a case, and the events deflection analytics count:
 `GET /cases/{number}/suggestions` (recorded as shown), `.../{article_id}/opened` and
 `.../{article_id}/solved` (each counted once per case and article), and
-`POST /kb/articles/{article_id}/views`.
+`POST /kb/articles/{article_id}/views`, and `POST /kb/visitor-cases` (a visitor's case, which
+keeps their reads from counting as deflections).
 
 Any member of the tenant; another tenant's case or article is a 404. Only a published
 article is opened or marks a case solved from a case: a draft or archived one is a 409."""
@@ -15,6 +16,7 @@ from pydantic import Field
 
 from casedesk.cases.access import get_case_for_member
 from casedesk.core import clock
+from casedesk.core.errors import Invalid
 from casedesk.core.schemas import MAX_ID, Error, Text, fits
 from casedesk.kb import access, events
 from casedesk.kb.models import KbEvent
@@ -58,6 +60,13 @@ class ViewIn(Schema):
 
 class ViewOut(Schema):
     recorded: bool
+
+
+class VisitorCaseIn(Schema):
+    case: Text = Field(max_length=40,
+                       description="The case's number (CS-123) the visitor submitted.")
+    visitor: Annotated[Text, fits(KbEvent, "visitor")] = Field(description=(
+        "The visitor's opaque session key, as given with their self-service reads."))
 
 
 @router.get("/cases/{number}/suggestions", response={200: list[SuggestionOut], **ERRORS},
@@ -112,4 +121,18 @@ def article_view(request: HttpRequest, article_id: ArticleId, payload: ViewIn) -
         events.record_self_service_read(article, payload.visitor, now)
     else:
         events.record_view(article, user=membership.user, now=now)
+    return 201, {"recorded": True}
+
+
+@router.post("/kb/visitor-cases", response={201: ViewOut, **ERRORS},
+             summary="A portal or web-form visitor submitted a case")
+def visitor_case(request: HttpRequest, payload: VisitorCaseIn) -> Any:
+    """Tells the deflection count that this visitor did open a case: their self-service
+    reads in the 30 minutes before it are not counted as deflections. Call it when the case
+    is made (a case the visitor submits later than that changes nothing)."""
+    membership = member(request)
+    case = get_case_for_member(membership, payload.case)
+    if not payload.visitor.strip():
+        raise Invalid("The visitor's key is empty.", field="visitor")
+    events.record_visitor_case(case, payload.visitor, clock.now())
     return 201, {"recorded": True}

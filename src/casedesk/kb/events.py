@@ -16,14 +16,12 @@ window with no case from the visitor in it into one SELF_SERVICE_DEFLECTION, dat
 of the window (so a period's figures do not depend on when the job ran). A pair once counted
 is never counted again, so the job may run as often as it likes.
 
-Which visitors submitted a case, and when, the caller tells the job (`submissions`): the
-events table has no kind for "a visitor submitted a case" (storing it as another kind would
-count it as that kind), and cases do not keep the visitor key. The portal and web form (next
-issue) keep that link; a `visitor_case` event kind would let this module keep it instead."""
+A case a visitor submits (portal, web form) is recorded as a VISITOR_CASE event with the
+visitor's key and the case (`record_visitor_case`, in the case's creation transaction); the
+job reads those. VISITOR_CASE counts in no figure of its own."""
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,15 +45,6 @@ DEFLECTION_WINDOW = timedelta(minutes=30)
 # How far back the settling job looks for reads: it runs every few minutes, so older reads
 # were settled long ago; the bound keeps each run's work small.
 SETTLE_LOOKBACK = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class VisitorCase:
-    """A case a portal or web-form visitor submitted."""
-
-    tenant_id: int
-    visitor: str
-    submitted_at: datetime
 
 
 def _same_tenant(case: Case, article: Article) -> None:
@@ -146,21 +135,18 @@ def record_self_service_read(article: Article, visitor: str, now: datetime) -> K
     return record_view(article, visitor=visitor, now=now)
 
 
-def self_service_deflections_settle(now: datetime,
-                                    submissions: Iterable[VisitorCase] = ()) -> int:
+def self_service_deflections_settle(now: datetime) -> int:
     """Records a SELF_SERVICE_DEFLECTION for each (visitor, article) read at least
     `DEFLECTION_WINDOW` ago with no case from that visitor within the window after a read of
     it, unless the pair has one already; how many it recorded. Idempotent."""
-    submitted: dict[tuple[int, str], list[datetime]] = {}
-    for submission in submissions:
-        submitted.setdefault((submission.tenant_id, submission.visitor), []).append(
-            submission.submitted_at)
     with transaction.atomic():
-        reads = (KbEvent.objects.filter(kind=KbEventKind.VIEW, article__isnull=False,
-                                        created_at__lte=now - DEFLECTION_WINDOW,
-                                        created_at__gt=now - SETTLE_LOOKBACK)
-                 .exclude(visitor="").order_by("created_at", "pk")
-                 .values_list("tenant_id", "visitor", "article_id", "created_at"))
+        reads = list(KbEvent.objects.filter(kind=KbEventKind.VIEW, article__isnull=False,
+                                            created_at__lte=now - DEFLECTION_WINDOW,
+                                            created_at__gt=now - SETTLE_LOOKBACK)
+                     .exclude(visitor="").order_by("created_at", "pk")
+                     .values_list("tenant_id", "visitor", "article_id", "created_at"))
+        submitted = _visitor_cases({(tenant_id, visitor) for tenant_id, visitor, _, _ in reads},
+                                   since=now - SETTLE_LOOKBACK)
         # The first read after which no case followed, per pair.
         deflected: dict[tuple[int, str, int], datetime] = {}
         for tenant_id, visitor, article_id, read_at in reads:
@@ -186,6 +172,34 @@ def self_service_deflections_settle(now: datetime,
                 if (tenant_id, visitor, article_id) not in counted]
         KbEvent.objects.bulk_create(rows)
     return len(rows)
+
+
+def _visitor_cases(visitors: set[tuple[int, str]], since: datetime
+                   ) -> dict[tuple[int, str], list[datetime]]:
+    """When each of these (tenant, visitor) submitted cases, since `since`."""
+    submitted: dict[tuple[int, str], list[datetime]] = {}
+    if not visitors:
+        return submitted
+    rows = KbEvent.objects.filter(
+        kind=KbEventKind.VISITOR_CASE, created_at__gt=since,
+        tenant_id__in={tenant_id for tenant_id, _ in visitors},
+        visitor__in={visitor for _, visitor in visitors},
+    ).values_list("tenant_id", "visitor", "created_at")
+    for tenant_id, visitor, at in rows:
+        submitted.setdefault((tenant_id, visitor), []).append(at)
+    return submitted
+
+
+def record_visitor_case(case: Case, visitor: str, now: datetime) -> KbEvent | None:
+    """Notes that the reader with key `visitor` submitted `case` (portal, web form): their
+    reads in the window before it are then not deflections. Nothing for an empty key (a
+    visitor who read nothing has none)."""
+    visitor = _visitor(visitor)
+    if not visitor:
+        return None
+    with transaction.atomic():
+        return KbEvent.objects.create(tenant_id=case.tenant_id, kind=KbEventKind.VISITOR_CASE,
+                                      case=case, visitor=visitor, created_at=now)
 
 
 def record_search(tenant: Tenant, query: str, results: int, user: User | None,

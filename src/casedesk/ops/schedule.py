@@ -18,6 +18,7 @@ from django.db import close_old_connections
 
 from casedesk.cases.sla_sweep import run_due_sweeps
 from casedesk.core import clock
+from casedesk.kb.events import self_service_deflections_settle
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
 from casedesk.mail.ingest import process_stuck
@@ -51,13 +52,21 @@ def _mail_out(now: datetime) -> Iterator[str]:
         yield f"Outbox: {report.summary()}"
 
 
+def _kb_deflections(now: datetime) -> Iterator[str]:
+    settled = self_service_deflections_settle(now)
+    if settled:
+        yield f"Knowledge base: {settled} self-service deflection(s) counted"
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
-    enqueues and for retries falling due."""
+    enqueues and for retries falling due. Self-service deflections are settled every minute
+    or so: they are dated by the read, not by the run, so a late run changes no figure."""
     return [Job("sla-sweeps", every_s, _sla_sweeps),
             Job("mailboxes", min(every_s, 10.0), _mailboxes),
-            Job("mail-out", min(every_s, 5.0), _mail_out)]
+            Job("mail-out", min(every_s, 5.0), _mail_out),
+            Job("kb-deflections", max(every_s, 60.0), _kb_deflections)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:
