@@ -32,6 +32,7 @@ from casedesk.routing.models import Queue
 from casedesk.tenancy.web import PageRequest, member, member_required
 
 PARTIAL_HEADER = "X-Case-Partial"  # lets case.js swap a refusal (4xx) into its place
+CASE_CHANGED = "casedesk:case-changed"
 
 
 def _page(number: str) -> str:
@@ -50,6 +51,8 @@ def _done(request: PageRequest, number: str, message: str, *,
                            reset_composer=reset_composer)
     response = render_case(request, case, f"{TEMPLATE}#refresh", context)
     response["HX-Reswap"] = "none"
+    # What the case says may have changed: the suggested articles look again.
+    response["HX-Trigger"] = CASE_CHANGED
     return response
 
 
