@@ -24,14 +24,53 @@ Content gaps: the searches that found nothing (SEARCH events with `results == 0`
 the lower-cased query, most searched first."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 
+from casedesk.core.errors import Invalid
 from casedesk.kb.models import KbEvent, KbEventKind
+from casedesk.tenancy.middleware import tenant_zone
 from casedesk.tenancy.models import Tenant
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days as the tenant's people count them: `since` to `until` (exclusive) in its
+    time zone, and the instants they start at."""
+
+    since: date
+    until: date
+    start: datetime
+    end: datetime
+
+    @property
+    def last_day(self) -> date:
+        return self.until - timedelta(days=1)
+
+
+def period(tenant: Tenant, since: date | None, until: date | None, now: datetime) -> Period:
+    """The period from `since` to `until` (exclusive); by default the 30 days up to and
+    including today in the tenant's zone. Invalid for an empty or reversed period, or one
+    longer than MAX_DAYS."""
+    zone = tenant_zone(tenant) or UTC
+    if until is None:
+        until = now.astimezone(zone).date() + timedelta(days=1)
+    if since is None:
+        if until <= date.min + timedelta(days=DEFAULT_DAYS):
+            raise Invalid("until is too early.", field="until")
+        since = until - timedelta(days=DEFAULT_DAYS)
+    if since >= until:
+        raise Invalid("since must be before until.", field="since")
+    if (until - since).days > MAX_DAYS:
+        raise Invalid(f"The period is at most {MAX_DAYS} days.", field="since")
+    return Period(since, until, datetime.combine(since, time.min, tzinfo=zone),
+                  datetime.combine(until, time.min, tzinfo=zone))
 
 
 @dataclass(frozen=True)

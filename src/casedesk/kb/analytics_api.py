@@ -1,7 +1,7 @@
 """Deflection analytics over the API (`GET /kb/analytics`): per-article figures, the tenant's
 totals and the content gaps of a period (`kb.analytics` defines them). Managers and admins."""
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,16 +9,13 @@ from ninja import Router, Schema
 from ninja.params.functions import Query
 
 from casedesk.core import clock
-from casedesk.core.errors import Invalid, PermissionDenied
+from casedesk.core.errors import PermissionDenied
 from casedesk.core.schemas import Error
 from casedesk.kb import analytics
 from casedesk.tenancy.api_auth import member
-from casedesk.tenancy.middleware import tenant_zone
 
 router = Router(tags=["kb"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 MAX_ARTICLES = 200
 MAX_GAPS = 20
 
@@ -59,23 +56,6 @@ def _figures(figures: analytics.Figures) -> dict[str, Any]:
             "deflection_rate": figures.deflection_rate}
 
 
-def _period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
-    until = until if until is not None else today + timedelta(days=1)
-    if since is None:
-        if until <= date.min + timedelta(days=DEFAULT_DAYS):
-            raise Invalid("until is too early.", field="until")
-        since = until - timedelta(days=DEFAULT_DAYS)
-    if since >= until:
-        raise Invalid("since must be before until.", field="since")
-    if (until - since).days > MAX_DAYS:
-        raise Invalid(f"The period is at most {MAX_DAYS} days.", field="since")
-    return since, until
-
-
-def _midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
 @router.get("/kb/analytics", response={200: AnalyticsOut, **ERRORS},
             summary="Deflection analytics of a period")
 def get_analytics(request: HttpRequest,
@@ -84,7 +64,7 @@ def get_analytics(request: HttpRequest,
                       "`until`.")),
                   until: date | None = Query(None, description=(
                       f"The day after the last one counted (exclusive); default: "
-                      f"tomorrow. At most {MAX_DAYS} days after `since`."))) -> Any:
+                      f"tomorrow. At most {analytics.MAX_DAYS} days after `since`."))) -> Any:
     """Per article (the 200 most opened, then most viewed): views, suggestions
     shown, opened, solved, self-service reads and deflections, and the deflection rate
     (solved + self-service deflections) / (opened + self-service reads), null when nothing was
@@ -94,13 +74,11 @@ def get_analytics(request: HttpRequest,
     if not membership.is_manager:
         raise PermissionDenied("Only a manager or admin may see the knowledge base analytics.")
     tenant = membership.tenant
-    # Days as the tenant's people count them, in its time zone.
-    zone = tenant_zone(tenant) or UTC
-    since, until = _period(since, until, clock.now().astimezone(zone).date())
-    start, end = _midnight(since, zone), _midnight(until, zone)
+    span = analytics.period(tenant, since, until, clock.now())
+    start, end = span.start, span.end
     articles = analytics.article_figures(tenant, since=start, until=end, limit=MAX_ARTICLES)
     return {
-        "since": since, "until": until,
+        "since": span.since, "until": span.until,
         "totals": _figures(analytics.tenant_totals(tenant, since=start, until=end)),
         "articles": [{"id": a.article_id, "title": a.title, **_figures(a)} for a in articles],
         "content_gaps": [{"query": g.query, "searches": g.searches}
