@@ -1,6 +1,7 @@
-"""`casedesk demo`: a realistic tenant whose every case has a true timeline; idempotent and
-confined to its own tenant."""
+"""`casedesk demo`: a realistic tenant whose every case has a true timeline and whose knowledge
+base answers its cases; idempotent and confined to its own tenant."""
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from casedesk.cases.lifecycle import ALLOWED_MOVES, Status
 from casedesk.cases.models import (
@@ -26,8 +28,23 @@ from casedesk.cases.picklists import (
     INTERNAL_REFERRAL,
 )
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.demo import content, kb_content
 from casedesk.demo.builder import DEMO_SLUG, DemoResult, demo_build
+from casedesk.demo.kb_content import ARTICLES, CATEGORIES, PORTAL, topic_for
 from casedesk.demo.plan import plan_cases
+from casedesk.demo.topics import TOPICS
+from casedesk.kb import analytics, search
+from casedesk.kb.models import (
+    Article,
+    ArticleStatus,
+    ArticleVersion,
+    KbCategory,
+    KbEvent,
+    KbEventKind,
+    Visibility,
+)
+from casedesk.kb.services import article_delete, article_update
+from casedesk.kb.suggestions import suggest_for_case
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, Role, Tenant, User
 from tests.factories import make_case
@@ -44,7 +61,8 @@ def build(cases: int = SMALL, now: datetime = NOW) -> DemoResult:
 def counts(tenant: Tenant) -> dict[str, int]:
     return {model.__name__: model.objects.filter(tenant=tenant).count()
             for model in (Case, TimelineEvent, Note, CaseAssignment, Account, Contact, Deal,
-                          Queue, Membership)} | {"User": User.objects.count()}
+                          Queue, Membership, KbCategory, Article, ArticleVersion, KbEvent)
+            } | {"User": User.objects.count()}
 
 
 @pytest.fixture
@@ -194,6 +212,7 @@ def test_command_prints_working_logins(db: Any) -> None:
     call_command("demo", cases=8, stdout=out)
     text = out.getvalue()
     assert "8 cases (8 added)" in text
+    assert f"{len(ARTICLES)} articles ({len(ARTICLES)} added)" in text
     logins = [line.split() for line in text.splitlines() if line.startswith("  ")]
     assert [role for role, *_ in logins] == ["admin", "manager", "agent"]
     assert logins[0][1:] == ["admin@demo.casedesk.test", "/", "demo-admin"]
@@ -225,3 +244,175 @@ def test_the_demo_mails_nobody_and_takes_mail_at_its_address(demo: DemoResult) -
 
     assert not OutboundMail.objects.filter(tenant=demo.tenant).exists()
     assert demo.tenant.mail_address == DEMO_MAIL_ADDRESS
+
+
+# --- the knowledge base ----------------------------------------------------------------------
+
+_LINK = re.compile(r"\]\((/[^)\s]*)\)")
+ANSWERS = {spec.slug: spec.topics for spec in ARTICLES}
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _public_published() -> set[str]:
+    return {spec.slug for spec in ARTICLES
+            if spec.visibility == Visibility.PUBLIC and spec.status == ArticleStatus.PUBLISHED}
+
+
+def test_kb_content_answers_every_topic_with_real_articles() -> None:
+    slugs = [spec.slug for spec in ARTICLES]
+    assert len(slugs) == len(set(slugs))
+    staff = {person.email.split("@")[0] for person in content.STAFF}
+    public = _public_published()
+    assert set(CATEGORIES) == set(DEFAULT_CATEGORIES), "the case categories are the top level"
+    for spec in ARTICLES:
+        assert spec.category[1] in CATEGORIES[spec.category[0]], spec.slug
+        assert spec.author in staff, spec.slug
+        assert spec.topics and set(spec.topics) <= {topic.key for topic in TOPICS}, spec.slug
+        assert spec.summary and spec.tags, spec.slug
+        assert 100 <= _words(spec.final_body) <= 400, spec.slug
+        assert "lorem" not in spec.final_body.lower()
+        for link in _LINK.findall(spec.final_body):
+            # Links between articles lead customers to a public article they may read.
+            assert link.removeprefix(PORTAL + "/") in public, (spec.slug, link)
+    for topic in TOPICS:
+        assert topic_for(topic.type, topic.category, topic.subcategory) is topic
+        answering = kb_content.articles_for_topic(topic.key)
+        assert any(spec.slug in public for spec in answering), topic.key
+    assert topic_for("Bug", "Billing", "Nothing like it") is None
+    assert reverse("kb:public_article", args=[DEMO_SLUG, "refund-policy"]) \
+        == f"{PORTAL}/refund-policy"
+
+
+def test_demo_has_a_knowledge_base(demo: DemoResult) -> None:
+    tenant = demo.tenant
+    articles = {a.slug: a for a in Article.objects.filter(tenant=tenant)
+                .select_related("category__parent", "author")}
+    assert set(articles) == {spec.slug for spec in ARTICLES}
+    assert (demo.articles, demo.articles_created) == (len(ARTICLES), len(ARTICLES))
+    statuses = Counter((a.status, a.visibility) for a in articles.values())
+    assert statuses == Counter((spec.status, spec.visibility) for spec in ARTICLES)
+    published = [a for a in articles.values() if a.status == ArticleStatus.PUBLISHED]
+    assert len(published) >= 40
+    assert {a.visibility for a in published} == {Visibility.PUBLIC, Visibility.INTERNAL}
+    assert Counter(a.status for a in articles.values())[ArticleStatus.ARCHIVED] == 1
+    assert Counter(a.status for a in articles.values())[ArticleStatus.DRAFT] >= 2
+    tree = {(c.parent.name if c.parent else None, c.name)
+            for c in KbCategory.objects.filter(tenant=tenant).select_related("parent")}
+    assert tree == ({(None, top) for top in CATEGORIES}
+                    | {(top, sub) for top, subs in CATEGORIES.items() for sub in subs})
+    versions = defaultdict(list)
+    for slug, number, body in (ArticleVersion.objects.filter(tenant=tenant)
+                               .order_by("number").values_list("article__slug", "number", "body")):
+        versions[slug].append((number, body))
+    oldest_case = min(Case.objects.filter(tenant=tenant).values_list("created_at", flat=True))
+    for spec in ARTICLES:
+        article = articles[spec.slug]
+        assert (article.title, article.summary, article.body, article.tags, article.language) \
+            == (spec.title, spec.summary, spec.final_body, list(spec.tags), "en")
+        assert article.category is not None and article.category.parent is not None
+        assert (article.category.parent.name, article.category.name) == spec.category
+        assert article.author is not None
+        assert article.author.email == f"{spec.author}@{content.STAFF_DOMAIN}"
+        if spec.status == ArticleStatus.DRAFT:
+            assert versions[spec.slug] == [] and NOW - timedelta(days=15) < article.created_at
+            continue
+        # Every publish kept its text; an update was published as a second version.
+        expected = [(1, spec.body)] + ([(2, spec.final_body)] if spec.update else [])
+        assert versions[spec.slug] == expected, spec.slug
+        assert article.created_at < oldest_case, "written before any case it is suggested on"
+        assert article.published_at is not None and article.published_at <= NOW
+    html = "".join(article.body_html for article in published)
+    for tag in ("<h2>", "<ol>", "<ul>", "<table>", "<code>", f'<a href="{PORTAL}/'):
+        assert tag in html
+    # Agents wrote the drafts: the tenant lets them (kb_agents_may_draft is left on).
+    assert tenant.kb_agents_may_draft
+    draft_authors = {articles[spec.slug].author_id for spec in ARTICLES
+                     if spec.status == ArticleStatus.DRAFT}
+    assert set(Membership.objects.filter(tenant=tenant, user_id__in=draft_authors)
+               .values_list("role", flat=True)) == {Role.AGENT}
+
+
+def _answered_in_top_three(case: Case) -> bool:
+    topic = topic_for(case.type, case.category, case.subcategory)
+    assert topic is not None, case.subject
+    # The first three of the five the case page shows.
+    return any(topic.key in ANSWERS.get(s.article.slug, ())
+               for s in suggest_for_case(case, limit=5)[:3])
+
+
+def test_suggestions_answer_the_demo_cases(demo: DemoResult) -> None:
+    cases = list(Case.objects.filter(tenant=demo.tenant).order_by("number"))
+    assert len({topic_for(c.type, c.category, c.subcategory) for c in cases}) >= 10
+    misses = [(c.display_number, c.subject) for c in cases if not _answered_in_top_three(c)]
+    assert not misses
+
+
+def test_suggestions_answer_every_issue_the_demo_customers_write_about(
+        demo: DemoResult) -> None:
+    values = {"first": "Ana", "company": "Northwind Logistics", "tier": "Enterprise",
+              "invoice": "INV-2026-4821", "seats": "8", "count": "12,000", "month": "October",
+              "amount": "$299.00", "browser": "Safari"}
+    misses = []
+    for topic in TOPICS:
+        for issue in topic.issues:
+            text = issue.subject + issue.description
+            integrations = content.INTEGRATIONS if "{integration}" in text else ("Slack",)
+            for integration in integrations:
+                filled = values | {"integration": integration}
+                case = make_case(demo.tenant, subject=issue.subject.format_map(filled),
+                                 description=issue.description.format_map(filled),
+                                 type=topic.type, category=topic.category,
+                                 subcategory=topic.subcategory)
+                if not _answered_in_top_three(case):
+                    misses.append((topic.key, case.subject))
+    assert not misses
+
+
+def test_demo_has_a_history_of_suggestions_and_searches(demo: DemoResult) -> None:
+    tenant = demo.tenant
+    events = list(KbEvent.objects.filter(tenant=tenant).select_related("case", "article"))
+    kinds = Counter(event.kind for event in events)
+    for kind in (KbEventKind.SUGGESTION_SHOWN, KbEventKind.SUGGESTION_OPENED,
+                 KbEventKind.CASE_RESOLVED_BY_ARTICLE, KbEventKind.VIEW, KbEventKind.SEARCH):
+        assert kinds[kind] > 0, kind
+    for event in events:
+        assert event.created_at <= NOW
+        if event.article is not None:
+            assert event.article.created_at <= event.created_at
+        case = event.case
+        if case is None:
+            continue
+        assert case.status in (Status.RESOLVED, Status.CLOSED)
+        assert case.resolved_at is not None
+        assert case.created_at <= event.created_at <= case.resolved_at
+        assert event.user_id == case.owner_id
+        if event.kind == KbEventKind.CASE_RESOLVED_BY_ARTICLE:
+            topic = topic_for(case.type, case.category, case.subcategory)
+            assert topic is not None and event.article is not None
+            assert topic.key in ANSWERS[event.article.slug]
+            assert case.closed_reason in ("", "Resolved", "Other")
+    month = {"since": NOW - timedelta(days=30), "until": NOW + timedelta(seconds=1)}
+    totals = analytics.tenant_totals(tenant, **month)
+    assert totals.suggestions_shown and totals.views
+    gaps = analytics.content_gaps(tenant, **month)
+    assert gaps[0].query == "whatsapp" and gaps[0].searches == 3
+    assert all(not search.search_articles(tenant.pk, gap.query) for gap in gaps)
+    found = KbEvent.objects.filter(tenant=tenant, kind=KbEventKind.SEARCH, results__gt=0)
+    assert found.count() >= 5
+
+
+def test_a_second_run_restores_a_deleted_draft_and_keeps_edits(demo: DemoResult) -> None:
+    tenant = demo.tenant
+    draft_slug = next(spec.slug for spec in ARTICLES if spec.status == ArticleStatus.DRAFT)
+    article_delete(article=Article.objects.get(tenant=tenant, slug=draft_slug))
+    edited = article_update(article=Article.objects.get(tenant=tenant, slug="refund-policy"),
+                            changes={"title": "Our refund policy", "slug": "refunds"}, now=NOW)
+    again = build(now=NOW + timedelta(days=2))
+    assert (again.articles, again.articles_created) == (len(ARTICLES), 1)
+    assert Article.objects.filter(tenant=tenant, slug=draft_slug).exists()
+    edited.refresh_from_db()
+    assert (edited.title, edited.slug) == ("Our refund policy", "refunds")
+    assert not Article.objects.filter(tenant=tenant, slug="refund-policy").exists()

@@ -1,11 +1,13 @@
-"""The `demo` tenant: realistic staff, customers and cases whose timelines are true.
+"""The `demo` tenant: realistic staff, customers, cases whose timelines are true, and a
+knowledge base that answers them.
 
 Two halves. `demo.plan` is pure: from a fixed seed and a clock reading it decides what each
 case is about and the story of its life (who claimed it, what they wrote, when it moved).
 `demo_build` here makes that real through the ordinary services only, handing each call its
 backdated `now`, so every demo case carries exactly the timeline the services write for real
 work; no case or timeline row is written behind their back. Running it again tops the tenant
-up to the same counts, so it is idempotent.
+up to the same counts, so it is idempotent. The knowledge base and the history of its use on
+the cases are `demo.kb_builder`'s.
 """
 
 import copy
@@ -33,6 +35,7 @@ from casedesk.crm.services import (
     deal_create,
 )
 from casedesk.demo import content
+from casedesk.demo.kb_builder import kb_ensure, kb_history_ensure
 from casedesk.demo.plan import CasePlan, contact_specs, plan_cases
 from casedesk.mail.outbox import mail_suppressed
 from casedesk.ops.provisioning import tenant_create
@@ -70,6 +73,8 @@ class DemoResult:
     deals: int
     cases: int
     cases_created: int
+    articles: int
+    articles_created: int
     logins: tuple[DemoLogin, ...]
 
 
@@ -94,7 +99,8 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
 
     Idempotent: people, queues, accounts, contacts and deals are found by natural key (email,
     queue name, domain, deal name) and only created or corrected; cases are added only up to
-    `cases`. One transaction, so a failure leaves the tenant as it was.
+    `cases`; articles are added when missing (`kb_builder`). One transaction, so a failure
+    leaves the tenant as it was.
     """
     # Hashing is slow on purpose (~1 s each): hash each role's password once, with a fixed
     # salt so the hash is stable and a re-run rewrites nothing (and logs nobody out). The
@@ -127,10 +133,13 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         # After the cases: their history is replayed with the queues' agents claiming, as
         # planned; routing shapes the cases the demo's users create from here on.
         _routing_ensure(tenant, queues, now=now)
+        kb = kb_ensure(tenant, users, now=now)
+        # The history of the articles' use on the cases needs both in place.
+        kb_history_ensure(tenant, users, now=now)
     return DemoResult(
         tenant=tenant, people=len(memberships), queues=len(queues), accounts=len(accounts),
         contacts=len(contacts), deals=len(deals), cases=existing + len(missing),
-        cases_created=len(missing),
+        cases_created=len(missing), articles=kb.articles, articles_created=kb.articles_created,
         logins=tuple(DemoLogin(role=p.role, email=p.email, password=content.PASSWORDS[p.role])
                      for p in content.STAFF if p.email in content.SHOWN_LOGINS),
     )

@@ -9,8 +9,9 @@ from casedesk.demo.builder import DEMO_CASES, demo_build
 
 
 class Command(BaseCommand):
-    help = ("Creates or refreshes the `demo` tenant (staff, queues, accounts, contacts, deals "
-            "and cases with their timelines) and prints its logins. Safe to run again.")
+    help = ("Creates or refreshes the `demo` tenant (staff, queues, accounts, contacts, deals, "
+            "cases with their timelines and knowledge-base articles) and prints its logins. "
+            "Safe to run again.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cases", type=int, default=DEMO_CASES,
@@ -30,7 +31,8 @@ class Command(BaseCommand):
             f"Demo tenant {result.tenant.slug!r} ({result.tenant.name}): {result.people} "
             f"people, {result.queues} queues, {result.accounts} accounts, {result.contacts} "
             f"contacts, {result.deals} deals, {result.cases} cases "
-            f"({result.cases_created} added) in {seconds:.1f} s."
+            f"({result.cases_created} added), {result.articles} articles "
+            f"({result.articles_created} added) in {seconds:.1f} s."
         )
         self.stdout.write("Demo logins (email / password):")
         for login in result.logins:
