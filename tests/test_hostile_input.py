@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -54,6 +55,8 @@ from casedesk.core.text import (
 from casedesk.crm.models import Account
 from casedesk.crm.selectors import account_search, contact_search
 from casedesk.crm.services import account_create, contact_create
+from casedesk.kb.attachments import attachment_add
+from casedesk.kb.services import article_create, article_publish, category_create
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.ingest import ingest
 from casedesk.mail.mailboxes import mailbox_create
@@ -648,8 +651,22 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     invitation = invitation_create(tenant=tenant, actor=admin.user, now=NOW,
                                    base_url="http://testserver",
                                    data=InvitationInput(email="invited@example.com"))
+    kb_category = category_create(tenant=tenant, name="Billing", now=NOW)
+    kb_public = article_publish(article=article_create(
+        tenant=tenant, author=admin.user, title="Download an invoice", body="Open **Billing**.",
+        category_id=kb_category.pk, visibility="public", now=NOW), actor=admin.user, now=NOW)
+    kb_draft = article_create(tenant=tenant, author=agent.user, title="Draft", body="*Soon*",
+                              now=NOW)
+    kb_file = attachment_add(article=kb_public, user=admin.user, now=NOW, upload=SimpleUploadedFile(
+        "chart.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"))
     return {
         "number": [c.display_number for c in cases],
+        "article_id": [str(a.pk) for a in (kb_public, kb_draft)],
+        "category_id": [str(kb_category.pk)],
+        "version": ["1"],
+        "tenant_slug": [tenant.slug],
+        "article_slug": [kb_public.slug],
+        "category_slug": [kb_category.slug],
         "assignment_id": [str(assignment.pk)],
         "queue_id": [str(q.pk) for q in (support, engineering)],
         "view_id": [str(view.pk)],
@@ -662,7 +679,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "inbound_id": [str(m.pk) for m in (mailed.message, quarantined)],
         "outbound_id": [str(m.pk) for m in OutboundMail.objects.filter(tenant=tenant)],
         "mailbox_id": [str(b.pk) for b in mailboxes],
-        "attachment_id": [str(a.pk) for a in mailed.case.attachments.all()],
+        # The mail attachment first: the case's attachment route needs it.
+        "attachment_id": [*(str(a.pk) for a in mailed.case.attachments.all()), str(kb_file.pk)],
+        "filename": [kb_file.filename],
         # The API's names for the same records.
         "account_id": [str(account.pk)], "contact_id": [str(contact.pk)],
         "deal_id": [str(deal.pk)], "escalation_rule_id": [str(escalations[0].pk)],
