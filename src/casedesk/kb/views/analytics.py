@@ -35,20 +35,20 @@ def analytics(request: PageRequest) -> HttpResponse:
     membership = require_manager(member(request))
     tenant = membership.tenant
     now = clock.now()
-    form = PeriodForm(request.GET or None)
+    default = figures.period(tenant, None, None, now)
+    form = PeriodForm(request.GET or None,
+                      initial={"since": default.since, "until": default.until})
     context: dict[str, object] = {"nav": "kb", "form": form, "presets": PRESETS}
-    span = None
+    span = None if form.is_bound else default
     if form.is_bound and form.is_valid():
         try:
             span = figures.period(tenant, form.cleaned_data["since"],
                                   form.cleaned_data["until"], now)
         except Invalid as error:
             add_domain_error(form, error)
-    elif not form.is_bound:
-        span = figures.period(tenant, None, None, now)
     if span is None:
         return render(request, "kb/analytics.html", context, status=400)
-    tomorrow = figures.period(tenant, None, None, now).until
+    tomorrow = default.until
     context.update({
         "period": span,
         "totals": figures.tenant_totals(tenant, since=span.start, until=span.end),
