@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "casedesk.sla",
     "casedesk.mail",
     "casedesk.kb",
+    "casedesk.csat",
+    "casedesk.portal",
     "casedesk.notifications",
     "casedesk.console",
     # The top floor: what puts the apps together.

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("casedesk.sla.urls")),
     path("", include("casedesk.mail.urls")),
     path("", include("casedesk.crm.urls")),
+    path("", include("casedesk.portal.urls")),
+    path("", include("casedesk.csat.urls")),
     path("", include("casedesk.kb.urls")),
     path("", include("casedesk.console.urls")),
 ]

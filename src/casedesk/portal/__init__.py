@@ -1,0 +1,1 @@
+"""The customers' portal: sign-in by magic link, their cases, the web-to-case form."""

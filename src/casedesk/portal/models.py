@@ -1,0 +1,53 @@
+"""The portal's tables: a tenant's portal and web-form settings (branding, the form's
+fields and limits, the spam switch). Customers' sign-in links and sessions are added by the
+portal's sign-in work."""
+
+from django.db import models
+
+DEFAULT_ACCENT = "#1d5fbf"
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_FILES = 5
+# What a customer may attach to a web-form case by default: documents, images, logs, archives.
+DEFAULT_FILE_TYPES = [
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
+    "text/csv", "application/zip", "application/json",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
+
+
+def _default_file_types() -> list[str]:
+    return list(DEFAULT_FILE_TYPES)
+
+
+class PortalSettings(models.Model):
+    """One tenant's portal: how it looks, who may write in through the web form, and what
+    the form takes. A tenant without a row has the defaults (`portal.config`)."""
+
+    tenant = models.OneToOneField("tenancy.Tenant", on_delete=models.CASCADE,
+                                  related_name="portal_settings")
+    # Branding.
+    display_name = models.CharField(max_length=100, blank=True,
+                                    help_text="Shown at the top of the portal; empty: the "
+                                              "tenant's name.")
+    logo = models.FileField(upload_to="portal/logos/", max_length=300, blank=True)
+    accent_colour = models.CharField(max_length=7, default=DEFAULT_ACCENT)
+    # The sign-in mails' sender name ("Acme Support"); the address is the tenant's.
+    sender_name = models.CharField(max_length=100, blank=True)
+    # The web-to-case form.
+    form_enabled = models.BooleanField(default=True)
+    # The categories the form offers (names from the tenant's category picklist); empty: all
+    # active ones.
+    form_categories = models.JSONField(default=list, blank=True)
+    max_file_bytes = models.PositiveIntegerField(default=DEFAULT_MAX_FILE_BYTES)
+    max_files = models.PositiveSmallIntegerField(default=DEFAULT_MAX_FILES)
+    file_types = models.JSONField(default=_default_file_types, blank=True)
+    only_known_contacts = models.BooleanField(
+        default=False, help_text="Only people already known as contacts may submit the form.")
+    # Sites that may show the form in an <iframe> or post the plain HTML form to it
+    # (scheme and host, e.g. "https://www.acme.example").
+    embed_origins = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Portal of {self.tenant_id}"

@@ -1,0 +1,7 @@
+"""The portal's pages, mounted at the site root by casedesk.urls (paths are a contract)."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "portal"
+
+urlpatterns: list[URLPattern | URLResolver] = []
