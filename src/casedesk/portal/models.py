@@ -51,3 +51,33 @@ class PortalSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Portal of {self.tenant_id}"
+
+
+class SubmissionOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted: a case was made"
+    SPAM = "spam", "Refused as spam (honeypot or filled too fast)"
+    THROTTLED = "throttled", "Refused: too many from this address or network"
+    UNKNOWN_CONTACT = "unknown_contact", "Refused: not a known contact"
+
+
+class WebFormSubmission(models.Model):
+    """One post of a tenant's web-to-case form, whatever became of it: the rate limits count
+    these (per network and per email address), and an admin can see what was refused."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    # The client's IPv4 address or IPv6 /64 network (core.throttle's key).
+    client = models.CharField(max_length=64)
+    email = models.EmailField(max_length=254, blank=True)
+    outcome = models.CharField(max_length=20, choices=SubmissionOutcome.choices)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "client", "created_at"], name="webform_by_client"),
+            models.Index(fields=["tenant", "email", "created_at"], name="webform_by_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} from {self.client}"

@@ -2,6 +2,10 @@
 
 from django.urls import URLPattern, URLResolver
 
+from casedesk.portal import webform_views
+
 app_name = "portal"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *webform_views.urlpatterns,
+]

@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('cases', '0010_custom_field_help_and_placement'),
         ('tenancy', '0010_kb_agents_may_draft'),
     ]
 
@@ -32,5 +33,20 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(blank=True, null=True)),
                 ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='portal_settings', to='tenancy.tenant')),
             ],
+        ),
+        migrations.CreateModel(
+            name='WebFormSubmission',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('client', models.CharField(max_length=64)),
+                ('email', models.EmailField(blank=True, max_length=254)),
+                ('outcome', models.CharField(choices=[('accepted', 'Accepted: a case was made'), ('spam', 'Refused as spam (honeypot or filled too fast)'), ('throttled', 'Refused: too many from this address or network'), ('unknown_contact', 'Refused: not a known contact')], max_length=20)),
+                ('created_at', models.DateTimeField()),
+                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.case')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+            ],
+            options={
+                'indexes': [models.Index(fields=['tenant', 'client', 'created_at'], name='webform_by_client'), models.Index(fields=['tenant', 'email', 'created_at'], name='webform_by_email')],
+            },
         ),
     ]
