@@ -315,3 +315,26 @@ def test_a_required_field_hidden_from_new_cases_binds_no_new_case(tenant, agent)
     with pytest.raises(Invalid):
         case_update(case=case, actor=agent.user, now=NOW,
                     changes={"custom_fields": {"root_cause": None}})
+
+
+@pytest.mark.django_db
+def test_a_required_field_binds_only_the_channels_that_ask_for_it(tenant) -> None:
+    from casedesk.cases.creation import CaseInput, case_create
+    from casedesk.cases.picklists import custom_field_create
+    from casedesk.core.errors import Invalid as Refused
+    from tests.conftest import NOW
+
+    custom_field_create(tenant=tenant, key="order", label="Order", kind="text", required=True,
+                        show_on_new_case=True, show_on_web_form=False)
+    custom_field_create(tenant=tenant, key="product", label="Product", kind="text",
+                        required=True, show_on_new_case=False, show_on_web_form=True)
+    with pytest.raises(Refused):  # the new-case page and the API ask for the order
+        case_create(tenant=tenant, actor=None, now=NOW, data=CaseInput(subject="a"))
+    with pytest.raises(Refused):  # the web form asks for the product
+        case_create(tenant=tenant, actor=None, now=NOW,
+                    data=CaseInput(subject="b", source="web"))
+    web, _ = case_create(tenant=tenant, actor=None, now=NOW, data=CaseInput(
+        subject="c", source="web", custom_fields={"product": "Widget"}))
+    mail, _ = case_create(tenant=tenant, actor=None, now=NOW,
+                          data=CaseInput(subject="d", source="email"))
+    assert web.custom_fields == {"product": "Widget"} and mail.custom_fields == {}

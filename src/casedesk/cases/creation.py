@@ -180,7 +180,7 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
         replay = _idempotent_replay(tenant, idempotency_key, digest)
         if replay is not None:
             return replay, False
-    plan = _plan(tenant, data, specs=field_specs(tenant))
+    plan = _plan(tenant, data, specs=field_specs(tenant, source=data.source))
     try:
         with transaction.atomic():
             case = _build(tenant, actor, plan, next_case_number(tenant), now)
@@ -206,10 +206,14 @@ def case_create_many(*, tenant: Tenant, actor: User | None,
     """Creates many cases at once (a batch of mail): each checked, routed, given its clocks
     and its timeline as `case_create` does, written together in one transaction. One input
     refused refuses them all; the caller files those one by one instead."""
-    specs = field_specs(tenant)
+    specs: dict[str, list[Any]] = {}
     queues: dict[Any, Queue | None] = {}
-    plans = [_plan(tenant, data, specs=specs, linked=linked, queues=queues)
-             for data, linked in items]
+    plans = []
+    for data, linked in items:
+        if data.source not in specs:
+            specs[data.source] = field_specs(tenant, source=data.source)
+        plans.append(_plan(tenant, data, specs=specs[data.source], linked=linked,
+                           queues=queues))
     with transaction.atomic():
         numbers = next_case_numbers(tenant, len(plans))
         cases = [_build(tenant, actor, plan, number, now)

@@ -101,11 +101,28 @@ class Picklists:
                           f"{', '.join(sorted(allowed)) or 'none'}).", field=kind)
 
 
-def field_specs(tenant: Tenant) -> list[FieldSpec]:
-    """The tenant's active custom fields, as `customfields.clean_custom_fields` checks them."""
+# Where a new case of each source is asked for its custom fields: the web form and the
+# portal ask for those shown on the web form; mail asks for none; every other source (the
+# console's new-case page, the API, phone and chat taken by an agent) for those shown on the
+# new-case page. A required field binds only the cases that were asked for it.
+_WEB_FORM_SOURCES = frozenset({"web", "portal"})
+_UNASKED_SOURCES = frozenset({"email"})
+
+
+def field_specs(tenant: Tenant, *, source: str = "") -> list[FieldSpec]:
+    """The tenant's active custom fields, as `customfields.clean_custom_fields` checks them
+    for a new case from `source` (or for a change of a case: `on_new_case` then does not
+    matter)."""
+    def asked(definition: CustomFieldDefinition) -> bool:
+        if source in _WEB_FORM_SOURCES:
+            return definition.show_on_web_form
+        if source in _UNASKED_SOURCES:
+            return False
+        return definition.show_on_new_case
+
     return [
         FieldSpec(key=d.key, label=d.label, kind=FieldKind(d.kind), required=d.required,
-                  choices=tuple(d.choices), on_new_case=d.show_on_new_case)
+                  choices=tuple(d.choices), on_new_case=asked(d))
         for d in CustomFieldDefinition.objects.filter(tenant=tenant, is_active=True)
     ]
 
