@@ -32,6 +32,10 @@ class Contact(TenantScoped):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=50, blank=True)
+    is_portal_admin = models.BooleanField(
+        default=False, help_text="Sees the account's cases in the portal.")
+    # When the contact last used the customers' portal (signed in or opened a page there).
+    last_portal_visit_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -81,3 +81,33 @@ class WebFormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} from {self.client}"
+
+
+class SignInLink(models.Model):
+    """A magic sign-in link mailed to a contact: single-use, short-lived. Only the sha256
+    digest of its token is kept, so the table cannot be read back into working links."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sign-in link for contact {self.contact_id}"
+
+
+class PortalSession(models.Model):
+    """A customer signed in to a tenant's portal: the cookie holds a random key, this row
+    only its sha256 digest. It is never a Django session: it reaches no console page."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Portal session of contact {self.contact_id}"
