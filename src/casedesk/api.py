@@ -28,6 +28,7 @@ from casedesk.core.management.commands.serve import (
 )
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
+from casedesk.csat.api import router as csat_router
 from casedesk.kb.analytics_api import router as kb_analytics_router
 from casedesk.kb.api import router as kb_router
 from casedesk.kb.attachments_api import router as kb_attachments_router
@@ -88,7 +89,8 @@ api = CasedeskAPI(
 
 for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
-               kb_router, kb_case_router, kb_analytics_router, kb_attachments_router):
+               kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
+               csat_router):
     api.add_router("", router)
 
 

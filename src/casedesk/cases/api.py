@@ -9,13 +9,14 @@ from ninja.params.functions import Header, Query
 
 from casedesk.cases import creation, ownership, referrals, selectors, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
-from casedesk.cases.hooks import reply_mail
+from casedesk.cases.hooks import case_csat, reply_mail
 from casedesk.cases.models import Case, CaseAssignment, IdempotencyKey
 from casedesk.cases.presenters import assignment_out, case_out, event_out, note_out
 from casedesk.cases.schemas import (
     AssignmentCloseIn,
     AssignmentIn,
     AssignmentOut,
+    CaseDetailOut,
     CaseIn,
     CaseOut,
     CasePage,
@@ -139,9 +140,11 @@ def list_cases(
     return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="Read a case")
+@router.get("/cases/{number}", response={200: CaseDetailOut, **ERRORS}, summary="Read a case")
 def get_case(request: HttpRequest, number: str) -> Any:
-    return case_out(get_case_for_member(member(request), number), clock.now())
+    """The case, with the customer's satisfaction answer (`csat`, null when none)."""
+    case = get_case_for_member(member(request), number)
+    return {**case_out(case, clock.now()), "csat": case_csat(case)}
 
 
 @router.patch("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="Change fields")

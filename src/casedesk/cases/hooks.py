@@ -5,6 +5,8 @@ in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN
   transaction (mail queues the reply's mail in the outbox here).
 - `on_reply_mail_read`: what became of the mail of some replies, as the API shows it
   (`{"status": ..., ...}` by note id).
+- `on_csat_read`: the customer's satisfaction answer on a case, as `GET /cases/{number}`
+  shows it (`{"rating", "comment", "answered_at"}`, or None), filled by csat.
 """
 
 from collections.abc import Callable
@@ -15,9 +17,11 @@ from casedesk.cases.models import Case, Note
 
 PublicReplyHook = Callable[[Case, Note, datetime], object]
 ReplyMailReader = Callable[[Case, list[int]], dict[int, dict[str, Any]]]
+CsatReader = Callable[[Case], dict[str, Any] | None]
 
 _public_reply_hooks: list[PublicReplyHook] = []
 _reply_mail_readers: list[ReplyMailReader] = []
+_csat_readers: list[CsatReader] = []
 
 
 def on_public_reply(hook: PublicReplyHook) -> None:
@@ -28,6 +32,11 @@ def on_public_reply(hook: PublicReplyHook) -> None:
 def on_reply_mail_read(reader: ReplyMailReader) -> None:
     if reader not in _reply_mail_readers:
         _reply_mail_readers.append(reader)
+
+
+def on_csat_read(reader: CsatReader) -> None:
+    if reader not in _csat_readers:
+        _csat_readers.append(reader)
 
 
 def public_reply_made(case: Case, note: Note, now: datetime) -> None:
@@ -42,3 +51,12 @@ def reply_mail(case: Case, note_ids: list[int]) -> dict[int, dict[str, Any]]:
         for reader in _reply_mail_readers:
             found.update(reader(case, note_ids))
     return found
+
+
+def case_csat(case: Case) -> dict[str, Any] | None:
+    """The customer's satisfaction answer on the case; None when none was given."""
+    for reader in _csat_readers:
+        found = reader(case)
+        if found is not None:
+            return found
+    return None

@@ -117,6 +117,9 @@ class Case(TenantScoped):
                                                 first_response_at__isnull=True)),
             models.Index(fields=["resolution_warn_at"], name="case_sla_res_warning",
                          condition=_IS_OPEN & Q(resolution_warned_at__isnull=True)),
+            # The satisfaction surveys' job: the cases resolved in a recent window.
+            models.Index(fields=["tenant", "resolved_at"], name="case_resolved",
+                         condition=Q(resolved_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -250,6 +253,7 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
     CUSTOMER_REPLIED = "customer_replied"
+    CSAT_ANSWERED = "csat_answered"
 
 
 class TimelineEvent(TenantScoped):

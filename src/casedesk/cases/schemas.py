@@ -163,6 +163,18 @@ class CaseOut(Schema):
     sla: SlaOut
 
 
+class CaseCsatOut(Schema):
+    """The customer's answer to the case's satisfaction survey (1 to 5; good is 5, bad 1)."""
+
+    rating: int
+    comment: str
+    answered_at: datetime
+
+
+class CaseDetailOut(CaseOut):
+    csat: CaseCsatOut | None
+
+
 class CasePage(Schema):
     items: list[CaseOut]
     next_cursor: str | None

@@ -72,11 +72,17 @@ def claim_due(now: datetime, limit: int = 50) -> list[OutboundMail]:
     return rows
 
 
+# RFC 3834: an acknowledgement answers the customer's mail; a survey is sent by the desk on
+# its own.
+_AUTO_SUBMITTED: dict[str, str] = {OutboundKind.ACKNOWLEDGEMENT: "auto-replied",
+                                   OutboundKind.SURVEY: "auto-generated"}
+
+
 def as_email(row: OutboundMail) -> EmailMessage:
     """The row as a message to send. Every header value is made one line here, whatever the
     row holds (a subject typed before subjects were kept to one line, say)."""
     headers = {"Message-ID": f"<{one_line(row.message_id)}>", "Auto-Submitted": (
-        "auto-replied" if row.kind == OutboundKind.ACKNOWLEDGEMENT else "no")}
+        _AUTO_SUBMITTED.get(row.kind, "no"))}
     if row.in_reply_to:
         headers["In-Reply-To"] = f"<{one_line(row.in_reply_to)}>"
     if row.references:

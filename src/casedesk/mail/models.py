@@ -167,6 +167,8 @@ class OutboundKind(models.TextChoices):
     ACKNOWLEDGEMENT = "ack", "Acknowledgement"
     # An invitation or a password reset: its body holds a sign-in link, never shown.
     ACCOUNT = "account", "Invitation or password reset"
+    # A satisfaction survey (csat): its body holds the signed rating links.
+    SURVEY = "survey", "Satisfaction survey"
 
 
 class OutboundStatus(models.TextChoices):

@@ -209,6 +209,19 @@ def queue_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: da
     return True
 
 
+def queue_survey(*, case: Case, to: str, subject: str, body: str, now: datetime
+                 ) -> OutboundMail | None:
+    """A satisfaction survey about `case` to its customer, in the caller's transaction. Its
+    links answer for the customer, so the outbox pages and the API never show its body
+    (`OutboundKind.SURVEY`). None inside `mail_suppressed`."""
+    if _SUPPRESSED.get():
+        return None
+    mail = _outbound(case, kind=OutboundKind.SURVEY, to=[to], cc=[], body=body, now=now)
+    mail.subject = clipped(OutboundMail, "subject", one_line(subject))
+    _save([mail], now)
+    return mail
+
+
 def _save(mails: list[OutboundMail], now: datetime) -> None:
     """Writes messages to the outbox, each Message-ID a thread key of its case (the
     customer's client answers it, and the answer threads onto the case)."""

@@ -115,14 +115,16 @@ def _cursor_key(cursor: str) -> tuple[datetime, int]:
 
 # --- counts for the tabs and the navigation -----------------------------------------------------
 
-HIDDEN_BODY = ("(Not shown: this mail holds a link that signs its recipient in. Only they "
+HIDDEN_BODY = ("(Not shown: this mail holds links that act for its recipient. Only they "
                "can read it.)")
+_HIDDEN_KINDS = (OutboundKind.ACCOUNT, OutboundKind.SURVEY)
 
 
 def shown_body(mail: OutboundMail) -> str:
     """The text of an outgoing mail as the outbox pages and the API show it: an invitation's
-    or a password reset's link would let whoever reads it in as the recipient."""
-    return HIDDEN_BODY if mail.kind == OutboundKind.ACCOUNT else mail.body
+    or a password reset's link would let whoever reads it in as the recipient, and a
+    survey's links would let them answer it."""
+    return HIDDEN_BODY if mail.kind in _HIDDEN_KINDS else mail.body
 
 
 def quarantined_count(tenant_id: int, *, cap: int = 100) -> int:

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", "SLA breached"
     ESCALATION = "escalation", "Escalated"
     CUSTOMER_REPLY = "customer_reply", "Customer replied"
+    CSAT_BAD = "csat_bad", "Bad satisfaction rating"
 
 
 class Notification(TenantScoped):

@@ -18,6 +18,7 @@ from django.db import close_old_connections
 
 from casedesk.cases.sla_sweep import run_due_sweeps
 from casedesk.core import clock
+from casedesk.csat.services import surveys_send_due
 from casedesk.kb.events import self_service_deflections_settle
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
@@ -58,15 +59,24 @@ def _kb_deflections(now: datetime) -> Iterator[str]:
         yield f"Knowledge base: {settled} self-service deflection(s) counted"
 
 
+def _csat_surveys(now: datetime) -> Iterator[str]:
+    made = surveys_send_due(now)
+    if made:
+        yield f"CSAT: {made} survey(s) mailed"
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
     enqueues and for retries falling due. Self-service deflections are settled every minute
-    or so: they are dated by the read, not by the run, so a late run changes no figure."""
+    or so: they are dated by the read, not by the run, so a late run changes no figure.
+    Satisfaction surveys likewise: a survey is due hours after resolution, so a minute late
+    is no matter."""
     return [Job("sla-sweeps", every_s, _sla_sweeps),
             Job("mailboxes", min(every_s, 10.0), _mailboxes),
             Job("mail-out", min(every_s, 5.0), _mail_out),
-            Job("kb-deflections", max(every_s, 60.0), _kb_deflections)]
+            Job("kb-deflections", max(every_s, 60.0), _kb_deflections),
+            Job("csat-surveys", max(every_s, 60.0), _csat_surveys)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:
