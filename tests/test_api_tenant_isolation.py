@@ -27,6 +27,8 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
+from casedesk.csat.models import CsatSettings
+from casedesk.csat.services import survey_answer, survey_comment, survey_send
 from casedesk.kb.models import (
     Article,
     ArticleAttachment,
@@ -248,6 +250,7 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/kb/categories"): "/kb/categories",
     ("GET", "/kb/articles"): "/kb/articles",
     ("GET", "/kb/analytics"): "/kb/analytics?since=2026-11-01&until=2026-12-01",
+    ("GET", "/csat"): "/csat",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -301,6 +304,7 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
         ("/kb/categories", {"name": "x", "parent_id": f.kb_category_id})],
     ("POST", "/kb/articles"): lambda f: [
         ("/kb/articles", {"title": "x", "body": "x", "category_id": f.kb_category_id})],
+    ("PATCH", "/csat/settings"): lambda f: [("/csat/settings", {"queues": [f.queue_id]})],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
@@ -311,6 +315,7 @@ OWN: dict[tuple[str, str], list[Call]] = {
                                                           "sla_pause_when_pending": False,
                                                           "sla_sweep_minutes": 15})],
     ("PUT", "/me/availability"): [("/me/availability", {"availability": "away"})],
+    ("GET", "/csat/settings"): [("/csat/settings", None)],
     ("PUT", "/routing/skills"): [("/routing/skills", {"requirements": [
         {"category": "Technical", "skills": ["acme"]}]})],
     # The other tenant's cases are overdue too (the clock is a month on): only ours breach.
@@ -488,6 +493,15 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
                                created_at=NOW)
     Invitation.objects.create(tenant=tenant, email="invited@acme.test", nonce="acme",
                               sent_at=NOW, expires_at=NOW + timedelta(days=7), created_at=NOW)
+    # Both tenants' customers answered a survey, theirs with a comment naming them.
+    for owner, contact_id, comment in (
+            (tenant, ContactFactory(tenant=tenant).pk, "Acme was quick"),
+            (foreign.tenant, foreign.contact_id, "Globex was quick")):
+        survey = survey_send(case=make_case(owner, contact_id=contact_id),
+                             config=CsatSettings(tenant=owner), now=NOW)
+        assert survey is not None
+        survey_answer(survey_id=survey.pk, rating=5, now=NOW)
+        survey_comment(survey_id=survey.pk, comment=comment, now=NOW)
     response = admin_api.get(LISTS[operation])
     assert response.status_code == 200, response.content
     body = response.json()
@@ -508,6 +522,7 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/routing/rules": ("id", foreign.rule_id),
         "/routing/skills": ("category", "Globex only"),
         "/sla/policies": ("id", foreign.policy_id),
+        "/csat": ("comment", "Globex was quick"),
         "/sla/calendars": ("id", foreign.calendar_id),
         "/sla/escalation-rules": ("id", foreign.escalation_rule_id),
         "/mail/inbound": ("id", their_inbound_id(foreign)),

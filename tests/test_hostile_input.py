@@ -55,12 +55,16 @@ from casedesk.core.text import (
 from casedesk.crm.models import Account
 from casedesk.crm.selectors import account_search, contact_search
 from casedesk.crm.services import account_create, contact_create
+from casedesk.csat.models import CsatSettings
+from casedesk.csat.services import survey_send
+from casedesk.csat.tokens import survey_token
 from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, category_create
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.ingest import ingest
 from casedesk.mail.mailboxes import mailbox_create
 from casedesk.mail.models import OutboundMail
+from casedesk.portal.branding import portal_branding_change
 from casedesk.routing.models import Queue
 from casedesk.routing.queues import queue_create
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
@@ -659,8 +663,16 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
                               now=NOW)
     kb_file = attachment_add(article=kb_public, user=admin.user, now=NOW, upload=SimpleUploadedFile(
         "chart.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"))
+    portal_branding_change(tenant=tenant, changes={}, now=NOW, logo=SimpleUploadedFile(
+        "logo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"))
+    survey = survey_send(case=mailed.case, config=CsatSettings(tenant=tenant), now=NOW)
+    assert survey is not None
     return {
         "number": [c.display_number for c in cases],
+        # The portal's case pages take the bare number: the mailed case has a contact.
+        "case_number": [str(mailed.case.number)],
+        "file_id": [str(a.pk) for a in mailed.case.attachments.all()],
+        "token": [invitation_token(invitation), survey_token(survey.pk, survey.nonce)],
         "article_id": [str(a.pk) for a in (kb_public, kb_draft)],
         "category_id": [str(kb_category.pk)],
         "version": ["1"],
@@ -687,7 +699,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "deal_id": [str(deal.pk)], "escalation_rule_id": [str(escalations[0].pk)],
         "kind": ["type"], "key": ["plan"],
         "value_id": [str(retired_value.pk)], "field_id": [str(retired_field.pk)],
-        "invitation_id": [str(invitation.pk)], "token": [invitation_token(invitation)],
+        "invitation_id": [str(invitation.pk)],
         "uidb64": [urlsafe_base64_encode(force_bytes(agent.user_id))],
     }
 

@@ -61,16 +61,16 @@ def _case_page(request: PortalRequest, case: Case, *, reply_form: ReplyForm | No
 
 @require_safe
 @customer_page
-def case_detail(request: PortalRequest, number: int) -> HttpResponse:
-    return _case_page(request, _case(request, number))
+def case_detail(request: PortalRequest, case_number: int) -> HttpResponse:
+    return _case_page(request, _case(request, case_number))
 
 
 @require_POST
 @customer_page
-def case_reply(request: PortalRequest, number: int) -> HttpResponse:
+def case_reply(request: PortalRequest, case_number: int) -> HttpResponse:
     """The customer's reply, with files; a closed case past its reopen window refuses it
     (the page offers a new case)."""
-    case = _case(request, number)
+    case = _case(request, case_number)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -89,9 +89,9 @@ def case_reply(request: PortalRequest, number: int) -> HttpResponse:
 
 @require_POST
 @customer_page
-def case_confirm(request: PortalRequest, number: int) -> HttpResponse:
+def case_confirm(request: PortalRequest, case_number: int) -> HttpResponse:
     """"Yes, it's fixed": the solved case closes."""
-    case = _case(request, number)
+    case = _case(request, case_number)
     try:
         conversation.portal_confirm_fixed(customer=_customer(request), case=case,
                                           now=clock.now())
@@ -102,9 +102,9 @@ def case_confirm(request: PortalRequest, number: int) -> HttpResponse:
 
 @require_POST
 @customer_page
-def case_not_fixed(request: PortalRequest, number: int) -> HttpResponse:
+def case_not_fixed(request: PortalRequest, case_number: int) -> HttpResponse:
     """"No, it's not fixed": the case re-opens within the tenant's reopen rules."""
-    case = _case(request, number)
+    case = _case(request, case_number)
     form = NotFixedForm(request.POST)
     if form.is_valid():
         try:
@@ -122,9 +122,9 @@ def case_not_fixed(request: PortalRequest, number: int) -> HttpResponse:
 
 @require_safe
 @customer_page
-def case_file(request: PortalRequest, number: int, file_id: int) -> FileResponse:
+def case_file(request: PortalRequest, case_number: int, file_id: int) -> FileResponse:
     """A file of the case, served by mail's download code (never run by the browser)."""
-    case = _case(request, number)
+    case = _case(request, case_number)
     if file_id > MAX_ID:
         raise NotFound("There is no such file here.")
     return attachment_response(conversation.file_of(case, file_id))
