@@ -12,7 +12,6 @@ from casedesk.cases.models import Case, Note
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.models import Attachment
-from casedesk.portal.conversation import real_type
 from casedesk.portal.models import PortalSettings
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW, Clock
@@ -244,10 +243,3 @@ def test_a_case_page_needs_a_signed_in_customer(tenant: Tenant, ada: Contact) ->
     assert response.status_code == 302 and response["Location"] == "/portal/acme/"
 
 
-def test_real_type_reads_the_bytes() -> None:
-    assert real_type(PNG, "text/plain") == "image/png"
-    assert real_type(b"%PDF-1.7 ...", "application/octet-stream") == "application/pdf"
-    assert real_type(b"PK\x03\x04rest", "application/zip") == "application/zip"
-    assert real_type(b"a,b\n1,2\n", "text/csv") == "text/csv"
-    assert real_type(b"\xff\xfe\x00bad", "text/plain") == "application/octet-stream"
-    assert real_type(b"MZ", "image/png") == "application/octet-stream"

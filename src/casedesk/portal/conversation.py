@@ -13,7 +13,6 @@ Every change goes through the cases services, as mail's do: a reply is
 re-opens), a confirmation is `case_transition` to closed.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +31,7 @@ from casedesk.kb.attachments import clean_filename
 from casedesk.mail.models import Attachment
 from casedesk.portal.config import portal_settings
 from casedesk.portal.customers import Customer
+from casedesk.portal.webform import real_type
 
 # The status a customer reads: what it means for them, not the agents' workflow.
 CUSTOMER_STATUS = {
@@ -115,51 +115,6 @@ def file_of(case: Case, attachment_id: int) -> Attachment:
     return found
 
 
-# --- the real type of an uploaded file ----------------------------------------------------------
-
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-)
-_ZIP = b"PK\x03\x04"
-# Formats that are ZIP archives inside: the declared type is taken when the bytes are a ZIP.
-_ZIP_TYPES = frozenset({
-    "application/zip",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-})
-_TEXT_TYPES = frozenset({"text/plain", "text/csv", "application/json"})
-_OCTET_STREAM = "application/octet-stream"
-_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-
-
-def real_type(content: bytes, declared: str) -> str:
-    """The type a file's bytes show: an image or a PDF by its first bytes; a ZIP-based
-    format (an archive, a Word or Excel file) as declared when the bytes are a ZIP; a text
-    type as declared when the bytes are UTF-8 text without NUL; else
-    application/octet-stream (which no tenant allows by default)."""
-    for magic, content_type in _MAGIC:
-        if content.startswith(magic):
-            return content_type
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    declared = declared.split(";", 1)[0].strip().lower()
-    if not _MEDIA_TYPE.fullmatch(declared):
-        return _OCTET_STREAM
-    if content.startswith(_ZIP):
-        return declared if declared in _ZIP_TYPES else "application/zip"
-    if declared in _TEXT_TYPES and b"\x00" not in content:
-        try:
-            content.decode("utf-8")
-        except UnicodeDecodeError:
-            return _OCTET_STREAM
-        return declared
-    return _OCTET_STREAM
-
-
 @dataclass(frozen=True)
 class Upload:
     """A file read from the request, checked: its clean name, real type and bytes."""
@@ -183,11 +138,12 @@ def check_uploads(customer: Customer, files: list[UploadedFile[bytes]]
         if (upload.size or 0) > settings.max_file_bytes:
             raise Invalid(f"{name} is larger than {_size(settings.max_file_bytes)}.",
                           field="attachments")
+        # The web form's reading of a file's type from its bytes, the declared one ignored.
+        content_type = real_type(upload, settings.max_file_bytes)
         content = upload.read(settings.max_file_bytes + 1)
         if len(content) > settings.max_file_bytes:
             raise Invalid(f"{name} is larger than {_size(settings.max_file_bytes)}.",
                           field="attachments")
-        content_type = real_type(content, upload.content_type or "")
         if content_type not in settings.file_types:
             raise Invalid(f"{name}: files of this type cannot be sent here.", field="attachments")
         uploads.append(Upload(name, clipped(Attachment, "content_type", content_type),
