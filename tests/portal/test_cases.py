@@ -1,6 +1,7 @@
 """A customer's cases in the portal: who sees which case, what of it, replying with files,
 confirming a solved case or saying it is not fixed."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -243,3 +244,15 @@ def test_a_case_page_needs_a_signed_in_customer(tenant: Tenant, ada: Contact) ->
     assert response.status_code == 302 and response["Location"] == "/portal/acme/"
 
 
+
+
+def test_the_agents_case_page_says_the_customer_uses_the_portal(tenant, admin) -> None:
+    from tests.conftest import login
+
+    contact = ContactFactory(tenant=tenant, last_portal_visit_at=NOW - timedelta(hours=3))
+    case = make_case(tenant, contact_id=contact.pk)
+    page = login(admin).get(f"/cases/{case.display_number}").content.decode()
+    assert 'data-testid="portal-visit"' in page and "Uses the portal" in page
+    other = make_case(tenant, contact_id=ContactFactory(tenant=tenant).pk)
+    other_page = login(admin).get(f"/cases/{other.display_number}").content.decode()
+    assert "Uses the portal" not in other_page
