@@ -12,11 +12,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--only",
-        choices=("all", "create", "reads", "pages", "routing", "sla", "mail"),
+        choices=("all", "create", "reads", "pages", "routing", "sla", "mail", "kb", "webform"),
         default="all",
         help="reads: the API's list and inbox pages and the console's pages; pages: only the "
         "console's inbox and case pages; routing: the routing decision with 200 rules; sla: the "
-        "breach sweep over 1,000,000 open cases; mail: ingest_email's rate; create: "
+        "breach sweep over 1,000,000 open cases; mail: ingest_email's rate; kb: suggestions "
+        "and search against 50,000 knowledge-base articles; webform: cases/s through the "
+        "web-to-case form; create: "
         "only case creation (with routing on, then once with it off).",
     )
     parser.add_argument(
@@ -27,7 +29,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--reload",
         action="store_true",
-        help="Load the 10k and 1M tenants again even when their cases exist.",
+        help="Load the 10k and 1M tenants (and the 50,000 articles) again even when they exist.",
     )
     parser.add_argument(
         "--workers",

@@ -17,6 +17,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "sla_sweep_1m_10k": ("<=", 5.0),
     "ingest_email_rate": (">=", 200.0),
     "sla_sweep_1m_0": ("<=", 0.5),
+    "kb_suggest_p50": ("<=", 20.0),
     **{
         f"{kind}_first_page_p50_{size}": ("<=", 30.0)
         for kind in ("list", "inbox")

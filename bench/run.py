@@ -205,6 +205,57 @@ class Run:
         self.settle("sla_sweep")
         run_sla_sweep(self.report, bench)
 
+    def kb(self) -> None:
+        """The knowledge base at 50,000 articles: suggestions in-process, then the article
+        search and the suggestions endpoint through the HTTP server (bench/kb.py)."""
+        from bench import kb
+
+        args, report = self.args, self.report
+        kb_bench = kb.ensure_kb_tenant(reload=args.reload)
+        loads_path = database.BENCH_DIR / "loads.json"
+        loads = _read_json(loads_path)
+        key = f"{self.db.url}#{kb.SLUG}"
+        if kb_bench.load_seconds is not None:
+            loads[key] = {
+                "articles": kb.ARTICLES,
+                "seconds": round(kb_bench.load_seconds, 1),
+                "at": datetime.now(UTC).isoformat(),
+            }
+            loads_path.parent.mkdir(parents=True, exist_ok=True)
+            loads_path.write_text(json.dumps(loads, indent=2) + "\n")
+        if key in loads:
+            report.details["load_kb"] = {**loads[key], "reused": kb_bench.load_seconds is None}
+            report.add("load_kb_50k", loads[key]["seconds"], "s")
+        log(f"kb suggestions: {len(kb_bench.case_numbers)} cases x {kb.SUGGEST_ROUNDS}, in-process")
+        suggested = self.measure(
+            "kb_suggest", partial(kb.measure_suggestions, kb_bench, self.db.name)
+        )
+        report.details["kb_suggest"] = suggested.__dict__
+        report.add("kb_suggest_p50", suggested.p50_ms, "ms")
+        report.add("kb_suggest_p99", suggested.p99_ms, "ms")
+        report.details["kb"] = kb.details(kb_bench)
+        loader.issue_tokens(kb_bench.bench, [kb_bench.bench.me])
+        with running(self.db, args.read_workers, database.BENCH_DIR) as server:
+            for name, probes in (
+                ("kb_search", kb.search_probes(kb_bench)),
+                ("kb_suggest_api", kb.suggestion_probes(kb_bench)),
+            ):
+                log(f"{name} ({args.reads} requests)")
+                result = self.measure(
+                    name,
+                    partial(
+                        scenarios.run_reads,
+                        server,
+                        probes,
+                        warmup=args.read_warmup,
+                        count=args.reads,
+                        database=self.db.name,
+                    ),
+                )
+                report.details[name] = result.__dict__
+                report.add(f"{name}_p50", result.p50_ms, "ms")
+                report.add(f"{name}_p99", result.p99_ms, "ms")
+
     def create(self, bench: BenchTenant) -> None:
         from bench.routing import ensure_rules
         from casedesk.sla.policies import sla_seed_defaults
@@ -351,7 +402,11 @@ def run(args: argparse.Namespace, db: Database) -> int:
     log(f"database: {db.origin} ({db.vendor})")
     bench_run = Run(args, db)
     try:
-        benches = bench_run.read_tenants() if args.only not in ("create", "sla", "mail") else {}
+        benches = (
+            bench_run.read_tenants()
+            if args.only not in ("create", "sla", "mail", "kb", "webform")
+            else {}
+        )
         if args.only in ("all", "reads"):
             bench_run.reads(benches)
         elif args.only == "pages":
@@ -365,6 +420,13 @@ def run(args: argparse.Namespace, db: Database) -> int:
 
             bench_run.settle("ingest_email")
             run_ingest(bench_run.report)
+        if args.only in ("all", "kb"):
+            bench_run.kb()
+        if args.only in ("all", "webform"):  # the web-to-case form (bench/webform.py)
+            from bench.webform import run_webform
+
+            bench_run.settle("web_form_submit")
+            run_webform(bench_run.report, bench_run.db)
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:

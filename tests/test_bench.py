@@ -17,7 +17,7 @@ def test_the_bench_module_imports(name: str) -> None:
 
 
 def test_every_bench_module_is_checked() -> None:
-    assert {"run", "loader", "scenarios", "mail", "sla"} <= set(MODULES)
+    assert {"run", "loader", "scenarios", "mail", "sla", "kb"} <= set(MODULES)
 
 
 def test_the_bench_server_gets_a_secret_key_on_a_fresh_machine(
@@ -33,3 +33,31 @@ def test_the_bench_server_gets_a_secret_key_on_a_fresh_machine(
     key_file = tmp_path / "secret_key"
     assert env["CASEDESK_SECRET_KEY_FILE"] == str(key_file)
     assert len(key_file.read_text().strip()) >= 50
+
+
+@pytest.mark.django_db
+def test_the_kb_scenario_runs_at_a_small_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The knowledge-base benchmark end to end on the test database, with 300 articles
+    instead of 50,000: the load (bulk insert, one reindex), the cases, the measurement, and
+    a second run reusing the data."""
+    from bench import kb
+
+    from casedesk.kb.models import Article
+    from casedesk.kb.search import search_articles
+
+    monkeypatch.setattr(kb, "ARTICLES", 300)
+    monkeypatch.setattr(kb, "CASES", 6)
+    loaded = kb.ensure_kb_tenant()
+    assert loaded.load_seconds is not None and len(loaded.case_numbers) == 6
+    tenant = loaded.bench.tenant
+    assert Article.objects.filter(tenant=tenant).count() == 300
+    assert search_articles(tenant.pk, "invoice") or search_articles(tenant.pk, "printer")
+
+    result = kb.measure_suggestions(loaded, None, rounds=1)
+    assert result.calls == 6 and result.with_suggestions >= 1
+    assert 0 < result.p50_ms <= result.p99_ms
+    assert len(kb.search_queries()) == 60 and kb.search_queries() == kb.search_queries()
+    assert kb.details(loaded)["articles"] == 300
+
+    again = kb.ensure_kb_tenant()
+    assert again.load_seconds is None and again.case_numbers == loaded.case_numbers

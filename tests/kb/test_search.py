@@ -6,18 +6,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from casedesk.kb.models import Article, ArticleStatus, KbCategory, Visibility
 from casedesk.kb.search import (
+    MAX_INDEXED_BODY_CHARS,
     MAX_LIMIT,
     index_article,
     language_config,
+    match_terms,
     query_words,
+    reindex_articles,
     search_articles,
     unindex_article,
 )
 from casedesk.tenancy.models import Tenant
-from tests.kb.search_corpus import Doc, add_article, load_corpus
+from tests.kb.search_corpus import CORPUS, Doc, add_article, load_corpus
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +179,84 @@ def test_an_article_in_german_is_found_by_its_words(tenant: Tenant) -> None:
                             "Unter Abrechnung finden Sie jede Rechnung.", language="de"))
     assert slugs_for(tenant, "Rechnungen") == ["rechnung"]
     assert slugs_for(tenant, "herunterladen") == ["rechnung"]
+
+
+def _index_rows(tenant: Tenant) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT article_id, config::text, title, document::text"
+                           " FROM kb_article_search WHERE tenant_id = %s ORDER BY article_id",
+                           [tenant.pk])
+        else:
+            cursor.execute("SELECT rowid, title, summary, body, tags FROM kb_article_fts"
+                           " WHERE rowid IN (SELECT id FROM kb_article WHERE tenant_id = %s)"
+                           " ORDER BY rowid", [tenant.pk])
+        return list(cursor.fetchall())
+
+
+def test_the_set_based_rebuild_writes_what_each_article_would(tenant: Tenant) -> None:
+    load_corpus(tenant)
+    add_article(tenant, Doc("rechnung", "Rechnungen", "PDF", "Jede Rechnung.", ["rechnung"],
+                            language="de-CH"))
+    add_article(tenant, Doc("long", "A long one", "", "word " * (MAX_INDEXED_BODY_CHARS // 4)))
+    add_article(tenant, Doc("no-tags", "Untagged", "", "Nothing to tag.", language="fi"))
+    by_article = _index_rows(tenant)
+    assert reindex_articles(tenant.pk) == len(by_article) == len(CORPUS) + 3
+    assert _index_rows(tenant) == by_article
+
+
+def test_match_terms_ranks_by_the_weight_of_each_word(tenant: Tenant) -> None:
+    load_corpus(tenant)
+    by_id = dict(Article.objects.filter(tenant=tenant).values_list("pk", "slug"))
+
+    def slugs(terms: dict[str, float]) -> list[str]:
+        return [by_id[hit.article_id] for hit in match_terms(tenant.pk, terms, statuses=PUBLISHED)]
+
+    assert slugs({"webhook": 3.0, "invoice": 1.0})[0] == "webhooks"
+    assert slugs({"webhook": 1.0, "invoice": 3.0})[0] == "invoice-download"
+    hits = match_terms(tenant.pk, {"refund": 1.0, "card": 1.0}, statuses=PUBLISHED)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
+def test_match_terms_corrects_typos_and_ignores_what_no_article_says(tenant: Tenant) -> None:
+    load_corpus(tenant)
+    by_id = dict(Article.objects.filter(tenant=tenant).values_list("pk", "slug"))
+    hits = match_terms(tenant.pk, {"pasword": 2.0, "zanzibar": 5.0, "reset": 1.0})
+    assert by_id[hits[0].article_id] == "password-reset"
+    assert match_terms(tenant.pk, {"zanzibar": 1.0}) == []
+    assert match_terms(tenant.pk, {}) == []
+    assert match_terms(tenant.pk, {"password": 1.0}, statuses=set()) == []
+
+
+@pytest.mark.parametrize("word", ['"', "a b", "pass\x00word", "NEAR(", "-", "' OR 1=1", "*",
+                                  "x" * 500, "密码"])
+def test_match_terms_never_raises_on_odd_words(tenant: Tenant, word: str) -> None:
+    load_corpus(tenant)
+    hits = match_terms(tenant.pk, {word: 1.0, "invoice": 1.0})
+    assert hits and all(isinstance(hit.score, float) for hit in hits)
+
+
+def test_match_terms_keeps_to_the_tenant_and_the_statuses(tenant: Tenant,
+                                                          other_tenant: Tenant) -> None:
+    load_corpus(tenant)
+    theirs = add_article(other_tenant, Doc("globex", "Globex invoice vault", "", "invoice"))
+    ids = {hit.article_id for hit in match_terms(tenant.pk, {"invoice": 1.0, "vault": 1.0})}
+    assert theirs.pk not in ids and ids
+    draft = Article.objects.get(tenant=tenant, slug="new-invoice-layout")
+    assert draft.pk in {hit.article_id for hit in match_terms(tenant.pk, {"layout": 1.0})}
+    assert draft.pk not in {hit.article_id for hit in match_terms(
+        tenant.pk, {"layout": 1.0, "invoice": 1.0}, statuses=PUBLISHED)}
+
+
+def test_common_words_past_the_cap_read_the_title_matches_first(
+        tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a word matches more articles than are ranked (search.MAX_CANDIDATES; at 50,000
+    articles a word such as "invoice"), the ones with it in the title, summary or tags are
+    ranked, not whichever the engine reads first."""
+    load_corpus(tenant)
+    for name in ("MAX_CANDIDATES", "SQLITE_MAX_CANDIDATES"):
+        monkeypatch.setattr(f"casedesk.kb.search.{name}", 3)
+    found = slugs_for(tenant, "invoice", statuses=PUBLISHED)
+    assert found[:2] == ["invoice-download", "invoice-address"], found
+    assert slugs_for(tenant, "billing")[0] in {"invoice-address", "invoice-download",
+                                                "refund-policy", "request-refund"}

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from casedesk.kb.models import Article, ArticleStatus
-from casedesk.kb.search import index_article, search_articles
+from casedesk.kb.search import index_article, match_terms, search_articles
 from casedesk.tenancy.models import Tenant
 from tests.conftest import is_postgres, postgres_only
 from tests.kb.search_corpus import CORPUS, load_corpus
@@ -154,3 +154,38 @@ def test_flushing_the_database_empties_the_index(tenant: Tenant) -> None:
         cursor.execute("SELECT count(*) FROM kb_article_search" if is_postgres()
                        else "SELECT count(*) FROM kb_article_fts")
         assert cursor.fetchone()[0] == 0
+
+
+@postgres_only
+def test_postgres_searches_with_constant_tsqueries_through_the_gin_index(
+        tenant: Tenant) -> None:
+    """Every search step gives PostgreSQL its tsqueries as constants (never parsed again for
+    each row), for the tenant's one configuration only (no branch per language it does not
+    use), in a shape the GIN index can answer: with sequential scans off and the tenant's
+    index gone (inside this test's transaction), each step's plan reads the GIN index. Which
+    way in the planner picks on its own depends on the table's size and statistics: at
+    50,000 articles (bench/kb.py records its plans) the GIN index for every step."""
+    load_corpus(tenant)
+    captured: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "kb_article_search s" in sql and "word_similarity" not in sql:
+            captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        search_articles(tenant.pk, "how do I reset my pasword", limit=50)
+        match_terms(tenant.pk, {"password": 2.0, "reset": 1.0, "invoice": 1.0, "sso": 1.0,
+                                "login": 1.0, "page": 1.0}, statuses={"published"})
+    assert len(captured) >= 3
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP INDEX kb_article_search_tenant")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql, params in captured:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Bitmap Index Scan on kb_article_search_document" in plan, plan
+            assert "Seq Scan on kb_article_search" not in plan, plan
+            assert "to_tsquery" not in plan, plan  # constants, not parsed for each row
+            assert plan.count("(config)::oid =") == plan.count("(config)::oid = '13"), plan
+        transaction.set_rollback(True)

@@ -1,31 +1,37 @@
 """Articles suggested for a case: the tenant's published articles (internal and public) scored
 against what the case is about, best first, on a 0–100 scale.
 
-The query is built from the case's words in order of how much they say: the subject, the
-category and subcategory, the latest customer message, the description. Common words are
-dropped and each word counts once, so the few words the search reads (`search.MAX_WORDS`) are
-the telling ones. An article filed under a category named like the case's category or
-subcategory (case-insensitively, the article's category or its parent) has its score
-multiplied by `CATEGORY_BOOST`: the agent who categorised the case has said what it is about.
+The case's words are weighted by where they stand (`PART_WEIGHTS`): the subject says most
+what the case is about, the category and subcategory an agent chose next, then the latest
+customer message, then the description (its first MAX_TEXT_CHARS characters: a long,
+rambling description dilutes nothing, its words only count less). Common words are dropped
+(`_STOP_WORDS`); a word in several parts keeps its highest weight. `search.match_terms` then
+corrects typos, finds candidates through the most telling words and ranks them by BM25F, the
+same arithmetic on both engines. An article filed under a category named like the case's
+category or subcategory (case-insensitively and either singular or plural, the article's
+category or its parent) has its score multiplied by `CATEGORY_BOOST`: the agent who
+categorised the case has said what it is about.
 
-A score is relative to the best suggestion of the same case (the best is 100): the engines'
-raw scores (bm25, ts_rank_cd) have no meaning across queries, only the order and the gaps
-between articles do. It costs a search (a few queries) and one query for the articles."""
+A score is relative to the best suggestion of the same case (the best is 100): raw scores
+have no meaning across cases, only the order and the gaps between articles do. It costs a
+query for the latest message, the search (a stamp, one match, one read of the candidates'
+text) and one query for the articles."""
 
-import re
 from dataclasses import dataclass
 
 from casedesk.cases.models import Case, Note
 from casedesk.kb import search
 from casedesk.kb.models import Article, ArticleStatus
+from casedesk.kb.vocabulary import root, words_of
 
 CATEGORY_BOOST = 1.5
 # How much of a long description or message is read: the first words carry the subject.
 MAX_TEXT_CHARS = 2000
 # More hits than shown are fetched, so that the category boost can lift one from below.
 CANDIDATES_PER_SUGGESTION = 4
-
-_WORD = re.compile(r"[^\W_]+")
+# How much a word of each part of the case weighs.
+PART_WEIGHTS = {"subject": 2.0, "category": 1.5, "message": 1.25, "description": 1.0}
+MAX_TERMS = 64  # words read from a case, at most; the search keeps the most telling
 _STOP_TEXT = """
 a about above after again all am an and any are as at be been before being below between both
 but by can cannot could did do does doing down during each few for from further get got had has
@@ -53,54 +59,61 @@ def latest_customer_message(case: Case) -> str:
     return (body or "")[:MAX_TEXT_CHARS]
 
 
-def query_text(case: Case, message: str) -> str:
-    """The words of the case worth searching for, the most telling first."""
-    parts = (case.subject, case.category, case.subcategory, message[:MAX_TEXT_CHARS],
-             case.description[:MAX_TEXT_CHARS])
-    words: dict[str, None] = {}
-    for part in parts:
-        for word in _WORD.findall(part.lower()):
+def query_terms(case: Case, message: str) -> dict[str, float]:
+    """The words of the case worth searching for, each with its weight (`PART_WEIGHTS`), in
+    the order of the parts: subject, category and subcategory, message, description."""
+    parts = ((case.subject, PART_WEIGHTS["subject"]),
+             (f"{case.category} {case.subcategory}", PART_WEIGHTS["category"]),
+             (message[:MAX_TEXT_CHARS], PART_WEIGHTS["message"]),
+             (case.description[:MAX_TEXT_CHARS], PART_WEIGHTS["description"]))
+    terms: dict[str, float] = {}
+    for text, weight in parts:
+        for word in words_of(text):
             if len(word) > 1 and word not in _STOP_WORDS:
-                words.setdefault(word, None)
-                if len(words) == search.MAX_WORDS:
-                    return " ".join(words)
-    return " ".join(words)
+                if word not in terms and len(terms) == MAX_TERMS:
+                    return terms
+                terms[word] = max(terms.get(word, 0.0), weight)
+    return terms
 
 
-def _in_case_category(article: Article, names: set[str]) -> bool:
-    category = article.category
-    if category is None:
-        return False
-    parent = category.parent
-    return (category.name.casefold() in names
-            or (parent is not None and parent.name.casefold() in names))
+def query_text(case: Case, message: str) -> str:
+    """The words of the case worth searching for, each once, the most telling part first."""
+    return " ".join(query_terms(case, message))
+
+
+def _name_key(name: str) -> str:
+    """A category name compared by its words' roots: "Refund" is "Refunds"."""
+    return " ".join(root(word) for word in words_of(name))
 
 
 def suggest_for_case(case: Case, *, limit: int = 5) -> list[Suggestion]:
     """The published articles of the case's tenant that best match the case, best first."""
-    q = query_text(case, latest_customer_message(case))
-    hits = search.search_articles(case.tenant_id, q, statuses={ArticleStatus.PUBLISHED},
-                                  limit=min(search.MAX_LIMIT,
-                                            limit * CANDIDATES_PER_SUGGESTION))
+    terms = query_terms(case, latest_customer_message(case))
+    hits = search.match_terms(case.tenant_id, terms, statuses={ArticleStatus.PUBLISHED},
+                              limit=min(search.MAX_LIMIT, limit * CANDIDATES_PER_SUGGESTION))
     if not hits:
         return []
-    articles = Article.objects.select_related("category__parent").in_bulk(
-        [hit.article_id for hit in hits])
-    names = {name.casefold() for name in (case.category, case.subcategory) if name}
-    scored: list[tuple[float, int, Article]] = []
+    names = {_name_key(name) for name in (case.category, case.subcategory)} - {""}
+    # The search filters on tenant and status; both are checked again, as a wrong
+    # suggestion would show another tenant's text.
+    rows = {pk: (category, parent) for pk, category, parent in Article.objects.filter(
+        tenant_id=case.tenant_id, status=ArticleStatus.PUBLISHED,
+        pk__in=[hit.article_id for hit in hits]).values_list(
+        "pk", "category__name", "category__parent__name")}
+    scored: list[tuple[float, int, int]] = []
     for position, hit in enumerate(hits):
-        article = articles.get(hit.article_id)
-        # The search filters on tenant and status; checked again, as a wrong suggestion
-        # would show another tenant's text.
-        if (article is None or article.tenant_id != case.tenant_id
-                or article.status != ArticleStatus.PUBLISHED):
+        if hit.article_id not in rows:
             continue
         score = max(hit.score, 0.0)
-        if names and _in_case_category(article, names):
+        if names & {_name_key(name) for name in rows[hit.article_id] if name}:
             score *= CATEGORY_BOOST
-        scored.append((score, position, article))
+        scored.append((score, position, hit.article_id))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    top = scored[0][0] if scored else 0.0
+    articles = Article.objects.select_related("category__parent").in_bulk(
+        [article_id for _, _, article_id in scored[:limit]])
+    shown = [(score, articles[article_id]) for score, _, article_id in scored[:limit]
+             if article_id in articles]
+    top = shown[0][0] if shown else 0.0
     return [Suggestion(article=article,
                        score=round(100 * score / top, 1) if top > 0 else 0.0, rank=rank)
-            for rank, (score, _, article) in enumerate(scored[:limit], start=1)]
+            for rank, (score, article) in enumerate(shown, start=1)]
