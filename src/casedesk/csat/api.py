@@ -18,7 +18,7 @@ from casedesk.csat.schemas import CsatSettingsOut, CsatSettingsPatch, SurveyPage
 from casedesk.tenancy.api_auth import require_admin, require_manager
 
 router = Router(tags=["csat"])
-ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 def _survey_out(survey: Survey) -> dict[str, Any]:
