@@ -37,7 +37,7 @@ from casedesk.cases.models import Case, CustomFieldDefinition, PicklistKind, Pic
 from casedesk.cases.models import Source as CaseSource
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.limits import check_fits, clipped, fit_problem
-from casedesk.core.text import check_text
+from casedesk.core.text import check_text, is_storable
 from casedesk.crm.models import Account, Contact
 from casedesk.kb import events
 from casedesk.kb.attachments import clean_filename
@@ -404,11 +404,20 @@ def _check_input(data: WebFormInput, config: PortalSettings) -> None:
         raise Invalid("Choose one of the categories offered.", field="category")
 
 
+def _countable(email: str) -> str:
+    """The address as the limits count it: lower-cased, or "" when it is nothing the
+    database can hold (a refused post's raw value: NUL bytes, too long)."""
+    email = email.strip().lower()
+    if not is_storable(email) or fit_problem(WebFormSubmission, "email", email) is not None:
+        return ""
+    return email
+
+
 def screen(*, tenant: Tenant, data: WebFormInput, now: datetime) -> Submitted | None:
     """The checks every post gets, even one the form refuses as bad input: Throttled when
     its network or address has posted its limit; a recorded SPAM outcome for a bot's post;
     None for a post to look at further."""
-    email = data.email.strip().lower()
+    email = _countable(data.email)
     throttle_check(tenant, data.client, email, now)
     if _is_spam(data, now):
         _log(tenant, data.client, email, SubmissionOutcome.SPAM, now)
