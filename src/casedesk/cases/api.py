@@ -108,6 +108,9 @@ def list_cases(
     breaching_within_hours: int | None = Query(None, ge=1, le=720, description=(
         "Open cases with an SLA clock running that comes due within this many hours "
         "(overdue ones the sweep has not marked yet included).")),
+    csat: Literal["good", "bad", "rated"] | None = Query(None, description=(
+        "The customer's satisfaction answer: `good` (4 or 5, or good), `bad` (1 or 2, or "
+        "bad), `rated` (any answer).")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=100),
 ) -> Any:
@@ -134,7 +137,7 @@ def list_cases(
         unassigned=owner_kw == "none", account_id=account, contact_id=contact, type=type,
         category=category, created_after=created_after, created_before=created_before, q=q,
         open_only=open, sla_breached=sla == "breached",
-        breaching_within_hours=breaching_within_hours, now=now,
+        breaching_within_hours=breaching_within_hours, now=now, csat=csat,
     )
     page = selectors.case_list(membership.tenant, filters, cursor=cursor, limit=limit)
     return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}

@@ -7,21 +7,28 @@ in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN
   (`{"status": ..., ...}` by note id).
 - `on_csat_read`: the customer's satisfaction answer on a case, as `GET /cases/{number}`
   shows it (`{"rating", "comment", "answered_at"}`, or None), filled by csat.
+- `on_csat_filter`: the cases whose satisfaction answer is `good`, `bad` or any (`rated`),
+  as a condition on cases for the case list, filled by csat.
 """
 
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from casedesk.cases.models import Case, Note
 
 PublicReplyHook = Callable[[Case, Note, datetime], object]
 ReplyMailReader = Callable[[Case, list[int]], dict[int, dict[str, Any]]]
 CsatReader = Callable[[Case], dict[str, Any] | None]
+CsatFilter = Callable[[int, str], Q]
 
 _public_reply_hooks: list[PublicReplyHook] = []
 _reply_mail_readers: list[ReplyMailReader] = []
 _csat_readers: list[CsatReader] = []
+_csat_filters: list[CsatFilter] = []
+CSAT_FILTERS = ("good", "bad", "rated")
 
 
 def on_public_reply(hook: PublicReplyHook) -> None:
@@ -37,6 +44,22 @@ def on_reply_mail_read(reader: ReplyMailReader) -> None:
 def on_csat_read(reader: CsatReader) -> None:
     if reader not in _csat_readers:
         _csat_readers.append(reader)
+
+
+def on_csat_filter(condition: CsatFilter) -> None:
+    if condition not in _csat_filters:
+        _csat_filters.append(condition)
+
+
+def csat_condition(tenant_id: int, answer: str) -> Q:
+    """The condition on the tenant's cases for a satisfaction filter (`CSAT_FILTERS`);
+    matching nothing while no app answers it."""
+    if not _csat_filters:
+        return Q(pk__in=[])
+    condition = Q()
+    for make in _csat_filters:
+        condition &= make(tenant_id, answer)
+    return condition
 
 
 def public_reply_made(case: Case, note: Note, now: datetime) -> None:

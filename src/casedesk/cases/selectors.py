@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from casedesk.cases import hooks
 from casedesk.cases.lifecycle import OPEN_STATUSES
 from casedesk.cases.models import (
     OPEN_STATUS_VALUES,
@@ -59,6 +60,8 @@ class CaseFilters:
     sla_breached: bool = False
     breaching_within_hours: int | None = None
     now: datetime | None = None
+    # The customer's satisfaction answer: "good", "bad" or "rated" (`hooks.CSAT_FILTERS`).
+    csat: str | None = None
 
 
 def case_queryset(tenant: Tenant) -> QuerySet[Case]:
@@ -101,6 +104,10 @@ def _filtered(tenant: Tenant, f: CaseFilters) -> QuerySet[Case]:
         if f.breaching_within_hours is not None:
             now = f.now if f.now is not None else clock.now()
             qs = qs.filter(breaching_within_filter(now, f.breaching_within_hours))
+    if f.csat:
+        if f.csat not in hooks.CSAT_FILTERS:
+            raise Invalid(f"csat is one of {', '.join(hooks.CSAT_FILTERS)}.", field="csat")
+        qs = qs.filter(hooks.csat_condition(tenant.pk, f.csat))
     return qs
 
 

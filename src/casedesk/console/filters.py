@@ -41,6 +41,9 @@ class CaseFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Text")
     open = forms.BooleanField(required=False, label="Open only")
     sla = forms.ChoiceField(choices=SLA_CHOICES, required=False, label="SLA")
+    csat = forms.ChoiceField(choices=[("", "Any rating"), ("good", "Rated good"),
+                                      ("bad", "Rated bad"), ("rated", "Rated")],
+                             required=False, label="Satisfaction")
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, data: Any, *, membership: Membership) -> None:
@@ -107,6 +110,7 @@ class CaseFilterForm(forms.Form):
             sla_breached=sla == "breached",
             breaching_within_hours=int(sla) if sla.isdecimal() else None,
             now=clock.now() if sla else None,
+            csat=data.get("csat") or None,
         )
 
     def sort_order(self) -> str:

@@ -27,6 +27,17 @@ def case_csat(case: Case) -> dict[str, Any] | None:
             "answered_at": survey.answered_at}
 
 
+# The ratings each filter of the case list takes (`cases.hooks.csat_condition`): good is 4
+# or 5 (good on good/bad is 5), bad 1 or 2 (`config.is_bad`), rated any answer.
+_RATINGS = {"good": Q(rating__gte=4), "bad": Q(rating__lte=2), "rated": Q(rating__isnull=False)}
+
+
+def cases_with_answer(tenant_id: int, answer: str) -> Q:
+    """The condition on cases whose survey answer is `answer` (good, bad, rated)."""
+    surveys = Survey.objects.filter(_RATINGS[answer], tenant_id=tenant_id)
+    return Q(pk__in=surveys.values("case_id"))
+
+
 @dataclass(frozen=True)
 class SurveyFilters:
     since: datetime | None = None  # sent at or after
