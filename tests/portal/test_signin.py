@@ -178,3 +178,18 @@ def test_the_portal_cookie_reaches_no_console_page_or_api(
     assert inbox.status_code == 302 and inbox["Location"].startswith("/login/")
     assert browser.get("/api/v1/cases").status_code == 401
     assert "_auth_user_id" not in client.session
+
+
+def test_the_sign_in_mail_comes_from_the_portals_sender_name(tenant) -> None:
+    from casedesk.mail.models import OutboundKind, OutboundMail
+    from casedesk.portal.models import PortalSettings
+    from casedesk.portal.signin import signin_request
+    from tests.conftest import NOW
+    from tests.factories import ContactFactory
+
+    PortalSettings.objects.create(tenant=tenant, sender_name="Acme Help Desk")
+    contact = ContactFactory(tenant=tenant, email="sam@customer.example")
+    assert signin_request(tenant=tenant, email=contact.email, base_url="http://testserver",
+                          now=NOW)
+    mail = OutboundMail.objects.get(kind=OutboundKind.ACCOUNT, recipient=contact.email)
+    assert mail.from_address.startswith("Acme Help Desk <")

@@ -98,10 +98,12 @@ def own_addresses(tenant: Tenant) -> set[str]:
     return own | cached[1]
 
 
-def _from_header(tenant: Tenant) -> str:
-    """The tenant's name and sender address. A non-ASCII name is several times longer once
-    encoded, so a long one is shortened until the header fits its column."""
-    name, address = one_line(tenant.mail_from_name or tenant.name), sender_address(tenant)
+def _from_header(tenant: Tenant, name: str = "") -> str:
+    """`name` (else the tenant's sender name or name) and the tenant's sender address. A
+    non-ASCII name is several times longer once encoded, so a long one is shortened until
+    the header fits its column."""
+    name = one_line(name or tenant.mail_from_name or tenant.name)
+    address = sender_address(tenant)
     header, limit = formataddr((name, address)), max_length(OutboundMail, "from_address")
     while len(header) > limit and name:
         name = name[:min(len(name) - 1, len(name) * limit // len(header))].rstrip()
@@ -187,13 +189,14 @@ def _outbound(case: Case, *, kind: str, to: list[str], cc: list[str], body: str,
 ACCOUNT_MAILS_PER_HOUR = 5
 
 
-def queue_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: datetime
-                       ) -> bool:
+def queue_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: datetime,
+                       sender_name: str = "") -> bool:
     """An invitation or a password-reset mail to one person, from the tenant's address, in
     the caller's transaction. Its body holds a link that signs someone in, so the outbox
     pages and the API never show it (`OutboundKind.ACCOUNT`). False, and nothing queued, once
     the address has had ACCOUNT_MAILS_PER_HOUR of them from the tenant within the hour:
-    anyone may ask for a password reset for any address, and must not be able to flood it."""
+    anyone may ask for a password reset for any address, and must not be able to flood it.
+    `sender_name` names the sender instead of the tenant (the portal's sign-in mails)."""
     recent = OutboundMail.objects.filter(
         tenant_id=tenant.pk, recipient=to.lower(), kind=OutboundKind.ACCOUNT,
         created_at__gt=now - timedelta(hours=1)).count()
@@ -201,7 +204,8 @@ def queue_account_mail(tenant: Tenant, to: str, subject: str, body: str, now: da
         log.warning("Account mail to %s withheld: %d sent within the hour", to, recent)
         return False
     mail = OutboundMail(
-        tenant_id=tenant.pk, kind=OutboundKind.ACCOUNT, from_address=_from_header(tenant),
+        tenant_id=tenant.pk, kind=OutboundKind.ACCOUNT,
+        from_address=_from_header(tenant, sender_name),
         recipient=to.lower(), to=[to], cc=[], subject=one_line(subject)[:300], body=body,
         message_id=_message_id(tenant, "account"),
         next_attempt_at=now, created_at=now)

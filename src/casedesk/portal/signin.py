@@ -75,14 +75,16 @@ def signin_request(*, tenant: Tenant, email: str, base_url: str, now: datetime) 
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     link = base_url.rstrip("/") + reverse("portal:signin_link", args=[tenant.slug, token])
     brand = brand_name(tenant)
-    sender = portal_settings(tenant).sender_name or brand
+    sender_name = portal_settings(tenant).sender_name
+    sender = sender_name or brand
     body = (f"Hello{' ' + contact.name if contact.name else ''},\n\n"
             f"Open this link to sign in to {brand}'s support portal:\n\n{link}\n\n"
             f"The link works once, within {int(LINK_LIFETIME.total_seconds() // 60)} minutes. "
             "If you did not ask for it, ignore this mail: nobody can sign in without it.\n\n"
             f"{sender}\n")
     with transaction.atomic():
-        queued = queue_account_mail(tenant, contact.email, f"Sign in to {brand}", body, now)
+        queued = queue_account_mail(tenant, contact.email, f"Sign in to {brand}", body, now,
+                                    sender_name=sender_name)
         if queued:
             SignInLink.objects.create(tenant=tenant, contact=contact, digest=digest(token),
                                       created_at=now, expires_at=now + LINK_LIFETIME)
