@@ -193,3 +193,28 @@ def test_the_sign_in_mail_comes_from_the_portals_sender_name(tenant) -> None:
                           now=NOW)
     mail = OutboundMail.objects.get(kind=OutboundKind.ACCOUNT, recipient=contact.email)
     assert mail.from_address.startswith("Acme Help Desk <")
+
+
+def test_one_network_may_ask_for_only_so_many_links(tenant, clock) -> None:
+    from django.test import Client
+
+    from casedesk.portal.models import SignInRequest
+    from casedesk.portal.signin import REQUEST_WINDOW, REQUESTS_PER_CLIENT
+    from tests.factories import ContactFactory
+
+    ContactFactory(tenant=tenant, email="known@customer.example")
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for i in range(REQUESTS_PER_CLIENT):
+        email = "known@customer.example" if i == 0 else f"stranger{i}@example.com"
+        assert client.post(f"/portal/{tenant.slug}/sign-in", {"email": email}).status_code == 200
+    refused = client.post(f"/portal/{tenant.slug}/sign-in", {"email": "known@customer.example"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many sign-in links" in refused.content.decode()
+    assert SignInRequest.objects.count() == REQUESTS_PER_CLIENT
+    # Another network is not held back, and this one may ask again once the window passed.
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert other.post(f"/portal/{tenant.slug}/sign-in",
+                      {"email": "known@customer.example"}).status_code == 200
+    clock.advance(seconds=REQUEST_WINDOW.total_seconds() + 1)
+    assert client.post(f"/portal/{tenant.slug}/sign-in",
+                       {"email": "known@customer.example"}).status_code == 200

@@ -111,3 +111,20 @@ class PortalSession(models.Model):
 
     def __str__(self) -> str:
         return f"Portal session of contact {self.contact_id}"
+
+
+class SignInRequest(models.Model):
+    """One request for a sign-in link, known address or not, by the client's network: what
+    the per-network limit on sign-in mails counts (`portal.signin`)."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    # The client's IPv4 address or IPv6 /64 network (core.throttle's key).
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "client", "created_at"],
+                                name="portal_signin_by_client")]
+
+    def __str__(self) -> str:
+        return f"Sign-in request from {self.client}"

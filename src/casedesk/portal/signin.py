@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.urls import reverse
 
-from casedesk.core.errors import Invalid
+from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.text import check_text, is_storable
 from casedesk.crm.models import Contact
 from casedesk.mail.outbox import queue_account_mail
 from casedesk.portal.config import portal_settings
-from casedesk.portal.models import PortalSession, SignInLink
+from casedesk.portal.models import PortalSession, SignInLink, SignInRequest
 from casedesk.tenancy.models import Tenant
 
 LINK_LIFETIME = timedelta(minutes=15)
@@ -35,6 +35,10 @@ SESSION_LIFETIME = timedelta(days=30)
 TOUCH_EVERY = timedelta(minutes=5)
 COOKIE = "casedesk_portal"
 _TOKEN_BYTES = 32
+# Sign-in links one network may ask for: each known address gets at most five mails an hour
+# (the outbox's cap), and this keeps one network from mailing every contact of a tenant.
+REQUESTS_PER_CLIENT = 10
+REQUEST_WINDOW = timedelta(minutes=10)
 # A token or key as `secrets.token_urlsafe(32)` makes it.
 _TOKEN_MAX = 64
 
@@ -60,6 +64,30 @@ def portal_path(tenant: Tenant) -> str:
 
 def _contact(tenant: Tenant, email: str) -> Contact | None:
     return Contact.objects.filter(tenant=tenant, email__iexact=email.strip()).first()
+
+
+class TooManyRequests(DomainError):
+    """The network asked for REQUESTS_PER_CLIENT links within REQUEST_WINDOW: 429."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many sign-in links were asked for from your network. Please try "
+                         f"again in {max(1, retry_after // 60)} minute(s).")
+        self.retry_after = retry_after
+
+
+def signin_request_count(*, tenant: Tenant, client: str, now: datetime) -> None:
+    """Counts one request for a link from `client` (in the caller's transaction), or refuses
+    it (TooManyRequests, nothing counted) once the network has asked REQUESTS_PER_CLIENT
+    times within REQUEST_WINDOW."""
+    times = list(SignInRequest.objects.filter(
+        tenant=tenant, client=client, created_at__gt=now - REQUEST_WINDOW,
+    ).order_by("-created_at").values_list("created_at", flat=True)[:REQUESTS_PER_CLIENT])
+    if len(times) >= REQUESTS_PER_CLIENT:
+        raise TooManyRequests(max(1, int((times[-1] + REQUEST_WINDOW - now)
+                                         .total_seconds()) + 1))
+    SignInRequest.objects.create(tenant=tenant, client=client[:64], created_at=now)
 
 
 def signin_request(*, tenant: Tenant, email: str, base_url: str, now: datetime) -> bool:

@@ -1,6 +1,7 @@
 """Signing in to the portal by a mailed link, and out (`portal.signin` decides)."""
 
 from django.conf import settings
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
@@ -9,6 +10,7 @@ from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.core.forms import add_domain_error
 from casedesk.core.redirects import site_base
+from casedesk.core.throttle import client_ip, client_key
 from casedesk.portal import signin
 from casedesk.portal.branding import type_of_stored_logo
 from casedesk.portal.config import portal_settings
@@ -31,9 +33,19 @@ def sign_in(request: PortalRequest) -> HttpResponse:
     """Mails a link to a contact; answers the same page for any well-formed address."""
     form = SignInForm(request.POST)
     if form.is_valid():
+        now = clock.now()
         try:
-            signin.signin_request(tenant=request.tenant, email=form.cleaned_data["email"],
-                                  base_url=site_base(request), now=clock.now())
+            with transaction.atomic():
+                signin.signin_request_count(tenant=request.tenant,
+                                            client=client_key(client_ip(request)), now=now)
+                signin.signin_request(tenant=request.tenant, email=form.cleaned_data["email"],
+                                      base_url=site_base(request), now=now)
+        except signin.TooManyRequests as error:
+            form.add_error(None, error.detail)
+            response = portal_render(request, "portal/sign_in.html", {"form": form},
+                                     status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         except DomainError as error:
             add_domain_error(form, error)
         else:
