@@ -2098,7 +2098,7 @@ Status changes in Jira are added to the case as internal notes. Choose under **S
 whether a Jira issue moving to *Done* should also move the case to *In progress* so the
 agent can confirm the fix with the customer.
 
-TODO before publishing: screenshots of the mapping page; check what happens with Jira
+Still to add before publishing: screenshots of the mapping page, and what happens with Jira
 Cloud's team-managed projects.
 """,
         ("integration", "jira"), ("integration_howto",), "sofia", status="draft",
