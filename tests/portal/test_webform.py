@@ -373,3 +373,20 @@ def test_managers_read_agents_are_refused(tenant, manager, agent) -> None:
     assert login(manager).post(SETTINGS_URL, _admin_post()).status_code == 403
     assert login(agent).get(SETTINGS_URL).status_code == 403
     assert not PortalSettings.objects.filter(tenant=tenant).exists()
+
+
+def test_a_signed_in_customer_gets_the_form_filled_and_a_portal_case(tenant, clock) -> None:
+    from casedesk.cases.models import Case
+    from tests.factories import ContactFactory
+    from tests.portal.helpers import signed_in
+
+    contact = ContactFactory(tenant=tenant, name="Pat Portal", email="pat@customer.example")
+    client = signed_in(tenant, contact)
+    form = client.get(URL).content.decode()
+    assert 'value="pat@customer.example"' in form and 'value="Pat Portal"' in form
+    # Whatever the post says, the case is the signed-in customer's.
+    response = _post(client, clock, email="someone.else@example.com", name="Someone")
+    number = _thanks_number(client, response)
+    case = Case.objects.get(tenant=tenant, number=int(number.removeprefix("CS-")))
+    assert case.source == "portal" and case.contact == contact
+    assert client.get(f"/portal/acme/cases/{case.number}").status_code == 200
