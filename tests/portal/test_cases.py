@@ -256,3 +256,19 @@ def test_the_agents_case_page_says_the_customer_uses_the_portal(tenant, admin) -
     other = make_case(tenant, contact_id=ContactFactory(tenant=tenant).pk)
     other_page = login(admin).get(f"/cases/{other.display_number}").content.decode()
     assert "Uses the portal" not in other_page
+
+
+def test_an_admin_makes_a_contact_the_accounts_portal_admin(tenant, admin, admin_api) -> None:
+    from tests.conftest import login
+
+    account = AccountFactory(tenant=tenant)
+    contact = ContactFactory(tenant=tenant, account=account, email="lead@customer.example")
+    response = login(admin).post(f"/contacts/{contact.pk}/edit", {
+        "name": "Lead", "email": contact.email, "phone": "", "account": account.pk,
+        "is_portal_admin": "on"})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.is_portal_admin
+    body = admin_api.patch(f"/contacts/{contact.pk}", {"is_portal_admin": False}).json()
+    assert body["is_portal_admin"] is False and body["last_portal_visit_at"] is None
+    assert admin_api.patch(f"/contacts/{contact.pk}", {"is_portal_admin": None}).status_code == 422

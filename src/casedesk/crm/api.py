@@ -89,7 +89,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> Any:
 def patch_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Any:
     contact = get_contact_for_member(member(request), contact_id)
     changes = payload.dict(exclude_unset=True)
-    _refuse_nulls(changes, ("email", "name", "phone"))
+    _refuse_nulls(changes, ("email", "name", "phone", "is_portal_admin"))
     return services.contact_update(contact=contact, changes=changes)
 
 

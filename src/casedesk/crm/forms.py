@@ -131,18 +131,23 @@ class ContactForm(forms.Form):
     email = forms.EmailField(max_length=max_length(Contact, "email"))
     phone = forms.CharField(max_length=max_length(Contact, "phone"), required=False)
     account = picker_id_field("Account")
+    is_portal_admin = forms.BooleanField(
+        required=False, label="Portal admin of the account",
+        help_text="Sees all of the account's cases in the customers' portal, not only their own.")
 
     SERVICE_FIELDS = {"account_id": "account"}
 
     @classmethod
     def for_contact(cls, contact: Contact) -> "ContactForm":
         return cls(initial={"name": contact.name, "email": contact.email,
-                            "phone": contact.phone, "account": contact.account_id})
+                            "phone": contact.phone, "account": contact.account_id,
+                            "is_portal_admin": contact.is_portal_admin})
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {"name": data["name"].strip(), "email": data["email"],
-                "phone": data["phone"].strip(), "account_id": data["account"]}
+                "phone": data["phone"].strip(), "account_id": data["account"],
+                "is_portal_admin": data["is_portal_admin"]}
 
     def add_domain_error(self, error: DomainError) -> None:
         if isinstance(error, Conflict):

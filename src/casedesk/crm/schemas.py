@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
+from pydantic import Field
 
 from casedesk.core.schemas import Email, Id, RequiredText, Text, fits
 from casedesk.crm.models import Account, Contact, Deal
@@ -54,6 +55,8 @@ class ContactIn(Schema):
     name: ContactName = ""
     phone: Phone = ""
     account_id: Id | None = None
+    is_portal_admin: bool = Field(False, description=(
+        "Sees all of the account's cases in the customers' portal, not only their own."))
 
 
 class ContactPatch(Schema):
@@ -61,6 +64,7 @@ class ContactPatch(Schema):
     name: ContactName | None = None
     phone: Phone | None = None
     account_id: Id | None = None
+    is_portal_admin: bool | None = None
 
 
 class ContactOut(Schema):
@@ -69,6 +73,8 @@ class ContactOut(Schema):
     name: str
     phone: str
     account_id: int | None
+    is_portal_admin: bool
+    last_portal_visit_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
