@@ -305,6 +305,9 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
     ("POST", "/kb/articles"): lambda f: [
         ("/kb/articles", {"title": "x", "body": "x", "category_id": f.kb_category_id})],
     ("PATCH", "/csat/settings"): lambda f: [("/csat/settings", {"queues": [f.queue_id]})],
+    # A category only the other tenant has is not one this tenant's form may offer.
+    ("PATCH", "/portal/settings"): lambda f: [
+        ("/portal/settings", {"form_categories": ["Globex only"]})],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
@@ -316,6 +319,7 @@ OWN: dict[tuple[str, str], list[Call]] = {
                                                           "sla_sweep_minutes": 15})],
     ("PUT", "/me/availability"): [("/me/availability", {"availability": "away"})],
     ("GET", "/csat/settings"): [("/csat/settings", None)],
+    ("GET", "/portal/settings"): [("/portal/settings", None)],
     ("PUT", "/routing/skills"): [("/routing/skills", {"requirements": [
         {"category": "Technical", "skills": ["acme"]}]})],
     # The other tenant's cases are overdue too (the clock is a month on): only ours breach.

@@ -34,6 +34,7 @@ from casedesk.kb.api import router as kb_router
 from casedesk.kb.attachments_api import router as kb_attachments_router
 from casedesk.kb.case_api import router as kb_case_router
 from casedesk.mail.api import router as mail_router
+from casedesk.portal.api import router as portal_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
@@ -90,7 +91,7 @@ api = CasedeskAPI(
 for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
-               csat_router):
+               csat_router, portal_router):
     api.add_router("", router)
 
 
