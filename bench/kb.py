@@ -14,7 +14,7 @@ The articles are generated from a vocabulary with a fixed seed: titles, summarie
 bodies of 3 to 9 sentences, tags and a two-level category tree, with product models and error
 codes, so the words follow the long tail of a real knowledge base (a few common words, many
 rare ones). They are written with `bulk_create` in one transaction and indexed with one
-set-based `search.reindex_articles`. The cases are made through `case_create` from the same
+set-based `index.reindex_articles`. The cases are made through `case_create` from the same
 vocabulary, phrased as customers write (lower case, typos, chatter around the point); a few
 get a customer's follow-up through `case_customer_reply`.
 """
@@ -38,7 +38,7 @@ from bench.scenarios import Probe
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case
 from casedesk.cases.services import CustomerMessage, case_customer_reply
-from casedesk.kb import search
+from casedesk.kb import index, search
 from casedesk.kb.models import Article, ArticleStatus, KbCategory, Visibility
 from casedesk.kb.suggestions import suggest_for_case
 from casedesk.tenancy.models import Tenant
@@ -622,7 +622,7 @@ def ensure_articles(tenant: Tenant, *, reload: bool = False) -> float | None:
                 batch.clear()
         Article.objects.bulk_create(batch)
         written = time.perf_counter() - started
-        indexed = search.reindex_articles(tenant.pk)
+        indexed = index.reindex_articles(tenant.pk)
     seconds = time.perf_counter() - started
     log(
         f"{SLUG}: {ARTICLES:,} articles written in {written:.1f} s, {indexed:,} indexed in "

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from casedesk.cases.models import Case
 from casedesk.cases.picklists import picklist_value_add
 from casedesk.cases.services import CustomerMessage, case_customer_reply
+from casedesk.kb.index import index_article
 from casedesk.kb.models import Article, ArticleStatus, KbCategory, Visibility
-from casedesk.kb.search import index_article
 from casedesk.tenancy.models import Tenant
 from tests.factories import make_case
 

@@ -4,8 +4,8 @@ each written through the ORM and indexed, as the services do it."""
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from casedesk.kb.index import index_article
 from casedesk.kb.models import Article, ArticleStatus, Visibility
-from casedesk.kb.search import index_article
 from casedesk.tenancy.models import Tenant
 
 WHEN = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -8,17 +8,19 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from casedesk.kb.models import Article, ArticleStatus, KbCategory, Visibility
-from casedesk.kb.search import (
+from casedesk.kb.index import (
     MAX_INDEXED_BODY_CHARS,
-    MAX_LIMIT,
     index_article,
     language_config,
+    reindex_articles,
+    unindex_article,
+)
+from casedesk.kb.models import Article, ArticleStatus, KbCategory, Visibility
+from casedesk.kb.search import (
+    MAX_LIMIT,
     match_terms,
     query_words,
-    reindex_articles,
     search_articles,
-    unindex_article,
 )
 from casedesk.tenancy.models import Tenant
 from tests.kb.search_corpus import CORPUS, Doc, add_article, load_corpus

@@ -10,8 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
+from casedesk.kb.index import index_article
 from casedesk.kb.models import Article, ArticleStatus
-from casedesk.kb.search import index_article, match_terms, search_articles
+from casedesk.kb.search import match_terms, search_articles
 from casedesk.tenancy.models import Tenant
 from tests.conftest import is_postgres, postgres_only
 from tests.kb.search_corpus import CORPUS, load_corpus

@@ -240,9 +240,9 @@ def test_another_tenants_category_is_unknown(tenant, other_tenant) -> None:
 def test_every_write_updates_the_search_index(tenant, monkeypatch) -> None:
     indexed: list[tuple[int, str]] = []
     unindexed: list[int] = []
-    monkeypatch.setattr("casedesk.kb.search.index_article",
+    monkeypatch.setattr("casedesk.kb.index.index_article",
                         lambda article: indexed.append((article.pk, article.status)))
-    monkeypatch.setattr("casedesk.kb.search.unindex_article", unindexed.append)
+    monkeypatch.setattr("casedesk.kb.index.unindex_article", unindexed.append)
     article = _article(tenant)
     services.article_update(article=article, changes={"body": "new"}, now=NOW)
     services.article_publish(article=article, actor=None, now=NOW)

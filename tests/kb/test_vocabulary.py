@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from casedesk.kb import vocabulary as vocabularies
+from casedesk.kb.index import index_article
 from casedesk.kb.models import Article
-from casedesk.kb.search import index_article
 from casedesk.kb.vocabulary import Vocabulary, root, vocabulary
 from casedesk.tenancy.models import Tenant
 from tests.kb.search_corpus import CORPUS, WHEN, Doc, add_article, load_corpus

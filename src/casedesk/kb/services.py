@@ -2,7 +2,7 @@
 
 Every function here is one transaction: it checks its input (text the database cannot store,
 lengths from the model fields, the body's size), writes, re-renders the article's HTML when
-its body changes and brings the search index up to date (`search.index_article`) in the same
+its body changes and brings the search index up to date (`index.index_article`) in the same
 transaction. Permissions are the caller's (`kb.access`); these functions trust their caller.
 
 Articles: the fields of `Article` are the working copy, and what readers see. Publishing
@@ -31,7 +31,7 @@ from django.utils.text import slugify
 from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.limits import check_fits, max_length
 from casedesk.core.text import check_text
-from casedesk.kb import search
+from casedesk.kb import index
 from casedesk.kb.attachments import article_files_drop
 from casedesk.kb.markdown import render
 from casedesk.kb.models import (
@@ -321,7 +321,7 @@ def _write(article: Article, values: dict[str, Any], now: datetime) -> Article:
     except IntegrityError:
         # Another article took the slug at the same moment.
         raise Conflict(f"Another article has the slug {article.slug!r}: try again.") from None
-    search.index_article(article)
+    index.index_article(article)
     return article
 
 
@@ -408,4 +408,4 @@ def article_delete(*, article: Article) -> None:
         article_id = article.pk
         article_files_drop(article)
         article.delete()
-        search.unindex_article(article_id)
+        index.unindex_article(article_id)

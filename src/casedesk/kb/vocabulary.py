@@ -10,7 +10,7 @@ stamp, the latest `updated_at` of the tenant's articles (one probe of an index):
 process has changed articles since, only those are read and counted into a new vocabulary,
 and once such changes add up to REBUILD_SHARE of the articles it is built again from all of
 them, so the words of changed and deleted articles do not linger. A write in this process
-(`search.index_article`, `search.reindex_articles`) drops the tenant's vocabulary: the next
+(`index.index_article`, `index.reindex_articles`) drops the tenant's vocabulary: the next
 use builds it afresh (which also keeps a test that reuses another test's tenant id, at the
 same fixed clock, from reading that test's words).
 

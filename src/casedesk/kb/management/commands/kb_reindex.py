@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casedesk.kb.search import reindex_articles
+from casedesk.kb.index import reindex_articles
 from casedesk.tenancy.models import Tenant
 
 
