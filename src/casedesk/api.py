@@ -15,6 +15,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
+from casedesk.automation.macros_api import router as macros_router
+from casedesk.automation.rules_api import router as automation_rules_router
+from casedesk.automation.webhooks_api import router as webhooks_router
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
 from casedesk.cases.crm_api import router as crm_cases_router
@@ -38,6 +41,7 @@ from casedesk.portal.api import router as portal_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
+from casedesk.tasks.api import router as tasks_router
 from casedesk.tenancy.api import router as tenancy_router
 from casedesk.tenancy.api_auth import TokenAuth
 
@@ -91,7 +95,8 @@ api = CasedeskAPI(
 for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
-               csat_router, portal_router):
+               csat_router, portal_router, automation_rules_router, webhooks_router,
+               macros_router, tasks_router):
     api.add_router("", router)
 
 

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "casedesk.kb",
     "casedesk.csat",
     "casedesk.portal",
+    "casedesk.tasks",
+    "casedesk.automation",
     "casedesk.notifications",
     "casedesk.console",
     # The top floor: what puts the apps together.

@@ -21,5 +21,7 @@ urlpatterns = [
     path("", include("casedesk.portal.urls")),
     path("", include("casedesk.csat.urls")),
     path("", include("casedesk.kb.urls")),
+    path("", include("casedesk.tasks.urls")),
+    path("", include("casedesk.automation.urls")),
     path("", include("casedesk.console.urls")),
 ]

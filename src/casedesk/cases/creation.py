@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
+from casedesk.cases.changes import case_change
 from casedesk.cases.customfields import clean_custom_fields
 from casedesk.cases.lifecycle import (
     Status,
@@ -135,7 +136,7 @@ def _build(tenant: Tenant, actor: User | None, plan: _Plan, number: int, now: da
         account_id=values["account_id"], contact_id=values["contact_id"], deal_id=data.deal_id,
         queue_id=queue_id, owner_id=owner_id, created_by=actor, tags=tags,
         custom_fields=plan.custom_fields, follow_up_of_id=data.follow_up_of_id,
-        status=Status.NEW, created_at=now, updated_at=now,
+        status=Status.NEW, created_at=now, updated_at=now, status_changed_at=now,
     )
     # The records just read: the SLA policies match on them without reading again.
     if plan.linked.account is not None:
@@ -182,7 +183,7 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
             return replay, False
     plan = _plan(tenant, data, specs=field_specs(tenant, source=data.source))
     try:
-        with transaction.atomic():
+        with case_change():
             case = _build(tenant, actor, plan, next_case_number(tenant), now)
             case.save(force_insert=True)
             timeline_write(_creation_events(case, actor, plan, now))
@@ -214,7 +215,7 @@ def case_create_many(*, tenant: Tenant, actor: User | None,
             specs[data.source] = field_specs(tenant, source=data.source)
         plans.append(_plan(tenant, data, specs=specs[data.source], linked=linked,
                            queues=queues))
-    with transaction.atomic():
+    with case_change():
         numbers = next_case_numbers(tenant, len(plans))
         cases = [_build(tenant, actor, plan, number, now)
                  for plan, number in zip(plans, numbers, strict=True)]

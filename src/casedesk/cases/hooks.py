@@ -9,6 +9,11 @@ in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN
   shows it (`{"rating", "comment", "answered_at"}`, or None), filled by csat.
 - `on_csat_filter`: the cases whose satisfaction answer is `good`, `bad` or any (`rated`),
   as a condition on cases for the case list, filled by csat.
+- `on_timeline_written`: events were written to the timeline (the automation event log), in
+  the writer's transaction; automation takes them in for its rules and webhooks.
+- `on_acknowledgement_wanted`: whether a new case's customer is to be acknowledged (the
+  tenant's acknowledgement rule decides, filled by automation); channels that acknowledge
+  in their own transaction (mail, threaded on the customer's message) ask it.
 """
 
 from collections.abc import Callable
@@ -17,17 +22,21 @@ from typing import Any
 
 from django.db.models import Q
 
-from casedesk.cases.models import Case, Note
+from casedesk.cases.models import Case, Note, TimelineEvent
 
 PublicReplyHook = Callable[[Case, Note, datetime], object]
 ReplyMailReader = Callable[[Case, list[int]], dict[int, dict[str, Any]]]
 CsatReader = Callable[[Case], dict[str, Any] | None]
 CsatFilter = Callable[[int, str], Q]
+TimelineHook = Callable[[list[TimelineEvent]], object]
+AckDecider = Callable[[Case], bool]
 
 _public_reply_hooks: list[PublicReplyHook] = []
 _reply_mail_readers: list[ReplyMailReader] = []
 _csat_readers: list[CsatReader] = []
 _csat_filters: list[CsatFilter] = []
+_timeline_hooks: list[TimelineHook] = []
+_ack_deciders: list[AckDecider] = []
 CSAT_FILTERS = ("good", "bad", "rated")
 
 
@@ -49,6 +58,26 @@ def on_csat_read(reader: CsatReader) -> None:
 def on_csat_filter(condition: CsatFilter) -> None:
     if condition not in _csat_filters:
         _csat_filters.append(condition)
+
+
+def on_timeline_written(hook: TimelineHook) -> None:
+    if hook not in _timeline_hooks:
+        _timeline_hooks.append(hook)
+
+
+def on_acknowledgement_wanted(decider: AckDecider) -> None:
+    if decider not in _ack_deciders:
+        _ack_deciders.append(decider)
+
+
+def timeline_written(events: list[TimelineEvent]) -> None:
+    for hook in _timeline_hooks:
+        hook(events)
+
+
+def acknowledgement_wanted(case: Case) -> bool:
+    """Whether the new case's customer is to be acknowledged; yes while no app decides."""
+    return all(decide(case) for decide in _ack_deciders)
 
 
 def csat_condition(tenant_id: int, answer: str) -> Q:

@@ -65,6 +65,9 @@ class Case(TenantScoped):
     closed_reason = models.CharField(max_length=80, blank=True)
     closure_note = models.TextField(blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
+    # When the case entered its current status: the anchor of "N days in pending_customer"
+    # (automation's time rules).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     # SLA clocks (see casedesk.sla): the policy that set them, each target's due time (None
     # while paused or when no policy applies), when its warning falls due and was sent, and
     # when it was breached. The breach sweep reads these columns only.
@@ -117,6 +120,9 @@ class Case(TenantScoped):
                                                 first_response_at__isnull=True)),
             models.Index(fields=["resolution_warn_at"], name="case_sla_res_warning",
                          condition=_IS_OPEN & Q(resolution_warned_at__isnull=True)),
+            # Automation's time rules: cases by how long they have been in their status.
+            models.Index(fields=["tenant", "status", "status_changed_at"],
+                         name="case_status_since"),
             # The satisfaction surveys' job: the cases resolved in a recent window.
             models.Index(fields=["tenant", "resolved_at"], name="case_resolved",
                          condition=Q(resolved_at__isnull=False)),
@@ -254,6 +260,8 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated"
     CUSTOMER_REPLIED = "customer_replied"
     CSAT_ANSWERED = "csat_answered"
+    SLA_WARNED = "sla_warned"
+    AUTOMATION = "automation"
 
 
 class TimelineEvent(TenantScoped):

@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from django.db import transaction
-
+from casedesk.cases.changes import case_change
 from casedesk.cases.lifecycle import (
     Status,
     plan_transition,
@@ -51,7 +50,7 @@ def _take(case: Case, membership: Membership, now: datetime) -> Case:
 def case_claim(*, case: Case, membership: Membership, now: datetime) -> Case:
     """The member takes an unassigned case. Of two members claiming at once exactly one wins;
     the other gets a Conflict naming the winner. Claiming one's own case again is a no-op."""
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         if case.owner_id == membership.user_id:
             return case
@@ -74,7 +73,7 @@ def case_claim_next(*, queue: Queue, membership: Membership, now: datetime) -> C
     """
     if not _may_claim(membership, queue.pk):
         raise PermissionDenied(f"Only members of the queue {queue.name} can claim from it.")
-    with transaction.atomic():
+    with case_change():
         candidates = (
             Case.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("tenant")
@@ -94,7 +93,7 @@ def case_change_owner(*, case: Case, actor: User | None, owner: User | None = No
     """Gives the case to a user (keeping its queue) or to a queue (leaving it unassigned)."""
     if (owner is None) == (queue is None):
         raise Invalid("Give the case either to a user or to a queue.", field="owner_id")
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         old = {"owner_id": case.owner_id, "queue_id": case.queue_id}
         if owner is not None:
@@ -111,8 +110,8 @@ def case_change_owner(*, case: Case, actor: User | None, owner: User | None = No
             return case
         case.updated_at = now
         case.save()
-        event(case, actor, EventKind.OWNER_CHANGED, now, field="owner", old_value=old,
-               new_value=new, message=message).save()
+        timeline_write([event(case, actor, EventKind.OWNER_CHANGED, now, field="owner",
+                              old_value=old, new_value=new, message=message)])
         if case.owner_id is not None and case.owner_id != old["owner_id"]:
             notify_owner(case, actor, now)
     return case

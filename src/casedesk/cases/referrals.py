@@ -3,8 +3,7 @@ handed back with a note; the case moves to in progress while it is out."""
 
 from datetime import datetime
 
-from django.db import transaction
-
+from casedesk.cases.changes import case_change
 from casedesk.cases.lifecycle import (
     Status,
     plan_transition,
@@ -41,7 +40,7 @@ def assignment_open(*, case: Case, actor: User | None, queue: Queue, description
                              label="The description")
     if not description:
         raise Invalid("Describe what the other team should do.", field="description")
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         if queue.tenant_id != case.tenant_id:
             raise NotFound("No such queue.")
@@ -82,7 +81,7 @@ def assignment_close(*, assignment: CaseAssignment, actor: User | None, note: st
     note = check_text((note or "").strip(), field="note", label="The note")
     if not note:
         raise Invalid("Closing a case assignment needs a note.", field="note")
-    with transaction.atomic():
+    with case_change():
         case = lock_case(assignment.case)
         assignment = (CaseAssignment.objects.select_for_update(of=("self",))
                       .select_related("queue").get(pk=assignment.pk))

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-
+from casedesk.cases.changes import case_change
 from casedesk.cases.customfields import clean_custom_fields
 from casedesk.cases.hooks import public_reply_made
 from casedesk.cases.lifecycle import (
@@ -70,7 +69,7 @@ EDITABLE_FIELDS = {
 def case_reroute(*, case: Case, actor: User | None, now: datetime) -> Case:
     """Routes an open case again with the tenant's current rules, fallback map and queue
     strategies, as if it were new; its owner becomes whoever that picks (or nobody)."""
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         if not is_open(Status(case.status)):
             raise Conflict(f"A {case.status} case is not routed again; re-open it first.")
@@ -104,7 +103,7 @@ def case_update(*, case: Case, actor: User | None, changes: dict[str, Any], now:
     if unknown:
         raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
                       field=sorted(unknown)[0])
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         values = dict(changes)
         check_case_text(values)
@@ -180,7 +179,7 @@ def case_transition(*, case: Case, actor: User | None, to: str, now: datetime, n
     check_text(to, field="to", label="The status")
     check_text(note, field="note", label="The note")
     check_text(closed_reason, field="closed_reason", label="The closed reason")
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         closed_reasons = Picklists(case.tenant, kinds=(PicklistKind.CLOSED_REASON,)).all(
             PicklistKind.CLOSED_REASON)
@@ -200,7 +199,7 @@ def case_transition(*, case: Case, actor: User | None, to: str, now: datetime, n
                                            body=note.strip(), is_public=False, created_at=now)
         event = apply_plan(case, plan, actor, now, note=note_row)
         case.save()
-        event.save()
+        timeline_write([event])
     return case
 
 
@@ -212,12 +211,12 @@ def case_add_note(*, case: Case, actor: User | None, body: str, is_public: bool,
     body = check_text((body or "").strip(), field="body", label="A note")
     if not body:
         raise Invalid("A note needs some text.", field="body")
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         note = Note.objects.create(tenant_id=case.tenant_id, case=case, author=actor, body=body,
                                    is_public=is_public, created_at=now)
         kind = EventKind.REPLY_ADDED if is_public else EventKind.NOTE_ADDED
-        event(case, actor, kind, now, note=note).save()
+        timeline_write([event(case, actor, kind, now, note=note)])
         fields = ["updated_at"]
         case.updated_at = now
         if is_public and actor is not None and case.first_response_at is None:
@@ -273,7 +272,7 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
     longer re-open refuses (Conflict): the caller makes a follow-up case instead."""
     for name in ("body", "author_email", "author_name", "quoted"):
         check_text(getattr(message, name), field=name)
-    with transaction.atomic():
+    with case_change():
         case = lock_case(case)
         target: Status | None = None
         if not message.automatic:

@@ -196,6 +196,11 @@ def _send_warnings(now: datetime, tenant: Tenant | None) -> tuple[int, int]:
         cases_mark_warned([r[0] for r in rows], target, now)
         warned += len(rows)
         label = target.replace("_", " ")
+        timeline_write(event_of(
+            tenant_id=tenant_id, case_id=case_id, kind=EventKind.SLA_WARNED, now=now,
+            field="sla", new_value={"targets": [label]},
+            message=f"SLA warning: {label} comes due soon.")
+            for case_id, tenant_id, _, _, _ in rows)
         tenants = {pk: (prefix, ZoneInfo(zone)) for pk, prefix, zone in
                    Tenant.objects.filter(pk__in={r[1] for r in rows})
                    .values_list("pk", "case_prefix", "time_zone")}

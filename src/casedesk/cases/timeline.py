@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from casedesk.cases.hooks import timeline_written
 from casedesk.cases.models import Case, TimelineEvent
 from casedesk.tenancy.models import User
 
@@ -28,4 +29,9 @@ def event_of(*, tenant_id: int, case_id: int, kind: str, now: datetime, **values
 
 
 def timeline_write(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
-    return TimelineEvent.objects.bulk_create(list(events), batch_size=2000)
+    """Writes the events and tells the apps that react to them (automation), in the
+    caller's transaction."""
+    written = TimelineEvent.objects.bulk_create(list(events), batch_size=2000)
+    if written:
+        timeline_written(written)
+    return written

@@ -200,6 +200,7 @@ def apply_plan(case: Case, plan: TransitionPlan, actor: User | None, now: dateti
     for attr, value in plan.changes.items():
         setattr(case, attr, value)
     sla_status_changed(case, plan.from_status.value, plan.to_status.value, now)
+    case.status_changed_at = now
     if plan.to_status != Status.IN_PROGRESS or case.sub_status != INTERNAL_REFERRAL:
         case.sub_status = ""
     case.updated_at = now

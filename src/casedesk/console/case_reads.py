@@ -263,6 +263,13 @@ def _entry(event: TimelineEvent, case: Case, names: Names, custom_labels: dict[s
         _sla_breached(entry, event)
     elif kind == EventKind.ESCALATED:
         _escalated(entry, event)
+    elif kind == EventKind.AUTOMATION:
+        entry.who, entry.is_system, entry.is_customer = "Automation", True, False
+        entry.text = event.message
+        rule = event.new_value if isinstance(event.new_value, dict) else {}
+        if isinstance(rule.get("rule_id"), int) and rule.get("rule"):
+            entry.rule_name, entry.rule_kind = str(rule["rule"]), "automation"
+            entry.rule_id = rule["rule_id"]
     elif kind == EventKind.FOLLOW_UP_CREATED:
         entry.text = "created a follow-up case"
         if isinstance(event.new_value, int):

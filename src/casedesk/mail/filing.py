@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from casedesk.cases.creation import CaseInput, case_create
+from casedesk.cases.hooks import acknowledgement_wanted
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, Source
 from casedesk.cases.services import CustomerMessage, case_customer_reply
@@ -82,7 +83,7 @@ def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *
             if not parsed.is_automatic:
                 if filed.trusted and not accepted:
                     add_participants(case, parsed, now, own=own)
-                if filed.created:
+                if filed.created and acknowledgement_wanted(case):
                     stored.ack_withheld = queue_acknowledgement(
                         case=case, address=parsed.from_address, now=now, own=own,
                         answering=parsed.message_id).withheld

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from casedesk.cases.creation import case_create_many
+from casedesk.cases.hooks import acknowledgement_wanted
 from casedesk.cases.models import Case, Participant
 from casedesk.cases.writing import Linked
 from casedesk.core.limits import clipped, fit_problem
@@ -198,8 +199,9 @@ def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]
             if not p.is_automatic:
                 # The sender of a new case is its contact: the people it copies take part.
                 participants += participant_rows(case, p, now, own=own)
-                acks.append((case, p.from_address, p.message_id))
-                acked.append(row)
+                if acknowledgement_wanted(case):
+                    acks.append((case, p.from_address, p.message_id))
+                    acked.append(row)
             _glimpse(row, p)
             row.status, row.case, row.note_id = InboundStatus.PROCESSED, case, None
             row.processed_at, row.error, row.ack_withheld = now, "", AckWithheld.NONE

@@ -169,6 +169,8 @@ class OutboundKind(models.TextChoices):
     ACCOUNT = "account", "Invitation or password reset"
     # A satisfaction survey (csat): its body holds the signed rating links.
     SURVEY = "survey", "Satisfaction survey"
+    # A mail an automation rule sent (to the contact, the owner or another member).
+    AUTOMATION = "automation", "Automated mail"
 
 
 class OutboundStatus(models.TextChoices):
@@ -186,7 +188,7 @@ class OutboundMail(TenantScoped):
                              related_name="outbound_mail")
     note = models.ForeignKey("cases.Note", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
-    kind = models.CharField(max_length=8, choices=OutboundKind.choices)
+    kind = models.CharField(max_length=12, choices=OutboundKind.choices)
     from_address = models.CharField(max_length=400)
     reply_to = models.CharField(max_length=400, blank=True)
     recipient = models.EmailField(max_length=254)  # the first To, lower case

@@ -226,6 +226,23 @@ def queue_survey(*, case: Case, to: str, subject: str, body: str, now: datetime
     return mail
 
 
+def queue_automation_mail(*, case: Case, to: str, subject: str, body: str, now: datetime,
+                          threaded: bool = True) -> OutboundMail | None:
+    """A mail an automation rule writes about `case`, to one address, in the caller's
+    transaction; `threaded`: it answers the case's thread (a mail to the customer), else it
+    stands alone (to a member). None inside `mail_suppressed`."""
+    if _SUPPRESSED.get():
+        return None
+    headers = None if threaded else ThreadHeaders("", [])
+    mail = _outbound(case, kind=OutboundKind.AUTOMATION, to=[to], cc=[], body=body, now=now,
+                     headers=headers)
+    subject = one_line(subject)
+    if subject:
+        mail.subject = clipped(OutboundMail, "subject", subject)
+    _save([mail], now)
+    return mail
+
+
 def _save(mails: list[OutboundMail], now: datetime) -> None:
     """Writes messages to the outbox, each Message-ID a thread key of its case (the
     customer's client answers it, and the answer threads onto the case)."""

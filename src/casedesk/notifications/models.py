@@ -16,6 +16,9 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", "Escalated"
     CUSTOMER_REPLY = "customer_reply", "Customer replied"
     CSAT_BAD = "csat_bad", "Bad satisfaction rating"
+    TASK_OVERDUE = "task_overdue", "Task overdue"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook switched off"
+    AUTOMATION = "automation", "Automation"
 
 
 class Notification(TenantScoped):

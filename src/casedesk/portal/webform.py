@@ -42,7 +42,6 @@ from casedesk.crm.models import Account, Contact
 from casedesk.kb import events
 from casedesk.kb.attachments import clean_filename
 from casedesk.mail.models import Attachment
-from casedesk.mail.outbox import queue_acknowledgement
 from casedesk.portal.config import portal_settings
 from casedesk.portal.models import PortalSettings, SubmissionOutcome, WebFormSubmission
 from casedesk.tenancy.models import Tenant
@@ -457,7 +456,6 @@ def submit(*, tenant: Tenant, data: WebFormInput, now: datetime) -> Submitted:
                                contact_id=contact.pk, custom_fields=custom))
             if created:
                 _store_files(tenant, case, files, now, saved)
-                queue_acknowledgement(case=case, address=email, now=now)
                 events.record_visitor_case(case, data.visitor, now)
             _log(tenant, data.client, email, SubmissionOutcome.ACCEPTED, now, case)
     except BaseException:

@@ -1,0 +1,48 @@
+"""The transaction of a change of cases, and what runs at its end.
+
+Every case service runs inside `case_change()`: a transaction, and, when it is the outermost
+one, the hooks registered with `on_change_done` (automation's rules) run once the change has
+written everything, still inside the same transaction. What they change goes through the case
+services again (nested `case_change`s, which only join the outer one), so a rule's change is
+committed, or rolled back, together with the change that set it off.
+
+The timeline's writer tells `on_timeline_written` hooks of every event it writes; whether
+those events are inside a change (`in_case_change`) tells a hook whether the change's end
+will come (a single case's change) or not (a set-based sweep writing events on its own).
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+
+_state = threading.local()
+
+ChangeDone = Callable[[], object]
+_done_hooks: list[ChangeDone] = []
+
+
+def on_change_done(hook: ChangeDone) -> None:
+    if hook not in _done_hooks:
+        _done_hooks.append(hook)
+
+
+def in_case_change() -> bool:
+    return getattr(_state, "depth", 0) > 0
+
+
+@contextmanager
+def case_change() -> Iterator[None]:
+    """A transaction for one change of cases; the outermost runs the `on_change_done` hooks
+    after its body, before it commits."""
+    depth = getattr(_state, "depth", 0)
+    with transaction.atomic():
+        _state.depth = depth + 1
+        try:
+            yield
+            if depth == 0:
+                for hook in _done_hooks:
+                    hook()
+        finally:
+            _state.depth = depth
