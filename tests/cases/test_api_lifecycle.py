@@ -107,7 +107,8 @@ def test_the_note_of_a_move_is_kept_as_an_internal_note(agent_api, agent, new_ca
     notes = agent_api.get(f"/cases/{number}/notes").json()
     assert [(n["body"], n["public"], n["author"]["id"]) for n in notes] == [
         ("Replaced the toner", False, agent.user_id)]
-    event = agent_api.get(f"/cases/{number}/timeline").json()["items"][-1]
+    items = agent_api.get(f"/cases/{number}/timeline").json()["items"]
+    event = next(e for e in reversed(items) if e["kind"] == "status_changed")
     assert (event["kind"], event["old_value"], event["new_value"]) == (
         "status_changed", "in_progress", "resolved")
     assert event["note"]["body"] == "Replaced the toner"

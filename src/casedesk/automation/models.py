@@ -49,9 +49,6 @@ class AutomationRule(TenantScoped):
     # has been on (it does not fire for what fell due before).
     swept_until = models.DateTimeField(null=True, blank=True)
     enabled_at = models.DateTimeField(null=True, blank=True)
-    run_count = models.PositiveIntegerField(default=0)
-    failure_count = models.PositiveIntegerField(default=0)
-    last_run_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
@@ -78,7 +75,9 @@ class RunOutcome(models.TextChoices):
 
 
 class RuleRun(TenantScoped):
-    """One run of a rule on a case: the per-rule run log (what it did, or why it failed)."""
+    """One run of a rule on a case: the per-rule run log (what it did, or why it failed). The
+    rule's counts are counted from here, not kept on the rule row, so concurrent runs of one
+    rule (the acknowledgement runs on every new case) never queue on a lock."""
 
     rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="runs")
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE,

@@ -1,9 +1,11 @@
 """A new tenant, ready to work: the tenant and its first admin (`tenancy`), then each app's
 defaults — picklists and case numbers (`cases`), queues with the admin in each (`routing`),
-SLA policies and calendar (`sla`) — in one transaction."""
+SLA policies and calendar (`sla`), the default automation rules (`automation`) — in one
+transaction."""
 
 from django.db import transaction
 
+from casedesk.automation.defaults import rules_seed_defaults
 from casedesk.cases.numbering import case_numbers_prepare
 from casedesk.cases.picklists import picklists_seed_defaults
 from casedesk.core import clock
@@ -25,4 +27,5 @@ def tenant_create(*, slug: str, name: str, admin_email: str, admin_password: str
     queues_seed_defaults(tenant, members=[admin])
     sla_seed_defaults(tenant, clock.now())
     case_numbers_prepare(tenant)
+    rules_seed_defaults(tenant, clock.now())
     return tenant

@@ -50,6 +50,15 @@ FIELDS: dict[str, str] = {
 }
 CUSTOM_PREFIX = "custom."
 
+# What a rule about an existing case may test besides: automation's rules run on cases that
+# have a status, a queue and an owner (a new case has none yet, so routing does not offer them).
+CASE_FIELDS: dict[str, str] = {
+    **FIELDS,
+    "status": TEXT,
+    "queue.id": ID,
+    "owner.id": ID,
+}
+
 OPERATORS: dict[str, tuple[str, ...]] = {
     TEXT: ("equals", "not_equals", "in", "not_in", "contains", "not_contains", "is_empty",
            "is_set"),
@@ -132,6 +141,9 @@ class CaseFacts:
     account: AccountFacts | None = None
     contact_id: int | None = None
     contact_email: str = ""
+    status: str = ""
+    queue_id: int | None = None
+    owner_id: int | None = None
 
     def get(self, name: str) -> Any:
         if name.startswith(CUSTOM_PREFIX):
@@ -144,6 +156,10 @@ class CaseFacts:
             return getattr(self.account, name[len("account."):])
         if name == "contact.id":
             return self.contact_id
+        if name == "queue.id":
+            return self.queue_id
+        if name == "owner.id":
+            return self.owner_id
         if name == "contact.email":
             return self.contact_email
         if name == "contact.domain":
@@ -151,10 +167,10 @@ class CaseFacts:
         return getattr(self, name)
 
 
-def field_kind(name: str) -> str | None:
+def field_kind(name: str, fields: Mapping[str, str] = FIELDS) -> str | None:
     if name.startswith(CUSTOM_PREFIX):
         return ANY if re.fullmatch(r"[a-z][a-z0-9_]{0,49}", name[len(CUSTOM_PREFIX):]) else None
-    return FIELDS.get(name)
+    return fields.get(name)
 
 
 def uses_account(rules: Sequence[RuleSpec]) -> bool:
@@ -192,16 +208,16 @@ def _scalar(value: Any, kind: str, where: str) -> Any:
     raise Invalid(f"{where}: the value must be text or a number.", field="conditions")
 
 
-def parse_condition(raw: Any, index: int = 0) -> Condition:
+def parse_condition(raw: Any, index: int = 0, fields: Mapping[str, str] = FIELDS) -> Condition:
     where = f"condition {index + 1}"
     if not isinstance(raw, Mapping):
         raise Invalid(f"{where}: expected an object with field, op and value.",
                       field="conditions")
     name = raw.get("field")
     op = raw.get("op")
-    kind = field_kind(name) if isinstance(name, str) else None
+    kind = field_kind(name, fields) if isinstance(name, str) else None
     if kind is None or not isinstance(name, str):
-        raise Invalid(f"{where}: unknown field {name!r}; one of {', '.join(FIELDS)} or "
+        raise Invalid(f"{where}: unknown field {name!r}; one of {', '.join(fields)} or "
                       f"custom.<key>.", field="conditions")
     if op not in OPERATORS[kind]:
         raise Invalid(f"{where}: {name} takes the operators {', '.join(OPERATORS[kind])}.",
@@ -222,14 +238,14 @@ def parse_condition(raw: Any, index: int = 0) -> Condition:
     return Condition(name, op, _scalar(value, TEXT if kind == LIST else kind, where))
 
 
-def parse_conditions(raw: Any) -> tuple[Condition, ...]:
+def parse_conditions(raw: Any, fields: Mapping[str, str] = FIELDS) -> tuple[Condition, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
         raise Invalid("conditions must be a list.", field="conditions")
     if len(raw) > MAX_CONDITIONS:
         raise Invalid(f"A rule has at most {MAX_CONDITIONS} conditions.", field="conditions")
-    return tuple(parse_condition(c, i) for i, c in enumerate(raw))
+    return tuple(parse_condition(c, i, fields) for i, c in enumerate(raw))
 
 
 def parse_actions(raw: Any) -> Actions:
@@ -302,7 +318,7 @@ def compile_condition(condition: Condition) -> Predicate:
     """The condition as a function of the facts, with its constants folded once."""
     name, op, value = condition.field, condition.op, condition.value
     get = _getter(name)
-    kind = field_kind(name)
+    kind = field_kind(name, CASE_FIELDS)
 
     if op == "is_empty":
         return lambda facts: _empty(get(facts))
@@ -356,8 +372,7 @@ def _member(actual: Any, folded: frozenset[Any]) -> bool:
 
 
 def _getter(name: str) -> Callable[[CaseFacts], Any]:
-    if name.startswith(CUSTOM_PREFIX) or name.startswith(("account.", "contact.")) \
-            or name == "text":
+    if name.startswith(CUSTOM_PREFIX) or "." in name or name == "text":
         return lambda facts: facts.get(name)
     return lambda facts: getattr(facts, name)
 

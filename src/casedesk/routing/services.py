@@ -460,6 +460,7 @@ def facts_of_case(case: Any) -> CaseFacts:
         custom=case.custom_fields or {},
         account=account_facts(account) if account is not None else None,
         contact_id=case.contact_id, contact_email=contact.email if contact else "",
+        status=case.status, queue_id=case.queue_id, owner_id=case.owner_id,
     )
 
 

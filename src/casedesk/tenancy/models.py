@@ -88,6 +88,8 @@ class Tenant(models.Model):
     # Bumped by every change of the routing rules, so each process's compiled copy of them
     # knows when it is stale without asking the database.
     routing_version = models.PositiveIntegerField(default=0)
+    # Moved on by every write of an automation rule or webhook endpoint (as routing_version).
+    automation_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
