@@ -145,6 +145,8 @@ def occurrence_of(e: TimelineEvent) -> Occurrence | None:
                           new=new.get("owner_id"))
     if kind == EventKind.STATUS_CHANGED:
         return Occurrence("status_changed", old=e.old_value, new=e.new_value)
+    if kind == EventKind.CUSTOMER_REPLIED:
+        return Occurrence("note_added", is_public=True, by_customer=True)
     if kind in (EventKind.NOTE_ADDED, EventKind.REPLY_ADDED):
         return Occurrence("note_added", is_public=kind == EventKind.REPLY_ADDED,
                           by_customer=e.actor_id is None and kind == EventKind.REPLY_ADDED)
@@ -153,7 +155,7 @@ def occurrence_of(e: TimelineEvent) -> Occurrence | None:
         targets = tuple(str(t) for t in value.get("targets") or ())
         return Occurrence("sla_warning" if kind == EventKind.SLA_WARNED else "sla_breach",
                           targets=targets)
-    if kind == EventKind.CSAT_ANSWERED:
+    if kind == EventKind.CSAT_ANSWERED and e.field != "csat_comment":
         rating = e.new_value if isinstance(e.new_value, int) else None
         if isinstance(e.new_value, dict):
             raw = e.new_value.get("rating")
@@ -163,7 +165,8 @@ def occurrence_of(e: TimelineEvent) -> Occurrence | None:
 
 
 def _webhook_event(e: TimelineEvent) -> str | None:
-    if e.kind == EventKind.REPLY_ADDED and e.actor_id is None:
+    if e.kind == EventKind.CUSTOMER_REPLIED or (
+            e.kind == EventKind.REPLY_ADDED and e.actor_id is None):
         return "case.customer_replied"
     return _WEBHOOK_EVENTS.get(EventKind(e.kind)) if e.kind in EventKind.values else None
 
@@ -308,16 +311,15 @@ def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[
 
 def run_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, CompiledRule]], *,
               now: datetime, depth: int, chain: tuple[int, ...], stopped: set[int]) -> int:
-    """Runs, in order, each candidate rule that `what` sets off and whose conditions hold for
-    the case now; returns how many ran."""
+    """Runs, in order, each candidate rule that `what` sets off and whose conditions held for
+    the case when it happened (one rule's change is a new event for the others, not a second
+    look at this one); returns how many ran."""
     ran = 0
-    for rule, compiled in candidates:
+    facts = facts_of_case(case)
+    chosen = [rule for rule, compiled in candidates
+              if rule.id not in chain and matches(rule, compiled, what, facts)]
+    for rule in chosen:
         assert rule.id is not None
-        if rule.id in chain:
-            continue
-        facts = facts_of_case(case)
-        if not matches(rule, compiled, what, facts):
-            continue
         if depth >= MAX_DEPTH:
             _stop_chain(case, rule, what, now, stopped)
             continue
@@ -357,6 +359,7 @@ def run_rule(case: Case, rule: Rule, trigger: str, *, now: datetime, depth: int,
 def _log_run(case: Case, rule: Rule, trigger: str, now: datetime, outcome: str, *,
              done: list[str], error: str = "") -> RuleRun:
     summary = "; ".join(done)
+    assert rule.id is not None
     run = RuleRun.objects.create(tenant_id=case.tenant_id, rule_id=rule.id, case=case,
                                  trigger=trigger, outcome=outcome, summary=summary[:4000],
                                  error=error[:2000], created_at=now)
@@ -375,6 +378,7 @@ def _stop_chain(case: Case, rule: Rule, what: Occurrence, now: datetime,
                 stopped: set[int]) -> None:
     """A chain of rules `MAX_DEPTH` deep: the rule is not run, and the case's timeline says
     why (once per change)."""
+    assert rule.id is not None
     RuleRun.objects.create(tenant_id=case.tenant_id, rule_id=rule.id, case=case,
                            trigger=what.trigger, outcome=RunOutcome.STOPPED,
                            error=f"A chain of {MAX_DEPTH} rules set each other off; stopped.",
@@ -462,6 +466,7 @@ def _process_row(event_id: int, now: datetime) -> int:
 def time_occurrence(row: AutomationEvent, case: Case, now: datetime) -> int:
     """Runs a time rule whose event was taken in, if the rule is still on, the case's anchor
     time is still the one it fell due for, and the conditions still hold."""
+    assert row.rule_id is not None
     rule_row = AutomationRule.objects.filter(pk=row.rule_id, tenant_id=case.tenant_id,
                                              is_enabled=True, trigger="time").first()
     if rule_row is None:

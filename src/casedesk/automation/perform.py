@@ -37,7 +37,7 @@ def _text(source: str, case: Case) -> str:
 
 def perform(action: Action, *, case: Case, rule: Rule, now: datetime) -> str:
     do = _ACTIONS[action.kind]
-    return do(action.options, case, rule, now)
+    return do(dict(action.options), case, rule, now)
 
 
 def _set_fields(options: dict[str, Any], case: Case, rule: Rule, now: datetime) -> str:
@@ -77,9 +77,10 @@ def _recipient(options: dict[str, Any], case: Case) -> tuple[str, str]:
     """(address, who) of an email action."""
     to = options["to"]
     if to == "contact":
-        if case.contact_id is None or not case.contact.email:
+        contact = case.contact if case.contact_id is not None else None
+        if contact is None or not contact.email:
             raise Invalid("The case has no contact with an email address.", field="actions")
-        return case.contact.email, "the contact"
+        return contact.email, "the contact"
     user_id = case.owner_id if to == "owner" else options.get("user_id")
     if user_id is None:
         raise Invalid("The case has no owner to email.", field="actions")
@@ -145,9 +146,10 @@ def _acknowledge(options: dict[str, Any], case: Case, rule: Rule, now: datetime)
     if case.source in SELF_ACKNOWLEDGED and case.created_by_id is None:
         # Mail took the case in, and acknowledged it then (`acknowledgement_wanted`).
         return ""
-    if case.contact_id is None or not case.contact.email:
+    contact = case.contact if case.contact_id is not None else None
+    if contact is None or not contact.email:
         return "no acknowledgement: the case has no contact address"
-    outcome = queue_acknowledgement(case=case, address=case.contact.email, now=now)
+    outcome = queue_acknowledgement(case=case, address=contact.email, now=now)
     if outcome.mail is not None:
         return "acknowledged to the contact"
     if outcome.withheld:

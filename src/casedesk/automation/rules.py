@@ -362,7 +362,7 @@ def triggered(rule: Rule, what: Occurrence) -> bool:
     if what.trigger == "csat_received":
         wanted = options.get("rating", "any")
         if wanted == "any" or what.rating is None:
-            return wanted == "any"
+            return bool(wanted == "any")
         # Ratings are 1 to 5 on either scale (good = 5, bad = 1): 4 and up is good.
         return bool((what.rating >= 4) == (wanted == "good"))
     return True

@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, EventKind
+from casedesk.cases.changes import case_change
 from casedesk.cases.timeline import event, timeline_write
 from casedesk.core.errors import Invalid
 from casedesk.core.text import check_text
@@ -126,7 +127,7 @@ def survey_answer(*, survey_id: int, rating: int, now: datetime) -> Survey:
     """Records the customer's rating; a second answer replaces the first (one row per case).
     A changed rating lands on the case's timeline. The first bad rating tells the case's
     owner and the owner's manager; later ones do not (`bad_notified_at`)."""
-    with transaction.atomic():
+    with case_change():
         survey = (Survey.objects.select_for_update().select_related("case", "case__tenant")
                   .get(pk=survey_id))
         if not is_valid_rating(survey.scale, rating):
@@ -172,7 +173,7 @@ def survey_comment(*, survey_id: int, comment: str, now: datetime) -> Survey:
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
         raise Invalid(f"The comment is longer than {COMMENT_MAX} characters.", field="comment")
-    with transaction.atomic():
+    with case_change():
         survey = (Survey.objects.select_for_update().select_related("case", "case__tenant")
                   .get(pk=survey_id))
         if survey.rating is None:

@@ -16,6 +16,9 @@ from datetime import datetime
 
 from django.db import close_old_connections
 
+from casedesk.automation.engine import events_process
+from casedesk.automation.timed import time_rules_sweep
+from casedesk.automation.webhook_delivery import deliver_due_webhooks
 from casedesk.cases.sla_sweep import run_due_sweeps
 from casedesk.core import clock
 from casedesk.csat.services import surveys_send_due
@@ -23,6 +26,7 @@ from casedesk.kb.events import self_service_deflections_settle
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
 from casedesk.mail.ingest import process_stuck
+from casedesk.tasks.services import tasks_notify_overdue
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +69,43 @@ def _csat_surveys(now: datetime) -> Iterator[str]:
         yield f"CSAT: {made} survey(s) mailed"
 
 
+def _automation(now: datetime) -> Iterator[str]:
+    swept = time_rules_sweep(now)
+    if swept.due:
+        yield f"Automation: {swept.summary()}"
+    ran = events_process(now)
+    if ran:
+        yield f"Automation: {ran} rule run(s) on events waiting for the worker"
+
+
+def _webhooks(now: datetime) -> Iterator[str]:
+    report = deliver_due_webhooks(now)
+    if report.delivered or report.retrying or report.failed:
+        yield f"Webhooks: {report.summary()}"
+
+
+def _tasks_overdue(now: datetime) -> Iterator[str]:
+    told = tasks_notify_overdue(now)
+    if told:
+        yield f"Tasks: {told} owner(s) told of an overdue task"
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
     enqueues and for retries falling due. Self-service deflections are settled every minute
     or so: they are dated by the read, not by the run, so a late run changes no figure.
     Satisfaction surveys likewise: a survey is due hours after resolution, so a minute late
-    is no matter."""
+    is no matter. Time rules and the events a sweep left for the rules every 15 seconds at
+    most; webhooks every few seconds, like the outbox; overdue tasks every minute."""
     return [Job("sla-sweeps", every_s, _sla_sweeps),
             Job("mailboxes", min(every_s, 10.0), _mailboxes),
             Job("mail-out", min(every_s, 5.0), _mail_out),
             Job("kb-deflections", max(every_s, 60.0), _kb_deflections),
-            Job("csat-surveys", max(every_s, 60.0), _csat_surveys)]
+            Job("csat-surveys", max(every_s, 60.0), _csat_surveys),
+            Job("automation", min(every_s, 15.0), _automation),
+            Job("webhooks", min(every_s, 5.0), _webhooks),
+            Job("tasks-overdue", max(every_s, 60.0), _tasks_overdue)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:
