@@ -27,7 +27,7 @@ class Notice:
 
     tenant_id: int
     recipient_id: int
-    case_id: int
+    case_id: int | None  # None: a notice about no case (a task, a webhook switched off)
     kind: str
     message: str
     actor_id: int | None = None

@@ -7,7 +7,11 @@ from casedesk.tasks import views
 app_name = "tasks"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("tasks", views.placeholder, name="list"),
-    path("tasks/due-today", views.placeholder, name="due_today"),
-    path("cases/<str:number>/tasks", views.placeholder, name="case_panel"),
+    path("tasks", views.task_list, name="list"),
+    path("tasks/due-today", views.due_today, name="due_today"),
+    path("tasks/<int:task_id>/edit", views.task_edit, name="edit"),
+    path("tasks/<int:task_id>/done", views.task_done, name="done"),
+    path("tasks/<int:task_id>/delete", views.task_delete, name="delete"),
+    path("cases/<str:number>/tasks", views.case_panel, name="case_panel"),
+    path("cases/<str:number>/tasks/new", views.case_task_add, name="case_add"),
 ]
