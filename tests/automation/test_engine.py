@@ -31,8 +31,8 @@ from casedesk.cases.sla_sweep import sla_sweep
 from casedesk.core.errors import Invalid
 from casedesk.core.priority import Priority
 from casedesk.crm.models import Contact
-from casedesk.csat.services import survey_answer, survey_send
 from casedesk.csat.config import csat_settings
+from casedesk.csat.services import survey_answer, survey_send
 from casedesk.mail.models import OutboundKind, OutboundMail
 from casedesk.tasks.models import Task
 from casedesk.tenancy.models import Membership, Tenant

@@ -84,7 +84,8 @@ def context_of(case: Any, *, base_url: str = "") -> dict[str, dict[str, str]]:
         "case": {
             "number": case.display_number, "display_number": case.display_number,
             "subject": case.subject, "description": case.description,
-            "status": case.get_status_display(), "priority": str(Priority(case.priority).label).capitalize(),
+            "status": case.get_status_display(),
+            "priority": str(Priority(case.priority).label).capitalize(),
             "type": case.type, "category": case.category, "subcategory": case.subcategory,
             "source": case.source, "queue": queue.name if queue is not None else "",
             "owner": owner.display_name if owner is not None else "",
