@@ -205,6 +205,23 @@ class Run:
         self.settle("sla_sweep")
         run_sla_sweep(self.report, bench)
 
+    def automation(self) -> None:
+        """Automation: the cost of 100 enabled rules on making a case, and the time-rule sweep
+        over the 1,000,000 open cases of the SLA bench tenant (bench/automation.py)."""
+        from bench.automation import run_eval_cost, run_time_sweep
+
+        self.settle("automation_eval")
+        run_eval_cost(self.report)
+        if self.db.vendor != "postgresql" or self.args.skip_large:
+            self.report.skipped.append(
+                "time_trigger_sweep_1m figures: need PostgreSQL and the 1M load")
+            return
+        from bench.sla import ensure_sla_tenant
+
+        bench = ensure_sla_tenant(reload=self.args.reload)
+        self.settle("time_trigger_sweep")
+        run_time_sweep(self.report, bench)
+
     def kb(self) -> None:
         """The knowledge base at 50,000 articles: suggestions in-process, then the article
         search and the suggestions endpoint through the HTTP server (bench/kb.py)."""
@@ -404,7 +421,7 @@ def run(args: argparse.Namespace, db: Database) -> int:
     try:
         benches = (
             bench_run.read_tenants()
-            if args.only not in ("create", "sla", "mail", "kb", "webform")
+            if args.only not in ("create", "sla", "mail", "kb", "webform", "automation")
             else {}
         )
         if args.only in ("all", "reads"):
@@ -427,6 +444,8 @@ def run(args: argparse.Namespace, db: Database) -> int:
 
             bench_run.settle("web_form_submit")
             run_webform(bench_run.report, bench_run.db)
+        if args.only in ("all", "automation"):
+            bench_run.automation()
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:

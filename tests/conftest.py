@@ -15,6 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
+from casedesk.automation.macros import MacroInput, macro_create
+from casedesk.automation.models import AutomationRule, WebhookDelivery
+from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.kb.attachments import attachment_add
@@ -24,6 +27,7 @@ from casedesk.routing.services import RuleInput, rule_create, skill_requirements
 from casedesk.sla.calendars import holiday_add
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.tasks.services import task_create
 from casedesk.tenancy.models import Invitation, Membership, Role, Tenant
 from casedesk.tenancy.services import (
     membership_add,
@@ -277,6 +281,11 @@ class Foreign:
     kb_article_id: int
     kb_category_id: int
     kb_attachment_id: int
+    automation_rule_id: int
+    webhook_id: int
+    delivery_id: int
+    macro_id: int
+    task_id: int
 
 
 @pytest.fixture
@@ -320,6 +329,17 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         category_id=kb_category.pk, now=NOW), actor=outsider.user, now=NOW)
     kb_attachment = attachment_add(article=kb_article, upload=SimpleUploadedFile(
         "globex.png", b"\x89PNG\r\n\x1a\n globex", "image/png"), user=outsider.user, now=NOW)
+    automation_rule = AutomationRule.objects.filter(tenant=other_tenant).first()
+    assert automation_rule is not None
+    webhook = endpoint_create(tenant=other_tenant, now=NOW, data=EndpointInput(
+        name="Globex hook", url="http://127.0.0.1:9/globex", events=["case.created"]))
+    delivery = endpoint_send_test(endpoint=webhook, now=NOW)
+    # A delivery that failed for good: one that could be sent again.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed")
+    macro = macro_create(membership=outsider, shared=True, now=NOW, data=MacroInput(
+        name="Globex macro", reply="Globex", changes={"priority": "urgent"}))
+    task = task_create(tenant=other_tenant, actor=outsider.user, subject="Globex task",
+                       now=NOW, case=case)
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -330,7 +350,8 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         calendar_id=calendar.pk, holiday_id=holiday.pk, escalation_rule_id=escalation.pk,
         invitation_id=invitation.pk, member_user_id=globex_agent.user_id,
         kb_article_id=kb_article.pk, kb_category_id=kb_category.pk,
-        kb_attachment_id=kb_attachment.pk,
+        kb_attachment_id=kb_attachment.pk, automation_rule_id=automation_rule.pk,
+        webhook_id=webhook.pk, delivery_id=delivery.pk, macro_id=macro.pk, task_id=task.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

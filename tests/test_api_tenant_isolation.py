@@ -18,6 +18,15 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from casedesk.automation.macros import MacroInput, macro_create
+from casedesk.automation.models import (
+    AutomationRule,
+    Macro,
+    RuleRun,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from casedesk.automation.webhooks import EndpointInput, endpoint_create
 from casedesk.cases.models import (
     Case,
     CaseAssignment,
@@ -46,6 +55,8 @@ from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, EscalationHit, EscalationRule, Holiday, SlaPolicy
+from casedesk.tasks.models import Task
+from casedesk.tasks.services import task_create
 from casedesk.tenancy.models import ApiToken, Invitation, Membership, Tenant
 from tests.api_checks import error, operations
 from tests.conftest import NOW, Api, Foreign
@@ -221,6 +232,41 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/cases/{mine}/suggestions/{f.kb_article_id}/solved", {})],
     ("POST", "/kb/visitor-cases"): lambda f, mine: [
         ("/kb/visitor-cases", {"case": f.case_number, "visitor": "planted"})],
+    ("GET", "/automation/rules/{rule_id}"): lambda f, mine: [
+        (f"/automation/rules/{f.automation_rule_id}", None)],
+    ("PATCH", "/automation/rules/{rule_id}"): lambda f, mine: [
+        (f"/automation/rules/{f.automation_rule_id}", {"name": "Hijacked", "is_enabled": False})],
+    ("DELETE", "/automation/rules/{rule_id}"): lambda f, mine: [
+        (f"/automation/rules/{f.automation_rule_id}", None)],
+    ("GET", "/automation/rules/{rule_id}/runs"): lambda f, mine: [
+        (f"/automation/rules/{f.automation_rule_id}/runs", None)],
+    ("GET", "/webhooks/{endpoint_id}"): lambda f, mine: [(f"/webhooks/{f.webhook_id}", None)],
+    ("PATCH", "/webhooks/{endpoint_id}"): lambda f, mine: [
+        (f"/webhooks/{f.webhook_id}", {"name": "Hijacked", "is_enabled": False,
+                                       "rotate_secret": True})],
+    ("DELETE", "/webhooks/{endpoint_id}"): lambda f, mine: [(f"/webhooks/{f.webhook_id}", None)],
+    ("GET", "/webhooks/{endpoint_id}/deliveries"): lambda f, mine: [
+        (f"/webhooks/{f.webhook_id}/deliveries", None)],
+    ("POST", "/webhooks/{endpoint_id}/test"): lambda f, mine: [
+        (f"/webhooks/{f.webhook_id}/test", {})],
+    ("POST", "/webhooks/deliveries/{delivery_id}/redeliver"): lambda f, mine: [
+        (f"/webhooks/deliveries/{f.delivery_id}/redeliver", {})],
+    ("GET", "/macros/{macro_id}"): lambda f, mine: [(f"/macros/{f.macro_id}", None)],
+    ("PATCH", "/macros/{macro_id}"): lambda f, mine: [
+        (f"/macros/{f.macro_id}", {"name": "Hijacked"})],
+    ("DELETE", "/macros/{macro_id}"): lambda f, mine: [(f"/macros/{f.macro_id}", None)],
+    # Their macro on their case, and on ours.
+    ("GET", "/cases/{number}/macros/{macro_id}/preview"): lambda f, mine: [
+        (f"/cases/{f.case_number}/macros/{f.macro_id}/preview", None),
+        (f"/cases/{mine}/macros/{f.macro_id}/preview", None)],
+    ("POST", "/cases/{number}/macros/{macro_id}/apply"): lambda f, mine: [
+        (f"/cases/{f.case_number}/macros/{f.macro_id}/apply", {}),
+        (f"/cases/{mine}/macros/{f.macro_id}/apply", {})],
+    ("GET", "/tasks/{task_id}"): lambda f, mine: [(f"/tasks/{f.task_id}", None)],
+    ("PATCH", "/tasks/{task_id}"): lambda f, mine: [
+        (f"/tasks/{f.task_id}", {"subject": "Hijacked", "is_done": True})],
+    ("DELETE", "/tasks/{task_id}"): lambda f, mine: [(f"/tasks/{f.task_id}", None)],
+    ("GET", "/cases/{number}/tasks"): lambda f, mine: [(f"/cases/{f.case_number}/tasks", None)],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -251,6 +297,10 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/kb/articles"): "/kb/articles",
     ("GET", "/kb/analytics"): "/kb/analytics?since=2026-11-01&until=2026-12-01",
     ("GET", "/csat"): "/csat",
+    ("GET", "/automation/rules"): "/automation/rules",
+    ("GET", "/webhooks"): "/webhooks",
+    ("GET", "/macros"): "/macros",
+    ("GET", "/tasks"): "/tasks",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -308,6 +358,24 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
     # A category only the other tenant has is not one this tenant's form may offer.
     ("PATCH", "/portal/settings"): lambda f: [
         ("/portal/settings", {"form_categories": ["Globex only"]})],
+    ("POST", "/automation/rules"): lambda f: [
+        ("/automation/rules", {"name": "x", "trigger": "case_created", "is_enabled": False,
+                               "actions": [action]}) for action in (
+            {"kind": "set_fields", "queue_id": f.queue_id},
+            {"kind": "set_fields", "owner_id": f.admin.user_id},
+            {"kind": "webhook", "endpoint_id": f.webhook_id},
+            {"kind": "apply_macro", "macro_id": f.macro_id})],
+    ("POST", "/automation/rules/reorder"): lambda f: [
+        ("/automation/rules/reorder", {"rule_ids": [f.automation_rule_id]})],
+    ("POST", "/automation/rules/preview"): lambda f: [
+        ("/automation/rules/preview", {"name": "x", "trigger": "case_created", "actions": [
+            {"kind": "set_fields", "queue_id": f.queue_id}]})],
+    ("POST", "/macros"): lambda f: [
+        ("/macros", {"name": "x", "shared": True, "changes": {"queue_id": f.queue_id}}),
+        ("/macros", {"name": "x", "shared": True, "changes": {"owner_id": f.admin.user_id}})],
+    ("POST", "/tasks"): lambda f: [("/tasks", {"subject": "x", field: value}) for field, value in (
+        ("account_id", f.account_id), ("contact_id", f.contact_id),
+        ("owner_id", f.admin.user_id), ("case", f.case_number))],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
@@ -328,6 +396,8 @@ OWN: dict[tuple[str, str], list[Call]] = {
     ("PATCH", "/mail/settings"): [("/mail/settings", {"mail_address": "help@acme.test",
                                                       "mail_ack_per_hour": 5,
                                                       "mail_from_name": "Acme desk"})],
+    ("POST", "/webhooks"): [("/webhooks", {"name": "Acme hook", "url": "http://127.0.0.1:9/x",
+                                           "events": ["case.created"]})],
 }
 
 ICS = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261224\r\nSUMMARY:Planted\r\n"
@@ -432,6 +502,14 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "kb_slugs": list(ArticleSlug.objects.filter(tenant=tenant).values()),
         "kb_events": list(KbEvent.objects.filter(tenant=tenant).order_by("pk").values()),
         "kb_attachments": list(ArticleAttachment.objects.filter(tenant=tenant).values()),
+        "automation_rules": list(AutomationRule.objects.filter(tenant=tenant).order_by("pk")
+                                 .values()),
+        "rule_runs": RuleRun.objects.filter(tenant=tenant).count(),
+        "webhooks": list(WebhookEndpoint.objects.filter(tenant=tenant).values()),
+        "deliveries": list(WebhookDelivery.objects.filter(tenant=tenant).order_by("pk")
+                           .values()),
+        "macros": list(Macro.objects.filter(tenant=tenant).values()),
+        "tasks": list(Task.objects.filter(tenant=tenant).order_by("pk").values()),
     }
 
 
@@ -495,6 +573,11 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
                                   (foreign.kb_article_id, foreign.tenant.pk)):
         KbEvent.objects.create(tenant_id=tenant_id, kind=KbEventKind.VIEW, article_id=article_id,
                                created_at=NOW)
+    endpoint_create(tenant=tenant, now=NOW, data=EndpointInput(
+        name="Acme hook", url="http://127.0.0.1:9/acme", events=["case.created"]))
+    macro_create(membership=Membership.objects.get(tenant=tenant, role="admin"), shared=True,
+                 now=NOW, data=MacroInput(name="Acme macro", reply="Acme"))
+    task_create(tenant=tenant, actor=None, subject="Acme task", now=NOW)
     Invitation.objects.create(tenant=tenant, email="invited@acme.test", nonce="acme",
                               sent_at=NOW, expires_at=NOW + timedelta(days=7), created_at=NOW)
     # Both tenants' customers answered a survey, theirs with a comment naming them.
@@ -535,6 +618,10 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/kb/categories": ("id", foreign.kb_category_id),
         "/kb/articles": ("id", foreign.kb_article_id),
         "/kb/analytics?since=2026-11-01&until=2026-12-01": ("id", foreign.kb_article_id),
+        "/automation/rules": ("id", foreign.automation_rule_id),
+        "/webhooks": ("id", foreign.webhook_id),
+        "/macros": ("id", foreign.macro_id),
+        "/tasks": ("id", foreign.task_id),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 
@@ -578,7 +665,7 @@ def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, f
     before = foreign_state(foreign)
     for path, body in OWN[operation]:
         response = send(admin_api, operation[0], path, body)
-        assert response.status_code == 200, response.content
+        assert response.status_code in (200, 201), response.content
         assert "globex" not in response.content.decode().lower()
         if path == "/tenant/settings":
             assert response.json()["reopen_limit"] != 7  # the other tenant's

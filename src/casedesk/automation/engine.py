@@ -286,6 +286,14 @@ def _tenant_of(e: TimelineEvent) -> Tenant:
     return Tenant.objects.get(pk=e.tenant_id)
 
 
+def _held(e: TimelineEvent) -> Case:
+    """The case as the change that wrote the event held it (no second read), else read."""
+    held = e._state.fields_cache.get("case")
+    if isinstance(held, Case) and held.pk == e.case_id:
+        return held
+    return _case_of(e)
+
+
 def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[int]) -> None:
     heard = listening(_tenant_of(e))
     what = occurrence_of(e)
@@ -293,6 +301,10 @@ def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[
     candidates = heard.rules_for(what.trigger) if what is not None else []
     webhook = name is not None and name in heard.webhook_events
     if not candidates and not webhook:
+        return
+    chosen = (chosen_rules(_held(e), what, candidates, chain)
+              if what is not None and candidates else [])
+    if not chosen and not webhook:
         return
     # A fault of the engine's own (not a refused action: `run_rule` logs those) must not undo
     # the change that set it off: it is rolled back alone and logged.
@@ -302,22 +314,28 @@ def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[
             if webhook and name is not None:
                 webhook_event_queue(case=case, event=name, data=_webhook_data(e),
                                     now=e.created_at)
-            if what is not None and candidates:
-                run_rules(case, what, candidates, now=e.created_at, depth=depth, chain=chain,
-                          stopped=stopped)
+            if what is not None and chosen:
+                run_chosen(case, what, chosen, now=e.created_at, depth=depth, chain=chain,
+                           stopped=stopped)
     except Exception:
         log.exception("Automation failed on %s of case %s", e.kind, e.case_id)
 
 
-def run_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, CompiledRule]], *,
-              now: datetime, depth: int, chain: tuple[int, ...], stopped: set[int]) -> int:
-    """Runs, in order, each candidate rule that `what` sets off and whose conditions held for
-    the case when it happened (one rule's change is a new event for the others, not a second
-    look at this one); returns how many ran."""
-    ran = 0
+def chosen_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, CompiledRule]],
+                 chain: tuple[int, ...]) -> list[Rule]:
+    """The candidate rules, in order, that `what` sets off and whose conditions hold for the
+    case as it was when it happened (one rule's change is a new event for the others, not a
+    second look at this one). A rule of the chain that led here is left out: its own change
+    never sets it off again."""
     facts = facts_of_case(case)
-    chosen = [rule for rule, compiled in candidates
-              if rule.id not in chain and matches(rule, compiled, what, facts)]
+    return [rule for rule, compiled in candidates
+            if rule.id not in chain and matches(rule, compiled, what, facts)]
+
+
+def run_chosen(case: Case, what: Occurrence, chosen: list[Rule], *, now: datetime, depth: int,
+               chain: tuple[int, ...], stopped: set[int]) -> int:
+    """Runs the chosen rules in order; returns how many did something."""
+    ran = 0
     for rule in chosen:
         assert rule.id is not None
         if depth >= MAX_DEPTH:
@@ -327,6 +345,13 @@ def run_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, Compile
             ran += 1
         case = _reread(case)
     return ran
+
+
+def run_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, CompiledRule]], *,
+              now: datetime, depth: int, chain: tuple[int, ...], stopped: set[int]) -> int:
+    """`chosen_rules`, then `run_chosen`; returns how many rules did something."""
+    return run_chosen(case, what, chosen_rules(case, what, candidates, chain), now=now,
+                      depth=depth, chain=chain, stopped=stopped)
 
 
 def _reread(case: Case) -> Case:

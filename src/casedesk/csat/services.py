@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from casedesk.cases.changes import case_change
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, EventKind
-from casedesk.cases.changes import case_change
 from casedesk.cases.timeline import event, timeline_write
 from casedesk.core.errors import Invalid
 from casedesk.core.text import check_text
