@@ -32,6 +32,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from casedesk.automation.macros import MacroInput, macro_create
+from casedesk.automation.models import AutomationRule
+from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
@@ -47,6 +50,7 @@ from casedesk.routing.services import RuleInput, rule_create, skill_requirements
 from casedesk.sla.calendars import calendar_save, holiday_add
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.tasks.services import task_create
 from casedesk.tenancy.invitations import InvitationInput, invitation_create
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import token_create
@@ -153,6 +157,17 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         kb_live = article_update(article=kb_live, changes={"body": body}, now=NOW)
         kb_live = article_publish(article=kb_live, actor=admin.user, now=NOW)
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
+    automation_rules = list(AutomationRule.objects.filter(tenant=tenant)[:2])
+    endpoint = endpoint_create(tenant=tenant, now=NOW, data=EndpointInput(
+        name="Hook", url="http://127.0.0.1:9/hook", events=["case.created"]))
+    delivery = endpoint_send_test(endpoint=endpoint, now=NOW)
+    macros = [macro_create(membership=admin, shared=True, now=NOW, data=MacroInput(
+                  name="Thanks", reply="Thanks {{ contact.name }}", tags_add=["thanked"])),
+              macro_create(membership=admin, shared=True, now=NOW, data=MacroInput(
+                  name="Escalate", reply="On it", changes={"priority": "high"}))]
+    tasks = [task_create(tenant=tenant, actor=admin.user, subject="Ring back", now=NOW,
+                         case=fresh, due_at=NOW),
+             task_create(tenant=tenant, actor=admin.user, subject="Private", now=NOW)]
     kb_files = [attachment_add(article=a, upload=SimpleUploadedFile(
         f"shot {a.pk}.png", b"\x89PNG\r\n\x1a\n" + bytes(20), "image/png"), user=admin.user,
         now=NOW) for a in (kb_draft, kb_live)]
@@ -167,7 +182,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "user_id": [{"user_id": m.user_id} for m in (agent, agent2, admin)],
         "token_id": [{"token_id": t.pk} for t in spare_tokens],
         "invitation_id": [{"invitation_id": i.pk} for i in invitations],
-        "rule_id": [{"rule_id": r.pk} for r in rules],
+        "rule_id": [{"rule_id": r.pk} for r in (*rules, *automation_rules)],
         "policy_id": [{"policy_id": p.pk} for p in policies],
         "calendar_id": [{"calendar_id": c.pk} for c in calendars],
         "holiday_id": [{"calendar_id": calendars[0].pk, "holiday_id": h.pk} for h in holidays],
@@ -186,6 +201,11 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
                          for n in numbers[:2] for a in (kb_draft, kb_live)],
         "kind": [{"kind": k} for k in ("type", "category", "subcategory", "closed_reason",
                                        "sub_status")],
+        "endpoint_id": [{"endpoint_id": endpoint.pk}],
+        "delivery_id": [{"delivery_id": delivery.pk}],
+        "macro_id": [{"macro_id": m.pk} for m in macros],
+        "case_macro": [{"number": n, "macro_id": m.pk} for n in numbers[:2] for m in macros],
+        "task_id": [{"task_id": t.pk} for t in tasks],
     }
 
 
@@ -195,9 +215,11 @@ def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]
     when the world holds no record of that kind."""
     if names == ["attachment_id"]:  # a knowledge-base file (/kb/attachments/{attachment_id})
         return world["kb_attachment_id"]
-    for name in ("assignment_id", "value_id", "holiday_id", "attachment_id"):
+    for name in ("assignment_id", "value_id", "holiday_id", "attachment_id", "case_macro"):
         if name in names:
             return world[name]
+    if "macro_id" in names and "number" in names:  # /cases/{number}/macros/{macro_id}/...
+        return world["case_macro"]
     if "article_id" in names and "number" in names:
         # An article's version number (/kb/articles/{article_id}/versions/{number}) or a
         # case's number before an article (/cases/{number}/suggestions/{article_id}).

@@ -30,6 +30,11 @@ from django.urls.exceptions import Resolver404
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from casedesk.automation.macros import MacroInput, macro_create
+from casedesk.automation.models import AutomationRule
+from casedesk.automation.services import RuleInput as AutomationRuleInput
+from casedesk.automation.services import rule_create as automation_rule_create
+from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, Note, TimelineEvent
 from casedesk.cases.picklists import (
@@ -71,6 +76,7 @@ from casedesk.routing.services import RuleInput, rule_create, skill_requirements
 from casedesk.sla.calendars import calendar_save, holiday_add
 from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
+from casedesk.tasks.services import task_create
 from casedesk.tenancy.invitations import InvitationInput, invitation_create, invitation_token
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.services import token_create, user_get_or_create
@@ -198,6 +204,23 @@ def test_the_other_services_that_store_text_refuse_it_too(desk, tenant, admin, b
         lambda: saved_view_save(membership=admin, name=bad, query=""),
         lambda: user_get_or_create(email="new@example.com", full_name=bad),
         lambda: token_create(membership=admin, name=bad),
+        lambda: automation_rule_create(tenant=tenant, actor=admin.user, now=NOW,
+                                       data=AutomationRuleInput(
+            name=bad, trigger="case_created", actions=[{"kind": "acknowledge"}])),
+        lambda: automation_rule_create(tenant=tenant, actor=admin.user, now=NOW,
+                                       data=AutomationRuleInput(
+            name="Note", trigger="case_created", actions=[{"kind": "add_note", "body": bad}])),
+        lambda: endpoint_create(tenant=tenant, now=NOW, data=EndpointInput(
+            name=bad, url="http://127.0.0.1:9/x", events=["case.created"])),
+        lambda: macro_create(membership=admin, shared=True, now=NOW,
+                             data=MacroInput(name=bad, reply="x")),
+        lambda: macro_create(membership=admin, shared=True, now=NOW,
+                             data=MacroInput(name="M", reply=bad)),
+        lambda: macro_create(membership=admin, shared=True, now=NOW,
+                             data=MacroInput(name="M", tags_add=[bad])),
+        lambda: task_create(tenant=tenant, actor=admin.user, subject=bad, now=NOW),
+        lambda: task_create(tenant=tenant, actor=admin.user, subject="Call", notes=bad,
+                            now=NOW),
     ]
     for write in writes:
         with pytest.raises(Invalid):
@@ -667,6 +690,17 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "logo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"))
     survey = survey_send(case=mailed.case, config=CsatSettings(tenant=tenant), now=NOW)
     assert survey is not None
+    automation_rules = list(AutomationRule.objects.filter(tenant=tenant)[:2])
+    endpoint = endpoint_create(tenant=tenant, now=NOW, data=EndpointInput(
+        name="Hook", url="http://127.0.0.1:9/hook", events=["case.created"]))
+    delivery = endpoint_send_test(endpoint=endpoint, now=NOW)
+    macros = [macro_create(membership=admin, shared=True, now=NOW, data=MacroInput(
+                  name="Thanks", reply="Thanks {{ contact.name }}", tags_add=["thanked"])),
+              macro_create(membership=agent, shared=False, now=NOW, data=MacroInput(
+                  name="Mine", reply="Mine", changes={"priority": "high"}))]
+    tasks = [task_create(tenant=tenant, actor=agent.user, subject="Ring back", now=NOW,
+                         case=fresh, due_at=NOW),
+             task_create(tenant=tenant, actor=admin.user, subject="Private", now=NOW)]
     return {
         "number": [c.display_number for c in cases],
         # The portal's case pages take the bare number: the mailed case has a contact.
@@ -683,7 +717,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "queue_id": [str(q.pk) for q in (support, engineering)],
         "view_id": [str(view.pk)],
         "pk": [str(account.pk), str(contact.pk)],
-        "rule_id": [str(r.pk) for r in (*rules, *escalations)],
+        "rule_id": [str(r.pk) for r in (*rules, *escalations, *automation_rules)],
+        "endpoint_id": [str(endpoint.pk)], "delivery_id": [str(delivery.pk)],
+        "macro_id": [str(m.pk) for m in macros], "task_id": [str(t.pk) for t in tasks],
         "user_id": [str(m.user_id) for m in (agent, agent2, admin)],
         "policy_id": [str(p.pk) for p in SlaPolicy.objects.filter(tenant=tenant)[:2]],
         "calendar_id": [str(c.pk) for c in calendars],

@@ -13,17 +13,17 @@ from casedesk.automation.models import AutomationRule, RuleRun
 from casedesk.automation.rules import describe_trigger
 from casedesk.automation.schemas import (
     RULE_HELP,
-    ActionIn,
-    ConditionIn,
-    PreviewIn,
-    PreviewRowOut,
-    RuleDetailOut,
-    RuleIn,
-    RuleOrderIn,
-    RuleOut,
-    RulePatch,
-    RunPageOut,
-    TriggerOptionsIn,
+    AutomationActionIn,
+    AutomationConditionIn,
+    AutomationPreviewIn,
+    AutomationPreviewRowOut,
+    AutomationRuleDetailOut,
+    AutomationRuleIn,
+    AutomationRuleOrderIn,
+    AutomationRuleOut,
+    AutomationRulePatch,
+    AutomationRunPageOut,
+    AutomationTriggerOptionsIn,
 )
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
@@ -76,19 +76,19 @@ def _detail(membership: Membership, rule: AutomationRule) -> dict[str, Any]:
     return rule_out(rule, selectors.target_names(membership.tenant), counts)
 
 
-def _options(options: TriggerOptionsIn | None) -> dict[str, Any]:
+def _options(options: AutomationTriggerOptionsIn | None) -> dict[str, Any]:
     return {} if options is None else options.dict(exclude_none=True, by_alias=True)
 
 
-def _actions(actions: list[ActionIn]) -> list[dict[str, Any]]:
+def _actions(actions: list[AutomationActionIn]) -> list[dict[str, Any]]:
     return [a.dict(exclude_unset=True) for a in actions]
 
 
-def _conditions(conditions: list[ConditionIn]) -> list[dict[str, Any]]:
+def _conditions(conditions: list[AutomationConditionIn]) -> list[dict[str, Any]]:
     return [c.dict(exclude_unset=True) for c in conditions]
 
 
-def _rule_input(payload: RuleIn | PreviewIn) -> services.RuleInput:
+def _rule_input(payload: AutomationRuleIn | AutomationPreviewIn) -> services.RuleInput:
     return services.RuleInput(
         name=payload.name, description=getattr(payload, "description", ""),
         trigger=payload.trigger, trigger_options=_options(payload.trigger_options),
@@ -96,7 +96,7 @@ def _rule_input(payload: RuleIn | PreviewIn) -> services.RuleInput:
         match=payload.match, is_enabled=payload.is_enabled)
 
 
-@router.get("/automation/rules", response={200: list[RuleDetailOut], **ERRORS},
+@router.get("/automation/rules", response={200: list[AutomationRuleDetailOut], **ERRORS},
             summary="List automation rules in order")
 def list_rules(request: HttpRequest) -> Any:
     """The tenant's rules, first rule first, each with its run counts (managers and
@@ -108,9 +108,9 @@ def list_rules(request: HttpRequest) -> Any:
             for r in selectors.rules_in_order(tenant)]
 
 
-@router.post("/automation/rules", response={201: RuleDetailOut, **ERRORS},
+@router.post("/automation/rules", response={201: AutomationRuleDetailOut, **ERRORS},
              summary="Create an automation rule", description=RULE_HELP)
-def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
+def create_rule(request: HttpRequest, payload: AutomationRuleIn) -> Any:
     admin = require_admin(request)
     rule = services.rule_create(tenant=admin.tenant, actor=admin.user,
                                 data=_rule_input(payload), now=clock.now(),
@@ -118,18 +118,18 @@ def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
     return 201, _detail(admin, rule)
 
 
-@router.post("/automation/rules/reorder", response={200: list[RuleOut], **ERRORS},
+@router.post("/automation/rules/reorder", response={200: list[AutomationRuleOut], **ERRORS},
              summary="Put the automation rules in order")
-def reorder_rules(request: HttpRequest, payload: RuleOrderIn) -> Any:
+def reorder_rules(request: HttpRequest, payload: AutomationRuleOrderIn) -> Any:
     admin = require_admin(request)
     rules = services.rules_reorder(tenant=admin.tenant, rule_ids=payload.rule_ids)
     names = selectors.target_names(admin.tenant)
     return [rule_out(r, names) for r in rules]
 
 
-@router.post("/automation/rules/preview", response={200: list[PreviewRowOut], **ERRORS},
+@router.post("/automation/rules/preview", response={200: list[AutomationPreviewRowOut], **ERRORS},
              summary="Try a rule on the latest cases")
-def preview_rule(request: HttpRequest, payload: PreviewIn) -> Any:
+def preview_rule(request: HttpRequest, payload: AutomationPreviewIn) -> Any:
     """For each of the latest cases (newest first): whether the draft's conditions hold now,
     for a time rule whether its wait has passed, and what its actions would do. Nothing is
     saved or run (managers and admins)."""
@@ -142,16 +142,16 @@ def preview_rule(request: HttpRequest, payload: PreviewIn) -> Any:
              "actions": r.actions} for r in rows]
 
 
-@router.get("/automation/rules/{rule_id}", response={200: RuleDetailOut, **ERRORS},
+@router.get("/automation/rules/{rule_id}", response={200: AutomationRuleDetailOut, **ERRORS},
             summary="Read an automation rule")
 def get_rule(request: HttpRequest, rule_id: int) -> Any:
     manager = require_manager(request)
     return _detail(manager, get_rule_for_member(manager, rule_id))
 
 
-@router.patch("/automation/rules/{rule_id}", response={200: RuleDetailOut, **ERRORS},
+@router.patch("/automation/rules/{rule_id}", response={200: AutomationRuleDetailOut, **ERRORS},
               summary="Change an automation rule", description=RULE_HELP)
-def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch) -> Any:
+def patch_rule(request: HttpRequest, rule_id: int, payload: AutomationRulePatch) -> Any:
     """Changes the fields sent; `conditions` and `actions` replace the rule's own, and
     `position` moves it (0 is first). Switching a time rule on starts it from now."""
     admin = require_admin(request)
@@ -186,7 +186,7 @@ def _run_out(run: RuleRun) -> dict[str, Any]:
             "error": run.error, "created_at": run.created_at}
 
 
-@router.get("/automation/rules/{rule_id}/runs", response={200: RunPageOut, **ERRORS},
+@router.get("/automation/rules/{rule_id}/runs", response={200: AutomationRunPageOut, **ERRORS},
             summary="A rule's run log")
 def list_runs(request: HttpRequest, rule_id: int,
               cursor: str | None = Query(None, max_length=500),

@@ -38,7 +38,7 @@ RULE_HELP = (
 )
 
 
-class TriggerOptionsIn(Schema):
+class AutomationTriggerOptionsIn(Schema):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     field: Short | None = None
@@ -60,7 +60,7 @@ ConditionValue = Scalar | Annotated[list[Scalar], Field(max_length=MAX_LIST_VALU
 ScalarOut = str | bool | int | float
 
 
-class ConditionIn(Schema):
+class AutomationConditionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     field: Annotated[Text, Field(max_length=100, description=(
@@ -69,13 +69,13 @@ class ConditionIn(Schema):
     value: ConditionValue = None
 
 
-class ConditionOut(Schema):
+class AutomationConditionOut(Schema):
     field: str
     op: str
     value: ScalarOut | list[ScalarOut] | None
 
 
-class ActionIn(Schema):
+class AutomationActionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     kind: ActionKind
@@ -101,39 +101,40 @@ class ActionIn(Schema):
     closed_reason: Short | None = None
 
 
-class RuleIn(Schema):
+class AutomationRuleIn(Schema):
     name: Annotated[RequiredText, fits(AutomationRule, "name")]
     description: Annotated[Text, Field(max_length=services.MAX_DESCRIPTION)] = ""
     trigger: TriggerName
-    trigger_options: TriggerOptionsIn | None = None
+    trigger_options: AutomationTriggerOptionsIn | None = None
     match: Literal["all", "any"] = "all"
-    conditions: list[ConditionIn] = Field(default_factory=list, max_length=MAX_CONDITIONS)
-    actions: list[ActionIn] = Field(min_length=1, max_length=rules.MAX_ACTIONS)
+    conditions: list[AutomationConditionIn] = Field(default_factory=list, max_length=MAX_CONDITIONS)
+    actions: list[AutomationActionIn] = Field(min_length=1, max_length=rules.MAX_ACTIONS)
     is_enabled: bool = True
     position: int | None = Field(None, ge=0, le=services.RULE_LIMIT,
                                  description="0 is first; the rule goes last without one.")
 
 
-class RulePatch(Schema):
+class AutomationRulePatch(Schema):
     name: Annotated[RequiredText, fits(AutomationRule, "name")] | None = None
     description: Annotated[Text, Field(max_length=services.MAX_DESCRIPTION)] | None = None
     trigger: TriggerName | None = None
-    trigger_options: TriggerOptionsIn | None = Field(None, description=(
+    trigger_options: AutomationTriggerOptionsIn | None = Field(None, description=(
         "Replaces the options; when `trigger` changes without them the new trigger gets none."))
     match: Literal["all", "any"] | None = None
-    conditions: list[ConditionIn] | None = Field(None, max_length=MAX_CONDITIONS)
-    actions: list[ActionIn] | None = Field(None, min_length=1, max_length=rules.MAX_ACTIONS)
+    conditions: list[AutomationConditionIn] | None = Field(None, max_length=MAX_CONDITIONS)
+    actions: list[AutomationActionIn] | None = Field(None, min_length=1,
+                                                     max_length=rules.MAX_ACTIONS)
     is_enabled: bool | None = None
     position: int | None = Field(None, ge=0, le=services.RULE_LIMIT)
 
 
-class RunCountsOut(Schema):
+class AutomationRunCountsOut(Schema):
     total: int
     failed: int
     last_run: datetime | None
 
 
-class RuleOut(Schema):
+class AutomationRuleOut(Schema):
     id: int
     name: str
     description: str
@@ -143,7 +144,7 @@ class RuleOut(Schema):
     trigger_options: dict[str, Any]
     trigger_text: str = Field(description="The trigger in words.")
     match: Literal["all", "any"]
-    conditions: list[ConditionOut]
+    conditions: list[AutomationConditionOut]
     actions: list[dict[str, Any]]
     actions_text: list[str] = Field(description="The actions in words, in order.")
     enabled_at: datetime | None
@@ -151,28 +152,28 @@ class RuleOut(Schema):
     updated_at: datetime
 
 
-class RuleDetailOut(RuleOut):
-    runs: RunCountsOut
+class AutomationRuleDetailOut(AutomationRuleOut):
+    runs: AutomationRunCountsOut
 
 
-class RuleOrderIn(Schema):
+class AutomationRuleOrderIn(Schema):
     rule_ids: list[Id] = Field(max_length=services.RULE_LIMIT, description=(
         "Every rule of the tenant, once each, first rule first."))
 
 
-class PreviewIn(Schema):
+class AutomationPreviewIn(Schema):
     name: Annotated[RequiredText, fits(AutomationRule, "name")] = "Draft rule"
     trigger: TriggerName
-    trigger_options: TriggerOptionsIn | None = None
+    trigger_options: AutomationTriggerOptionsIn | None = None
     match: Literal["all", "any"] = "all"
-    conditions: list[ConditionIn] = Field(default_factory=list, max_length=MAX_CONDITIONS)
-    actions: list[ActionIn] = Field(min_length=1, max_length=rules.MAX_ACTIONS)
+    conditions: list[AutomationConditionIn] = Field(default_factory=list, max_length=MAX_CONDITIONS)
+    actions: list[AutomationActionIn] = Field(min_length=1, max_length=rules.MAX_ACTIONS)
     is_enabled: bool = Field(True, description=(
         "As the rule would be saved: a disabled draft may leave a webhook without endpoint."))
     limit: int = Field(services.PREVIEW_CASES, ge=1, le=services.PREVIEW_CASES)
 
 
-class PreviewRowOut(Schema):
+class AutomationPreviewRowOut(Schema):
     number: str
     subject: str
     status: str
@@ -183,7 +184,7 @@ class PreviewRowOut(Schema):
     actions: str = Field(description="What the rule would do, in words.")
 
 
-class RunOut(Schema):
+class AutomationRunOut(Schema):
     id: int
     case_number: str | None
     trigger: str
@@ -193,6 +194,6 @@ class RunOut(Schema):
     created_at: datetime
 
 
-class RunPageOut(Schema):
-    items: list[RunOut]
+class AutomationRunPageOut(Schema):
+    items: list[AutomationRunOut]
     next_cursor: str | None
