@@ -154,7 +154,8 @@ def _acknowledge(options: dict[str, Any], case: Case, rule: Rule, now: datetime)
         return "acknowledged to the contact"
     if outcome.withheld:
         return f"no acknowledgement: {AckWithheld(outcome.withheld).label.lower()}"
-    return "no acknowledgement: the desk sends none"
+    # The tenant sends none (acknowledgements off), or mail is held (a replayed history).
+    return ""
 
 
 _ACTIONS = {

@@ -35,6 +35,7 @@ from casedesk.crm.services import (
     deal_create,
 )
 from casedesk.demo import content
+from casedesk.demo.automation_builder import automation_ensure
 from casedesk.demo.kb_builder import kb_ensure, kb_history_ensure
 from casedesk.demo.plan import CasePlan, contact_specs, plan_cases
 from casedesk.mail.outbox import mail_suppressed
@@ -108,6 +109,7 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
     hashes = {role: make_password(password, salt=f"casedeskdemopassword{role}")
               for role, password in content.PASSWORDS.items()}
     with transaction.atomic():
+        created = not Tenant.objects.filter(slug=DEMO_SLUG).exists()
         tenant = _tenant_ensure()
         users, memberships = _people_ensure(tenant, hashes)
         queues = _queues_ensure(tenant, users)
@@ -136,6 +138,8 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         kb = kb_ensure(tenant, users, now=now)
         # The history of the articles' use on the cases needs both in place.
         kb_history_ensure(tenant, users, now=now)
+        automation_ensure(tenant, memberships[content.STAFF[0].email], now=now,
+                          created=created)
     return DemoResult(
         tenant=tenant, people=len(memberships), queues=len(queues), accounts=len(accounts),
         contacts=len(contacts), deals=len(deals), cases=existing + len(missing),

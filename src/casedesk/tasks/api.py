@@ -25,7 +25,7 @@ from casedesk.tenancy.models import Membership
 from casedesk.tenancy.presenters import person
 
 router = Router(tags=["tasks"])
-ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 def task_out(task: Task, now: datetime) -> dict[str, Any]:
