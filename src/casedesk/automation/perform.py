@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -120,7 +121,8 @@ def _create_task(options: dict[str, Any], case: Case, rule: Rule, now: datetime)
     task = task_create(tenant=case.tenant, actor=None, subject=_text(options["subject"], case),
                        now=now, due_at=due_at, owner_id=owner_id, case=case,
                        notes=_text(options.get("notes") or "", case), made_by_rule_id=rule.id)
-    due = f", due {task.due_at:%d %b %Y %H:%M} UTC" if task.due_at else ""
+    zone = ZoneInfo(case.tenant.time_zone)
+    due = (f", due {task.due_at.astimezone(zone):%d %b %Y %H:%M %Z}" if task.due_at else "")
     return f"created task “{task.subject}”{due}"
 
 

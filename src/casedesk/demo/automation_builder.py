@@ -9,10 +9,14 @@ from datetime import datetime, timedelta
 from casedesk.automation.defaults import rules_seed_defaults
 from casedesk.automation.macros import MacroInput, macro_create
 from casedesk.automation.models import AutomationRule, Macro
+from casedesk.tasks.models import Task
 from casedesk.tenancy.models import Membership, Tenant
 
 # Back to before the demo's history: the follow-up rule has "always" been on.
 FOLLOW_UP_SINCE = timedelta(days=45)
+# The satisfaction checks the history's resolved cases made: the team did those due more than
+# this long ago, on their due day; the recent ones are still open.
+DONE_BEFORE = timedelta(days=2)
 
 MACROS = (
     MacroInput(
@@ -46,8 +50,18 @@ def automation_ensure(tenant: Tenant, admin: Membership, *, now: datetime,
         since = now - FOLLOW_UP_SINCE
         AutomationRule.objects.filter(tenant=tenant, default_key="pending_follow_up").update(
             enabled_at=since, swept_until=since)
+    _history_tasks_done(tenant, now)
     have = set(Macro.objects.filter(tenant=tenant, owner__isnull=True)
                .values_list("name", flat=True))
     for data in MACROS:
         if data.name not in have:
             macro_create(membership=admin, data=data, shared=True, now=now)
+
+
+def _history_tasks_done(tenant: Tenant, now: datetime) -> None:
+    for task in Task.objects.filter(tenant=tenant, is_done=False, made_by_rule_id__isnull=False,
+                                    due_at__lt=now - DONE_BEFORE):
+        assert task.due_at is not None
+        task.is_done, task.done_at, task.done_by_id = True, task.due_at, task.owner_id
+        task.updated_at = task.due_at
+        task.save(update_fields=["is_done", "done_at", "done_by", "updated_at"])

@@ -185,6 +185,7 @@ def _form_post(request: PageRequest, membership: Membership, rule: AutomationRul
             extra["preview"] = services.rule_preview(tenant=membership.tenant, draft=draft,
                                                      now=clock.now())
             extra["preview_is_time"] = draft.trigger == "time"
+            extra["preview_runs"] = sum(1 for row in extra["preview"] if row.would_run)
         except Invalid as error:
             mark_row_error(form.rows, error.detail)
             extra["preview_error"] = error.detail
