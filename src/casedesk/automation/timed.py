@@ -52,14 +52,18 @@ def _status_filter(rule: Rule) -> Q:
     return q
 
 
+def _in_sql(c: Condition) -> bool:
+    return c.field == "status" and c.op in ("equals", "in", "not_equals", "not_in")
+
+
 def _status_q(c: Condition) -> Q:
     if c.field != "status":
         return Q()
     values = c.value if isinstance(c.value, tuple) else (c.value,)
     if c.op in ("equals", "in"):
-        return Q(status__in=[str(v) for v in values])
+        return Q(status__in=[str(v).lower() for v in values])
     if c.op in ("not_equals", "not_in"):
-        return ~Q(status__in=[str(v) for v in values])
+        return ~Q(status__in=[str(v).lower() for v in values])
     return Q()
 
 
@@ -76,18 +80,23 @@ def sweep_rule(row: AutomationRule, now: datetime) -> int:
     oldest = max(oldest, floor)
     if newest <= oldest:
         return 0
-    cases = (Case.objects.filter(_status_filter(rule), tenant_id=row.tenant_id,
-                                 **{f"{column}__gt": oldest, f"{column}__lte": newest})
-             .select_related("account", "contact").order_by())
-    predicate = compiled_conditions(rule).predicate
+    due = Case.objects.filter(_status_filter(rule), tenant_id=row.tenant_id,
+                              **{f"{column}__gt": oldest, f"{column}__lte": newest}).order_by()
+    if all(_in_sql(c) for c in rule.conditions) and (rule.match_all or not rule.conditions):
+        # The SQL filter said everything: ids and times only, no case to build.
+        found = due.values_list("pk", column).iterator(chunk_size=BATCH)
+    else:
+        predicate = compiled_conditions(rule).predicate
+        found = ((case.pk, getattr(case, column))
+                 for case in due.select_related("account", "contact").iterator(
+                     chunk_size=BATCH)
+                 if predicate(facts_of_case(case)))
     made = 0
     batch: list[AutomationEvent] = []
-    for case in cases.iterator(chunk_size=BATCH):
-        if rule.conditions and not predicate(facts_of_case(case)):
-            continue
+    for case_id, anchor in found:
         batch.append(AutomationEvent(
-            tenant_id=row.tenant_id, case_id=case.pk, kind="time", rule_id=row.pk,
-            occurrence=getattr(case, column), created_at=now))
+            tenant_id=row.tenant_id, case_id=case_id, kind="time", rule_id=row.pk,
+            occurrence=anchor, created_at=now))
         if len(batch) >= BATCH:
             made += _write(batch)
             batch = []
