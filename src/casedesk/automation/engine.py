@@ -84,7 +84,7 @@ _WEBHOOK_EVENTS = {
 class Listening:
     rules: tuple[tuple[Rule, CompiledRule], ...]
     webhook_events: frozenset[str]
-    time_rules: int
+    time_rules: dict[int, tuple[Rule, CompiledRule]]
 
     def rules_for(self, trigger: str) -> list[tuple[Rule, CompiledRule]]:
         return [pair for pair in self.rules if pair[0].trigger == trigger]
@@ -103,7 +103,7 @@ def listening(tenant: Tenant) -> Listening:
     if cached is not None and cached[0] == version:
         return cached[1]
     rules = []
-    time_rules = 0
+    time_rules: dict[int, tuple[Rule, CompiledRule]] = {}
     for row in AutomationRule.objects.filter(tenant=tenant, is_enabled=True).order_by(
             "position", "id"):
         try:
@@ -112,7 +112,7 @@ def listening(tenant: Tenant) -> Listening:
             log.warning("Automation rule %s no longer reads; skipped", row.pk)
             continue
         if rule.trigger == "time":
-            time_rules += 1
+            time_rules[row.pk] = (rule, compiled_conditions(rule))
             continue
         rules.append((rule, compiled_conditions(rule)))
     events: set[str] = set()
@@ -492,14 +492,12 @@ def time_occurrence(row: AutomationEvent, case: Case, now: datetime) -> int:
     """Runs a time rule whose event was taken in, if the rule is still on, the case's anchor
     time is still the one it fell due for, and the conditions still hold."""
     assert row.rule_id is not None
-    rule_row = AutomationRule.objects.filter(pk=row.rule_id, tenant_id=case.tenant_id,
-                                             is_enabled=True, trigger="time").first()
-    if rule_row is None:
+    pair = listening(case.tenant).time_rules.get(row.rule_id)
+    if pair is None:  # switched off or deleted since
         return 0
-    rule = rule_of(rule_row)
+    rule, compiled = pair
     if getattr(case, rule.anchor_column) != row.occurrence:
         return 0
     with _running(row.depth, tuple(row.chain or ())):
-        return run_rules(case, Occurrence("time"), [(rule, compiled_conditions(rule))],
-                         now=now, depth=row.depth, chain=tuple(row.chain or ()),
-                         stopped=set())
+        return run_rules(case, Occurrence("time"), [(rule, compiled)], now=now,
+                         depth=row.depth, chain=tuple(row.chain or ()), stopped=set())

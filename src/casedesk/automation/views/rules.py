@@ -73,10 +73,10 @@ def rule_list(request: PageRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def rule_toggle(request: PageRequest, rule_id: int) -> HttpResponse:
+def rule_toggle(request: PageRequest, automation_rule_id: int) -> HttpResponse:
     """Enables (`enable=1`) or disables the rule: the state is given, not flipped."""
     membership = require_admin(member(request))
-    rule = get_rule_for_member(membership, rule_id)
+    rule = get_rule_for_member(membership, automation_rule_id)
     enable = request.POST.get("enable") == "1"
     return RULES.toggled(request, rule.name, enable, lambda: services.rule_update(
         rule=rule, changes={"is_enabled": enable}, now=clock.now()))
@@ -84,14 +84,14 @@ def rule_toggle(request: PageRequest, rule_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def rule_move(request: PageRequest, rule_id: int) -> HttpResponse:
+def rule_move(request: PageRequest, automation_rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
-    rule = get_rule_for_member(membership, rule_id)
+    rule = get_rule_for_member(membership, automation_rule_id)
     return RULES.moved(request, pk=rule.pk, name=rule.name,
                        order=selectors.rule_ids_in_order(membership.tenant),
                        reorder=lambda ids: services.rules_reorder(tenant=membership.tenant,
                                                                   rule_ids=ids),
-                       missing=f"No automation rule with id {rule_id}.")
+                       missing=f"No automation rule with id {automation_rule_id}.")
 
 
 @member_required
@@ -104,9 +104,9 @@ def rule_reorder(request: PageRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def rule_delete(request: PageRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: PageRequest, automation_rule_id: int) -> HttpResponse:
     membership = require_admin(member(request))
-    rule = get_rule_for_member(membership, rule_id)
+    rule = get_rule_for_member(membership, automation_rule_id)
     services.rule_delete(rule=rule)
     return RULES.done(request, f"“{rule.name}” deleted.")
 
@@ -154,10 +154,10 @@ def rule_new(request: PageRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def rule_edit(request: PageRequest, rule_id: int) -> HttpResponse:
+def rule_edit(request: PageRequest, automation_rule_id: int) -> HttpResponse:
     """The rule's editor (read-only for managers)."""
     membership = require_manager(member(request))
-    rule = get_rule_for_member(membership, rule_id)
+    rule = get_rule_for_member(membership, automation_rule_id)
     if request.method == "POST":
         require_admin(membership)
         return _form_post(request, membership, rule)
@@ -222,10 +222,10 @@ def _save(request: PageRequest, membership: Membership, form: RuleForm,
 
 @member_required
 @require_GET
-def rule_runs(request: PageRequest, rule_id: int) -> HttpResponse:
+def rule_runs(request: PageRequest, automation_rule_id: int) -> HttpResponse:
     """The rule's runs, newest first, 50 a page (`?cursor=` from the "older" link)."""
     membership = require_manager(member(request))
-    rule = get_rule_for_member(membership, rule_id)
+    rule = get_rule_for_member(membership, automation_rule_id)
     cursor = (request.GET.get("cursor") or "")[:500] or None
     try:
         page = selectors.rule_runs(membership.tenant, rule, cursor=cursor)
@@ -241,9 +241,9 @@ urls: list[URLPattern] = [
     path("automations", rule_list, name="rules"),
     path("automations/new", rule_new, name="rule_new"),
     path("automations/reorder", rule_reorder, name="rules_reorder"),
-    path("automations/<int:rule_id>", rule_edit, name="rule"),
-    path("automations/<int:rule_id>/toggle", rule_toggle, name="rule_toggle"),
-    path("automations/<int:rule_id>/move", rule_move, name="rule_move"),
-    path("automations/<int:rule_id>/delete", rule_delete, name="rule_delete"),
-    path("automations/<int:rule_id>/runs", rule_runs, name="rule_runs"),
+    path("automations/<int:automation_rule_id>", rule_edit, name="rule"),
+    path("automations/<int:automation_rule_id>/toggle", rule_toggle, name="rule_toggle"),
+    path("automations/<int:automation_rule_id>/move", rule_move, name="rule_move"),
+    path("automations/<int:automation_rule_id>/delete", rule_delete, name="rule_delete"),
+    path("automations/<int:automation_rule_id>/runs", rule_runs, name="rule_runs"),
 ]
