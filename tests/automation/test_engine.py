@@ -375,3 +375,17 @@ def test_templates_see_the_case_and_nothing_past_it(tenant: Tenant, agent: Membe
                 "{% extends 'x' %}", "{% if %}"):
         with pytest.raises(Invalid):
             check(bad)
+
+
+def test_a_time_rule_takes_days_and_stores_hours(admin_api) -> None:
+    response = admin_api.post("/automation/rules", {
+        "name": "Nudge", "trigger": "time",
+        "trigger_options": {"anchor": "status_changed", "days": 5},
+        "conditions": [{"field": "status", "op": "equals", "value": "pending_customer"}],
+        "actions": [{"kind": "add_note", "body": "Still waiting."}]})
+    assert response.status_code == 201, response.content
+    assert response.json()["trigger_options"] == {"anchor": "status_changed", "hours": 120}
+    both = admin_api.post("/automation/rules", {
+        "name": "Both", "trigger": "time", "trigger_options": {"hours": 3, "days": 1},
+        "actions": [{"kind": "add_note", "body": "x"}]})
+    assert both.status_code == 422 and both.json()["field"] == "trigger_options"

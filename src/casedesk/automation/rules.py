@@ -174,6 +174,16 @@ def parse_trigger(trigger: Any, raw: Any) -> dict[str, Any]:
     if trigger == "time":
         anchor = _choice(raw, "anchor", tuple(ANCHORS), "created", where)
         hours = raw.get("hours")
+        days = raw.get("days")
+        if days is not None:
+            # "days" is a convenience for whole days; stored as hours, like every wait.
+            if hours is not None:
+                raise Invalid(f"{where}: give hours or days, not both.",
+                              field="trigger_options")
+            if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+                raise Invalid(f"{where}: days is a whole number from 1 to {MAX_HOURS // 24}.",
+                              field="trigger_options")
+            hours = days * 24
         if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_HOURS:
             raise Invalid(f"{where}: hours is a whole number from 1 to {MAX_HOURS}.",
                           field="trigger_options")

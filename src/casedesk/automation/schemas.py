@@ -28,8 +28,8 @@ RULE_HELP = (
     "`status_changed` {from, to}; `note_added` {visibility: any|public|internal, author: "
     "any|customer|agent}; `sla_warning` and `sla_breach` {target: any|first_response|"
     "resolution|next_response}; `csat_received` {rating: any|good|bad}; `time` {anchor: "
-    "created|status_changed|resolved|closed|updated, hours} (fires `hours` after the anchor "
-    "if the conditions still hold then). Actions: `set_fields` {priority, type, category, "
+    "created|status_changed|resolved|closed|updated, hours (or days)} (fires that long after "
+    "the anchor if the conditions still hold then; stored as hours). Actions: `set_fields` {priority, type, category, "
     "subcategory, queue_id, owner_id, tags_add, tags_remove}; `add_note` {body}; `email` {to: "
     "contact|owner|user, user_id, subject, body}; `webhook` {endpoint_id}; `create_task` "
     "{subject, due_in_hours, owner: case_owner|user, owner_id, notes}; `apply_macro` "
@@ -50,6 +50,7 @@ class AutomationTriggerOptionsIn(Schema):
     rating: Literal["any", "good", "bad"] | None = None
     anchor: Literal["created", "status_changed", "resolved", "closed", "updated"] | None = None
     hours: int | None = Field(None, ge=1, le=rules.MAX_HOURS)
+    days: int | None = Field(None, ge=1, le=rules.MAX_HOURS // 24)
 
 
 ValueInt = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
