@@ -336,14 +336,15 @@ def run_chosen(case: Case, what: Occurrence, chosen: list[Rule], *, now: datetim
                chain: tuple[int, ...], stopped: set[int]) -> int:
     """Runs the chosen rules in order; returns how many did something."""
     ran = 0
-    for rule in chosen:
+    for index, rule in enumerate(chosen):
         assert rule.id is not None
         if depth >= MAX_DEPTH:
             _stop_chain(case, rule, what, now, stopped)
             continue
+        if index:  # the rule before changed it
+            case = _reread(case)
         if run_rule(case, rule, what.trigger, now=now, depth=depth, chain=chain):
             ran += 1
-        case = _reread(case)
     return ran
 
 
@@ -367,8 +368,10 @@ def run_rule(case: Case, rule: Rule, trigger: str, *, now: datetime, depth: int,
     done: list[str] = []
     try:
         with transaction.atomic(), _running(depth + 1, (*chain, rule.id)):
-            for action in rule.actions:
-                line = perform.perform(action, case=_reread(case), rule=rule, now=now)
+            for index, action in enumerate(rule.actions):
+                # Each action sees what the ones before it did.
+                current = _reread(case) if index else case
+                line = perform.perform(action, case=current, rule=rule, now=now)
                 if line:
                     done.append(line)
     except DomainError as refused:
