@@ -329,7 +329,8 @@ def chosen_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, Comp
     never sets it off again."""
     facts = facts_of_case(case)
     return [rule for rule, compiled in candidates
-            if rule.id not in chain and matches(rule, compiled, what, facts)]
+            if rule.id not in chain and matches(rule, compiled, what, facts)
+            and not perform.nothing_to_do(rule, case)]
 
 
 def run_chosen(case: Case, what: Occurrence, chosen: list[Rule], *, now: datetime, depth: int,

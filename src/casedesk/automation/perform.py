@@ -32,6 +32,17 @@ from casedesk.tenancy.models import Membership
 SELF_ACKNOWLEDGED = {Source.EMAIL}
 
 
+def self_acknowledged(case: Case) -> bool:
+    """Whether the channel that took the case in acknowledges it itself (`SELF_ACKNOWLEDGED`)."""
+    return case.source in SELF_ACKNOWLEDGED and case.created_by_id is None
+
+
+def nothing_to_do(rule: Rule, case: Case) -> bool:
+    """Whether every action of the rule is one that leaves this case alone (an
+    acknowledgement its own channel sends), so the engine need not run it."""
+    return all(a.kind == "acknowledge" for a in rule.actions) and self_acknowledged(case)
+
+
 def _text(source: str, case: Case) -> str:
     return render(source, case, base_url=settings.BASE_URL)
 
@@ -145,7 +156,7 @@ def _transition(options: dict[str, Any], case: Case, rule: Rule, now: datetime) 
 
 
 def _acknowledge(options: dict[str, Any], case: Case, rule: Rule, now: datetime) -> str:
-    if case.source in SELF_ACKNOWLEDGED and case.created_by_id is None:
+    if self_acknowledged(case):
         # Mail took the case in, and acknowledged it then (`acknowledgement_wanted`).
         return ""
     contact = case.contact if case.contact_id is not None else None
