@@ -18,6 +18,7 @@ from casedesk.automation.models import (
 from casedesk.automation.rules import parse_rule
 from casedesk.automation.templating import check, render
 from casedesk.automation.timed import time_rules_sweep
+from casedesk.cases.changes import case_change
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.services import (
@@ -389,3 +390,29 @@ def test_a_time_rule_takes_days_and_stores_hours(admin_api) -> None:
         "name": "Both", "trigger": "time", "trigger_options": {"hours": 3, "days": 1},
         "actions": [{"kind": "add_note", "body": "x"}]})
     assert both.status_code == 422 and both.json()["field"] == "trigger_options"
+
+
+def test_events_of_a_change_that_failed_set_nothing_off(tenant: Tenant, agent: Membership) -> None:
+    add_rule(tenant, name="Noted", trigger="note_added",
+             actions=[{"kind": "set_fields", "tags_add": ["noted"]}])
+    case = new_case(tenant)
+    with pytest.raises(Invalid), case_change():
+        case_add_note(case=case, actor=agent.user, body="Written, then undone", is_public=False,
+                      now=NOW)
+        raise Invalid("Something after the note failed.")
+    # The next change in this thread does not take the rolled-back note's event in.
+    case_update(case=case, actor=agent.user, changes={"subject": "Renamed"}, now=NOW)
+    assert "noted" not in Case.objects.get(pk=case.pk).tags
+    assert not RuleRun.objects.filter(case=case).exists()
+
+
+def test_a_failed_rule_sets_no_other_rule_off(tenant: Tenant) -> None:
+    add_rule(tenant, name="Tag then close", actions=[
+        {"kind": "set_fields", "tags_add": ["tagged"]},
+        {"kind": "transition", "to": "closed", "note": "x", "closed_reason": "Other"}])
+    add_rule(tenant, name="On tags", trigger="field_changed", options={"field": "tags"},
+             actions=[{"kind": "add_note", "body": "Tags changed"}])
+    case = new_case(tenant)
+    assert case.tags == [] and not case.notes.exists()
+    assert list(RuleRun.objects.filter(case=case).values_list("rule__name", "outcome")) == [
+        ("Tag then close", RunOutcome.FAILED)]

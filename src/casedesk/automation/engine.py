@@ -223,6 +223,17 @@ def _running(depth: int, chain: tuple[int, ...]) -> Iterator[None]:
         buffer.depth, buffer.chain = saved
 
 
+def buffer_mark() -> int:
+    """Where the buffer stands as a change begins (`cases.changes.on_change_scope`)."""
+    return len(_buffer().items)
+
+
+def buffer_undo(mark: object) -> None:
+    """Forgets the events a failed change buffered: they were rolled back with it."""
+    assert isinstance(mark, int)
+    del _buffer().items[mark:]
+
+
 def timeline_seen(events: list[TimelineEvent]) -> None:
     """The timeline writer's hook (`cases.hooks.on_timeline_written`)."""
     wanted = [e for e in events if e.kind != EventKind.AUTOMATION]
@@ -308,6 +319,7 @@ def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[
         return
     # A fault of the engine's own (not a refused action: `run_rule` logs those) must not undo
     # the change that set it off: it is rolled back alone and logged.
+    mark = buffer_mark()
     try:
         with transaction.atomic():
             case = _case_of(e)
@@ -318,6 +330,7 @@ def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[
                 run_chosen(case, what, chosen, now=e.created_at, depth=depth, chain=chain,
                            stopped=stopped)
     except Exception:
+        buffer_undo(mark)
         log.exception("Automation failed on %s of case %s", e.kind, e.case_id)
 
 
@@ -367,6 +380,7 @@ def run_rule(case: Case, rule: Rule, trigger: str, *, now: datetime, depth: int,
     missing target) none of it and a failed run in the log."""
     assert rule.id is not None
     done: list[str] = []
+    mark = buffer_mark()
     try:
         with transaction.atomic(), _running(depth + 1, (*chain, rule.id)):
             for index, action in enumerate(rule.actions):
@@ -376,6 +390,7 @@ def run_rule(case: Case, rule: Rule, trigger: str, *, now: datetime, depth: int,
                 if line:
                     done.append(line)
     except DomainError as refused:
+        buffer_undo(mark)
         return _log_run(case, rule, trigger, now, RunOutcome.FAILED, done=[],
                         error=refused.detail)
     if not done:

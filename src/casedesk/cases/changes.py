@@ -21,11 +21,22 @@ _state = threading.local()
 
 ChangeDone = Callable[[], object]
 _done_hooks: list[ChangeDone] = []
+# (mark, undo): what a hook holds for the change is marked when a change begins, and undone
+# to that mark when the change fails (its transaction, or savepoint, is rolled back).
+Scope = tuple[Callable[[], object], Callable[[object], object]]
+_scopes: list[Scope] = []
 
 
 def on_change_done(hook: ChangeDone) -> None:
     if hook not in _done_hooks:
         _done_hooks.append(hook)
+
+
+def on_change_scope(mark: Callable[[], object], undo: Callable[[object], object]) -> None:
+    """`mark()` when any change begins; `undo(its mark)` when that change fails, so what a
+    rolled-back change told a hook (events it wrote) is forgotten with it."""
+    if (mark, undo) not in _scopes:
+        _scopes.append((mark, undo))
 
 
 def in_case_change() -> bool:
@@ -37,12 +48,18 @@ def case_change() -> Iterator[None]:
     """A transaction for one change of cases; the outermost runs the `on_change_done` hooks
     after its body, before it commits."""
     depth = getattr(_state, "depth", 0)
-    with transaction.atomic():
-        _state.depth = depth + 1
-        try:
-            yield
-            if depth == 0:
-                for hook in _done_hooks:
-                    hook()
-        finally:
-            _state.depth = depth
+    marks = [(undo, mark()) for mark, undo in _scopes]
+    try:
+        with transaction.atomic():
+            _state.depth = depth + 1
+            try:
+                yield
+                if depth == 0:
+                    for hook in _done_hooks:
+                        hook()
+            finally:
+                _state.depth = depth
+    except BaseException:
+        for undo, token in marks:
+            undo(token)
+        raise
