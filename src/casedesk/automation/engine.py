@@ -65,7 +65,7 @@ MAX_ATTEMPTS = 5
 
 # Timeline kinds the rules and webhooks hear of; the rest (routing, claims, the engine's own
 # `automation` events) are not events anyone subscribes to.
-_WEBHOOK_EVENTS = {
+_WEBHOOK_EVENTS: dict[str, str] = {
     EventKind.CREATED: "case.created",
     EventKind.FIELD_CHANGED: "case.updated",
     EventKind.OWNER_CHANGED: "case.updated",
@@ -168,7 +168,7 @@ def _webhook_event(e: TimelineEvent) -> str | None:
     if e.kind == EventKind.CUSTOMER_REPLIED or (
             e.kind == EventKind.REPLY_ADDED and e.actor_id is None):
         return "case.customer_replied"
-    return _WEBHOOK_EVENTS.get(EventKind(e.kind)) if e.kind in EventKind.values else None
+    return _WEBHOOK_EVENTS.get(e.kind)
 
 
 def _webhook_data(e: TimelineEvent) -> dict[str, Any]:
