@@ -89,10 +89,6 @@ class Listening:
     def rules_for(self, trigger: str) -> list[tuple[Rule, CompiledRule]]:
         return [pair for pair in self.rules if pair[0].trigger == trigger]
 
-    def hears(self, trigger: str | None, webhook_event: str | None) -> bool:
-        return (trigger is not None and any(r.trigger == trigger for r, _ in self.rules)) or (
-            webhook_event is not None and webhook_event in self.webhook_events)
-
 
 _listening: dict[int, tuple[tuple[int, Any], Listening]] = {}
 
@@ -285,9 +281,10 @@ def change_done() -> None:
             _process(pending.event, pending.depth, pending.chain, stopped)
 
 
-def _case_of(e: TimelineEvent) -> Case:
+def _load(case_id: int, tenant_id: int) -> Case:
+    """The case as it stands now, with what rules, templates and payloads read of it."""
     return (Case.objects.select_related("tenant", "account", "contact", "owner", "queue")
-            .get(pk=e.case_id, tenant_id=e.tenant_id))
+            .get(pk=case_id, tenant_id=tenant_id))
 
 
 def _tenant_of(e: TimelineEvent) -> Tenant:
@@ -302,7 +299,7 @@ def _held(e: TimelineEvent) -> Case:
     held = e._state.fields_cache.get("case")
     if isinstance(held, Case) and held.pk == e.case_id:
         return held
-    return _case_of(e)
+    return _load(e.case_id, e.tenant_id)
 
 
 def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[int]) -> None:
@@ -322,7 +319,7 @@ def _process(e: TimelineEvent, depth: int, chain: tuple[int, ...], stopped: set[
     mark = buffer_mark()
     try:
         with transaction.atomic():
-            case = _case_of(e)
+            case = _load(e.case_id, e.tenant_id)
             if webhook and name is not None:
                 webhook_event_queue(case=case, event=name, data=_webhook_data(e),
                                     now=e.created_at)
@@ -356,7 +353,7 @@ def run_chosen(case: Case, what: Occurrence, chosen: list[Rule], *, now: datetim
             _stop_chain(case, rule, what, now, stopped)
             continue
         if index:  # the rule before changed it
-            case = _reread(case)
+            case = _load(case.pk, case.tenant_id)
         if run_rule(case, rule, what.trigger, now=now, depth=depth, chain=chain):
             ran += 1
     return ran
@@ -367,11 +364,6 @@ def run_rules(case: Case, what: Occurrence, candidates: list[tuple[Rule, Compile
     """`chosen_rules`, then `run_chosen`; returns how many rules did something."""
     return run_chosen(case, what, chosen_rules(case, what, candidates, chain), now=now,
                       depth=depth, chain=chain, stopped=stopped)
-
-
-def _reread(case: Case) -> Case:
-    return (Case.objects.select_related("tenant", "account", "contact", "owner", "queue")
-            .get(pk=case.pk, tenant_id=case.tenant_id))
 
 
 def run_rule(case: Case, rule: Rule, trigger: str, *, now: datetime, depth: int,
@@ -385,7 +377,7 @@ def run_rule(case: Case, rule: Rule, trigger: str, *, now: datetime, depth: int,
         with transaction.atomic(), _running(depth + 1, (*chain, rule.id)):
             for index, action in enumerate(rule.actions):
                 # Each action sees what the ones before it did.
-                current = _reread(case) if index else case
+                current = _load(case.pk, case.tenant_id) if index else case
                 line = perform.perform(action, case=current, rule=rule, now=now)
                 if line:
                     done.append(line)
@@ -491,7 +483,7 @@ def _process_row(event_id: int, now: datetime) -> int:
         row.save(update_fields=["processed_at"])
         if row.attempts >= MAX_ATTEMPTS:
             return 0
-        case = _reread(Case(pk=row.case_id, tenant_id=row.tenant_id))
+        case = _load(row.case_id, row.tenant_id)
         heard = listening(case.tenant)
         if row.rule_id is not None:
             return time_occurrence(row, case, now)
