@@ -38,6 +38,9 @@ from casedesk.kb.attachments_api import router as kb_attachments_router
 from casedesk.kb.case_api import router as kb_case_router
 from casedesk.mail.api import router as mail_router
 from casedesk.portal.api import router as portal_router
+from casedesk.reports.compliance_api import router as reports_compliance_router
+from casedesk.reports.forecast_api import router as reports_forecast_router
+from casedesk.reports.scorecard_api import router as reports_scorecard_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
 from casedesk.sla.api import router as sla_router
@@ -96,7 +99,8 @@ for router in (cases_router, crm_router, crm_cases_router, routing_router, rules
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
                csat_router, portal_router, automation_rules_router, webhooks_router,
-               macros_router, tasks_router):
+               macros_router, tasks_router, reports_scorecard_router, reports_compliance_router,
+               reports_forecast_router):
     api.add_router("", router)
 
 

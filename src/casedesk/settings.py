@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "casedesk.portal",
     "casedesk.tasks",
     "casedesk.automation",
+    "casedesk.reports",
     "casedesk.notifications",
     "casedesk.console",
     # The top floor: what puts the apps together.

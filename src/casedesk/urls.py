@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("casedesk.kb.urls")),
     path("", include("casedesk.tasks.urls")),
     path("", include("casedesk.automation.urls")),
+    path("", include("casedesk.reports.urls")),
     path("", include("casedesk.console.urls")),
 ]

@@ -11,6 +11,9 @@ in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN
   as a condition on cases for the case list, filled by csat.
 - `on_timeline_written`: events were written to the timeline (the automation event log), in
   the writer's transaction; automation takes them in for its rules and webhooks.
+- `on_cases_touched`: some cases changed, in the changing transaction: every timeline write,
+  and the set-based changes that write no event (clocks recomputed, a picklist value
+  renamed); reports mark their facts for refreshing.
 - `on_acknowledgement_wanted`: whether a new case's customer is to be acknowledged (the
   tenant's acknowledgement rule decides, filled by automation); channels that acknowledge
   in their own transaction (mail, threaded on the customer's message) ask it.
@@ -30,6 +33,7 @@ CsatReader = Callable[[Case], dict[str, Any] | None]
 CsatFilter = Callable[[int, str], Q]
 TimelineHook = Callable[[list[TimelineEvent]], object]
 AckDecider = Callable[[Case], bool]
+TouchedHook = Callable[[int, list[int]], object]
 
 _public_reply_hooks: list[PublicReplyHook] = []
 _reply_mail_readers: list[ReplyMailReader] = []
@@ -37,6 +41,7 @@ _csat_readers: list[CsatReader] = []
 _csat_filters: list[CsatFilter] = []
 _timeline_hooks: list[TimelineHook] = []
 _ack_deciders: list[AckDecider] = []
+_touched_hooks: list[TouchedHook] = []
 CSAT_FILTERS = ("good", "bad", "rated")
 
 
@@ -70,9 +75,27 @@ def on_acknowledgement_wanted(decider: AckDecider) -> None:
         _ack_deciders.append(decider)
 
 
+def on_cases_touched(hook: TouchedHook) -> None:
+    if hook not in _touched_hooks:
+        _touched_hooks.append(hook)
+
+
 def timeline_written(events: list[TimelineEvent]) -> None:
     for hook in _timeline_hooks:
         hook(events)
+    by_tenant: dict[int, set[int]] = {}
+    for e in events:
+        by_tenant.setdefault(e.tenant_id, set()).add(e.case_id)
+    for tenant_id, case_ids in by_tenant.items():
+        cases_touched(tenant_id, sorted(case_ids))
+
+
+def cases_touched(tenant_id: int, case_ids: list[int]) -> None:
+    """Tells the apps that keep something per case (reports' facts) that these cases of the
+    tenant changed, in the changing transaction."""
+    if case_ids:
+        for hook in _touched_hooks:
+            hook(tenant_id, case_ids)
 
 
 def acknowledgement_wanted(case: Case) -> bool:

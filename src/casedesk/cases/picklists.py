@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from casedesk.cases.customfields import FieldKind, FieldSpec
+from casedesk.cases.hooks import cases_touched
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, CustomFieldDefinition, PicklistKind, PicklistValue
 from casedesk.core.errors import Conflict, Invalid
@@ -251,6 +252,8 @@ def picklist_value_rename(*, item: PicklistValue, value: str) -> int:
                 cases = cases.filter(category=locked.parent)
             elif locked.kind == PicklistKind.SUB_STATUS:
                 cases = cases.filter(status=locked.parent)
+            if locked.kind == PicklistKind.CATEGORY:
+                cases_touched(locked.tenant_id, list(cases.values_list("pk", flat=True)))
             changed = cases.update(**{column: value})
             if locked.kind == PicklistKind.CATEGORY:
                 _siblings(locked.tenant_id, PicklistKind.SUBCATEGORY, old).update(parent=value)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from casedesk.cases.hooks import cases_touched
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import OPEN_STATUS_VALUES, Case, EventKind
 from casedesk.cases.timeline import event, timeline_write
@@ -173,6 +174,7 @@ def recompute_open_clocks_now(tenant_id: int, now: datetime, batch: int = 500) -
             Case.objects.bulk_update(cases, [
                 "sla_policy", "first_response_due_at", "resolution_due_at",
                 "first_response_warn_at", "resolution_warn_at"])
+            cases_touched(tenant_id, [case.pk for case in cases])
             done += len(cases)
             last = cases[-1].pk
 

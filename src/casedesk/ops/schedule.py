@@ -26,6 +26,7 @@ from casedesk.kb.events import self_service_deflections_settle
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
 from casedesk.mail.ingest import process_stuck
+from casedesk.reports.rollup import facts_refresh
 from casedesk.tasks.services import tasks_notify_overdue
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,12 @@ def _tasks_overdue(now: datetime) -> Iterator[str]:
         yield f"Tasks: {told} owner(s) told of an overdue task"
 
 
+def _report_facts(now: datetime) -> Iterator[str]:
+    refreshed = facts_refresh()
+    if refreshed:
+        yield f"Reports: facts of {refreshed} case(s) refreshed"
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
@@ -105,7 +112,8 @@ def jobs(every_s: float = 30.0) -> list[Job]:
             Job("csat-surveys", max(every_s, 60.0), _csat_surveys),
             Job("automation", min(every_s, 15.0), _automation),
             Job("webhooks", min(every_s, 5.0), _webhooks),
-            Job("tasks-overdue", max(every_s, 60.0), _tasks_overdue)]
+            Job("tasks-overdue", max(every_s, 60.0), _tasks_overdue),
+            Job("report-facts", min(every_s, 30.0), _report_facts)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:
