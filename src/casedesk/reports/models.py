@@ -44,6 +44,8 @@ class CaseFact(models.Model):
     # When the case stopped being open (resolved or closed); None while it is open. The
     # backlog of a past day is read from this and `created_at`.
     left_open_at = models.DateTimeField(null=True, blank=True)
+    # Times the case went from resolved or closed back to an open status (the case's own
+    # `reopen_count` counts re-openings of closed cases only, the ones its limit is about).
     reopen_count = models.PositiveSmallIntegerField(default=0)
     agent_replies = models.PositiveIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)

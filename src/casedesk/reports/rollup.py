@@ -26,7 +26,7 @@ from django.db.models import Count
 
 from casedesk.cases.models import Case, EventKind, Note, TimelineEvent
 from casedesk.csat.models import Survey
-from casedesk.reports.facts import FactInputs, case_facts, owner_set_by
+from casedesk.reports.facts import DONE_STATUSES, FactInputs, case_facts, owner_set_by
 from casedesk.reports.models import CaseFact, FactStale
 from casedesk.sla.calendars import calendar_of
 from casedesk.sla.clock import ALWAYS, Calendar
@@ -132,7 +132,7 @@ def _computed(ids: list[int]) -> Iterator[dict[str, Any]]:
 
 _CASE_COLUMNS = ("pk", "tenant_id", "number", "status", "priority", "category", "source",
                  "queue_id", "owner_id", "account_id", "created_at", "first_response_at",
-                 "resolved_at", "closed_at", "reopen_count", "sla_policy_id",
+                 "resolved_at", "closed_at", "sla_policy_id",
                  "sla_policy__calendar_id", "first_response_due_at",
                  "first_response_breached_at", "resolution_due_at", "resolution_breached_at")
 
@@ -153,6 +153,12 @@ def _inputs(ids: list[int]) -> Iterator[FactInputs]:
                                .order_by("id").values_list("case_id", "new_value", "created_at")):
         if case_id not in claims and owner_set_by(value):
             claims[case_id] = at
+    reopens: dict[int, int] = defaultdict(int)
+    for case_id, old, new in (TimelineEvent.objects
+                              .filter(case_id__in=ids, kind=EventKind.STATUS_CHANGED)
+                              .values_list("case_id", "old_value", "new_value")):
+        if old in DONE_STATUSES and new not in DONE_STATUSES:
+            reopens[case_id] += 1
     answers = {case_id: (rating, at) for case_id, rating, at in (
         Survey.objects.filter(case_id__in=ids, rating__isnull=False)
         .values_list("case_id", "rating", "answered_at"))}
@@ -167,7 +173,7 @@ def _inputs(ids: list[int]) -> Iterator[FactInputs]:
             queue_id=c["queue_id"], owner_id=c["owner_id"], account_id=c["account_id"],
             created_at=c["created_at"], first_response_at=c["first_response_at"],
             resolved_at=c["resolved_at"], closed_at=c["closed_at"],
-            reopen_count=c["reopen_count"], has_policy=has_policy,
+            reopen_count=reopens.get(pk, 0), has_policy=has_policy,
             first_response_due_at=c["first_response_due_at"],
             first_response_breached_at=c["first_response_breached_at"],
             resolution_due_at=c["resolution_due_at"],
