@@ -36,10 +36,12 @@ from casedesk.crm.services import (
 )
 from casedesk.demo import content
 from casedesk.demo.automation_builder import automation_ensure
+from casedesk.demo.csat_builder import csat_history_ensure
 from casedesk.demo.kb_builder import kb_ensure, kb_history_ensure
 from casedesk.demo.plan import CasePlan, contact_specs, plan_cases
 from casedesk.mail.outbox import mail_suppressed
 from casedesk.ops.provisioning import tenant_create
+from casedesk.reports.rollup import facts_refresh
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.queues import queue_create, queue_update, queues_seed_defaults
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
@@ -140,6 +142,10 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         kb_history_ensure(tenant, users, now=now)
         automation_ensure(tenant, memberships[content.STAFF[0].email], now=now,
                           created=created)
+        csat_history_ensure(tenant, now=now)
+    # The reports read facts the worker keeps; the demo's are made now, so the scorecard
+    # shows the history before the worker first runs.
+    facts_refresh()
     return DemoResult(
         tenant=tenant, people=len(memberships), queues=len(queues), accounts=len(accounts),
         contacts=len(contacts), deals=len(deals), cases=existing + len(missing),

@@ -1,65 +1,46 @@
-"""The parts every chart of `reports.charts` is made of: its sizes and colours, the shapes it
-returns (`Chart`, `Table`, `Series`), number formatting, and the small markup helpers that
-escape every caller-given text (`escape_text`, `tag`), kept apart so the chart functions
-read as what they draw."""
+"""The parts every chart of `reports.charts` is made of: the shapes it returns (`Chart`,
+`Table`, `Series`, the heat map's grid), its colours and proportions, number formatting and
+the one-line summaries, kept apart so the chart functions read as what they build."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from html import escape
+from typing import Literal
 
 NO_DATA = "No data for this period"
-# The text shown in a table cell, and a point's hover text, where a value is missing: a blank
-# cell is easy to misread as zero.
+# The text shown in a table cell where a value is missing: a blank cell is easy to misread as
+# zero.
 MISSING = "—"
 
-WIDTH = 640
-
-# Line chart: the plot area inside the 640 × 320 view box. The legend sits above it, the
-# x labels below it, the y tick labels and the axis title to its left.
-LINE_HEIGHT = 320
-PLOT_LEFT = 60.0
-PLOT_RIGHT = 620.0
-PLOT_TOP = 40.0
-PLOT_BOTTOM = 270.0
-Y_TICKS = 5
-# Date labels are about 50 px wide; more than this many would overlap.
-MAX_X_LABELS = 8
-
-# Bar chart: one row per bar, the labels in a column of their own on the left.
-BAR_LABEL_RIGHT = 152.0
-BAR_LEFT = 160.0
-BAR_RIGHT = 590.0
-BAR_TOP = 32.0
-BAR_ROW = 28.0
-BAR_THICKNESS = 18.0
-BAR_AXIS = 28.0
-BAR_LABEL_CHARS = 22
-
-# Heat map: a cell per (row, column), the colour scale under the grid.
-HEAT_LEFT = 48.0
-HEAT_TOP = 28.0
-HEAT_ROW = 24.0
-HEAT_RIGHT = 624.0
-HEAT_LEGEND = 44.0
-HEAT_STEPS = 6  # levels 1..6 for values above zero; level 0 is "none at all"
-
 # Okabe–Ito colours: told apart by readers with the common colour-vision deficiencies. Lines
-# also differ by dash pattern, so they are told apart in greyscale print too.
+# also differ by dash pattern (Chart.js `borderDash`, in px), so they are told apart in
+# greyscale print too.
 SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-SERIES_DASHES = ("", "6 3", "2 3", "8 3 2 3")
-HEAT_COLOURS = ("#f0f0f0", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+SERIES_DASHES: tuple[tuple[int, ...], ...] = ((), (6, 3), (2, 3), (8, 3, 2, 3))
 BAR_COLOUR = "#0072B2"
 BAR_BELOW_TARGET_COLOUR = "#D55E00"
+TARGET_COLOUR = "#1f2933"  # the page's ink (console.css `--ink`)
 
+# Proportions, in the px of a 640-wide chart; Chart.js scales the canvas to its box and keeps
+# the aspect ratio. A line chart is twice as wide as tall; a bar chart grows a row per bar,
+# plus room above for the target's label and below for the axis and its title.
+LINE_ASPECT = 2.0
+BAR_WIDTH = 640
+BAR_TOP = 32
+BAR_ROW = 28
+BAR_AXIS = 48
+
+HEAT_STEPS = 6  # levels 1..6 for values above zero; level 0 is "none at all"
+
+# The id of a chart's <figure>, and with "-spec" of its config's <script>.
 _CHART_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
-# Characters XML 1.0 forbids even when escaped; one in a queue name would break the page.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+type JSON = str | int | float | bool | None | list[JSON] | dict[str, JSON]
+type ChartKind = Literal["line", "bar", "heatmap"]
 
 
 @dataclass(frozen=True)
@@ -73,29 +54,75 @@ class Table:
 
 
 @dataclass(frozen=True)
-class Chart:
-    """One chart: `svg` is well-formed markup with every text escaped, safe to show inline;
-    `table` holds the same figures for the table view; `summary` is the one-line description
-    the SVG carries in its `<desc>`."""
-
-    chart_id: str
-    title: str
-    summary: str
-    svg: str
-    table: Table
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.table.rows
-
-
-@dataclass(frozen=True)
 class Series:
     """One line: a value per x label, `None` where there is none (a day with no resolved case
     has no median), which leaves a gap rather than a drop to zero."""
 
     name: str
     values: Sequence[float | None]
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One cell of the heat map: the number shown, its colour step (`heat-<level>`) and the
+    sentence a hover gives ("Mon 09: 12 cases")."""
+
+    text: str
+    level: int
+    label: str
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    label: str
+    cells: tuple[HeatCell, ...]
+
+
+@dataclass(frozen=True)
+class HeatStep:
+    """One swatch of the heat map's legend: its level and what it stands for ("up to 4
+    cases")."""
+
+    level: int
+    label: str
+
+
+@dataclass(frozen=True)
+class HeatGrid:
+    """The heat map, drawn as an HTML table (Chart.js has no heat map; a table is the
+    accessible form anyway)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[HeatRow, ...]
+    legend: tuple[HeatStep, ...]
+
+
+# eq=False: a spec is a dict, which a generated __hash__ could not hash.
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """One chart, ready for `reports/_chart.html`: `table` holds every figure it shows, as
+    text; `spec` is the Chart.js config (JSON-able, drawn by `static/reports/charts.js`) of a
+    line or bar chart, `heat` the grid of a heat map; both are None when there is no data.
+    `summary` is the one-line description screen readers get for the picture. Texts are
+    plain: the template escapes them (and `json_script` the spec)."""
+
+    chart_id: str
+    kind: ChartKind
+    title: str
+    summary: str
+    unit: str
+    table: Table
+    spec: dict[str, JSON] | None = None
+    heat: HeatGrid | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.table.rows
+
+    @property
+    def spec_id(self) -> str:
+        """The id of the `<script type="application/json">` holding the spec."""
+        return f"{self.chart_id}-spec"
 
 
 def format_number(value: float, decimals: int = 1) -> str:
@@ -107,77 +134,6 @@ def format_number(value: float, decimals: int = 1) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
-
-
-
-
-class Scale:
-    """A linear map from data values to one SVG axis."""
-
-    def __init__(self, lo: float, hi: float, start: float, end: float) -> None:
-        self.lo, self.hi, self.start, self.end = lo, hi, start, end
-
-    def __call__(self, value: float) -> float:
-        return self.start + (value - self.lo) / (self.hi - self.lo) * (self.end - self.start)
-
-
-class Position:
-    """The x of the i-th of n evenly spread points; a single point stands in the middle."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-
-    def __call__(self, index: int) -> float:
-        if self.count == 1:
-            return (PLOT_LEFT + PLOT_RIGHT) / 2
-        return PLOT_LEFT + index * (PLOT_RIGHT - PLOT_LEFT) / (self.count - 1)
-
-
-def runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
-    runs: list[list[tuple[int, float]]] = [[]]
-    for i, v in enumerate(values):
-        if v is None:
-            if runs[-1]:
-                runs.append([])
-        else:
-            runs[-1].append((i, v))
-    return [run for run in runs if run]
-
-
-def tag(name: str, attrs: Mapping[str, str | float], content: str | None = None) -> str:
-    rendered = "".join(
-        f' {key}="{escape_text(value) if isinstance(value, str) else num(value)}"'
-        for key, value in attrs.items()
-    )
-    if content is None:
-        return f"<{name}{rendered}/>"
-    return f"<{name}{rendered}>{content}</{name}>"
-
-
-def title_tag(text: str) -> str:
-    return f"<title>{escape_text(text)}</title>"
-
-
-def escape_text(text: str) -> str:
-    return escape(_NOT_XML.sub("", text), quote=True)
-
-
-def num(value: float) -> str:
-    text = f"{value:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return "0" if text == "-0" else text
-
-
-def clean(value: float) -> float:
-    # round() can leave -0.0, which would print as "-0" on an axis.
-    return value + 0.0
-
-
-def tick_label(value: float, step: float) -> str:
-    # As many places as the step has, so ticks 0, 2.5, 5, 7.5 don't print as 0, 2, 5, 8.
-    decimals = len(format_number(step, 6).partition(".")[2])
-    return format_number(value, decimals)
 
 
 def with_unit(text: str, unit: str) -> str:
@@ -215,11 +171,12 @@ def check_id(chart_id: str) -> None:
 
 
 def check_finite(values: Sequence[float | None]) -> None:
+    # JSON has no NaN or Infinity: json_script would write a spec the browser cannot parse.
     if any(v is not None and not math.isfinite(v) for v in values):
         raise ValueError("values must be finite numbers or None")
 
 
-# --- the one-line summaries each chart's <desc> and the page say
+# --- the one-line summaries a chart's picture is described by
 
 
 def range_summary(series: Sequence[Series], unit: str) -> str:
