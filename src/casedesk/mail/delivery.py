@@ -72,10 +72,11 @@ def claim_due(now: datetime, limit: int = 50) -> list[OutboundMail]:
     return rows
 
 
-# RFC 3834: an acknowledgement answers the customer's mail; a survey is sent by the desk on
-# its own.
+# RFC 3834: an acknowledgement answers the customer's mail; a survey or a report is sent by
+# the desk on its own.
 _AUTO_SUBMITTED: dict[str, str] = {OutboundKind.ACKNOWLEDGEMENT: "auto-replied",
-                                   OutboundKind.SURVEY: "auto-generated"}
+                                   OutboundKind.SURVEY: "auto-generated",
+                                   OutboundKind.REPORT: "auto-generated"}
 
 
 def as_email(row: OutboundMail) -> EmailMessage:

@@ -171,6 +171,8 @@ class OutboundKind(models.TextChoices):
     SURVEY = "survey", "Satisfaction survey"
     # A mail an automation rule sent (to the contact, the owner or another member).
     AUTOMATION = "automation", "Automated mail"
+    # A report mailed to the tenant's managers and admins (the monthly SLA compliance report).
+    REPORT = "report", "Report"
 
 
 class OutboundStatus(models.TextChoices):

@@ -243,6 +243,22 @@ def queue_automation_mail(*, case: Case, to: str, subject: str, body: str, now: 
     return mail
 
 
+def queue_report_mail(*, tenant: Tenant, to: str, subject: str, body: str, now: datetime
+                      ) -> OutboundMail | None:
+    """A report to one member (the monthly SLA compliance report), from the tenant's
+    address, in the caller's transaction; it stands alone, about no case. None inside
+    `mail_suppressed`."""
+    if _SUPPRESSED.get():
+        return None
+    mail = OutboundMail(
+        tenant_id=tenant.pk, kind=OutboundKind.REPORT, from_address=_from_header(tenant),
+        recipient=to.lower(), to=[to], cc=[],
+        subject=clipped(OutboundMail, "subject", one_line(subject)), body=body,
+        message_id=_message_id(tenant, "report"), next_attempt_at=now, created_at=now)
+    _save([mail], now)
+    return mail
+
+
 def _save(mails: list[OutboundMail], now: datetime) -> None:
     """Writes messages to the outbox, each Message-ID a thread key of its case (the
     customer's client answers it, and the answer threads onto the case)."""

@@ -112,11 +112,14 @@ class ReprocessOut(Schema):
 
 class OutboundOut(Schema):
     id: int
-    kind: Literal["reply", "ack", "account", "survey"] = Field(description=(
-        "`reply`: an agent's public reply; `ack`: the acknowledgement of a new case; "
-        "`account`: an invitation or a password reset (its `body` is never shown: it holds "
-        "a link that signs its recipient in); `survey`: a satisfaction survey (its `body` is "
-        "never shown: its links answer for the customer)."))
+    kind: Literal["reply", "ack", "account", "survey", "automation", "report"] = Field(
+        description=(
+            "`reply`: an agent's public reply; `ack`: the acknowledgement of a new case; "
+            "`account`: an invitation or a password reset (its `body` is never shown: it "
+            "holds a link that signs its recipient in); `survey`: a satisfaction survey (its "
+            "`body` is never shown: its links answer for the customer); `automation`: a mail "
+            "an automation rule sent; `report`: a report mailed to the managers and admins "
+            "(the monthly SLA compliance report)."))
     status: OutboundStatusName = Field(description=(
         "`pending` (waiting for its first try or a retry), `sending` (a worker has it), "
         "`sent`, or `failed` (for good: refused, or out of retries)."))

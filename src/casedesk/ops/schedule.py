@@ -26,6 +26,7 @@ from casedesk.kb.events import self_service_deflections_settle
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
 from casedesk.mail.ingest import process_stuck
+from casedesk.reports.compliance_job import compliance_due
 from casedesk.reports.rollup import facts_refresh
 from casedesk.tasks.services import tasks_notify_overdue
 
@@ -97,6 +98,10 @@ def _report_facts(now: datetime) -> Iterator[str]:
         yield f"Reports: facts of {refreshed} case(s) refreshed"
 
 
+def _compliance_reports(now: datetime) -> Iterator[str]:
+    yield from compliance_due(now)
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
@@ -104,7 +109,9 @@ def jobs(every_s: float = 30.0) -> list[Job]:
     or so: they are dated by the read, not by the run, so a late run changes no figure.
     Satisfaction surveys likewise: a survey is due hours after resolution, so a minute late
     is no matter. Time rules and the events a sweep left for the rules every 15 seconds at
-    most; webhooks every few seconds, like the outbox; overdue tasks every minute."""
+    most; webhooks every few seconds, like the outbox; overdue tasks every minute; last
+    month's SLA compliance report every quarter of an hour (a run finds nothing to do but on
+    the first hours of a month, and catches up after the worker was down)."""
     return [Job("sla-sweeps", every_s, _sla_sweeps),
             Job("mailboxes", min(every_s, 10.0), _mailboxes),
             Job("mail-out", min(every_s, 5.0), _mail_out),
@@ -113,7 +120,8 @@ def jobs(every_s: float = 30.0) -> list[Job]:
             Job("automation", min(every_s, 15.0), _automation),
             Job("webhooks", min(every_s, 5.0), _webhooks),
             Job("tasks-overdue", max(every_s, 60.0), _tasks_overdue),
-            Job("report-facts", min(every_s, 30.0), _report_facts)]
+            Job("report-facts", min(every_s, 30.0), _report_facts),
+            Job("compliance-reports", max(every_s, 900.0), _compliance_reports)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:
