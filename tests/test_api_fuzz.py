@@ -45,6 +45,8 @@ from casedesk.mail.delivery import deliver_due
 from casedesk.mail.ingest import ingest
 from casedesk.mail.mailboxes import mailbox_create
 from casedesk.mail.models import OutboundMail
+from casedesk.reports.compliance_job import compliance_generate
+from casedesk.reports.rollup import facts_refresh
 from casedesk.routing.models import Queue
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.sla.calendars import calendar_save, holiday_add
@@ -171,6 +173,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     kb_files = [attachment_add(article=a, upload=SimpleUploadedFile(
         f"shot {a.pk}.png", b"\x89PNG\r\n\x1a\n" + bytes(20), "image/png"), user=admin.user,
         now=NOW) for a in (kb_draft, kb_live)]
+    # Reports: every case's facts (the scorecard's figures), a month's compliance report.
+    facts_refresh()
+    compliance_generate(tenant, date(2026, 10, 1), NOW)
     return {
         "kb_attachment_id": [{"attachment_id": f.pk} for f in kb_files],
         "number": [{"number": n} for n in numbers],
@@ -206,6 +211,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "macro_id": [{"macro_id": m.pk} for m in macros],
         "case_macro": [{"number": n, "macro_id": m.pk} for n in numbers[:2] for m in macros],
         "task_id": [{"task_id": t.pk} for t in tasks],
+        # A stored month and one without a report (a 404).
+        "month": [{"month": m} for m in ("2026-10", "2026-09")],
     }
 
 

@@ -5,12 +5,14 @@ endpoint without an isolation check fails `test_every_operation_has_an_isolation
 - operations that take an id or a case number are tried with ANOTHER tenant's id and must
   answer 404 (as the tenant's admin, so a 403 cannot hide a leak) and change nothing;
 - operations without one are lists, which must not show the other tenant's records,
-  creations, which must refuse the other tenant's ids in their body, or operations on the
-  caller's own tenant or membership, which must leave the other tenant as it was.
+  creations, which must refuse the other tenant's ids in their body, operations on the
+  caller's own tenant or membership, which must leave the other tenant as it was, or reports,
+  whose figures must count the caller's tenant's cases only, and whose filters refuse the
+  other tenant's queue, team or agent.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -51,6 +53,9 @@ from casedesk.kb.services import article_create, category_create
 from casedesk.mail.ingest import ingest
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.notifications.models import Notification
+from casedesk.reports.compliance_job import compliance_generate
+from casedesk.reports.models import MonthlyCompliance
+from casedesk.reports.rollup import facts_refresh
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
 from casedesk.sla.escalation import escalation_rule_save
@@ -63,6 +68,7 @@ from tests.conftest import NOW, Api, Foreign
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
 
 Call = tuple[str, Any]  # (path, body)
+THEIR_MONTH = "2026-10"  # the other tenant has an SLA compliance report of it; we have none
 
 # Operations addressing one record by id or number: the calls that try a foreign one.
 BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
@@ -267,6 +273,14 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/tasks/{f.task_id}", {"subject": "Hijacked", "is_done": True})],
     ("DELETE", "/tasks/{task_id}"): lambda f, mine: [(f"/tasks/{f.task_id}", None)],
     ("GET", "/cases/{number}/tasks"): lambda f, mine: [(f"/cases/{f.case_number}/tasks", None)],
+    # A month only the other tenant has a stored compliance report of.
+    ("GET", "/reports/compliance/{month}"): lambda f, mine: [
+        (f"/reports/compliance/{THEIR_MONTH}", None)],
+    ("GET", "/reports/compliance/{month}/pdf"): lambda f, mine: [
+        (f"/reports/compliance/{THEIR_MONTH}/pdf", None)],
+    ("GET", "/reports/compliance/{month}/csv"): lambda f, mine: [
+        (f"/reports/compliance/{THEIR_MONTH}/csv", None),
+        (f"/reports/compliance/{THEIR_MONTH}/csv?part=offenders", None)],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
@@ -301,6 +315,7 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/webhooks"): "/webhooks",
     ("GET", "/macros"): "/macros",
     ("GET", "/tasks"): "/tasks",
+    ("GET", "/reports/compliance"): "/reports/compliance",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -398,6 +413,32 @@ OWN: dict[tuple[str, str], list[Call]] = {
                                                       "mail_from_name": "Acme desk"})],
     ("POST", "/webhooks"): [("/webhooks", {"name": "Acme hook", "url": "http://127.0.0.1:9/x",
                                            "events": ["case.created"]})],
+    # The month the other tenant has a report of (ours replaces ours only), and the month
+    # of their cases (overdue: they would be the worst offenders, were they counted).
+    ("POST", "/reports/compliance/{month}/generate"): [
+        (f"/reports/compliance/{THEIR_MONTH}/generate", {}),
+        ("/reports/compliance/2026-11/generate", {})],
+}
+
+# Reports: the path asked, and what the answer counts of the cases made at NOW (the other
+# tenant has more of them, in the same period).
+REPORTS: dict[tuple[str, str], tuple[str, Callable[[Any], int]]] = {
+    ("GET", "/reports/scorecard"): ("/reports/scorecard",
+                                    lambda body: body["current"]["created"]),
+    ("GET", "/reports/agents"): ("/reports/agents",
+                                 lambda body: sum(row["assigned"] for row in body["agents"])),
+    ("GET", "/reports/queues"): ("/reports/queues",
+                                 lambda body: sum(row["assigned"] for row in body["queues"])),
+    ("GET", "/reports/forecast"): ("/reports/forecast", lambda body: body["history_cases"]),
+}
+
+# The reports' filters that name a record: another tenant's is refused with this status
+# (422 naming the filter, or 404 where the code looks the record up as the caller's).
+REPORT_FILTERS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "/reports/scorecard": (422, ("queue", "team", "agent")),
+    "/reports/agents": (422, ("queue", "team", "agent")),
+    "/reports/queues": (422, ("queue", "team", "agent")),
+    "/reports/forecast": (404, ("queue",)),
 }
 
 ICS = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261224\r\nSUMMARY:Planted\r\n"
@@ -448,6 +489,13 @@ def mail_records(tenant: Tenant, name: str) -> None:
 
 
 @pytest.fixture
+def foreign_reports(foreign: Foreign) -> Foreign:
+    """The other tenant's SLA compliance report of THEIR_MONTH."""
+    compliance_generate(foreign.tenant, date.fromisoformat(f"{THEIR_MONTH}-01"), NOW)
+    return foreign
+
+
+@pytest.fixture
 def foreign_mail(foreign: Foreign) -> Foreign:
     mail_records(foreign.tenant, "Globex")
     Tenant.objects.filter(pk=foreign.tenant.pk).update(mail_address="help@globex.test")
@@ -455,7 +503,7 @@ def foreign_mail(foreign: Foreign) -> Foreign:
 
 
 def test_every_operation_has_an_isolation_check() -> None:
-    covered = [*BY_ID, *LISTS, *CREATIONS, *OWN]
+    covered = [*BY_ID, *LISTS, *CREATIONS, *OWN, *REPORTS]
     assert len(covered) == len(set(covered))
     assert sorted(covered) == operations(), (
         "operations without an isolation check: "
@@ -510,6 +558,8 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
                            .values()),
         "macros": list(Macro.objects.filter(tenant=tenant).values()),
         "tasks": list(Task.objects.filter(tenant=tenant).order_by("pk").values()),
+        "compliance": list(MonthlyCompliance.objects.filter(tenant=tenant).order_by("pk")
+                           .values()),
     }
 
 
@@ -522,8 +572,8 @@ def send(api: Api, method: str, path: str, body: Any) -> Any:
 
 
 @pytest.mark.parametrize("operation", sorted(BY_ID), ids=" ".join)
-def test_another_tenants_record_is_not_found(operation, foreign, foreign_mail, admin_api,
-                                            tenant) -> None:
+def test_another_tenants_record_is_not_found(operation, foreign, foreign_mail, foreign_reports,
+                                            admin_api, tenant) -> None:
     mine = f"CS-{make_case(tenant).number}"
     before = foreign_state(foreign)
     for path, body in BY_ID[operation](foreign, mine):
@@ -550,8 +600,9 @@ def _ids(body: Any, key: str) -> set[Any]:
 
 
 @pytest.mark.parametrize("operation", sorted(LISTS), ids=" ".join)
-def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, admin_api,
-                                              agent, seeded_support_queue, tenant) -> None:
+def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, foreign_reports,
+                                              admin_api, agent, seeded_support_queue,
+                                              tenant) -> None:
     account = AccountFactory(tenant=tenant)
     ContactFactory(tenant=tenant, account=account)
     DealFactory(tenant=tenant, account=account)
@@ -578,6 +629,7 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
     macro_create(membership=Membership.objects.get(tenant=tenant, role="admin"), shared=True,
                  now=NOW, data=MacroInput(name="Acme macro", reply="Acme"))
     task_create(tenant=tenant, actor=None, subject="Acme task", now=NOW)
+    compliance_generate(tenant, date(2026, 9, 1), NOW)  # theirs is of THEIR_MONTH
     Invitation.objects.create(tenant=tenant, email="invited@acme.test", nonce="acme",
                               sent_at=NOW, expires_at=NOW + timedelta(days=7), created_at=NOW)
     # Both tenants' customers answered a survey, theirs with a comment naming them.
@@ -622,6 +674,7 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/webhooks": ("id", foreign.webhook_id),
         "/macros": ("id", foreign.macro_id),
         "/tasks": ("id", foreign.task_id),
+        "/reports/compliance": ("month", THEIR_MONTH),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 
@@ -659,7 +712,8 @@ def test_creations_refuse_another_tenants_ids(operation, foreign, admin_api, ten
 
 @pytest.mark.parametrize("operation", sorted(OWN), ids=" ".join)
 def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, foreign_mail,
-                                                           admin_api, admin, clock) -> None:
+                                                           foreign_reports, admin_api, admin,
+                                                           clock) -> None:
     mine = make_case(admin.tenant, now=NOW)
     clock.advance(days=30)
     before = foreign_state(foreign)
@@ -672,6 +726,48 @@ def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, f
         if path == "/sla/sweep":
             assert response.json()["case_numbers"] == [f"CS-{mine.number}"]
     assert foreign_state(foreign) == before
+
+
+@pytest.mark.parametrize("operation", sorted(REPORTS), ids=" ".join)
+def test_reports_count_only_this_tenants_cases(operation, foreign, admin_api, admin, agent,
+                                               seeded_support_queue, clock) -> None:
+    tenant = admin.tenant
+    # Two days back: before today, so the forecast's history holds them too.
+    for owner in (admin, agent, None):
+        make_case(tenant, now=NOW - timedelta(days=2), queue_id=seeded_support_queue.pk,
+                  owner_id=owner.user_id if owner else None)
+    for _ in range(4):
+        make_case(foreign.tenant, now=NOW - timedelta(days=2), queue_id=foreign.queue_id)
+    ours = Case.objects.filter(tenant=tenant).count()
+    facts_refresh()  # both tenants' facts
+    before = foreign_state(foreign)
+    path, counted = REPORTS[operation]
+    response = admin_api.get(path)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert counted(body) == ours
+    text = response.content.decode()
+    for marker in ("Globex", "globex", foreign.admin.user.email):
+        assert marker not in text, marker
+    rows = [*body.get("agents", []), *body.get("queues", []), *body.get("sla_by_queue", [])]
+    assert foreign.queue_id not in {row.get("queue_id") for row in rows}
+    assert not {foreign.admin.user_id, foreign.member_user_id} & {
+        row.get("user_id") for row in rows}
+    assert foreign_state(foreign) == before
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    (path, name) for path, (_, names) in REPORT_FILTERS.items() for name in names])
+def test_report_filters_refuse_another_tenants_records(path, name, foreign, admin_api, tenant,
+                                                       clock) -> None:
+    make_case(tenant, now=NOW)
+    facts_refresh()
+    value = {"queue": foreign.queue_id, "team": foreign.admin.pk,
+             "agent": foreign.member_user_id}[name]
+    status = REPORT_FILTERS[path][0]
+    body = error(admin_api.get(path, **{name: value}), status,
+                 field=name if status == 422 else None)
+    assert "globex" not in body["detail"].lower()
 
 
 def test_a_new_token_acts_in_the_callers_tenant_only(foreign, admin_api, admin) -> None:

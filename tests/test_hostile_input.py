@@ -70,6 +70,8 @@ from casedesk.mail.ingest import ingest
 from casedesk.mail.mailboxes import mailbox_create
 from casedesk.mail.models import OutboundMail
 from casedesk.portal.branding import portal_branding_change
+from casedesk.reports.compliance_job import compliance_generate
+from casedesk.reports.rollup import facts_refresh
 from casedesk.routing.models import Queue
 from casedesk.routing.queues import queue_create
 from casedesk.routing.services import RuleInput, rule_create, skill_requirements_set
@@ -701,6 +703,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     tasks = [task_create(tenant=tenant, actor=agent.user, subject="Ring back", now=NOW,
                          case=fresh, due_at=NOW),
              task_create(tenant=tenant, actor=admin.user, subject="Private", now=NOW)]
+    # Reports: every case's facts (the scorecard's figures), a month's compliance report.
+    facts_refresh()
+    compliance_generate(tenant, date(2026, 10, 1), NOW)
     return {
         "number": [c.display_number for c in cases],
         # The portal's case pages take the bare number: the mailed case has a contact.
@@ -738,6 +743,9 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "value_id": [str(retired_value.pk)], "field_id": [str(retired_field.pk)],
         "invitation_id": [str(invitation.pk)],
         "uidb64": [urlsafe_base64_encode(force_bytes(agent.user_id))],
+        # The API's compliance month (the pages' month routes are regular expressions,
+        # reached through the links of /reports/compliance).
+        "month": ["2026-10"],
     }
 
 
