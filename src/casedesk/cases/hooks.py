@@ -30,7 +30,8 @@ from casedesk.cases.models import Case, Note, TimelineEvent
 PublicReplyHook = Callable[[Case, Note, datetime], object]
 ReplyMailReader = Callable[[Case, list[int]], dict[int, dict[str, Any]]]
 CsatReader = Callable[[Case], dict[str, Any] | None]
-CsatFilter = Callable[[int, str], Q]
+# (tenant id, answer, answered since, answered until) → a condition on cases.
+CsatFilter = Callable[[int, str, datetime | None, datetime | None], Q]
 TimelineHook = Callable[[list[TimelineEvent]], object]
 AckDecider = Callable[[Case], bool]
 TouchedHook = Callable[[int, list[int]], object]
@@ -103,14 +104,15 @@ def acknowledgement_wanted(case: Case) -> bool:
     return all(decide(case) for decide in _ack_deciders)
 
 
-def csat_condition(tenant_id: int, answer: str) -> Q:
-    """The condition on the tenant's cases for a satisfaction filter (`CSAT_FILTERS`);
-    matching nothing while no app answers it."""
+def csat_condition(tenant_id: int, answer: str, *, since: datetime | None = None,
+                   until: datetime | None = None) -> Q:
+    """The condition on the tenant's cases for a satisfaction filter (`CSAT_FILTERS`),
+    answered in [since, until) when given; matching nothing while no app answers it."""
     if not _csat_filters:
         return Q(pk__in=[])
     condition = Q()
     for make in _csat_filters:
-        condition &= make(tenant_id, answer)
+        condition &= make(tenant_id, answer, since, until)
     return condition
 
 

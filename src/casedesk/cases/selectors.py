@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from casedesk.cases import hooks
@@ -14,6 +15,7 @@ from casedesk.cases.lifecycle import OPEN_STATUSES
 from casedesk.cases.models import (
     OPEN_STATUS_VALUES,
     Case,
+    EventKind,
     Note,
     PicklistKind,
     PicklistValue,
@@ -60,8 +62,38 @@ class CaseFilters:
     sla_breached: bool = False
     breaching_within_hours: int | None = None
     now: datetime | None = None
-    # The customer's satisfaction answer: "good", "bad" or "rated" (`hooks.CSAT_FILTERS`).
+    # The customer's satisfaction answer: "good", "bad" or "rated" (`hooks.CSAT_FILTERS`),
+    # and when it was given (an answer range alone means "rated").
     csat: str | None = None
+    csat_after: datetime | None = None
+    csat_before: datetime | None = None
+    # What the reports count, so a scorecard tile can list the cases behind its figure with
+    # the same meaning (reports/facts.py): a manager's team (the owners who report to the
+    # membership `team_id`, and the manager), the source, the account's tier, moments in
+    # ranges [after, before), the cases open at a moment, an SLA target's result, re-opened
+    # and one-touch cases.
+    team_id: int | None = None
+    source: str | None = None
+    account_tier: str | None = None
+    resolved_after: datetime | None = None
+    resolved_before: datetime | None = None
+    closed_after: datetime | None = None
+    closed_before: datetime | None = None
+    first_response_after: datetime | None = None
+    first_response_before: datetime | None = None
+    open_at: datetime | None = None
+    sla_result: str | None = None  # "<target>_<outcome>" (`SLA_RESULTS`)
+    reopened: bool = False
+    one_touch: bool = False
+
+
+DONE_VALUES = ["resolved", "closed"]
+SLA_TARGETS = ("first_response", "resolution")
+SLA_OUTCOMES = ("met", "breached", "pending")
+SLA_RESULTS = tuple(f"{t}_{o}" for t in SLA_TARGETS for o in SLA_OUTCOMES)
+# Moment ranges: (filter field pair, case column).
+_RANGES = (("resolved", "resolved_at"), ("closed", "closed_at"),
+           ("first_response", "first_response_at"))
 
 
 def case_queryset(tenant: Tenant) -> QuerySet[Case]:
@@ -104,11 +136,84 @@ def _filtered(tenant: Tenant, f: CaseFilters) -> QuerySet[Case]:
         if f.breaching_within_hours is not None:
             now = f.now if f.now is not None else clock.now()
             qs = qs.filter(breaching_within_filter(now, f.breaching_within_hours))
-    if f.csat:
-        if f.csat not in hooks.CSAT_FILTERS:
+    if f.csat or f.csat_after or f.csat_before:
+        answer = f.csat or "rated"
+        if answer not in hooks.CSAT_FILTERS:
             raise Invalid(f"csat is one of {', '.join(hooks.CSAT_FILTERS)}.", field="csat")
-        qs = qs.filter(hooks.csat_condition(tenant.pk, f.csat))
+        qs = qs.filter(hooks.csat_condition(tenant.pk, answer, since=f.csat_after,
+                                            until=f.csat_before))
+    return _report_filtered(tenant, qs, f)
+
+
+def _report_filtered(tenant: Tenant, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    """The filters the reports' links use, each meaning what the reports count."""
+    if f.team_id is not None:
+        team = Membership.objects.filter(tenant_id=tenant.pk).filter(
+            Q(manager_id=f.team_id) | Q(pk=f.team_id))
+        qs = qs.filter(owner_id__in=team.values("user_id"))
+    for name, value in (("source", f.source), ("account__tier", f.account_tier)):
+        if value:
+            qs = qs.filter(**{name: value}) if is_storable(value) else qs.none()
+    for name, column in _RANGES:
+        after, before = getattr(f, f"{name}_after"), getattr(f, f"{name}_before")
+        if after is not None:
+            qs = qs.filter(**{f"{column}__gte": after})
+        if before is not None:
+            qs = qs.filter(**{f"{column}__lt": before})
+    if f.open_at is not None:
+        qs = qs.filter(Q(created_at__lt=f.open_at), _open_at(f.open_at))
+    if f.sla_result:
+        if f.sla_result not in SLA_RESULTS:
+            raise Invalid(f"sla_result is one of {', '.join(SLA_RESULTS)}.",
+                          field="sla_result")
+        target, outcome = f.sla_result.rsplit("_", 1)
+        qs = qs.filter(sla_result_condition(target, outcome))
+    if f.reopened:
+        qs = qs.filter(Exists(_reopenings()))
+    if f.one_touch:
+        replies = Subquery(Note.objects.filter(case_id=OuterRef("pk"), is_public=True,
+                                               author__isnull=False)
+                           .order_by().values("case_id").annotate(n=Count("pk")).values("n"))
+        qs = (qs.filter(resolved_at__isnull=False, status__in=DONE_VALUES)
+              .annotate(agent_replies=Coalesce(replies, 0)).filter(agent_replies=1)
+              .exclude(Exists(_reopenings())))
     return qs
+
+
+def _open_at(moment: datetime) -> Q:
+    """Not yet resolved or closed at `moment` (a case counts as gone from the backlog when it
+    was resolved, or closed without a resolution; re-opening clears both)."""
+    return (~Q(status__in=DONE_VALUES) | Q(resolved_at__gte=moment)
+            | Q(resolved_at__isnull=True, closed_at__gte=moment)
+            | Q(resolved_at__isnull=True, closed_at__isnull=True))
+
+
+def _reopenings() -> QuerySet[TimelineEvent]:
+    """The case's moves from resolved or closed back to an open status."""
+    done = Q(old_value=DONE_VALUES[0]) | Q(old_value=DONE_VALUES[1])
+    again = Q(new_value=DONE_VALUES[0]) | Q(new_value=DONE_VALUES[1])
+    return TimelineEvent.objects.filter(done, ~again, case_id=OuterRef("pk"),
+                                        kind=EventKind.STATUS_CHANGED)
+
+
+def sla_result_condition(target: str, outcome: str) -> Q:
+    """The cases whose SLA `target` (first_response, resolution) has `outcome` (met,
+    breached, pending), as `reports.facts.outcome` decides it: breached when the sweep
+    marked it or it was done after its due time; met when done in time; pending while not
+    done. Only cases with a policy have one."""
+    done_at = "first_response_at" if target == "first_response" else "resolved_at"
+    done = Q(**{f"{done_at}__isnull": False})
+    if target == "resolution":
+        done &= Q(status__in=DONE_VALUES)
+    marked = Q(**{f"{target}_breached_at__isnull": False})
+    late = Q(**{f"{target}_due_at__isnull": False,
+                f"{done_at}__gt": F(f"{target}_due_at")})
+    in_time = (Q(**{f"{target}_due_at__isnull": True})
+               | Q(**{f"{done_at}__lte": F(f"{target}_due_at")}))
+    found = {"breached": marked | (done & late),
+             "met": ~marked & done & in_time,
+             "pending": ~marked & ~done}[outcome]
+    return Q(sla_policy__isnull=False) & found
 
 
 # Sortable columns of the case list: each sorts by (column, number) so the order is total and

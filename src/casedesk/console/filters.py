@@ -1,16 +1,17 @@
 """The case-list filter form: query string in, `CaseFilters` and a sort out."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 
 from casedesk.cases.lifecycle import Status
-from casedesk.cases.models import PicklistKind, PicklistValue
-from casedesk.cases.selectors import SORT_FIELDS, CaseFilters
+from casedesk.cases.models import PicklistKind, PicklistValue, Source
+from casedesk.cases.selectors import SLA_OUTCOMES, SLA_TARGETS, SORT_FIELDS, CaseFilters
 from casedesk.core import clock
 from casedesk.core.priority import PRIORITY_CHOICES, Priority
+from casedesk.core.text import is_storable
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership
@@ -24,6 +25,20 @@ ACCOUNT_CHOICES_MAX = 1000
 BREACHING_WITHIN_HOURS = (1, 4, 8, 24)
 SLA_CHOICES = [("", "Any"), ("breached", "Breached")] + [
     (str(h), f"Breaching within {h} hour{'s' if h > 1 else ''}") for h in BREACHING_WITHIN_HOURS]
+# An SLA target's result on any case, open or not (what the scorecard's attainment counts).
+SLA_RESULT_CHOICES = [("", "Any")] + [
+    (f"{t}_{o}", f"{t.replace('_', ' ').capitalize()} {o}")
+    for t in SLA_TARGETS for o in SLA_OUTCOMES]
+# Date ranges on moments of a case (local days, both ends included), beside `created_*`:
+# (form field prefix, `CaseFilters` prefix, label).
+MOMENT_RANGES = (("resolved", "resolved", "Resolved"), ("closed", "closed", "Closed"),
+                 ("responded", "first_response", "First response"),
+                 ("rated", "csat", "Rated"))
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(required=False, label=label,
+                           widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class CaseFilterForm(forms.Form):
@@ -45,6 +60,28 @@ class CaseFilterForm(forms.Form):
                                       ("bad", "Rated bad"), ("rated", "Rated")],
                              required=False, label="Satisfaction")
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+    # "More filters": what the reports' links ask for (their tiles list the cases behind
+    # each figure), usable by hand too.
+    team = forms.ChoiceField(required=False)
+    source = forms.ChoiceField(choices=[("", "Any source")] + Source.choices, required=False)
+    tier = forms.ChoiceField(required=False, label="Account tier")
+    resolved_after = _date_field("Resolved from")
+    resolved_before = _date_field("to")
+    closed_after = _date_field("Closed from")
+    closed_before = _date_field("to")
+    responded_after = _date_field("First response from")
+    responded_before = _date_field("to")
+    rated_after = _date_field("Rated from")
+    rated_before = _date_field("to")
+    open_on = _date_field("Open at the end of")
+    sla_result = forms.ChoiceField(choices=SLA_RESULT_CHOICES, required=False,
+                                   label="SLA result")
+    reopened = forms.BooleanField(required=False, label="Re-opened")
+    one_touch = forms.BooleanField(required=False, label="One-touch")
+
+    MORE = ("team", "source", "tier", "resolved_after", "resolved_before", "closed_after",
+            "closed_before", "responded_after", "responded_before", "rated_after",
+            "rated_before", "open_on", "sla_result", "reopened", "one_touch")
 
     def __init__(self, data: Any, *, membership: Membership) -> None:
         super().__init__(data)
@@ -76,8 +113,26 @@ class CaseFilterForm(forms.Form):
             tenant_id=tenant_id, kind__in=[PicklistKind.TYPE, PicklistKind.CATEGORY]
         ).values_list("kind", "value")
         for kind in ("type", "category"):
-            self._set_choices(kind, [("", f"Any {kind}")] + [
-                (v, v) for k, v in values if k == kind])
+            choices = [(v, v) for k, v in values if k == kind]
+            # A value no longer on the picklist still names cases (a report's link to them).
+            wanted = (data or {}).get(kind) or ""
+            if (wanted and len(wanted) <= 80 and is_storable(wanted)
+                    and (wanted, wanted) not in choices):
+                choices.append((wanted, wanted))
+            self._set_choices(kind, [("", f"Any {kind}")] + choices)
+        managers = (Membership.objects.filter(
+            tenant_id=tenant_id, pk__in=Membership.objects.filter(
+                tenant_id=tenant_id, manager__isnull=False).values("manager_id"))
+            .select_related("user").order_by("user__full_name", "user__email"))
+        self._set_choices("team", [("", "Any team")] + [
+            (str(m.pk), f"{m.user.display_name}'s team") for m in managers])
+        tiers = (Account.objects.filter(tenant_id=tenant_id).exclude(tier="")
+                 .values_list("tier", flat=True).distinct().order_by("tier"))
+        self._set_choices("tier", [("", "Any tier")] + [(t, t) for t in tiers])
+
+    def has_more(self) -> bool:
+        """Whether a filter of "More filters" is set (the section then shows open)."""
+        return self.is_bound and any(self.data.get(name) for name in self.MORE)
 
     def _set_choices(self, name: str, choices: list[tuple[str, str]]) -> None:
         field = self.fields[name]
@@ -111,7 +166,31 @@ class CaseFilterForm(forms.Form):
             breaching_within_hours=int(sla) if sla.isdecimal() else None,
             now=clock.now() if sla else None,
             csat=data.get("csat") or None,
+            team_id=int(data["team"]) if (data.get("team") or "").isdecimal() else None,
+            source=data.get("source") or None,
+            account_tier=data.get("tier") or None,
+            open_at=_day_start(data["open_on"] + timedelta(days=1), zone)
+            if data.get("open_on") else None,
+            sla_result=data.get("sla_result") or None,
+            reopened=bool(data.get("reopened")),
+            one_touch=bool(data.get("one_touch")),
+            **_moment_ranges(data, zone),
         )
 
     def sort_order(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-number"
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, zone)
+
+
+def _moment_ranges(data: dict[str, Any], zone: ZoneInfo) -> dict[str, datetime | None]:
+    """`<moment>_after`/`_before` of `CaseFilters` from the form's local days: from the
+    start of the first day to the end of the last, as the reports' periods are."""
+    found: dict[str, datetime | None] = {}
+    for field, name, _ in MOMENT_RANGES:
+        after, before = data.get(f"{field}_after"), data.get(f"{field}_before")
+        found[f"{name}_after"] = _day_start(after, zone) if after else None
+        found[f"{name}_before"] = _day_start(before + timedelta(days=1), zone) if before else None
+    return found

@@ -32,9 +32,15 @@ def case_csat(case: Case) -> dict[str, Any] | None:
 _RATINGS = {"good": Q(rating__gte=4), "bad": Q(rating__lte=2), "rated": Q(rating__isnull=False)}
 
 
-def cases_with_answer(tenant_id: int, answer: str) -> Q:
-    """The condition on cases whose survey answer is `answer` (good, bad, rated)."""
+def cases_with_answer(tenant_id: int, answer: str, since: datetime | None = None,
+                      until: datetime | None = None) -> Q:
+    """The condition on cases whose survey answer is `answer` (good, bad, rated), given in
+    [since, until) when those are set (the scorecard's CSAT tile lists its period's)."""
     surveys = Survey.objects.filter(_RATINGS[answer], tenant_id=tenant_id)
+    if since is not None:
+        surveys = surveys.filter(answered_at__gte=since)
+    if until is not None:
+        surveys = surveys.filter(answered_at__lt=until)
     return Q(pk__in=surveys.values("case_id"))
 
 
