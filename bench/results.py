@@ -18,6 +18,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "ingest_email_rate": (">=", 200.0),
     "sla_sweep_1m_0": ("<=", 0.5),
     "kb_suggest_p50": ("<=", 20.0),
+    "scorecard_p50_1m": ("<=", 300.0),
+    "scorecard_p99_1m": ("<=", 300.0),
     **{
         f"{kind}_first_page_p50_{size}": ("<=", 30.0)
         for kind in ("list", "inbox")

@@ -15,6 +15,12 @@ from casedesk.core.secret_key import SecretKeyError, read_secret_key
 # subscripted at run time too.
 django_stubs_ext.monkeypatch()
 
+# OpenBLAS (under numpy and scipy) runs every small matrix step on a thread per core; in a
+# web or worker process, whose siblings already keep the cores busy, those threads wait on
+# each other: the forecast's model fit took ten times longer (290 ms, 23 ms on one thread).
+# Set before numpy is first imported; the environment may still say otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -157,8 +163,41 @@ def database_from_url(url: str) -> dict[str, object]:
     return config
 
 
+def replica_database(url: str, *, connect_timeout: int = 3,
+                     read_only: bool = False) -> dict[str, object]:
+    """The DATABASES entry of the PostgreSQL replica reports read from (core/replica.py).
+
+    A short connect timeout: while the replica is unreachable, reports fall back to the
+    primary, and only one request in a while waits to find that out. `read_only` makes every
+    transaction of its connections read-only, as on a standby (for a second connection to
+    the primary standing in for one). In tests it mirrors `default`: Django makes no test
+    database on it, it reads the one made on the primary."""
+    config = database_from_url(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("CASEDESK_REPLICA_DATABASE_URL must name a PostgreSQL "
+                                   "database (postgres://...).")
+    options = config.get("OPTIONS")
+    config["OPTIONS"] = {**(options if isinstance(options, dict) else {}),
+                         "connect_timeout": connect_timeout,
+                         **({"options": "-c default_transaction_read_only=on"}
+                            if read_only else {})}
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'casedesk.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# Reports (and only reports) may read from a PostgreSQL replica: README, "Read replica".
+REPLICA_DATABASE_URL = env_str("CASEDESK_REPLICA_DATABASE_URL").strip()
+if REPLICA_DATABASE_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("CASEDESK_REPLICA_DATABASE_URL needs DATABASE_URL to name "
+                                   "the PostgreSQL primary it replicates.")
+    DATABASES["replica"] = replica_database(
+        REPLICA_DATABASE_URL,
+        connect_timeout=env_int("CASEDESK_REPLICA_CONNECT_TIMEOUT", 3, minimum=1))
+    DATABASE_ROUTERS = ["casedesk.core.replica.ReplicaRouter"]
+CASEDESK_REPORTS_DATABASE = "replica" if REPLICA_DATABASE_URL else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenancy.User"

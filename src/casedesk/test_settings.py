@@ -3,12 +3,20 @@
 import os
 
 from casedesk.settings import *  # noqa: F403
-from casedesk.settings import STATIC_ROOT, VAR_DIR, database_from_url
+from casedesk.settings import STATIC_ROOT, VAR_DIR, database_from_url, replica_database
 
 _test_url = os.environ.get("CASEDESK_TEST_DATABASE_URL")
 if _test_url:
     DATABASES = {"default": database_from_url(_test_url)}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The replica for tests/reports/test_replica.py (only tests that name it may use it): a
+    # real standby of the test server when CASEDESK_TEST_REPLICA_DATABASE_URL names one
+    # (scripts/start-replica), else a second connection to the test database, read-only as
+    # a standby is.
+    _replica_url = os.environ.get("CASEDESK_TEST_REPLICA_DATABASE_URL") or _test_url
+    DATABASES["replica"] = replica_database(_replica_url, read_only=True)
+    DATABASES["replica"]["CONN_MAX_AGE"] = 0
+    DATABASE_ROUTERS = ["casedesk.core.replica.ReplicaRouter"]
 else:
     DATABASES = {"default": database_from_url(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")}
     # A file, not Django's default in-memory test database: the browser tests' live server
@@ -18,6 +26,8 @@ else:
     # One file per process, so two runs side by side never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
+# Reports read the test database itself: the tests that read through the replica say so.
+CASEDESK_REPORTS_DATABASE = "default"
 # The tests' own key: a test never depends on the installation's var/secret_key.
 SECRET_KEY = "casedesk-test-suite-key-not-for-any-installation-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

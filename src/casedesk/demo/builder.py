@@ -41,6 +41,9 @@ from casedesk.demo.kb_builder import kb_ensure, kb_history_ensure
 from casedesk.demo.plan import CasePlan, contact_specs, plan_cases
 from casedesk.mail.outbox import mail_suppressed
 from casedesk.ops.provisioning import tenant_create
+from casedesk.reports.compliance import add_months
+from casedesk.reports.compliance_job import compliance_generate, current_month
+from casedesk.reports.models import MonthlyCompliance
 from casedesk.reports.rollup import facts_refresh
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.queues import queue_create, queue_update, queues_seed_defaults
@@ -144,8 +147,12 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
                           created=created)
         csat_history_ensure(tenant, now=now)
     # The reports read facts the worker keeps; the demo's are made now, so the scorecard
-    # shows the history before the worker first runs.
+    # shows the history before the worker first runs. The worker makes last month's SLA
+    # compliance report only for tenants that existed then: the demo's history is older than
+    # the tenant, so its months' reports are made here (those missing, oldest first, so each
+    # has the trend of the ones before).
     facts_refresh()
+    compliance_history_ensure(tenant, now=now)
     return DemoResult(
         tenant=tenant, people=len(memberships), queues=len(queues), accounts=len(accounts),
         contacts=len(contacts), deals=len(deals), cases=existing + len(missing),
@@ -153,6 +160,18 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         logins=tuple(DemoLogin(role=p.role, email=p.email, password=content.PASSWORDS[p.role])
                      for p in content.STAFF if p.email in content.SHOWN_LOGINS),
     )
+
+
+COMPLIANCE_MONTHS = 3
+
+
+def compliance_history_ensure(tenant: Tenant, *, now: datetime) -> None:
+    this_month = current_month(tenant, now)
+    stored = set(MonthlyCompliance.objects.filter(tenant=tenant).values_list("month", flat=True))
+    for back in range(COMPLIANCE_MONTHS, 0, -1):
+        month = add_months(this_month, -back)
+        if month not in stored:
+            compliance_generate(tenant, month, now)
 
 
 DEMO_MAIL_ADDRESS = "support@demo.casedesk.test"
