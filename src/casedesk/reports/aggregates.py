@@ -15,7 +15,7 @@ from casedesk.reports.facts import percentile
 
 class PercentileCont(Aggregate):
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
     output_field = FloatField()
 
     def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:

@@ -24,16 +24,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db import connections
+from django.db.models import Case as DbCase
+from django.db.models import Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate, TruncHour
 
 from casedesk.core.errors import Invalid
 from casedesk.core.priority import Priority
 from casedesk.core.replica import reports_db
 from casedesk.crm.models import Account
 from casedesk.kb import analytics as kb_analytics
-from casedesk.reports.aggregates import NO_SPREAD, Spread, spreads
-from casedesk.reports.facts import BREACHED, MET, PENDING, share
+from casedesk.reports.aggregates import NO_SPREAD, PercentileCont, Spread, spreads
+from casedesk.reports.facts import BREACHED, MET, PENDING, percentile, share
 from casedesk.reports.models import CaseFact
 from casedesk.reports.periods import Period
 from casedesk.routing.models import Queue
@@ -187,51 +189,134 @@ class Scorecard:
 
 def scorecard(tenant: Tenant, period: Period, filters: ReportFilters) -> Scorecard:
     facts = facts_of(tenant, filters)
-    days = _days(facts, period)
-    current = _figures(tenant, facts, period, backlog=days[-1].backlog if days else 0)
     previous_period = period.previous()
-    previous = _figures(tenant, facts, previous_period,
-                        backlog=_backlog_at(facts, previous_period.end))
-    return Scorecard(period=period, previous_period=previous_period, filters=filters,
-                     current=current, previous=previous, days=days,
-                     heat=_heat(facts, period), sla_by_queue=_sla_by_queue(tenant, facts, period))
+    open_now = facts.filter(left_open_at__isnull=True).count()
+    created_hours = _created_hours(facts, period)
+    days = _days(facts, period, open_now, created_hours)
+    current, previous = _totals(facts, [period, previous_period])
+    return Scorecard(
+        period=period, previous_period=previous_period, filters=filters,
+        current=_figures(tenant, current, period, backlog=days[-1].backlog if days else 0),
+        previous=_figures(tenant, previous, previous_period,
+                          backlog=_backlog_at(facts, previous_period.end, open_now)),
+        days=days, heat=_heat(created_hours), sla_by_queue=_sla_by_queue(tenant, facts, period))
 
 
 def _in(name: str, period: Period) -> dict[str, datetime]:
     return {f"{name}__gte": period.start, f"{name}__lt": period.end}
 
 
-def _figures(tenant: Tenant, facts: QuerySet[CaseFact], period: Period, *, backlog: int
+# The period totals: each count is the facts whose moment falls in the period and that meet
+# a condition (field, value: equal; field, ">", value: greater); each spread the durations
+# of the facts whose moment falls in the period.
+Condition = tuple[tuple[Any, ...], ...]
+_COUNTS: dict[str, tuple[str, Condition]] = {
+    "created": ("created_at", ()),
+    "resolved": ("resolved_at", ()),
+    "closed": ("closed_at", ()),
+    "reopened": ("resolved_at", (("reopen_count", ">", 0),)),
+    "one_touch": ("resolved_at", (("reopen_count", 0), ("agent_replies", 1))),
+    "csat_rated": ("csat_answered_at", ()),
+    "csat_satisfied": ("csat_answered_at", (("csat_satisfied", True),)),
+    **{f"{target}_{outcome}": ("created_at", ((f"{target}_outcome", outcome),))
+       for target in TARGETS for outcome in (MET, BREACHED, PENDING)},
+}
+_SPREADS: dict[str, tuple[str, str]] = {
+    "first_response": ("first_response_at", "frt_seconds"),
+    "first_response_business": ("first_response_at", "frt_business_seconds"),
+    "resolution": ("resolved_at", "resolution_seconds"),
+    "resolution_business": ("resolved_at", "resolution_business_seconds"),
+}
+_MOMENTS = ("created_at", "resolved_at", "closed_at", "first_response_at", "csat_answered_at")
+
+
+def _q(moment: str, period: Period | None, condition: Condition) -> Q:
+    q = Q(**_in(moment, period)) if period is not None else Q()
+    for part in condition:
+        q &= Q(**{f"{part[0]}__gt": part[2]}) if len(part) == 3 else Q(**{part[0]: part[1]})
+    return q
+
+
+def _holds(row: dict[str, Any], moment: str, period: Period, condition: Condition) -> bool:
+    at = row[moment]
+    if at is None or not period.start <= at < period.end:
+        return False
+    return all(row[p[0]] is not None and row[p[0]] > p[2] if len(p) == 3 else row[p[0]] == p[1]
+               for p in condition)
+
+
+def _totals(facts: QuerySet[CaseFact], periods: list[Period]) -> list[dict[str, Any]]:
+    """Each period's counts and spreads, in one scan of the facts any of them touch: on
+    PostgreSQL one aggregate query (`FILTER`ed counts and percentiles), elsewhere the rows
+    summed up in Python by the same conditions."""
+    first, last = min(p.start for p in periods), max(p.end for p in periods)
+    touched = Q()
+    for moment in _MOMENTS:
+        touched |= Q(**{f"{moment}__gte": first, f"{moment}__lt": last})
+    rows = facts.filter(touched)
+    if connections[facts.db].vendor == "postgresql":
+        return _totals_in_database(facts, periods)
+    columns = sorted({*_MOMENTS, *(c for _, c in _SPREADS.values()),
+                      *(p[0] for _, cond in _COUNTS.values() for p in cond)})
+    records = list(rows.values(*columns).order_by())
+    out = []
+    for period in periods:
+        totals: dict[str, Any] = {
+            name: sum(1 for r in records if _holds(r, moment, period, condition))
+            for name, (moment, condition) in _COUNTS.items()}
+        for name, (moment, column) in _SPREADS.items():
+            values = [float(r[column]) for r in records
+                      if r[column] is not None and _holds(r, moment, period, ())]
+            totals[name] = Spread(len(values), percentile(values, 0.5),
+                                  percentile(values, 0.9)) if values else NO_SPREAD
+        out.append(totals)
+    return out
+
+
+def _totals_in_database(facts: QuerySet[CaseFact], periods: list[Period]
+                        ) -> list[dict[str, Any]]:
+    """One query per moment: the facts whose moment falls in any of the periods, grouped
+    by which period, with the counts and percentiles that moment dates."""
+    out: list[dict[str, Any]] = [{name: 0 for name in _COUNTS} | dict.fromkeys(_SPREADS, NO_SPREAD)
+                                 for _ in periods]
+    for moment in _MOMENTS:
+        counts = {name: Count("pk", filter=_q(moment, None, condition) if condition else None)
+                  for name, (at, condition) in _COUNTS.items() if at == moment}
+        columns = {name: column for name, (at, column) in _SPREADS.items() if at == moment}
+        wanted: dict[str, Any] = dict(counts)
+        for name, column in columns.items():
+            wanted[f"{name}_n"] = Count(column)
+            wanted[f"{name}_p50"] = PercentileCont(F(column), 0.5)
+            wanted[f"{name}_p90"] = PercentileCont(F(column), 0.9)
+        which = DbCase(*(When(Q(**_in(moment, period)), then=Value(i))
+                         for i, period in enumerate(periods)), default=Value(-1))
+        inside = Q()
+        for period in periods:
+            inside |= Q(**_in(moment, period))
+        for row in (facts.filter(inside).annotate(which=which).values("which")
+                    .annotate(**wanted).order_by()):
+            if row["which"] < 0:
+                continue
+            found = out[row["which"]]
+            found.update({name: row[name] for name in counts})
+            for name in columns:
+                if row[f"{name}_n"]:
+                    found[name] = Spread(row[f"{name}_n"], row[f"{name}_p50"], row[f"{name}_p90"])
+    return out
+
+
+def _figures(tenant: Tenant, totals: dict[str, Any], period: Period, *, backlog: int
              ) -> Figures:
-    sla = {target: TargetFigures() for target in TARGETS}
-    created = 0
-    for row in (facts.filter(**_in("created_at", period))
-                .values("first_response_outcome", "resolution_outcome")
-                .annotate(n=Count("pk")).order_by()):
-        created += row["n"]
-        for target in TARGETS:
-            sla[target] = sla[target].plus(row[f"{target}_outcome"], row["n"])
-    resolved = facts.filter(**_in("resolved_at", period))
-    counts = resolved.aggregate(
-        n=Count("pk"), reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        one_touch=Count("pk", filter=Q(reopen_count=0, agent_replies=1)))
-    answered = facts.filter(**_in("first_response_at", period))
-    csat = facts.filter(**_in("csat_answered_at", period)).aggregate(
-        rated=Count("pk"), satisfied=Count("pk", filter=Q(csat_satisfied=True)))
     return Figures(
-        created=created, resolved=counts["n"],
-        closed=facts.filter(**_in("closed_at", period)).count(), backlog=backlog,
-        first_response=_total(spreads(answered, "frt_seconds")),
-        first_response_business=_total(spreads(answered, "frt_business_seconds")),
-        resolution=_total(spreads(resolved, "resolution_seconds")),
-        resolution_business=_total(spreads(resolved, "resolution_business_seconds")),
-        sla=sla, reopened=counts["reopened"], one_touch=counts["one_touch"],
-        csat_rated=csat["rated"], csat_satisfied=csat["satisfied"],
+        created=totals["created"], resolved=totals["resolved"], closed=totals["closed"],
+        backlog=backlog, first_response=totals["first_response"],
+        first_response_business=totals["first_response_business"],
+        resolution=totals["resolution"], resolution_business=totals["resolution_business"],
+        sla={target: TargetFigures(totals[f"{target}_{MET}"], totals[f"{target}_{BREACHED}"],
+                                   totals[f"{target}_{PENDING}"]) for target in TARGETS},
+        reopened=totals["reopened"], one_touch=totals["one_touch"],
+        csat_rated=totals["csat_rated"], csat_satisfied=totals["csat_satisfied"],
         deflection=kb_analytics.tenant_totals(tenant, since=period.start, until=period.end))
-
-
-def _total(found: dict[tuple[Any, ...], Spread]) -> Spread:
-    return found.get((), NO_SPREAD)
 
 
 def _per_day(qs: QuerySet[CaseFact], moment: str, period: Period) -> QuerySet[CaseFact]:
@@ -245,33 +330,44 @@ def _counts_by_day(qs: QuerySet[CaseFact], moment: str, period: Period,
     return {row["d"]: row for row in rows}
 
 
-def _backlog_at(facts: QuerySet[CaseFact], moment: datetime) -> int:
+def _backlog_at(facts: QuerySet[CaseFact], moment: datetime, open_now: int) -> int:
     """Open cases at `moment`: those open now, less those created since that are open now,
     plus those created before that have left since."""
-    open_now = facts.filter(left_open_at__isnull=True).count()
     new_open = facts.filter(created_at__gte=moment, left_open_at__isnull=True).count()
     left_since = facts.filter(left_open_at__gte=moment, created_at__lt=moment).count()
     return open_now - new_open + left_since
 
 
-def _days(facts: QuerySet[CaseFact], period: Period) -> list[Day]:
-    created = _counts_by_day(facts, "created_at", period)
-    resolved = _counts_by_day(facts, "resolved_at", period)
+def _created_hours(facts: QuerySet[CaseFact], period: Period) -> dict[datetime, int]:
+    """Cases created in the period by local hour (the days and the heat map are read from
+    the same hundreds of rows)."""
+    rows = (facts.filter(**_in("created_at", period))
+            .annotate(h=TruncHour("created_at", tzinfo=period.zone))
+            .values("h").annotate(n=Count("pk")).order_by())
+    return {row["h"]: row["n"] for row in rows}
+
+
+def _days(facts: QuerySet[CaseFact], period: Period, open_now: int,
+          created_hours: dict[datetime, int]) -> list[Day]:
+    created: dict[date, int] = defaultdict(int)
+    for hour, n in created_hours.items():
+        created[hour.date()] += n
     # Cases that left the backlog on each day of the period, and still open at its end:
     # the backlog of each earlier day follows by walking back from the end.
     left = _counts_by_day(facts, "left_open_at", period)
     frt = spreads(_per_day(facts, "first_response_at", period), "frt_seconds", ("d",))
+    # Every resolved case has a resolution time, so the day's count is the spread's.
     resolution = spreads(_per_day(facts, "resolved_at", period), "resolution_seconds", ("d",))
     csat = _counts_by_day(facts, "csat_answered_at", period,
                           satisfied=Count("pk", filter=Q(csat_satisfied=True)))
-    backlog = _backlog_at(facts, period.end)
+    backlog = _backlog_at(facts, period.end, open_now)
     out: list[Day] = []
     for day in reversed(period.days):
+        resolved = resolution.get((day,), NO_SPREAD)
         out.append(Day(
-            day=day, created=created.get(day, {}).get("n", 0),
-            resolved=resolved.get(day, {}).get("n", 0), backlog=backlog,
+            day=day, created=created.get(day, 0), resolved=resolved.count, backlog=backlog,
             first_response_median=frt.get((day,), NO_SPREAD).median,
-            resolution_median=resolution.get((day,), NO_SPREAD).median,
+            resolution_median=resolved.median,
             csat_rated=csat.get(day, {}).get("n", 0),
             csat_satisfied=csat.get(day, {}).get("satisfied", 0)))
         # The backlog at the end of the day before: this day's new cases were not there yet,
@@ -281,14 +377,10 @@ def _days(facts: QuerySet[CaseFact], period: Period) -> list[Day]:
     return out
 
 
-def _heat(facts: QuerySet[CaseFact], period: Period) -> list[list[int]]:
+def _heat(created_hours: dict[datetime, int]) -> list[list[int]]:
     heat = [[0] * 24 for _ in range(7)]
-    rows = (facts.filter(**_in("created_at", period))
-            .annotate(wd=ExtractIsoWeekDay("created_at", tzinfo=period.zone),
-                      h=ExtractHour("created_at", tzinfo=period.zone))
-            .values("wd", "h").annotate(n=Count("pk")).order_by())
-    for row in rows:
-        heat[row["wd"] - 1][row["h"]] = row["n"]
+    for hour, n in created_hours.items():
+        heat[hour.isoweekday() - 1][hour.hour] += n
     return heat
 
 
