@@ -19,7 +19,7 @@ each figure counts, for a period [start, end) of the tenant's local days:
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -293,8 +293,9 @@ def _totals_in_database(facts: QuerySet[CaseFact], periods: list[Period]
         inside = Q()
         for period in periods:
             inside |= Q(**_in(moment, period))
-        for row in (facts.filter(inside).annotate(which=which).values("which")
-                    .annotate(**wanted).order_by()):
+        grouped: Iterable[Mapping[str, Any]] = (facts.filter(inside).annotate(which=which)
+                                             .values("which").annotate(**wanted).order_by())
+        for row in grouped:
             if row["which"] < 0:
                 continue
             found = out[row["which"]]
@@ -319,6 +320,9 @@ def _figures(tenant: Tenant, totals: dict[str, Any], period: Period, *, backlog:
         deflection=kb_analytics.tenant_totals(tenant, since=period.start, until=period.end))
 
 
+_DAY = ("d",)  # the annotation `_per_day` adds
+
+
 def _per_day(qs: QuerySet[CaseFact], moment: str, period: Period) -> QuerySet[CaseFact]:
     return (qs.filter(**_in(moment, period))
             .annotate(d=TruncDate(moment, tzinfo=period.zone)))
@@ -326,7 +330,8 @@ def _per_day(qs: QuerySet[CaseFact], moment: str, period: Period) -> QuerySet[Ca
 
 def _counts_by_day(qs: QuerySet[CaseFact], moment: str, period: Period,
                    **extra: Any) -> dict[date, dict[str, int]]:
-    rows = _per_day(qs, moment, period).values("d").annotate(n=Count("pk"), **extra).order_by()
+    rows: Iterable[dict[str, Any]] = (_per_day(qs, moment, period).values(*_DAY)
+                                      .annotate(n=Count("pk"), **extra).order_by())
     return {row["d"]: row for row in rows}
 
 
@@ -387,9 +392,11 @@ def _heat(created_hours: dict[datetime, int]) -> list[list[int]]:
 def _sla_by_queue(tenant: Tenant, facts: QuerySet[CaseFact], period: Period) -> list[QueueSla]:
     by_queue: dict[int | None, dict[str, TargetFigures]] = defaultdict(
         lambda: {target: TargetFigures() for target in TARGETS})
-    for row in (facts.filter(**_in("created_at", period))
-                .values("queue_id", "first_response_outcome", "resolution_outcome")
-                .annotate(n=Count("pk")).order_by()):
+    outcomes: Iterable[Mapping[str, Any]] = (
+        facts.filter(**_in("created_at", period))
+        .values("queue_id", "first_response_outcome", "resolution_outcome")
+        .annotate(n=Count("pk")).order_by())
+    for row in outcomes:
         for target in TARGETS:
             figures = by_queue[row["queue_id"]]
             figures[target] = figures[target].plus(row[f"{target}_outcome"], row["n"])
@@ -455,13 +462,13 @@ def group_report(tenant: Tenant, period: Period, filters: ReportFilters, *, by: 
         for target in TARGETS:
             g.sla[target] = g.sla[target].plus(r[f"{target}_outcome"], r["n"])
     resolved = facts.filter(**_in("resolved_at", period))
-    for key, spread in spreads(resolved, "resolution_seconds", (by,)).items():
-        row(key[0]).resolution = spread
+    for group, spread in spreads(resolved, "resolution_seconds", (by,)).items():
+        row(group[0]).resolution = spread
     for r in resolved.values(by).annotate(n=Count("pk")).order_by():
         row(r[by]).resolved = r["n"]
-    for key, spread in spreads(facts.filter(**_in("first_response_at", period)),
+    for group, spread in spreads(facts.filter(**_in("first_response_at", period)),
                                "frt_seconds", (by,)).items():
-        row(key[0]).first_response = spread
+        row(group[0]).first_response = spread
     for r in (facts.filter(**_in("csat_answered_at", period)).values(by)
               .annotate(n=Count("pk"), ok=Count("pk", filter=Q(csat_satisfied=True)))
               .order_by()):
@@ -470,9 +477,9 @@ def group_report(tenant: Tenant, period: Period, filters: ReportFilters, *, by: 
     for r in facts.filter(left_open_at__isnull=True).values(by).annotate(n=Count("pk")).order_by():
         row(r[by]).open_now = r["n"]
     if by == "queue_id":
-        for key, spread in spreads(facts.filter(**_in("claimed_at", period)),
-                                   "claim_wait_seconds", (by,)).items():
-            row(key[0]).claim_wait = spread
+        for group, spread in spreads(facts.filter(**_in("claimed_at", period)),
+                                     "claim_wait_seconds", (by,)).items():
+            row(group[0]).claim_wait = spread
         names = queue_names(tenant, rows)
         for key, g in rows.items():
             g.name = names.get(key, "No queue") if key else "No queue"
