@@ -102,7 +102,7 @@ def test_an_agent_sees_a_breached_clock_on_the_case_page(
            ).to_have_text("overdue 1 h")
     expect(table.locator("tr", has_text="Fresh one").get_by_test_id("sla-badge")
            ).to_have_text("45 min left")
-    page.get_by_label("SLA").select_option(label="Breached")
+    page.get_by_label("SLA", exact=True).select_option(label="Breached")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table).to_contain_text("Checkout is down")
     table.get_by_role("link", name="Checkout is down").click()

@@ -16,7 +16,6 @@ from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.core.schemas import Error
 from casedesk.reports.compliance import ComplianceReport, from_json, month_title
-from casedesk.reports.compliance_csv import lines_csv, offenders_csv
 from casedesk.reports.compliance_job import (
     check_month_over,
     compliance_generate,
@@ -26,6 +25,7 @@ from casedesk.reports.compliance_job import (
 )
 from casedesk.reports.compliance_pdf import render_pdf
 from casedesk.reports.models import MonthlyCompliance
+from casedesk.reports.views.compliance import csv_download
 from casedesk.tenancy.api_auth import require_manager
 from casedesk.tenancy.models import Membership
 
@@ -192,13 +192,8 @@ def get_compliance_csv(
                              "the worst offenders."),
 ) -> Any:
     membership = require_manager(request)
-    row, report = _stored(membership, month)
-    body = lines_csv(report) if part == "lines" else offenders_csv(report)
-    suffix = "" if part == "lines" else "-offenders"
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="sla-compliance-{month_slug(row.month)}{suffix}.csv"')
-    return response
+    _, report = _stored(membership, month)
+    return csv_download(report, part)
 
 
 @router.post("/reports/compliance/{month}/generate",

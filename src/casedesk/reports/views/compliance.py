@@ -256,6 +256,12 @@ def compliance_csv(request: PageRequest, month: str) -> HttpResponse:
     part = request.GET.get("part", "lines")
     if part not in ("lines", "offenders"):
         raise Http404("The CSV parts are lines and offenders.")
+    return csv_download(report, part)
+
+
+def csv_download(report: ComplianceReport, part: str) -> HttpResponse:
+    """The report's lines (or, `part="offenders"`, its worst offenders) as a CSV download;
+    the page and the API send the same file."""
     body = lines_csv(report) if part == "lines" else offenders_csv(report)
     suffix = "" if part == "lines" else "-offenders"
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
