@@ -101,3 +101,24 @@ def test_run_serves_works_the_queue_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     time.sleep(0.5)
     assert not [pid for pid in everything if Path(f"/proc/{pid}").exists()
                 and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
+
+
+@pytest.mark.slow
+def test_make_runs_demo_step_works_before_any_secret_key_exists(tmp_path: Path) -> None:
+    """`make run` on a fresh clone: migrate, then the demo (which signs survey links), and
+    only then `casedesk run`; the demo makes the installation's key when there is none."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"CASEDESK_SECRET_KEY", "CASEDESK_SECRET_KEY_FILE"}}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                "CASEDESK_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "casedesk.settings"})
+    subprocess.run([SCRIPT, "migrate", "-v", "0"], env=env, check=True, timeout=180)
+    done = subprocess.run([SCRIPT, "demo", "--cases", "40"], env=env, timeout=600,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    key = tmp_path / "secret_key"
+    assert f"Created a secret key for this installation in {key}" in done.stdout
+    assert key.stat().st_mode & 0o777 == 0o600
+    again = subprocess.run([SCRIPT, "demo", "--cases", "40"], env=env, timeout=600,
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "Created a secret key" not in again.stdout

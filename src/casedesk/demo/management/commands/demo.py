@@ -1,10 +1,12 @@
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
+from casedesk.core.secret_key import configured_secret_key, ensure_secret_key_file
 from casedesk.demo.builder import DEMO_CASES, demo_build
 
 
@@ -21,6 +23,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["cases"] < 0:
             raise CommandError("--cases cannot be negative.")
+        if not configured_secret_key():
+            # `make run` builds the demo before `casedesk run` first starts, and the demo signs
+            # its satisfaction surveys' links: the installation's key is made here then, the
+            # same file `run` would make and read.
+            path = ensure_secret_key_file(settings.VAR_DIR)
+            settings.SECRET_KEY = path.read_text(encoding="utf-8").strip()
+            self.stdout.write(f"Created a secret key for this installation in {path}")
         started = time.monotonic()
         try:
             result = demo_build(now=clock.now(), cases=options["cases"])
