@@ -18,7 +18,14 @@ from django.test import Client
 from casedesk.automation.macros import MacroInput, macro_create
 from casedesk.automation.models import AutomationRule, WebhookDelivery
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
-from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
+from casedesk.cases.links import link_add
+from casedesk.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseLink,
+    CustomFieldDefinition,
+    PicklistValue,
+)
 from casedesk.cases.referrals import assignment_open
 from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, category_create
@@ -286,6 +293,7 @@ class Foreign:
     delivery_id: int
     macro_id: int
     task_id: int
+    link_id: int
 
 
 @pytest.fixture
@@ -340,6 +348,7 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         name="Globex macro", reply="Globex", changes={"priority": "urgent"}))
     task = task_create(tenant=other_tenant, actor=outsider.user, subject="Globex task",
                        now=NOW, case=case)
+    link = link_add(case=case, other=cases[-2], kind="child_of", actor=outsider.user, now=NOW)
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -352,9 +361,11 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         kb_article_id=kb_article.pk, kb_category_id=kb_category.pk,
         kb_attachment_id=kb_attachment.pk, automation_rule_id=automation_rule.pk,
         webhook_id=webhook.pk, delivery_id=delivery.pk, macro_id=macro.pk, task_id=task.pk,
+        link_id=link.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"
     invitation.refresh_from_db()
     assert invitation.is_open and invitation.nonce == "globex"
     assert Case.objects.get(pk=case.pk).owner_id == globex_agent.user_id
+    assert CaseLink.objects.filter(pk=link.pk).exists()

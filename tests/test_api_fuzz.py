@@ -35,6 +35,7 @@ from schemathesis.checks import (
 from casedesk.automation.macros import MacroInput, macro_create
 from casedesk.automation.models import AutomationRule
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
+from casedesk.cases.links import link_add
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
@@ -159,6 +160,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         kb_live = article_update(article=kb_live, changes={"body": body}, now=NOW)
         kb_live = article_publish(article=kb_live, actor=admin.user, now=NOW)
     numbers = [f"CS-{c.number}" for c in (fresh, waiting, referred, closed)]
+    links = [link_add(case=referred, other=fresh, kind="child_of", actor=agent.user, now=NOW),
+             link_add(case=waiting, other=fresh, kind="related_to", actor=agent.user, now=NOW)]
     automation_rules = list(AutomationRule.objects.filter(tenant=tenant)[:2])
     endpoint = endpoint_create(tenant=tenant, now=NOW, data=EndpointInput(
         name="Hook", url="http://127.0.0.1:9/hook", events=["case.created"]))
@@ -180,6 +183,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "kb_attachment_id": [{"attachment_id": f.pk} for f in kb_files],
         "number": [{"number": n} for n in numbers],
         "assignment_id": [{"number": f"CS-{referred.number}", "assignment_id": assignment.pk}],
+        "link_id": [{"number": f"CS-{fresh.number}", "link_id": link.pk} for link in links],
         "queue_id": [{"queue_id": q.pk} for q in (support, engineering)],
         "account_id": [{"account_id": account.pk}],
         "contact_id": [{"contact_id": contact.pk}],
@@ -222,7 +226,8 @@ def real_path_parameters(names: list[str], world: dict[str, list[dict[str, Any]]
     when the world holds no record of that kind."""
     if names == ["attachment_id"]:  # a knowledge-base file (/kb/attachments/{attachment_id})
         return world["kb_attachment_id"]
-    for name in ("assignment_id", "value_id", "holiday_id", "attachment_id", "case_macro"):
+    for name in ("assignment_id", "link_id", "value_id", "holiday_id", "attachment_id",
+                 "case_macro"):
         if name in names:
             return world[name]
     if "macro_id" in names and "number" in names:  # /cases/{number}/macros/{macro_id}/...

@@ -32,6 +32,7 @@ from casedesk.automation.webhooks import EndpointInput, endpoint_create
 from casedesk.cases.models import (
     Case,
     CaseAssignment,
+    CaseLink,
     CustomFieldDefinition,
     Note,
     PicklistValue,
@@ -98,6 +99,15 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
     ],
     ("POST", "/queues/{queue_id}/claim-next"): lambda f, mine: [
         (f"/queues/{f.queue_id}/claim-next", {})],
+    ("GET", "/cases/{number}/links"): lambda f, mine: [(f"/cases/{f.case_number}/links", None)],
+    ("POST", "/cases/{number}/links"): lambda f, mine: [
+        (f"/cases/{f.case_number}/links", {"kind": "related_to", "case": mine}),
+        (f"/cases/{mine}/links", {"kind": "child_of", "case": f.case_number}),
+    ],
+    ("DELETE", "/cases/{number}/links/{link_id}"): lambda f, mine: [
+        (f"/cases/{f.case_number}/links/{f.link_id}", None),
+        (f"/cases/{mine}/links/{f.link_id}", None),
+    ],
     ("GET", "/accounts/{account_id}"): lambda f, mine: [(f"/accounts/{f.account_id}", None)],
     ("PATCH", "/accounts/{account_id}"): lambda f, mine: [
         (f"/accounts/{f.account_id}", {"name": "Hijacked"})],
@@ -519,6 +529,7 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "notes": Note.objects.filter(tenant=tenant).count(),
         "events": TimelineEvent.objects.filter(tenant=tenant).count(),
         "assignments": list(CaseAssignment.objects.filter(tenant=tenant).values()),
+        "links": list(CaseLink.objects.filter(tenant=tenant).values()),
         "accounts": list(Account.objects.filter(tenant=tenant).values()),
         "contacts": list(Contact.objects.filter(tenant=tenant).values()),
         "deals": list(Deal.objects.filter(tenant=tenant).values()),

@@ -36,6 +36,7 @@ from casedesk.automation.services import RuleInput as AutomationRuleInput
 from casedesk.automation.services import rule_create as automation_rule_create
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
 from casedesk.cases.creation import CaseInput, case_create
+from casedesk.cases.links import link_add
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, Note, TimelineEvent
 from casedesk.cases.picklists import (
     custom_field_create,
@@ -643,6 +644,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     for to in ("open", "in_progress", "resolved", "closed"):
         closed = case_transition(case=closed, actor=admin.user, to=to, note="done",
                                  closed_reason="Resolved", now=NOW)
+    link = link_add(case=referred, other=fresh, kind="child_of", actor=agent.user, now=NOW)
     rules = [rule_create(tenant=tenant, now=NOW, data=RuleInput(
         name="Billing to engineering",
         conditions=[{"field": "category", "op": "equals", "value": "Billing"}],
@@ -719,6 +721,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "article_slug": [kb_public.slug],
         "category_slug": [kb_category.slug],
         "assignment_id": [str(assignment.pk)],
+        "link_id": [str(link.pk)],
         "queue_id": [str(q.pk) for q in (support, engineering)],
         "view_id": [str(view.pk)],
         "pk": [str(account.pk), str(contact.pk)],

@@ -21,6 +21,7 @@ from casedesk.automation.webhooks_api import router as webhooks_router
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.config_api import router as config_router
 from casedesk.cases.crm_api import router as crm_cases_router
+from casedesk.cases.links_api import router as case_links_router
 from casedesk.cases.people_api import router as people_cases_router
 from casedesk.cases.sla_api import router as sla_cases_router
 from casedesk.core.errors import DomainError, Invalid
@@ -95,7 +96,8 @@ api = CasedeskAPI(
     docs_url="/docs",
 )
 
-for router in (cases_router, crm_router, crm_cases_router, routing_router, rules_router, sla_router,
+for router in (cases_router, case_links_router,
+               crm_router, crm_cases_router, routing_router, rules_router, sla_router,
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
                csat_router, portal_router, automation_rules_router, webhooks_router,

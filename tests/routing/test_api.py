@@ -657,18 +657,19 @@ def test_an_admin_reads_and_changes_the_tenant_settings(admin_api, tenant) -> No
                     "routing_enabled": True, "reroute_on_category_change": False,
                     "reopen_limit": 1, "reopen_window_hours": 6,
                     "sla_pause_when_pending": True, "sla_sweep_minutes": 0,
-                    "kb_agents_may_draft": True}
+                    "kb_agents_may_draft": True, "parent_close_needs_children_closed": True}
     response = admin_api.patch("/tenant/settings", {
         "routing_enabled": False, "reroute_on_category_change": True, "reopen_limit": 3,
-        "reopen_window_hours": 48})
+        "reopen_window_hours": 48, "parent_close_needs_children_closed": False})
     body = conforms(response, "PATCH", "/tenant/settings")
     assert body == {"name": tenant.name, "time_zone": "UTC",
                     "routing_enabled": False, "reroute_on_category_change": True,
                     "reopen_limit": 3, "reopen_window_hours": 48,
                     "sla_pause_when_pending": True, "sla_sweep_minutes": 0,
-                    "kb_agents_may_draft": True}
+                    "kb_agents_may_draft": True, "parent_close_needs_children_closed": False}
     stored = Tenant.objects.get(pk=tenant.pk)
     assert (stored.reopen_limit, stored.reopen_window.total_seconds()) == (3, 48 * 3600)
+    assert stored.parent_close_needs_children_closed is False
     assert admin_api.patch("/tenant/settings", {}).json() == body
 
 

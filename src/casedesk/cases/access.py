@@ -2,7 +2,15 @@
 
 import re
 
-from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, PicklistValue
+from django.db.models import Q
+
+from casedesk.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseLink,
+    CustomFieldDefinition,
+    PicklistValue,
+)
 from casedesk.cases.selectors import CASE_RELATED
 from casedesk.core.access import tenant_row
 from casedesk.core.errors import NotFound
@@ -41,6 +49,16 @@ def get_assignment_for_case(case: Case, assignment_id: int) -> CaseAssignment:
     if assignment is None:
         raise NotFound(f"No case assignment {assignment_id} on {case.display_number}.")
     return assignment
+
+
+def get_link_for_case(case: Case, link_id: int) -> CaseLink:
+    """A link of the case, from either side; NotFound for any other link."""
+    link = (CaseLink.objects.select_related("from_case__tenant", "to_case__tenant")
+            .filter(Q(from_case=case) | Q(to_case=case), tenant_id=case.tenant_id, pk=link_id)
+            .first())
+    if link is None:
+        raise NotFound(f"No link {link_id} on {case.display_number}.")
+    return link
 
 
 def get_picklist_value_for_member(membership: Membership, value_id: int) -> PicklistValue:

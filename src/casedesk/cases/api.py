@@ -111,6 +111,8 @@ def list_cases(
     csat: Literal["good", "bad", "rated"] | None = Query(None, description=(
         "The customer's satisfaction answer: `good` (4 or 5, or good), `bad` (1 or 2, or "
         "bad), `rated` (any answer).")),
+    has_open_children: bool = Query(False, description=(
+        "Only parent cases with a child case still open (new, open, in progress or pending).")),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(50, ge=1, le=100),
 ) -> Any:
@@ -138,6 +140,7 @@ def list_cases(
         category=category, created_after=created_after, created_before=created_before, q=q,
         open_only=open, sla_breached=sla == "breached",
         breaching_within_hours=breaching_within_hours, now=now, csat=csat,
+        has_open_children=has_open_children,
     )
     page = selectors.case_list(membership.tenant, filters, cursor=cursor, limit=limit)
     return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}

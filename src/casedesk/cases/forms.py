@@ -1,4 +1,5 @@
-"""The forms of the picklists and custom fields pages (`/settings/fields`).
+"""The forms of the picklists and custom fields pages (`/settings/fields`), and the case
+page's "link a case" form.
 
 They only parse what the browser sent. Whether a value is acceptable — not empty, not too
 long for its column, not a duplicate, a parent that exists — is decided by the services in
@@ -134,3 +135,13 @@ class CustomFieldForm(ConfigForm):
         kind = (self.definition.kind if self.definition is not None
                 else self["kind"].value())
         return bool(kind == FieldKind.PICKLIST)
+
+
+class CaseLinkForm(forms.Form):
+    """Links the case to another: what this case is to it, and its number."""
+
+    kind = forms.ChoiceField(label="This case is", choices=[
+        ("related_to", "Related to"), ("child_of", "Child of"), ("parent_of", "Parent of"),
+        ("caused_by", "Caused by"), ("causes", "Cause of")])
+    case = forms.CharField(label="Case number", max_length=40,
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. CS-12"}))

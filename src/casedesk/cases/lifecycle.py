@@ -69,6 +69,9 @@ class CaseState:
     closed_at: datetime | None = None
     reopen_count: int = 0
     open_assignments: int = 0
+    # The numbers of its open child cases, when the tenant holds a parent until its children
+    # close (empty otherwise).
+    open_children: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,11 @@ def is_open(status: Status) -> bool:
 
 def _names(statuses: tuple[Status, ...]) -> str:
     return ", ".join(s.value for s in statuses) or "none"
+
+
+def _listed(numbers: tuple[str, ...], most: int = 10) -> str:
+    shown = ", ".join(numbers[:most])
+    return f"{shown} and {len(numbers) - most} more" if len(numbers) > most else shown
 
 
 def reopen_refusal(state: CaseState, policy: ReopenPolicy, now: datetime) -> str | None:
@@ -160,6 +168,12 @@ def plan_transition(
             raise TransitionRefused(
                 f"The case has {count} open case assignment{'s' if count != 1 else ''}; "
                 "close them before closing the case.",
+                allowed=allowed,
+            )
+        if state.open_children:
+            raise TransitionRefused(
+                f"The case has open child cases ({_listed(state.open_children)}); "
+                "resolve or close them before closing the case.",
                 allowed=allowed,
             )
         changes.update(closed_at=now, closed_reason=closed_reason, closure_note=note)

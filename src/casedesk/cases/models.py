@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from casedesk.cases.customfields import FieldKind
 from casedesk.cases.lifecycle import OPEN_STATUSES, Status
@@ -262,6 +262,8 @@ class EventKind(models.TextChoices):
     CSAT_ANSWERED = "csat_answered"
     SLA_WARNED = "sla_warned"
     AUTOMATION = "automation"
+    LINK_ADDED = "link_added"
+    LINK_REMOVED = "link_removed"
 
 
 class TimelineEvent(TenantScoped):
@@ -317,6 +319,48 @@ class CaseAssignment(TenantScoped):
 
     def __str__(self) -> str:
         return f"Assignment {self.pk} of case {self.case_id} to {self.queue_id}"
+
+
+class LinkKind(models.TextChoices):
+    """How two cases are linked, read from `from_case` to `to_case`."""
+
+    PARENT_OF = "parent_of", "Parent of"
+    RELATED_TO = "related_to", "Related to"
+    CAUSED_BY = "caused_by", "Caused by"
+
+
+class CaseLink(TenantScoped):
+    """A link between two cases of one tenant, shown on both (`cases.links`).
+
+    `parent_of`: from is the parent of to (a child has one parent, and no case is its own
+    ancestor); `caused_by`: from was caused by to; `related_to` is symmetric, stored once
+    with the lower id first so the database refuses the same pair twice.
+    """
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_from")
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_to")
+    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case", "kind"],
+                                    name="caselink_unique"),
+            models.UniqueConstraint(fields=["to_case"], condition=Q(kind="parent_of"),
+                                    name="caselink_one_parent"),
+            models.CheckConstraint(condition=~Q(from_case=F("to_case")),
+                                   name="caselink_not_self"),
+            models.CheckConstraint(condition=~Q(kind="related_to")
+                                   | Q(from_case__lt=F("to_case")),
+                                   name="caselink_related_ordered"),
+        ]
+        indexes = [models.Index(fields=["to_case", "kind"], name="caselink_to_kind")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Case {self.from_case_id} {self.kind} case {self.to_case_id}"
 
 
 class IdempotencyKey(TenantScoped):

@@ -15,7 +15,9 @@ from casedesk.cases.lifecycle import OPEN_STATUSES
 from casedesk.cases.models import (
     OPEN_STATUS_VALUES,
     Case,
+    CaseLink,
     EventKind,
+    LinkKind,
     Note,
     PicklistKind,
     PicklistValue,
@@ -85,6 +87,8 @@ class CaseFilters:
     sla_result: str | None = None  # "<target>_<outcome>" (`SLA_RESULTS`)
     reopened: bool = False
     one_touch: bool = False
+    # Parents with at least one child case still open (`cases.links`).
+    has_open_children: bool = False
 
 
 DONE_VALUES = ["resolved", "closed"]
@@ -142,6 +146,10 @@ def _filtered(tenant: Tenant, f: CaseFilters) -> QuerySet[Case]:
             raise Invalid(f"csat is one of {', '.join(hooks.CSAT_FILTERS)}.", field="csat")
         qs = qs.filter(hooks.csat_condition(tenant.pk, answer, since=f.csat_after,
                                             until=f.csat_before))
+    if f.has_open_children:
+        qs = qs.filter(Exists(CaseLink.objects.filter(
+            tenant_id=tenant.pk, from_case_id=OuterRef("pk"), kind=LinkKind.PARENT_OF,
+            to_case__status__in=OPEN_VALUES)))
     return _report_filtered(tenant, qs, f)
 
 

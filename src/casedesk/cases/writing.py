@@ -13,10 +13,13 @@ from casedesk.cases.lifecycle import (
     TransitionPlan,
 )
 from casedesk.cases.models import (
+    OPEN_STATUS_VALUES,
     AssignmentStatus,
     Case,
     CaseAssignment,
+    CaseLink,
     EventKind,
+    LinkKind,
     Note,
     Source,
     TimelineEvent,
@@ -188,11 +191,24 @@ def notify_owner(case: Case, actor: User | None, now: datetime) -> None:
                             f"{case.subject}")
 
 
+def open_children_of(case: Case) -> tuple[str, ...]:
+    """The numbers of the case's child cases still open (resolved ones count as done)."""
+    numbers = (CaseLink.objects.filter(tenant_id=case.tenant_id, from_case=case,
+                                       kind=LinkKind.PARENT_OF,
+                                       to_case__status__in=OPEN_STATUS_VALUES)
+               .order_by("to_case__number").values_list("to_case__number", flat=True))
+    return tuple(f"{case.tenant.case_prefix}-{n}" for n in numbers)
+
+
 def state_of(case: Case) -> CaseState:
     open_assignments = CaseAssignment.objects.filter(
         case=case, status=AssignmentStatus.OPEN).count()
+    # Only closing is held back by open children, and only when the tenant says so.
+    children = (open_children_of(case) if case.tenant.parent_close_needs_children_closed
+                else ())
     return CaseState(status=Status(case.status), closed_at=case.closed_at,
-                     reopen_count=case.reopen_count, open_assignments=open_assignments)
+                     reopen_count=case.reopen_count, open_assignments=open_assignments,
+                     open_children=children)
 
 
 def apply_plan(case: Case, plan: TransitionPlan, actor: User | None, now: datetime,

@@ -55,6 +55,7 @@ class CaseFilterForm(forms.Form):
                                      widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(required=False, max_length=200, label="Text")
     open = forms.BooleanField(required=False, label="Open only")
+    has_open_children = forms.BooleanField(required=False, label="Has open children")
     sla = forms.ChoiceField(choices=SLA_CHOICES, required=False, label="SLA")
     csat = forms.ChoiceField(choices=[("", "Any rating"), ("good", "Rated good"),
                                       ("bad", "Rated bad"), ("rated", "Rated")],
@@ -162,6 +163,7 @@ class CaseFilterForm(forms.Form):
                             if before else None),
             q=data.get("q") or None,
             open_only=bool(data.get("open")),
+            has_open_children=bool(data.get("has_open_children")),
             sla_breached=sla == "breached",
             breaching_within_hours=int(sla) if sla.isdecimal() else None,
             now=clock.now() if sla else None,

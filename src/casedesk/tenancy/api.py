@@ -108,6 +108,7 @@ class TenantSettingsOut(Schema):
     reroute_on_category_change: bool
     reopen_limit: int
     reopen_window_hours: float
+    parent_close_needs_children_closed: bool
     sla_pause_when_pending: bool
     sla_sweep_minutes: int
     kb_agents_may_draft: bool
@@ -125,6 +126,8 @@ class TenantSettingsPatch(Schema):
         "How many times a closed case may be re-opened."))
     reopen_window_hours: int | None = Field(None, ge=0, le=MAX_REOPEN_WINDOW_HOURS,
                                             description="How long after closing, in hours.")
+    parent_close_needs_children_closed: bool | None = Field(None, description=(
+        "A parent case closes only when all its child cases are closed."))
     sla_pause_when_pending: bool | None = Field(None, description=(
         "SLA clocks stand still while a case waits on the customer; changing it recomputes "
         "the open cases' clocks in the background."))
@@ -168,6 +171,7 @@ def settings_out(tenant: Tenant) -> dict[str, Any]:
         "reroute_on_category_change": tenant.reroute_on_category_change,
         "reopen_limit": tenant.reopen_limit,
         "reopen_window_hours": tenant.reopen_window.total_seconds() / 3600,
+        "parent_close_needs_children_closed": tenant.parent_close_needs_children_closed,
         "sla_pause_when_pending": tenant.sla_pause_when_pending,
         "sla_sweep_minutes": tenant.sla_sweep_minutes,
         "kb_agents_may_draft": tenant.kb_agents_may_draft,

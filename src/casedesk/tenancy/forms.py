@@ -91,6 +91,9 @@ class TenantSettingsForm(forms.Form):
     reopen_window_hours = forms.IntegerField(
         min_value=0, max_value=24 * 365, label="Re-open window (hours)",
         help_text="How long after closing a customer's reply re-opens the case.")
+    parent_close_needs_children_closed = forms.BooleanField(
+        required=False, label="A parent case closes only after its children",
+        help_text="Closing a parent case is refused while one of its child cases is open.")
     kb_agents_may_draft = forms.BooleanField(
         required=False, label="Agents may write knowledge-base drafts",
         help_text="Managers and admins publish them.")
@@ -103,6 +106,7 @@ class TenantSettingsForm(forms.Form):
             "reroute_on_category_change": tenant.reroute_on_category_change,
             "reopen_limit": tenant.reopen_limit,
             "reopen_window_hours": int(tenant.reopen_window.total_seconds() // 3600),
+            "parent_close_needs_children_closed": tenant.parent_close_needs_children_closed,
             "kb_agents_may_draft": tenant.kb_agents_may_draft})
 
 

@@ -29,6 +29,9 @@ class Tenant(models.Model):
     reopen_window = models.DurationField(
         default=timedelta(hours=6), help_text="How long after closing a case may be re-opened."
     )
+    parent_close_needs_children_closed = models.BooleanField(
+        default=True, help_text="A parent case closes only when all its child cases are closed."
+    )
     # The case-number counter on engines without sequences (SQLite); PostgreSQL uses a
     # per-tenant sequence so concurrent creators never wait on this row.
     next_case_number = models.PositiveBigIntegerField(default=1)

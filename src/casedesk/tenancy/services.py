@@ -178,7 +178,8 @@ def membership_update(*, membership: Membership, actor: Membership,
 
 
 TENANT_SETTINGS = ("name", "time_zone", "routing_enabled", "reroute_on_category_change",
-                   "reopen_limit", "reopen_window_hours", "kb_agents_may_draft")
+                   "reopen_limit", "reopen_window_hours", "parent_close_needs_children_closed",
+                   "kb_agents_may_draft")
 MAX_REOPEN_LIMIT = 100
 MAX_REOPEN_WINDOW_HOURS = 24 * 365
 
@@ -223,7 +224,7 @@ def is_time_zone(name: str) -> bool:
 
 def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
     """Changes the tenant's name, time zone (an IANA name: business hours and every page's
-    times use it), and routing and re-open settings; `reopen_window_hours` sets the re-open
+    times use it), and routing, re-open and closing settings; `reopen_window_hours` sets the re-open
     window in whole hours."""
     unknown = set(changes) - set(TENANT_SETTINGS)
     if unknown:
