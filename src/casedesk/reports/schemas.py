@@ -148,34 +148,29 @@ class ReportScorecardOut(Schema):
         description="Queues with an SLA outcome in the period, by name")
 
 
-class ReportAgentRow(Schema):
+class ReportGroupFigures(Schema):
+    """What the agent and the queue reports show of each row."""
+
+    name: str
+    assigned: int = Field(description="Cases created in the period that are the agent's "
+                                      "(or in the queue) now")
+    resolved: int
+    first_response: ReportSpread
+    resolution: ReportSpread
+    sla: ReportTargets
+    sla_attainment: float | None = Field(description="Both targets: met / (met + breached)")
+    csat_rated: int
+    csat_satisfied: int
+    csat_score: float | None
+    open_now: int = Field(description="Open cases now, whatever the period")
+
+
+class ReportAgentRow(ReportGroupFigures):
     user_id: int | None = Field(description="null: unassigned cases")
-    name: str
-    assigned: int = Field(description="Cases created in the period that the agent owns now")
-    resolved: int
-    first_response: ReportSpread
-    resolution: ReportSpread
-    sla: ReportTargets
-    sla_attainment: float | None = Field(description="Both targets: met / (met + breached)")
-    csat_rated: int
-    csat_satisfied: int
-    csat_score: float | None
-    open_now: int = Field(description="Open cases now, whatever the period")
 
 
-class ReportQueueRow(Schema):
+class ReportQueueRow(ReportGroupFigures):
     queue_id: int | None = Field(description="null: cases in no queue")
-    name: str
-    assigned: int = Field(description="Cases created in the period in the queue now")
-    resolved: int
-    first_response: ReportSpread
-    resolution: ReportSpread
-    sla: ReportTargets
-    sla_attainment: float | None = Field(description="Both targets: met / (met + breached)")
-    csat_rated: int
-    csat_satisfied: int
-    csat_score: float | None
-    open_now: int = Field(description="Open cases now, whatever the period")
     claim_wait: ReportSpread = Field(description="From creation to the first claim")
 
 
