@@ -484,11 +484,9 @@ def group_report(tenant: Tenant, period: Period, filters: ReportFilters, *, by: 
         for key, g in rows.items():
             g.name = names.get(key, "No queue") if key else "No queue"
     else:
-        people = dict(Membership.objects.filter(tenant=tenant, user_id__in=[
-            k for k in rows if k is not None]).values_list("user_id", "user__full_name"))
-        emails = dict(Membership.objects.filter(tenant=tenant, user_id__in=list(people))
-                      .values_list("user_id", "user__email"))
+        people = {user_id: full_name or email for user_id, full_name, email in (
+            Membership.objects.filter(tenant=tenant, user_id__in=[k for k in rows if k])
+            .values_list("user_id", "user__full_name", "user__email"))}
         for key, g in rows.items():
-            g.name = (people.get(key) or emails.get(key) or "Former member") if key \
-                else "Unassigned"
+            g.name = people.get(key, "Former member") if key else "Unassigned"
     return sorted(rows.values(), key=lambda g: (g.key is None, g.name.lower()))
