@@ -421,7 +421,8 @@ def run(args: argparse.Namespace, db: Database) -> int:
     try:
         benches = (
             bench_run.read_tenants()
-            if args.only not in ("create", "sla", "mail", "kb", "webform", "automation")
+            if args.only not in ("create", "sla", "mail", "kb", "webform", "automation",
+                                 "import")
             else {}
         )
         if LARGE in benches and args.only in ("all", "reads", "pages", "reports"):
@@ -456,6 +457,19 @@ def run(args: argparse.Namespace, db: Database) -> int:
             from bench.reports import run_reports
 
             run_reports(bench_run.report, benches.get(LARGE), bench_run.settle)
+        if args.only in ("all", "search"):  # search over the 1M tenant (bench/search.py)
+            from bench.search import run_search
+
+            run_search(bench_run.report, benches.get(LARGE), bench_run.settle)
+        if args.only in ("all", "export"):  # streamed exports (bench/export.py)
+            from bench.export import run_export
+
+            run_export(bench_run.report, benches.get(LARGE), bench_run.settle)
+        if args.only in ("all", "import"):  # importing another desk's export (bench/imports.py)
+            from bench.imports import run_import
+
+            bench_run.settle("import_rate")
+            run_import(bench_run.report, bench_run.db)
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
     except Exception as exc:

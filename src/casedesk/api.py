@@ -33,17 +33,21 @@ from casedesk.core.management.commands.serve import (
 from casedesk.core.throttle import TooManyFailures
 from casedesk.crm.api import router as crm_router
 from casedesk.csat.api import router as csat_router
+from casedesk.exporter.api import router as exporter_router
+from casedesk.importer.api import router as importer_router
 from casedesk.kb.analytics_api import router as kb_analytics_router
 from casedesk.kb.api import router as kb_router
 from casedesk.kb.attachments_api import router as kb_attachments_router
 from casedesk.kb.case_api import router as kb_case_router
 from casedesk.mail.api import router as mail_router
 from casedesk.portal.api import router as portal_router
+from casedesk.privacy.api import router as privacy_router
 from casedesk.reports.compliance_api import router as reports_compliance_router
 from casedesk.reports.forecast_api import router as reports_forecast_router
 from casedesk.reports.scorecard_api import router as reports_scorecard_router
 from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
+from casedesk.search.api import router as search_router
 from casedesk.sla.api import router as sla_router
 from casedesk.tasks.api import router as tasks_router
 from casedesk.tenancy.api import router as tenancy_router
@@ -102,7 +106,8 @@ for router in (cases_router, case_links_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
                csat_router, portal_router, automation_rules_router, webhooks_router,
                macros_router, tasks_router, reports_scorecard_router, reports_compliance_router,
-               reports_forecast_router):
+               reports_forecast_router, search_router, importer_router, exporter_router,
+               privacy_router):
     api.add_router("", router)
 
 

@@ -90,8 +90,12 @@ INSTALLED_APPS = [
     "casedesk.tasks",
     "casedesk.automation",
     "casedesk.reports",
+    "casedesk.search",
     "casedesk.notifications",
     "casedesk.console",
+    "casedesk.importer",
+    "casedesk.exporter",
+    "casedesk.privacy",
     # The top floor: what puts the apps together.
     "casedesk.demo",
     "casedesk.ops",

@@ -24,5 +24,9 @@ urlpatterns = [
     path("", include("casedesk.tasks.urls")),
     path("", include("casedesk.automation.urls")),
     path("", include("casedesk.reports.urls")),
+    path("", include("casedesk.search.urls")),
+    path("", include("casedesk.importer.urls")),
+    path("", include("casedesk.exporter.urls")),
+    path("", include("casedesk.privacy.urls")),
     path("", include("casedesk.console.urls")),
 ]

@@ -57,6 +57,10 @@ class Case(TenantScoped):
     custom_fields = models.JSONField(default=dict, blank=True)
     follow_up_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="follow_ups")
+    # Merged away into another case (closed as a duplicate): its number resolves there.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="merged_from")
+    merged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -225,6 +229,28 @@ class Note(TenantScoped):
 
     def __str__(self) -> str:
         return f"{'Reply' if self.is_public else 'Note'} on case {self.case_id}"
+
+
+class NoteAttachment(TenantScoped):
+    """A file an agent attached to a note or a public reply (sent with the reply's mail), in
+    Django's storage. Files customers send come with their mail (`mail.Attachment`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="note_attachments")
+    note = models.ForeignKey(Note, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveBigIntegerField()
+    file = models.FileField(upload_to="note-attachments/%Y/%m/", max_length=300)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["note"], name="note_attachment_note")]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Participant(TenantScoped):

@@ -82,6 +82,14 @@ class Tenant(models.Model):
         max_length=255, blank=True,
         help_text="The authserv-id(s) of the receiving mail server, comma-separated: only its "
                   "Authentication-Results headers are read. Empty: the topmost one only.")
+    attachment_max_bytes = models.PositiveIntegerField(
+        default=20 * 1024 * 1024, help_text="Largest file an agent may attach to a reply or note.")
+    attachment_types = models.JSONField(
+        default=list, blank=True, help_text="The file types agents may attach, as MIME types or "
+                                            "extensions (empty: the installation's safe list).")
+    retention_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Anonymise closed cases this many months after they "
+                                         "closed (empty: keep them as they are).")
     kb_agents_may_draft = models.BooleanField(
         default=True, help_text="Agents may write knowledge-base drafts (managers and admins "
                                 "publish them).")
@@ -246,4 +254,34 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None
 
 
-__all__ = ["ApiToken", "Invitation", "Membership", "Role", "Tenant", "User"]
+class AuditEntry(models.Model):
+    """One change of configuration or access, or one export or erasure: who did it, when, by
+    which way in, to what, and the old and new values of what changed. Written only by
+    `tenancy.audit.audit_record`, in the transaction of the change it records; never edited.
+    The actor's label is kept apart from the user row so the entry still says who after the
+    user is gone."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_label = models.CharField(max_length=254, blank=True)
+    via = models.CharField(max_length=20, blank=True, help_text="web, api, cli or worker")
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=50)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-at", "-id"], name="audit_tenant_time"),
+            models.Index(fields=["tenant", "action", "-at"], name="audit_tenant_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id} by {self.actor_label}"
+
+
+__all__ = ["ApiToken", "AuditEntry", "Invitation", "Membership", "Role", "Tenant", "User"]

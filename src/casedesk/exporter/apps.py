@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExporterConfig(AppConfig):
+    name = "casedesk.exporter"
+    label = "exporter"
