@@ -10,6 +10,7 @@ from casedesk.console.views import (
     cases,
     inbox,
     member_cases,
+    merge,
     people,
     sla_sweep,
 )
@@ -24,7 +25,6 @@ urlpatterns = [
     path("cases/bulk", cases.case_bulk, name="case_bulk"),
     path("cases/views", cases.view_save, name="view_save"),
     path("cases/views/<int:view_id>/delete", cases.view_delete, name="view_delete"),
-    path("search", cases.search, name="search"),
     path("notifications", people.notifications, name="notifications"),
     path("notifications/bell", people.bell, name="bell"),
     path("notifications/read", people.notifications_read, name="notifications_read"),
@@ -36,5 +36,6 @@ urlpatterns = [
     *board.urlpatterns,
     *case_new.urlpatterns,
     path("cases/<str:number>/claim", inbox.claim, name="claim"),
+    *merge.urlpatterns,
     *case_page.urlpatterns,
 ]

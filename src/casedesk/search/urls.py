@@ -1,5 +1,8 @@
-from django.urls import URLPattern
+"""The search pages, mounted at the site root (before the console's, whose old `/search`
+this replaces)."""
+
+from casedesk.search.views import urlpatterns
 
 app_name = "search"
 
-urlpatterns: list[URLPattern] = []
+__all__ = ["app_name", "urlpatterns"]
