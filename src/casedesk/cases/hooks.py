@@ -35,6 +35,10 @@ CsatFilter = Callable[[int, str, datetime | None, datetime | None], Q]
 TimelineHook = Callable[[list[TimelineEvent]], object]
 AckDecider = Callable[[Case], bool]
 TouchedHook = Callable[[int, list[int]], object]
+# (tenant id, merged case id, target case id) → the ids of the rows moved, by kind.
+MergeMover = Callable[[int, int, int], dict[str, list[int]]]
+# (tenant id, case id the rows go back to, the ids a mover returned).
+MergeRestorer = Callable[[int, int, dict[str, list[int]]], object]
 
 _public_reply_hooks: list[PublicReplyHook] = []
 _reply_mail_readers: list[ReplyMailReader] = []
@@ -43,6 +47,7 @@ _csat_filters: list[CsatFilter] = []
 _timeline_hooks: list[TimelineHook] = []
 _ack_deciders: list[AckDecider] = []
 _touched_hooks: list[TouchedHook] = []
+_merge_hooks: list[tuple[str, MergeMover, MergeRestorer]] = []
 CSAT_FILTERS = ("good", "bad", "rated")
 
 
@@ -79,6 +84,26 @@ def on_acknowledgement_wanted(decider: AckDecider) -> None:
 def on_cases_touched(hook: TouchedHook) -> None:
     if hook not in _touched_hooks:
         _touched_hooks.append(hook)
+
+
+def on_case_merge(name: str, mover: MergeMover, restorer: MergeRestorer) -> None:
+    """`name` keys what the mover returned in the merge's record (`CaseMerge.moved`)."""
+    if all(known != name for known, _, _ in _merge_hooks):
+        _merge_hooks.append((name, mover, restorer))
+
+
+def merge_moved(tenant_id: int, source_id: int, target_id: int
+                ) -> dict[str, dict[str, list[int]]]:
+    """Has each app move its rows of the merged case onto the target; what moved, by app."""
+    return {name: move(tenant_id, source_id, target_id) for name, move, _ in _merge_hooks}
+
+
+def merge_moved_back(tenant_id: int, source_id: int,
+                     moved: dict[str, dict[str, list[int]]]) -> None:
+    """Has each app move back onto the merged case exactly the rows it moved."""
+    for name, _, restore in _merge_hooks:
+        if name in moved:
+            restore(tenant_id, source_id, moved[name])
 
 
 def timeline_written(events: list[TimelineEvent]) -> None:

@@ -290,6 +290,9 @@ class EventKind(models.TextChoices):
     AUTOMATION = "automation"
     LINK_ADDED = "link_added"
     LINK_REMOVED = "link_removed"
+    MERGED_INTO = "merged_into"  # on a case merged away: into which case
+    MERGED_FROM = "merged_from"  # on the target: which case was merged into it
+    MERGE_UNDONE = "merge_undone"
 
 
 class TimelineEvent(TenantScoped):
@@ -387,6 +390,39 @@ class CaseLink(TenantScoped):
 
     def __str__(self) -> str:
         return f"Case {self.from_case_id} {self.kind} case {self.to_case_id}"
+
+
+class CaseMerge(TenantScoped):
+    """One case merged into another (`cases.merge`): what moved, and the merged case's state
+    before it closed, so an undo puts everything back exactly. The sources merged in one go
+    share a `batch`, and are undone together."""
+
+    batch = models.UUIDField()
+    target = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="merges_in")
+    source = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="merges_out")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    merged_at = models.DateTimeField()
+    # Ids of the rows that moved, and the rows dropped or added, by kind.
+    moved = models.JSONField(default=dict)
+    # The source's fields the closure changed, as they were.
+    source_state = models.JSONField(default=dict)
+    # The newest timeline event of the cases involved once the merge was written: a later
+    # one means something was added since, and the merge can no longer be undone.
+    last_event_id = models.BigIntegerField(default=0)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["target", "-merged_at"], name="casemerge_target"),
+            models.Index(fields=["source", "-merged_at"], name="casemerge_source"),
+            models.Index(fields=["batch"], name="casemerge_batch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.source_id} merged into case {self.target_id}"
 
 
 class IdempotencyKey(TenantScoped):

@@ -29,7 +29,7 @@ from casedesk.cases.sla_clocks import (
     sla_status_changed,
 )
 from casedesk.cases.timeline import event
-from casedesk.core.errors import Invalid
+from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.limits import check_fits
 from casedesk.core.priority import Priority
 from casedesk.core.text import check_texts, one_line
@@ -62,9 +62,16 @@ TEXT_FIELDS = ("subject", "description", "type", "category", "subcategory", "sub
 
 
 def lock_case(case: Case) -> Case:
-    """The case re-read under a row lock, so concurrent changes queue instead of clobbering."""
-    return (Case.objects.select_for_update(of=("self",))
+    """The case re-read under a row lock, so concurrent changes queue instead of clobbering.
+    A case merged into another (`cases.merge`) takes no more changes: Conflict, naming it."""
+    locked = (Case.objects.select_for_update(of=("self",))
               .select_related("tenant", "contact").get(pk=case.pk, tenant_id=case.tenant_id))
+    if locked.merged_into_id is not None:
+        number = (Case.objects.filter(tenant_id=locked.tenant_id, pk=locked.merged_into_id)
+                  .values_list("number", flat=True).first())
+        raise Conflict(f"{locked.display_number} was merged into "
+                       f"{locked.tenant.case_prefix}-{number}: work on that case instead.")
+    return locked
 
 
 def clean_tags(tags: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.hooks import acknowledgement_wanted
 from casedesk.cases.lifecycle import Status
+from casedesk.cases.merge import merged_target
 from casedesk.cases.models import Case, Source
 from casedesk.cases.services import CustomerMessage, case_customer_reply
 from casedesk.cases.writing import LANGUAGE_TAG
@@ -153,6 +154,7 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
     if thread is None and search:
         thread = find_thread(tenant, parsed, headers_checked=True)
     if thread is not None:
+        thread = merged_target(thread)  # a merged case's mail goes on with its target
         message = CustomerMessage(body=(new_part or "(no text)") + notice,
                                   author_email=parsed.from_address,
                                   author_name=parsed.from_name, quoted=quoted,
@@ -167,6 +169,7 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
             return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=thread),
                           True, None, True)
     if stranger_of is not None:
+        stranger_of = merged_target(stranger_of)
         notice += (f"\n\n[This message answers {stranger_of.display_number}, but its sender "
                    "takes no part in that case, so it was filed as a new case linked to it. "
                    "The people it copied were not added.]")

@@ -7,17 +7,29 @@ copied on it, a member of the tenant). Message-IDs are no secret (everyone copie
 has them), so mail from anyone else that answers a case is a stranger's: filed as a new case
 linked to that one (`mail.filing`), or held for a manager (`mail.holding`). The people a
 message copies become participants only when its sender takes part.
+
+A case merged into another (`cases.merge`) hands its mail to the target: its thread keys,
+messages and files move there (`merge_mail_moved`, through the `on_case_merge` hook), and a
+message that still names the merged case (its token in the subject) joins the target.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
+from casedesk.cases.merge import merged_target
 from casedesk.cases.models import Case, Participant
 from casedesk.core.limits import clipped, fit_problem
 from casedesk.crm.models import Contact
-from casedesk.mail.models import InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.models import (
+    Attachment,
+    InboundMessage,
+    InboundStatus,
+    OutboundMail,
+    ThreadKey,
+)
 from casedesk.mail.parsing.message import ParsedMessage
 from casedesk.tenancy.models import Membership, Tenant
 
@@ -58,15 +70,43 @@ def find_thread(tenant: Tenant, parsed: ParsedMessage, *, headers_checked: bool 
     if refs and not headers_checked:
         key = (ThreadKey.objects.filter(tenant=tenant, message_id__in=refs[-50:])
                .select_related("case").order_by("-created_at").first())
-        if key is not None and takes_part(key.case, parsed.from_address):
-            return key.case
+        if key is not None:
+            case = merged_target(key.case)
+            if takes_part(case, parsed.from_address):
+                return case
     match = case_token_pattern(tenant.case_prefix).search(parsed.subject)
     if match:
-        case = (Case.objects.filter(tenant=tenant, number=int(match.group(1)))
-                .select_related("contact", "tenant").first())
-        if case is not None and takes_part(case, parsed.from_address):
-            return case
+        named = (Case.objects.filter(tenant=tenant, number=int(match.group(1)))
+                 .select_related("contact", "tenant").first())
+        if named is not None:
+            case = merged_target(named)
+            if takes_part(case, parsed.from_address):
+                return case
     return None
+
+
+# What of a case's mail moves with it when it is merged into another, by the name the merge
+# records it under.
+_MERGED_MAIL: dict[str, Any] = {"thread_keys": ThreadKey, "messages": InboundMessage,
+                "attachments": Attachment, "outbound": OutboundMail}
+
+
+def merge_mail_moved(tenant_id: int, source_id: int, target_id: int) -> dict[str, list[int]]:
+    """Moves the merged case's mail onto the target (in the merge's transaction): later
+    replies to its old thread join the target; returns the ids that moved, by kind."""
+    moved = {}
+    for name, model in _MERGED_MAIL.items():
+        rows = model.objects.filter(tenant_id=tenant_id, case_id=source_id)
+        moved[name] = list(rows.values_list("pk", flat=True))
+        model.objects.filter(tenant_id=tenant_id, pk__in=moved[name]).update(case_id=target_id)
+    return moved
+
+
+def merge_mail_moved_back(tenant_id: int, source_id: int, moved: dict[str, list[int]]) -> None:
+    """Moves exactly the rows `merge_mail_moved` moved back onto the merged case (an undo)."""
+    for name, model in _MERGED_MAIL.items():
+        model.objects.filter(tenant_id=tenant_id, pk__in=moved.get(name, [])
+                             ).update(case_id=source_id)
 
 
 def participant_rows(case: Case, parsed: ParsedMessage, now: datetime, *,

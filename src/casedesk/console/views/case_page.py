@@ -2,12 +2,14 @@
 completion. Its actions (edits, moves, notes, referrals) are in `case_actions`.
 """
 
+from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.cases.access import get_case_for_member
+from casedesk.cases.merge import merged_target
 from casedesk.console import case_reads
 from casedesk.console.case_context import TEMPLATE, page_context, render_case
 from casedesk.console.presence import presence_leave, presence_others, presence_touch
@@ -24,6 +26,12 @@ def case_detail(request: PageRequest, number: str) -> HttpResponse:
     editing) and `?cursor=` shows older timeline events."""
     membership = member(request)
     case = get_case_for_member(membership, number)
+    if case.merged_into_id is not None:
+        # A merged case's number leads to the case it was merged into.
+        target = merged_target(case)
+        messages.info(request, f"{case.display_number} was merged into "
+                               f"{target.display_number}.")
+        return redirect("console:case_detail", target.display_number)
     cursor = request.GET.get("cursor") or None
     editing = request.GET.get("edit") or None
     try:
