@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from casedesk.cases import crm_reads, people
+        from casedesk.cases.attachments import attachment_settings_update
         from casedesk.cases.selectors import (
             case_field_values,
             latest_cases,
@@ -19,6 +20,7 @@ class CasesConfig(AppConfig):
         from casedesk.routing.hooks import register_readers
         from casedesk.sla.hooks import on_clocks_stale, register_open_case_counter
         from casedesk.tenancy import hooks as tenancy_hooks
+        from casedesk.tenancy.services import settings_section_register
 
         register_readers(loads=open_loads_of, recent_cases=latest_cases,
                          waiting=waiting_by_queue, field_values=case_field_values)
@@ -27,3 +29,5 @@ class CasesConfig(AppConfig):
         on_clocks_stale(recompute_open_clocks_later)
         register_open_case_counter(open_cases_by_policy)
         tenancy_hooks.register_open_case_counter(people.open_case_counts)
+        settings_section_register(("attachment_max_bytes", "attachment_types"),
+                                  attachment_settings_update)

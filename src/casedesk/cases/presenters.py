@@ -3,8 +3,10 @@
 from datetime import datetime
 from typing import Any
 
+from django.urls import reverse
+
 from casedesk.cases.lifecycle import Status, allowed_moves, case_age, is_done
-from casedesk.cases.models import Case, CaseAssignment, Note, TimelineEvent
+from casedesk.cases.models import Case, CaseAssignment, Note, NoteAttachment, TimelineEvent
 from casedesk.core.priority import Priority
 from casedesk.sla.readings import clocks_of
 from casedesk.tenancy.presenters import person
@@ -66,17 +68,35 @@ def _follow_up_number(case: Case, prefix: str) -> str | None:
     return f"{prefix}-{parent.number}" if parent is not None else None
 
 
-def note_out(note: Note, mail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A note; `mail`, what became of a public reply's mail (`cases.hooks.reply_mail`)."""
+def note_attachment_out(attachment: NoteAttachment, number: str) -> dict[str, Any]:
+    """A file of a note (or a pending upload) of the case numbered `number`."""
+    return {
+        "id": attachment.pk, "filename": attachment.filename,
+        "content_type": attachment.content_type, "size": attachment.size,
+        "note_id": attachment.note_id, "pending": attachment.note_id is None,
+        "created_at": attachment.created_at,
+        "download_url": reverse("api:download_note_attachment",
+                                args=[number, attachment.pk]),
+    }
+
+
+def note_out(note: Note, mail: dict[str, Any] | None = None, *, number: str | None = None
+             ) -> dict[str, Any]:
+    """A note; `mail`, what became of a public reply's mail (`cases.hooks.reply_mail`); its
+    files (prefetch `attachments` for many notes), linked under `number`, the case's."""
+    files = list(note.attachments.all())
+    if files and number is None:
+        number = note.case.display_number
     return {"id": note.pk, "body": note.body, "public": note.is_public,
-            "author": person(note.author), "created_at": note.created_at, "mail": mail}
+            "author": person(note.author), "created_at": note.created_at, "mail": mail,
+            "attachments": [note_attachment_out(a, number or "") for a in files]}
 
 
-def event_out(event: TimelineEvent) -> dict[str, Any]:
+def event_out(event: TimelineEvent, *, number: str | None = None) -> dict[str, Any]:
     return {
         "id": event.pk, "kind": event.kind, "actor": person(event.actor), "field": event.field,
         "old_value": event.old_value, "new_value": event.new_value, "message": event.message,
-        "note": note_out(event.note) if event.note is not None else None,
+        "note": note_out(event.note, number=number) if event.note is not None else None,
         "created_at": event.created_at,
     }
 

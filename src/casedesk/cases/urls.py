@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casedesk.cases.views import custom_fields, fields, links
+from casedesk.cases.views import attachments, custom_fields, fields, links
 
 app_name = "cases"
 
@@ -25,6 +25,8 @@ urlpatterns = [
          name="custom_field_retire"),
     path("settings/fields/custom/<int:field_id>/restore", custom_fields.custom_field_restore,
          name="custom_field_restore"),
+    path("cases/<str:number>/note-attachments/<int:attachment_id>",
+         attachments.note_attachment, name="note_attachment"),
     path("cases/<str:number>/links", links.links_panel, name="links_panel"),
     path("cases/<str:number>/links/add", links.link_add, name="link_add"),
     path("cases/<str:number>/links/<int:link_id>/remove", links.link_remove,

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from casedesk.cases import selectors
+from casedesk.cases.attachments import files_of_notes
 from casedesk.cases.lifecycle import (
     NOTE_REQUIRED,
     CaseState,
@@ -22,7 +23,7 @@ from casedesk.cases.lifecycle import (
     reopen_refusal,
 )
 from casedesk.cases.mentions import Mentionable, handles
-from casedesk.cases.models import Case, EventKind, TimelineEvent
+from casedesk.cases.models import Case, EventKind, NoteAttachment, TimelineEvent
 from casedesk.core.priority import Priority
 from casedesk.core.text import is_storable
 from casedesk.crm.models import Account, Contact, Deal
@@ -80,6 +81,7 @@ class Entry:
     # An agent's public reply, and the mail that carries it (None: nobody had an address).
     is_agent_reply: bool = False
     mail: OutboundMail | None = None
+    files: list[NoteAttachment] = field(default_factory=list)  # what the note carries
 
     @property
     def initials(self) -> str:
@@ -374,10 +376,13 @@ def timeline_for(case: Case, *, now: datetime, cursor: str | None = None, limit:
     entries = [_entry(e, case, names, custom_labels or {}) for e in page.items]
     mailed = mail_of_replies(case, [e.event.note_id for e in entries
                                if e.is_agent_reply and e.event.note_id is not None])
+    files = files_of_notes(case, [e.event.note_id for e in entries if e.event.note_id])
     for entry in entries:
         entry.ago = ago(entry.event.created_at, now)
         if entry.is_agent_reply and entry.event.note_id is not None:
             entry.mail = mailed.get(entry.event.note_id)
+        if entry.event.note_id is not None:
+            entry.files = files.get(entry.event.note_id, [])
     return Timeline(entries=entries, next_cursor=page.next_cursor)
 
 

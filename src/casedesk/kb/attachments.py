@@ -42,9 +42,10 @@ from django.urls import reverse
 
 from casedesk.core.access import tenant_row
 from casedesk.core.errors import Conflict, Invalid, NotFound
+from casedesk.core.files import clean_filename as core_clean_filename
 from casedesk.core.limits import max_length
 from casedesk.core.schemas import MAX_ID
-from casedesk.core.text import check_text, is_storable
+from casedesk.core.text import is_storable
 from casedesk.kb.models import Article, ArticleAttachment, ArticleStatus, Visibility
 from casedesk.mail.downloads import INLINE_IMAGE_TYPES, attachment_response
 from casedesk.tenancy.models import Membership, User
@@ -68,10 +69,6 @@ _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
 _HEAD_BYTES = 16
 # A media type as RFC 6838 shapes it (lower-case); parameters are dropped before the match.
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-# Control characters (NUL included), and the invisible ones that reorder or hide text: a
-# right-to-left override makes "invoice\u202egpj.exe" read as "invoiceexe.jpg".
-_UNSHOWN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # What Markdown would read as markup in a link's text or an image's alternative text.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|!])")
 
@@ -86,21 +83,9 @@ class FileTooLarge(Invalid):
 
 
 def clean_filename(raw: str) -> str:
-    """The name a file is shown and downloaded under: the last part of a Windows or POSIX
-    path, without control characters (NUL included) or direction-changing ones and without
-    the spaces and dots Windows drops at the end; "file" when nothing is left. Invalid
-    (naming `file`) for a name that is not Unicode text (a lone surrogate) or longer than the
-    column holds."""
-    name = os.path.basename(raw.replace("\\", "/"))
-    name = check_text(_UNSHOWN.sub("", name), field="file", label="The file's name")
-    name = name.strip().rstrip(". ")
-    if name in {"", ".", ".."}:
-        name = "file"
-    limit = max_length(ArticleAttachment, "filename")
-    if len(name) > limit:
-        raise Invalid(f"The file's name has {len(name)} characters; at most {limit} are "
-                      "kept. Rename the file and upload it again.", field="file")
-    return name
+    """The name a file is shown and downloaded under (`casedesk.core.files.clean_filename`),
+    within what the column holds; Invalid naming `file`."""
+    return core_clean_filename(raw, limit=max_length(ArticleAttachment, "filename"))
 
 
 def sniff_content_type(head: bytes, declared: str | None) -> str:

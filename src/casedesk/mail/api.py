@@ -12,11 +12,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router
+from ninja import File, Router
+from ninja.files import UploadedFile
 from ninja.params.functions import Query
 
 from casedesk.cases.access import get_case_for_member
-from casedesk.cases.models import Case
+from casedesk.cases.attachments import MAX_PENDING, case_files_for, pending_upload_add
+from casedesk.cases.models import Case, NoteAttachment
+from casedesk.cases.presenters import note_attachment_out
+from casedesk.cases.schemas import NoteAttachmentOut
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
 from casedesk.core.schemas import Error
@@ -333,13 +337,43 @@ def patch_mail_settings(request: HttpRequest, payload: MailSettingsPatch) -> Any
 
 # --- a case's attachments ---------------------------------------------------------------------
 
+def note_file_out(attachment: NoteAttachment, number: str) -> dict[str, Any]:
+    """A note's file in the shape of the case's attachment list."""
+    return {**note_attachment_out(attachment, number), "inline": False, "content_id": "",
+            "dropped": False, "inbound_id": None, "kind": "note"}
+
+
 @router.get("/cases/{number}/attachments", response={200: list[AttachmentOut], **ERRORS},
             summary="A case's attachments")
 def list_attachments(request: HttpRequest, number: str) -> Any:
-    """The files mail brought to the case, oldest first; `dropped` ones were over the size
-    limit and were not kept."""
-    case = get_case_for_member(member(request), number)
-    return [attachment_out(a, case.display_number) for a in selectors.case_attachments(case)]
+    """Every file of the case, oldest first: what mail brought (`kind: mail`; `dropped`
+    ones were over the size limit and were not kept), and what agents attached to notes and
+    replies (`kind: note`), with your own uploads not attached yet (`pending`)."""
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    number = case.display_number
+    rows = [attachment_out(a, number) for a in selectors.case_attachments(case)]
+    rows += [note_file_out(a, number) for a in case_files_for(case, membership.user)]
+    return sorted(rows, key=lambda row: row["created_at"])
+
+
+@router.post("/cases/{number}/attachments",
+             response={201: NoteAttachmentOut, **ERRORS, 413: Error},
+             summary="Upload a file to attach to a note",
+             description=(
+                 "A `multipart/form-data` body with the file in the part `file`. The file "
+                 "waits, seen only by you, until a note names it in `attachment_ids` "
+                 "(`POST /cases/{number}/notes`); one never attached is removed after a day. "
+                 "Over the tenant's size limit: 413; empty, or of a type the tenant does not "
+                 "take (read from the bytes, not the name): 422; "
+                 f"{MAX_PENDING} files already waiting: 409."))
+def upload_note_attachment(request: HttpRequest, number: str,
+                           file: File[UploadedFile]) -> Any:
+    membership = member(request)
+    case = get_case_for_member(membership, number)
+    attachment = pending_upload_add(case=case, user=membership.user, upload=file,
+                                    now=clock.now())
+    return 201, note_attachment_out(attachment, case.display_number)
 
 
 @router.get("/cases/{number}/attachments/{attachment_id}", response=ERRORS,

@@ -22,6 +22,7 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q
 
+from casedesk.cases.models import NoteAttachment
 from casedesk.mail.models import OutboundKind, OutboundMail, OutboundStatus
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,33 @@ _AUTO_SUBMITTED: dict[str, str] = {OutboundKind.ACKNOWLEDGEMENT: "auto-replied",
                                    OutboundKind.REPORT: "auto-generated"}
 
 
-def as_email(row: OutboundMail) -> EmailMessage:
-    """The row as a message to send. Every header value is made one line here, whatever the
-    row holds (a subject typed before subjects were kept to one line, say)."""
+class FileUnreadable(OSError):
+    """A reply's file could not be read from the storage (gone, or the storage is down): the
+    message is retried like a failed connection, not failed for good at once."""
+
+
+def reply_files(rows: list[OutboundMail]) -> dict[int, list[NoteAttachment]]:
+    """The files each agent's reply among `rows` carries, by outbox row id, in one query. Only
+    replies: an internal note is never mailed, and its files never leave."""
+    replies: dict[tuple[int, int | None], int] = {
+        (row.tenant_id, row.note_id): row.pk for row in rows
+        if row.kind == OutboundKind.REPLY and row.note_id is not None}
+    found: dict[int, list[NoteAttachment]] = {}
+    if replies:
+        for attachment in (NoteAttachment.objects
+                           .filter(note_id__in=[note for _, note in replies])
+                           .order_by("pk")):
+            row_id = replies.get((attachment.tenant_id, attachment.note_id))
+            if row_id is not None:
+                found.setdefault(row_id, []).append(attachment)
+    return found
+
+
+def as_email(row: OutboundMail, files: list[NoteAttachment] | None = None) -> EmailMessage:
+    """The row as a message to send, with `files` as MIME attachments (read through the
+    storage API, so from local disk or object storage alike). Every header value is made
+    one line here, whatever the row holds (a subject typed before subjects were kept to one
+    line, say)."""
     headers = {"Message-ID": f"<{one_line(row.message_id)}>", "Auto-Submitted": (
         _AUTO_SUBMITTED.get(row.kind, "no"))}
     if row.in_reply_to:
@@ -92,19 +117,29 @@ def as_email(row: OutboundMail) -> EmailMessage:
         # Out-of-office robots are asked not to answer an acknowledgement.
         headers["X-Auto-Response-Suppress"] = "All"
     reply_to = one_line(row.reply_to)
-    return EmailMessage(subject=one_line(row.subject), body=row.body,
-                        from_email=one_line(row.from_address),
-                        to=[one_line(a) for a in row.to], cc=[one_line(a) for a in row.cc],
-                        reply_to=[reply_to] if reply_to else [], headers=headers)
+    message = EmailMessage(subject=one_line(row.subject), body=row.body,
+                           from_email=one_line(row.from_address),
+                           to=[one_line(a) for a in row.to], cc=[one_line(a) for a in row.cc],
+                           reply_to=[reply_to] if reply_to else [], headers=headers)
+    for attachment in files or []:
+        try:
+            with attachment.file.open("rb") as stored:
+                content = stored.read()
+        except OSError as error:
+            raise FileUnreadable(f"{attachment.filename} could not be read from the file "
+                                 f"storage ({error}); sending is tried again.") from error
+        message.attach(one_line(attachment.filename), content, attachment.content_type)
+    return message
 
 
-def build_email(row: OutboundMail, *, check_address: Callable[[str], object] | None = None
-                ) -> EmailMessage:
+def build_email(row: OutboundMail, *, check_address: Callable[[str], object] | None = None,
+                files: list[NoteAttachment] | None = None) -> EmailMessage:
     """The row's message, built and encoded once before any connection is opened, so that
     a message that cannot be built fails here, on its own: every header and the body must
-    encode, and every address pass `check_address` (the mailer's own check, which would
-    otherwise refuse it in the middle of a batch). Raises whatever the building raised."""
-    message = as_email(row)
+    encode, every file (`files`) be read from the storage, and every address pass
+    `check_address` (the mailer's own check, which would otherwise refuse it in the middle
+    of a batch). Raises whatever the building raised."""
+    message = as_email(row, files)
     message.message(policy=email.policy.SMTP).as_bytes()
     if check_address is not None:
         for address in (message.from_email, *message.recipients()):
@@ -128,9 +163,13 @@ def deliver(rows: list[OutboundMail], now: datetime) -> DeliveryReport:
     connection = mailers.default
     check_address = getattr(connection, "prep_address", None)
     ready: list[tuple[OutboundMail, EmailMessage]] = []
+    files = reply_files(rows)
     for row in rows:
         try:
-            ready.append((row, build_email(row, check_address=check_address)))
+            ready.append((row, build_email(row, check_address=check_address,
+                                           files=files.get(row.pk))))
+        except FileUnreadable as error:
+            _failed(row, error, now, report)
         except Exception as error:  # noqa: BLE001 - whatever it is, it is this message's
             _unbuildable(row, error, report)
     if not ready:

@@ -93,6 +93,11 @@ class AttachmentOut(Schema):
     inbound_id: int | None = Field(description="The inbound message it came with.")
     created_at: datetime
     download_url: str | None
+    kind: Literal["mail", "note"] = Field("mail", description=(
+        "`mail`: it came with the customer's mail; `note`: an agent attached it to a note or "
+        "reply (or uploaded it to attach: `pending`)."))
+    note_id: int | None = Field(None, description="For a note's file: the note.")
+    pending: bool = Field(False, description="Uploaded by you and not attached yet.")
 
 
 class InboundDetailOut(InboundOut):

@@ -76,6 +76,25 @@ class MemberForm(forms.Form):
             membership.tenant, leaving_out=membership.user_id)
 
 
+MIB = 1024 * 1024
+
+
+class MegabytesField(forms.IntegerField):
+    """A size typed in megabytes (MiB), cleaned to bytes."""
+
+    def clean(self, value: Any) -> int | None:
+        megabytes = super().clean(value)
+        return None if megabytes is None else int(megabytes) * MIB
+
+
+class TypeListField(forms.CharField):
+    """File types typed as one line, separated by commas or spaces, cleaned to a list."""
+
+    def clean(self, value: Any) -> list[str]:
+        text = super().clean(value) or ""
+        return [item for item in text.replace(",", " ").split() if item]
+
+
 class TenantSettingsForm(forms.Form):
     """The tenant's own settings; the SLA, mail and routing pages keep theirs."""
 
@@ -97,6 +116,24 @@ class TenantSettingsForm(forms.Form):
     kb_agents_may_draft = forms.BooleanField(
         required=False, label="Agents may write knowledge-base drafts",
         help_text="Managers and admins publish them.")
+    attachment_max_bytes = MegabytesField(
+        required=False, min_value=1, max_value=2047, label="Largest attachment (MB)",
+        help_text="The largest file agents may attach to a reply or note.")
+    attachment_types = TypeListField(
+        required=False, max_length=2000, label="Attachment types", help_text=(
+            "Extensions or media types, separated by commas: pdf, png, jpg, docx, "
+            "application/zip … A file's type is read from its bytes. Empty: the "
+            "installation's list."))
+
+    # Sent only by the settings page itself: a post without them leaves them as they are.
+    _KEPT_UNLESS_SENT = ("attachment_max_bytes", "attachment_types")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self._KEPT_UNLESS_SENT:
+            if name not in self.data or cleaned.get(name) is None:
+                cleaned.pop(name, None)
+        return cleaned
 
     @classmethod
     def of(cls, tenant: Tenant) -> "TenantSettingsForm":
@@ -107,7 +144,9 @@ class TenantSettingsForm(forms.Form):
             "reopen_limit": tenant.reopen_limit,
             "reopen_window_hours": int(tenant.reopen_window.total_seconds() // 3600),
             "parent_close_needs_children_closed": tenant.parent_close_needs_children_closed,
-            "kb_agents_may_draft": tenant.kb_agents_may_draft})
+            "kb_agents_may_draft": tenant.kb_agents_may_draft,
+            "attachment_max_bytes": -(-tenant.attachment_max_bytes // MIB),
+            "attachment_types": ", ".join(tenant.attachment_types or [])})
 
 
 class AcceptForm(forms.Form):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casedesk.cases import creation, ownership, referrals, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
+from casedesk.cases.attachments import note_add_with_files
 from casedesk.cases.lifecycle import NOTE_REQUIRED, Status, allowed_moves
 from casedesk.cases.models import Case
 from casedesk.console import case_fields, case_reads
@@ -167,17 +168,26 @@ def case_transition(request: PageRequest, number: str) -> HttpResponse:
 @member_required
 @require_POST
 def case_note(request: PageRequest, number: str) -> HttpResponse:
-    """Adds an internal note or a public reply; `@name` mentions notify those members."""
+    """Adds an internal note or a public reply, with the files chosen in the composer (a
+    public reply mails them); `@name` mentions notify those members. A refused file (too
+    large: 413, a type the tenant does not take: 422) keeps the note unwritten."""
     membership = member(request)
     case = get_case_for_member(membership, number)
     body = _text(request, "body")
     is_public = request.POST.get("visibility") == "public"
+    uploads = request.FILES.getlist("files")
     try:
-        services.case_add_note(case=case, actor=membership.user, body=body, is_public=is_public,
-                               now=clock.now())
+        note_add_with_files(case=case, actor=membership.user, body=body, is_public=is_public,
+                            now=clock.now(), uploads=uploads)
     except (Invalid, Conflict) as error:
-        return _refused(request, case, error, "composer", errors={"note": error.detail},
-                        posted={"body": body, "public": is_public})
+        errors = {"note": error.detail}
+        posted = {"body": body, "public": is_public, "had_files": bool(uploads)}
+        if request.htmx:
+            return _refused(request, case, error, "composer", errors=errors, posted=posted)
+        # Without JavaScript the page comes back with the refusal on the composer and the
+        # text kept (a redirect would lose it).
+        context = page_context(request, case, errors=errors, posted=posted)
+        return render_case(request, case, TEMPLATE, context, status=error.status_code)
     return _done(request, number, "Reply added." if is_public else "Internal note added.",
                  reset_composer=True)
 
