@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from casedesk.cases.hooks import timeline_written
+from casedesk.cases.hooks import cases_touched, timeline_written
 from casedesk.cases.models import Case, TimelineEvent
 from casedesk.tenancy.models import User
 
@@ -34,4 +34,17 @@ def timeline_write(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
     written = TimelineEvent.objects.bulk_create(list(events), batch_size=2000)
     if written:
         timeline_written(written)
+    return written
+
+
+def history_write(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
+    """Writes events of history brought in from another desk (`cases.imported`), in the
+    caller's transaction. They happened elsewhere, before: automation is not told (no rule
+    or webhook may fire on them); only the cases' facts are marked stale."""
+    written = TimelineEvent.objects.bulk_create(list(events), batch_size=2000)
+    by_tenant: dict[int, set[int]] = {}
+    for e in written:
+        by_tenant.setdefault(e.tenant_id, set()).add(e.case_id)
+    for tenant_id, case_ids in by_tenant.items():
+        cases_touched(tenant_id, sorted(case_ids))
     return written
