@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from casedesk.cases import hooks
 from casedesk.cases.lifecycle import OPEN_STATUSES
+from casedesk.cases.list_sort import DEFAULT_SORT, sorted_page
 from casedesk.cases.models import (
     OPEN_STATUS_VALUES,
     Case,
@@ -224,69 +225,20 @@ def sla_result_condition(target: str, outcome: str) -> Q:
     return Q(sla_policy__isnull=False) & found
 
 
-# Sortable columns of the case list: each sorts by (column, number) so the order is total and
-# a keyset cursor can continue it.
-SORT_FIELDS = {"number": "number", "created": "number", "priority": "priority",
-               "updated": "updated_at"}
-
-
-def parse_sort(sort: str) -> tuple[str, bool]:
-    """(model field, descending) for a sort such as `-updated`; Invalid for anything else."""
-    key = sort.strip().lstrip("-")
-    if key not in SORT_FIELDS:
-        raise Invalid(f"Unknown sort {sort!r}; one of: {', '.join(SORT_FIELDS)} "
-                      "(prefix - for descending).", field="sort")
-    return SORT_FIELDS[key], sort.strip().startswith("-")
-
-
-def _cursor_value(field: str, raw: Any) -> Any:
-    value: Any
-    if field == "updated_at":
-        try:
-            value = parse_datetime(raw) if isinstance(raw, str) else None
-            if value is not None and value.tzinfo is not None:
-                value.astimezone(UTC)
-        except (ValueError, OverflowError):
-            value = None
-    else:
-        value = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
-    if value is None:
-        raise Invalid("The cursor is not valid.", field="cursor")
-    return value
-
-
 def case_list(tenant: Tenant, filters: CaseFilters, *, cursor: str | None = None,
-              limit: int = 50, sort: str = "-number") -> Page:
-    """Cases in `sort` order (newest first by default), one keyset page at a time.
+              limit: int = 50, sort: str = DEFAULT_SORT) -> Page:
+    """Cases in `sort` order (`cases.list_sort`; newest first by default), one keyset page at
+    a time.
 
     Keyset pages cost the same on page 1 and page 1,000, unlike OFFSET.
     """
-    field, descending = parse_sort(sort)
-    qs = _filtered(tenant, filters)
-    lt = "lt" if descending else "gt"
-    if field == "number":
-        order = ["-number"] if descending else ["number"]
-        if cursor:
-            (last,) = decode_cursor(cursor, length=1)
-            qs = qs.filter(**{f"number__{lt}": _cursor_value("number", last)})
-    else:
-        order = [f"-{field}", "-number"] if descending else [field, "number"]
-        if cursor:
-            raw_value, raw_number = decode_cursor(cursor, length=2)
-            value, number = _cursor_value(field, raw_value), _cursor_value("number", raw_number)
-            qs = qs.filter(Q(**{f"{field}__{lt}": value})
-                           | Q(**{field: value, f"number__{lt}": number}))
-    rows = list(qs.order_by(*order)[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        last_row = rows[limit - 1]
-        if field == "number":
-            next_cursor = encode_cursor([last_row.number])
-        else:
-            value = getattr(last_row, field)
-            next_cursor = encode_cursor([value.isoformat() if field == "updated_at" else value,
-                                         last_row.number])
-    return Page(items=rows[:limit], next_cursor=next_cursor)
+    only_open = filters.open_only or filters.sla_breached or (
+        filters.breaching_within_hours is not None)
+    narrowed = {"status": filters.status or (OPEN_VALUES if only_open else None),
+                "priority": filters.priority}
+    items, next_cursor = sorted_page(_filtered(tenant, filters), sort, cursor=cursor,
+                                     limit=limit, narrowed=narrowed)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def _claim_order_key(row: tuple[int, datetime, int]) -> tuple[int, datetime, int]:
@@ -431,3 +383,8 @@ def open_cases_by_policy(tenant: Tenant, policy_ids: Sequence[int], cap: int) ->
     cases. The SLA pages read it through `sla.hooks`."""
     open_cases = Case.objects.filter(tenant=tenant, status__in=OPEN_STATUS_VALUES).order_by()
     return {pk: open_cases.filter(sla_policy_id=pk)[:cap].count() for pk in policy_ids}
+
+
+def cases_matching(tenant: Tenant, filters: CaseFilters) -> QuerySet[Case]:
+    """Every case the list's filters match, unordered and unsliced: what an export streams."""
+    return _filtered(tenant, filters)

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from casedesk.cases.lifecycle import Status
+from casedesk.cases.list_sort import DEFAULT_SORT, SORTS
 from casedesk.cases.models import PicklistKind, PicklistValue, Source
-from casedesk.cases.selectors import SLA_OUTCOMES, SLA_TARGETS, SORT_FIELDS, CaseFilters
+from casedesk.cases.selectors import SLA_OUTCOMES, SLA_TARGETS, CaseFilters
 from casedesk.core import clock
 from casedesk.core.priority import PRIORITY_CHOICES, Priority
 from casedesk.core.text import is_storable
@@ -18,7 +19,7 @@ from casedesk.tenancy.models import Membership
 from casedesk.tenancy.selectors import members_of
 
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
-SORT_CHOICES = [(f"{d}{k}", k) for k in SORT_FIELDS for d in ("-", "")]
+SORT_CHOICES = [(s, s) for s in SORTS]
 ACCOUNT_CHOICES_MAX = 1000
 # The SLA filter: open cases with a breached target, or with a clock coming due within N
 # hours (overdue ones the sweep has not marked yet included).
@@ -60,7 +61,9 @@ class CaseFilterForm(forms.Form):
     csat = forms.ChoiceField(choices=[("", "Any rating"), ("good", "Rated good"),
                                       ("bad", "Rated bad"), ("rated", "Rated")],
                              required=False, label="Satisfaction")
-    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, error_messages={
+        "invalid_choice": "Unknown sort “%(value)s”: the list sorts by the columns whose "
+                          "headers are links (showing newest first instead)."})
     # "More filters": what the reports' links ask for (their tiles list the cases behind
     # each figure), usable by hand too.
     team = forms.ChoiceField(required=False)
@@ -141,7 +144,9 @@ class CaseFilterForm(forms.Form):
         field.choices = choices
 
     def to_filters(self, membership: Membership) -> CaseFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        # An unknown sort alone leaves the filters standing (the list falls back to its default
+        # order and says so); any other bad value drops them all, as before.
+        data = self.cleaned_data if self.is_valid() or self.only_sort_is_wrong() else {}
         queue, owner = data.get("queue") or "", data.get("owner") or ""
         after, before = data.get("created_after"), data.get("created_before")
         zone = ZoneInfo(membership.tenant.time_zone)
@@ -179,8 +184,16 @@ class CaseFilterForm(forms.Form):
             **_moment_ranges(data, zone),
         )
 
+    def only_sort_is_wrong(self) -> bool:
+        return self.is_bound and set(self.errors) == {"sort"}
+
     def sort_order(self) -> str:
-        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-number"
+        """The sort asked for; the default when none was, or when it is not one of ours (the
+        form then says so on its `sort` field)."""
+        if not self.is_bound:
+            return DEFAULT_SORT
+        self.is_valid()
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
 
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:

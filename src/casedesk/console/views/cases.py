@@ -1,48 +1,34 @@
-"""The case list (filters, sort, saved views, bulk actions) and the search box."""
-
-from urllib.parse import urlencode
+"""The case list (filters, sort by any column, saved views, bulk actions).
+The header's search box is the search app's page (`search:search`)."""
 
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors
-from casedesk.cases.access import get_case_for_member, parse_case_number
-from casedesk.cases.models import Case
 from casedesk.console import bulk
+from casedesk.console.case_columns import sort_headers
 from casedesk.console.filters import CaseFilterForm
 from casedesk.console.models import SavedView
 from casedesk.console.saved_views import saved_view_save
 from casedesk.core import clock
-from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.errors import DomainError
 from casedesk.core.redirects import list_redirect
 from casedesk.routing.models import Queue
 from casedesk.tenancy.selectors import members_of
 from casedesk.tenancy.web import PageRequest, member, member_required
 
 PAGE_SIZE = 50
-SORTABLE = (("number", "Case"), ("priority", "Priority"), ("updated", "Updated"))
-
-
-def _sort_links(query: QueryDict, current: str) -> dict[str, str]:
-    """For each sortable column, the query string that sorts by it (toggling direction)."""
-    links = {}
-    for key, _ in SORTABLE:
-        params = query.copy()
-        params.pop("cursor", None)
-        params["sort"] = key if current == f"-{key}" else f"-{key}"
-        links[key] = params.urlencode()
-    return links
 
 
 @member_required
 def case_list(request: PageRequest) -> HttpResponse:
     membership = member(request)
     form = CaseFilterForm(request.GET or None, membership=membership)
-    if request.GET and not form.is_valid():
+    if request.GET and not form.is_valid() and not form.only_sort_is_wrong():
         messages.error(request, "Some filters were not understood and were ignored.")
-    sort = form.sort_order() if request.GET else "-number"
+    sort = form.sort_order()
     try:
         page = selectors.case_list(membership.tenant, form.to_filters(membership),
                                    cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE,
@@ -52,12 +38,14 @@ def case_list(request: PageRequest) -> HttpResponse:
         return redirect("console:case_list")
     query = request.GET.copy()
     query.pop("cursor", None)
+    if "sort" in form.errors:  # shown as the form's error, never saved into a view
+        query.pop("sort", None)
     next_query = query.copy()
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
     context = {
         "nav": "cases", "form": form, "page": page, "now": clock.now(), "sort": sort,
-        "sortable": SORTABLE, "sort_links": _sort_links(query, sort),
+        "headers": sort_headers(query, sort),
         "query": query.urlencode(), "next_query": next_query.urlencode(),
         "is_first_page": not request.GET.get("cursor"),
         "saved_views": SavedView.objects.filter(tenant_id=membership.tenant_id,
@@ -127,22 +115,3 @@ def view_delete(request: PageRequest, view_id: int) -> HttpResponse:
     view.delete()
     messages.success(request, f"Deleted the view “{view.name}”.")
     return redirect("console:case_list")
-
-
-@member_required
-def search(request: PageRequest) -> HttpResponse:
-    """A case number goes straight to the case; anything else searches subjects and
-    descriptions."""
-    membership = member(request)
-    text = (request.GET.get("q") or "").strip()[:200]
-    if not text:
-        return redirect("console:case_list")
-    number = parse_case_number(text, membership.tenant.case_prefix)
-    if number is not None:
-        try:
-            case: Case = get_case_for_member(membership, text)
-        except NotFound:
-            pass
-        else:
-            return redirect("console:case_detail", number=case.display_number)
-    return redirect(f"{_list_url()}?{urlencode({'q': text})}")
