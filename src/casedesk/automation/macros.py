@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from casedesk.automation import templating
@@ -41,6 +42,7 @@ from casedesk.core.limits import check_fits
 from casedesk.core.priority import PRIORITY_BY_RUNG, Priority, parse_priority
 from casedesk.core.text import check_text, filter_search, one_line
 from casedesk.routing.models import Queue
+from casedesk.tenancy.audit import audit_change, audit_deleted, audit_snapshot
 from casedesk.tenancy.models import Membership, Tenant, User
 
 # What a macro may change, in the order it is shown and applied.
@@ -262,6 +264,18 @@ def _clean(tenant: Tenant, values: dict[str, Any], *, owner_id: int | None,
 
 # --- writes -----------------------------------------------------------------------------------
 
+# The audit log keeps the team's shared macros, which are the tenant's set-up; a member's
+# personal macros are their own shortcuts.
+AUDITED = ("name", "description", "reply", "reply_is_public", "changes", "tags_add",
+           "tags_remove", "position", "is_active")
+
+
+def _audit(macro: Macro, action: str, before: dict[str, Any], after: dict[str, Any],
+           actor: User | None) -> None:
+    if macro.owner_id is None:
+        audit_change(tenant=macro.tenant_id, actor=actor, action=action, target_type="macro",
+                     target_id=macro.pk, target_label=macro.name, before=before, after=after)
+
 def macro_create(*, membership: Membership, data: MacroInput, shared: bool, now: datetime
                  ) -> Macro:
     """Makes a macro: shared with the team (managers and admins only) or the member's own.
@@ -272,11 +286,16 @@ def macro_create(*, membership: Membership, data: MacroInput, shared: bool, now:
     if Macro.objects.filter(tenant=tenant).count() >= MAX_MACROS:
         raise Conflict(f"A tenant has at most {MAX_MACROS} macros; delete some first.")
     values = _clean(tenant, vars(data), owner_id=owner_id, macro_id=None)
-    return Macro.objects.create(tenant=tenant, owner_id=owner_id, created_by=membership.user,
-                                created_at=now, updated_at=now, **values)
+    with transaction.atomic():
+        macro = Macro.objects.create(tenant=tenant, owner_id=owner_id,
+                                     created_by=membership.user, created_at=now,
+                                     updated_at=now, **values)
+        _audit(macro, "macro.created", {}, audit_snapshot(macro, AUDITED), membership.user)
+    return macro
 
 
-def macro_update(*, macro: Macro, changes: dict[str, Any], now: datetime) -> Macro:
+def macro_update(*, macro: Macro, changes: dict[str, Any], now: datetime,
+                 actor: User | None = None) -> Macro:
     """Changes the fields given (those of `MacroInput`), checking the macro as a whole
     again; a refusal changes nothing."""
     unknown = sorted(set(changes) - set(MacroInput.__dataclass_fields__))
@@ -285,16 +304,25 @@ def macro_update(*, macro: Macro, changes: dict[str, Any], now: datetime) -> Mac
     current = {name: getattr(macro, name) for name in MacroInput.__dataclass_fields__}
     values = _clean(macro.tenant, {**current, **changes}, owner_id=macro.owner_id,
                     macro_id=macro.pk)
+    before = audit_snapshot(macro, AUDITED)
     for name, value in values.items():
         setattr(macro, name, value)
     macro.updated_at = now
-    macro.save()
+    with transaction.atomic():
+        macro.save()
+        _audit(macro, "macro.updated", before, audit_snapshot(macro, AUDITED), actor)
     return macro
 
 
-def macro_delete(*, macro: Macro) -> None:
-    """Deletes the macro; what it did to cases stays on their timelines."""
-    Macro.objects.filter(pk=macro.pk, tenant_id=macro.tenant_id).delete()
+def macro_delete(*, macro: Macro, actor: User | None = None) -> None:
+    """Deletes the macro; what it did to cases stays on their timelines. A shared one's
+    deletion is audited."""
+    with transaction.atomic():
+        if macro.owner_id is None:
+            audit_deleted(tenant=macro.tenant_id, actor=actor, action="macro.deleted",
+                          target_type="macro", target_id=macro.pk, target_label=macro.name,
+                          values=audit_snapshot(macro, AUDITED))
+        Macro.objects.filter(pk=macro.pk, tenant_id=macro.tenant_id).delete()
 
 
 # --- what a macro does to a case --------------------------------------------------------------

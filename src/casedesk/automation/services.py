@@ -26,6 +26,13 @@ from casedesk.core.text import check_json_text, check_text
 from casedesk.routing.hooks import recent_cases
 from casedesk.routing.models import Queue
 from casedesk.routing.services import facts_of_case
+from casedesk.tenancy.audit import (
+    audit_change,
+    audit_created,
+    audit_deleted,
+    audit_snapshot,
+    updated_action,
+)
 from casedesk.tenancy.models import Membership, Tenant, User
 from casedesk.tenancy.services import tenant_bump_version
 
@@ -201,15 +208,20 @@ def rule_create(*, tenant: Tenant, actor: User | None, data: RuleInput, now: dat
             _write_order(tenant, placed([r.pk for r in rows], row.pk, position))
             row.refresh_from_db(fields=["position"])
         _bump_version(tenant)
+        audit_created(tenant=tenant, actor=actor, action="automation_rule.created",
+                      target_type="automation_rule", target_id=row.pk, target_label=row.name,
+                      values={**audit_snapshot(row, AUDITED), "position": row.position})
     return row
 
 
+AUDITED = ("name", "description", "trigger", "trigger_options", "conditions", "actions",
+           "match", "is_enabled")
 UPDATABLE = ("name", "description", "trigger", "trigger_options", "conditions", "actions",
              "match", "is_enabled", "position")
 
 
-def rule_update(*, rule: AutomationRule, changes: dict[str, Any], now: datetime
-                ) -> AutomationRule:
+def rule_update(*, rule: AutomationRule, changes: dict[str, Any], now: datetime,
+                actor: User | None = None) -> AutomationRule:
     """Changes what `changes` names (any of UPDATABLE; `position` moves the rule). The rule
     is checked whole again; the targets its actions name are checked when the actions change
     or the rule is switched on, so a rule whose queue was archived since can still be
@@ -220,6 +232,7 @@ def rule_update(*, rule: AutomationRule, changes: dict[str, Any], now: datetime
     tenant = rule.tenant
     with transaction.atomic():
         row = AutomationRule.objects.select_for_update().get(pk=rule.pk, tenant=tenant)
+        before = {**audit_snapshot(row, AUDITED), "position": row.position}
         trigger = changes.get("trigger", row.trigger)
         options = changes.get("trigger_options",
                               row.trigger_options if trigger == row.trigger else {})
@@ -247,31 +260,45 @@ def rule_update(*, rule: AutomationRule, changes: dict[str, Any], now: datetime
             _write_order(tenant, placed(order, row.pk, int(changes["position"])))
             row.refresh_from_db(fields=["position"])
         _bump_version(tenant)
+        after = {**audit_snapshot(row, AUDITED), "position": row.position}
+        audit_change(tenant=tenant, actor=actor,
+                     action=updated_action("automation_rule", before, after),
+                     target_type="automation_rule", target_id=row.pk, target_label=row.name,
+                     before=before, after=after)
     row.tenant = tenant
     return row
 
 
-def rule_delete(*, rule: AutomationRule) -> None:
-    """Deletes the rule with its run log; the others close ranks."""
+def rule_delete(*, rule: AutomationRule, actor: User | None = None) -> None:
+    """Deletes the rule with its run log; the others close ranks. Audited."""
     tenant = rule.tenant
     with transaction.atomic():
         list(AutomationRule.objects.select_for_update().filter(tenant=tenant))
+        audit_deleted(tenant=tenant, actor=actor, action="automation_rule.deleted",
+                      target_type="automation_rule", target_id=rule.pk,
+                      target_label=rule.name, values=audit_snapshot(rule, AUDITED))
         AutomationRule.objects.filter(tenant=tenant, pk=rule.pk).delete()
         _write_order(tenant, list(AutomationRule.objects.filter(tenant=tenant)
                                   .order_by("position", "id").values_list("pk", flat=True)))
         _bump_version(tenant)
 
 
-def rules_reorder(*, tenant: Tenant, rule_ids: list[int]) -> list[AutomationRule]:
-    """Puts the rules in the given order; the list must name every rule of the tenant once."""
+def rules_reorder(*, tenant: Tenant, rule_ids: list[int],
+                  actor: User | None = None) -> list[AutomationRule]:
+    """Puts the rules in the given order; the list must name every rule of the tenant once.
+    Audited with the old and new order when it moved."""
     with transaction.atomic():
-        current = set(AutomationRule.objects.select_for_update().filter(tenant=tenant)
-                      .values_list("pk", flat=True))
-        if len(rule_ids) != len(set(rule_ids)) or set(rule_ids) != current:
+        old_order = list(AutomationRule.objects.select_for_update().filter(tenant=tenant)
+                         .order_by("position", "id").values_list("pk", flat=True))
+        if len(rule_ids) != len(set(rule_ids)) or set(rule_ids) != set(old_order):
             raise Invalid("The order must list every rule of the tenant exactly once.",
                           field="rule_ids")
         _write_order(tenant, rule_ids)
         _bump_version(tenant)
+        audit_change(tenant=tenant, actor=actor, action="automation_rules.reordered",
+                     target_type="automation_rule", target_id="",
+                     target_label="Automation rules",
+                     before={"order": old_order}, after={"order": list(rule_ids)})
     return list(AutomationRule.objects.filter(tenant=tenant).order_by("position", "id"))
 
 

@@ -44,7 +44,16 @@ from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.limits import check_fits
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import check_text, one_line
-from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.audit import (
+    SECRET,
+    audit_change,
+    audit_created,
+    audit_deleted,
+    audit_record,
+    audit_snapshot,
+    updated_action,
+)
+from casedesk.tenancy.models import Membership, Tenant, User
 
 EVENTS: dict[str, str] = {
     "case.created": "Case created",
@@ -283,8 +292,30 @@ def listeners_changed(tenant_id: int) -> None:
     Tenant.objects.filter(pk=tenant_id).update(automation_version=F("automation_version") + 1)
 
 
-def endpoint_create(*, tenant: Tenant, data: EndpointInput, now: datetime) -> WebhookEndpoint:
-    """A new endpoint with a fresh secret. Admins only (the caller checks)."""
+AUDITED = ("name", "url", "events", "payload_format", "is_enabled")
+
+
+def _audit_state(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What the audit log keeps of an endpoint: never its secret, and its address only up to
+    the host: a receiver's path often is a secret too (Slack's incoming webhooks)."""
+    return {**audit_snapshot(endpoint, AUDITED), "url": url_shown(endpoint.url)}
+
+
+def url_shown(url: str) -> str:
+    """`https://host/…#1a2b3c4d`: the origin, and a fingerprint that tells a changed path or
+    query without showing it."""
+    parts = urlsplit(url)
+    rest = url[len(f"{parts.scheme}://{parts.netloc}"):]
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if rest in ("", "/"):
+        return origin + rest
+    return f"{origin}/…#{hashlib.sha256(rest.encode()).hexdigest()[:8]}"
+
+
+def endpoint_create(*, tenant: Tenant, data: EndpointInput, now: datetime,
+                    actor: User | None = None) -> WebhookEndpoint:
+    """A new endpoint with a fresh secret. Admins only (the caller checks). Audited, the
+    secret masked."""
     name, url = _check_name(data.name), check_url(data.url)
     events, payload_format = check_events(data.events), _check_format(data.payload_format)
     with transaction.atomic():
@@ -293,17 +324,21 @@ def endpoint_create(*, tenant: Tenant, data: EndpointInput, now: datetime) -> We
         if WebhookEndpoint.objects.filter(tenant=tenant).count() >= MAX_ENDPOINTS:
             raise Conflict(f"A tenant has at most {MAX_ENDPOINTS} webhook endpoints.")
         listeners_changed(tenant.pk)
-        return WebhookEndpoint.objects.create(
+        endpoint = WebhookEndpoint.objects.create(
             tenant=tenant, name=name, url=url, events=events, payload_format=payload_format,
             secret=secrets.token_hex(SECRET_BYTES), is_enabled=data.is_enabled,
             created_at=now, updated_at=now)
+        audit_created(tenant=tenant, actor=actor, action="webhook.created",
+                      target_type="webhook", target_id=endpoint.pk, target_label=endpoint.name,
+                      values={**_audit_state(endpoint), "secret": SECRET})
+        return endpoint
 
 
 EDITABLE = ("name", "url", "events", "payload_format", "is_enabled")
 
 
 def endpoint_update(*, endpoint: WebhookEndpoint, changes: dict[str, Any],
-                    now: datetime) -> WebhookEndpoint:
+                    now: datetime, actor: User | None = None) -> WebhookEndpoint:
     """Changes the named fields (EDITABLE). Switching an endpoint on again forgets its run of
     failures and why it was switched off; waiting deliveries are then posted."""
     checked: dict[str, Any] = {}
@@ -320,6 +355,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, changes: dict[str, Any],
         checked["payload_format"] = _check_format(changes["payload_format"])
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        before = _audit_state(endpoint)
         for name, value in checked.items():
             setattr(endpoint, name, value)
         if "is_enabled" in changes:
@@ -327,6 +363,11 @@ def endpoint_update(*, endpoint: WebhookEndpoint, changes: dict[str, Any],
         endpoint.updated_at = now
         endpoint.save()
         listeners_changed(endpoint.tenant_id)
+        after = _audit_state(endpoint)
+        audit_change(tenant=endpoint.tenant_id, actor=actor,
+                     action=updated_action("webhook", before, after), target_type="webhook",
+                     target_id=endpoint.pk, target_label=endpoint.name, before=before,
+                     after=after)
     return endpoint
 
 
@@ -340,24 +381,34 @@ def _set_enabled(endpoint: WebhookEndpoint, enabled: bool, now: datetime) -> Non
 
 
 def endpoint_set_enabled(*, endpoint: WebhookEndpoint, enabled: bool,
-                         now: datetime) -> WebhookEndpoint:
+                         now: datetime, actor: User | None = None) -> WebhookEndpoint:
     """Switches the endpoint on or off (the state is given, not flipped)."""
-    return endpoint_update(endpoint=endpoint, changes={"is_enabled": enabled}, now=now)
+    return endpoint_update(endpoint=endpoint, changes={"is_enabled": enabled}, now=now,
+                           actor=actor)
 
 
-def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime) -> WebhookEndpoint:
-    """A new secret; posts from now on (waiting retries included) are signed with it."""
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime,
+                           actor: User | None = None) -> WebhookEndpoint:
+    """A new secret; posts from now on (waiting retries included) are signed with it.
+    Audited as that it changed, never what it is."""
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         endpoint.secret = secrets.token_hex(SECRET_BYTES)
         endpoint.updated_at = now
         endpoint.save(update_fields=["secret", "updated_at"])
+        audit_record(tenant=endpoint.tenant_id, actor=actor, action="webhook.secret_rotated",
+                     target_type="webhook", target_id=endpoint.pk, target_label=endpoint.name,
+                     changes={"secret": [SECRET, SECRET]})
     return endpoint
 
 
-def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    """Deletes the endpoint with its delivery log; rules that post to it fail from then on."""
+def endpoint_delete(*, endpoint: WebhookEndpoint, actor: User | None = None) -> None:
+    """Deletes the endpoint with its delivery log; rules that post to it fail from then on.
+    Audited."""
     with transaction.atomic():
+        audit_deleted(tenant=endpoint.tenant_id, actor=actor, action="webhook.deleted",
+                      target_type="webhook", target_id=endpoint.pk, target_label=endpoint.name,
+                      values=_audit_state(endpoint))
         WebhookEndpoint.objects.filter(tenant_id=endpoint.tenant_id, pk=endpoint.pk).delete()
         listeners_changed(endpoint.tenant_id)
 

@@ -25,7 +25,8 @@ from casedesk.core.ordering import write_positions
 from casedesk.core.text import check_text, check_texts
 from casedesk.routing.selectors import rules_in_order, skill_requirements
 from casedesk.sla.selectors import policies_in_order
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.audit import audit_change, audit_created, audit_snapshot
+from casedesk.tenancy.models import Tenant, User
 
 DEFAULT_TYPES = ("Question", "Bug", "Feature Request", "Billing", "Onboarding", "Other")
 DEFAULT_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -171,8 +172,20 @@ def _at_end(rows: QuerySet[Any], active_ids: Iterable[int], item_pk: int) -> Non
     write_positions(rows, [pk for pk in active_ids if pk != item_pk] + [item_pk])
 
 
+PICKLIST_AUDITED = ("value", "parent", "is_active", "position")
+
+
+def _audit_value(item: PicklistValue, action: str, before: dict[str, Any],
+                 actor: User | None) -> None:
+    audit_change(tenant=item.tenant_id, actor=actor, action=action,
+                 target_type="picklist_value", target_id=item.pk,
+                 target_label=f"{_noun(item.kind)}: {item.value}", before=before,
+                 after=audit_snapshot(item, PICKLIST_AUDITED))
+
+
 def picklist_value_add(*, tenant: Tenant, kind: str, value: str, parent: str = "",
-                       position: int | None = None) -> PicklistValue:
+                       position: int | None = None,
+                       actor: User | None = None) -> PicklistValue:
     """Adds a value to one of the tenant's picklists: at `position`, or after the active
     values of its list. A subcategory names an active category as `parent`, a sub-status the
     canonical status it maps onto; the other kinds have none."""
@@ -199,27 +212,34 @@ def picklist_value_add(*, tenant: Tenant, kind: str, value: str, parent: str = "
                 rows = _siblings(tenant.pk, kind, parent)
                 _at_end(rows, picklist_value_ids_in_order(item), item.pk)
                 item.refresh_from_db(fields=["position"])
+            _audit_value(item, "picklist_value.added", {}, actor)
     except IntegrityError:
         raise Conflict(f"{value!r} is in the {_noun(kind)} picklist already.") from None
     return item
 
 
-def picklist_value_update(*, item: PicklistValue, changes: dict[str, Any]) -> PicklistValue:
+def picklist_value_update(*, item: PicklistValue, changes: dict[str, Any],
+                          actor: User | None = None) -> PicklistValue:
     """The API's change of a value: its spelling (`picklist_value_rename`), retired or not
-    (`picklist_value_set_active`) and its position, in one transaction."""
+    (`picklist_value_set_active`) and its position, in one transaction and one audit
+    entry."""
     check_fits(PicklistValue, {k: v for k, v in changes.items() if k == "position"})
     with transaction.atomic():
+        before = audit_snapshot(item, PICKLIST_AUDITED)
         if "value" in changes:
-            picklist_value_rename(item=item, value=changes["value"])
+            picklist_value_rename(item=item, value=changes["value"], audited=False)
         if "is_active" in changes:
-            picklist_value_set_active(item=item, active=bool(changes["is_active"]))
+            picklist_value_set_active(item=item, active=bool(changes["is_active"]),
+                                      audited=False)
         if "position" in changes:
             item.position = changes["position"]
             item.save(update_fields=["position"])
+        _audit_value(item, "picklist_value.updated", before, actor)
     return item
 
 
-def picklist_value_rename(*, item: PicklistValue, value: str) -> int:
+def picklist_value_rename(*, item: PicklistValue, value: str, actor: User | None = None,
+                          audited: bool = True) -> int:
     """Changes a value's spelling, and the spelling the tenant's cases carry with it; returns
     how many cases changed.
 
@@ -230,6 +250,7 @@ def picklist_value_rename(*, item: PicklistValue, value: str) -> int:
     requirements belong to their own apps and are left as written (they compare text without
     regard to case): `still_named_by` tells the admin which ones name the old spelling.
     The sub-status that referrals set keeps its name (referrals look for it by name).
+    Audited (unless `audited` is False: the caller records the change it is part of).
     """
     if item.kind == PicklistKind.SUB_STATUS and item.value == INTERNAL_REFERRAL:
         raise Invalid("Referrals set this sub-status by its name, so it cannot be renamed.",
@@ -257,15 +278,25 @@ def picklist_value_rename(*, item: PicklistValue, value: str) -> int:
             changed = cases.update(**{column: value})
             if locked.kind == PicklistKind.CATEGORY:
                 _siblings(locked.tenant_id, PicklistKind.SUBCATEGORY, old).update(parent=value)
+            before = audit_snapshot(locked, PICKLIST_AUDITED)
             locked.value = value
             locked.save(update_fields=["value"])
+            if audited:
+                audit_change(tenant=locked.tenant_id, actor=actor,
+                             action="picklist_value.renamed", target_type="picklist_value",
+                             target_id=locked.pk,
+                             target_label=f"{_noun(locked.kind)}: {value}", before=before,
+                             after=audit_snapshot(locked, PICKLIST_AUDITED),
+                             detail={"cases_changed": changed})
     except IntegrityError:  # the spelling was added meanwhile
         raise taken from None
     item.value = value
     return changed
 
 
-def picklist_value_set_active(*, item: PicklistValue, active: bool) -> PicklistValue:
+def picklist_value_set_active(*, item: PicklistValue, active: bool,
+                              actor: User | None = None,
+                              audited: bool = True) -> PicklistValue:
     """Retires a value (offered and accepted for new input no more; the cases that carry it
     keep it) or un-retires it (back at the end of its list). Giving the state it has already
     changes nothing, so a double click cannot undo itself."""
@@ -278,25 +309,40 @@ def picklist_value_set_active(*, item: PicklistValue, active: bool) -> PicklistV
     with transaction.atomic():
         rows = _siblings(item.tenant_id, item.kind, item.parent)
         _lock(rows)
+        before = audit_snapshot(item, PICKLIST_AUDITED)
         order = picklist_value_ids_in_order(item)
         item.is_active = active
         item.save(update_fields=["is_active"])
         if active:
             _at_end(rows, order, item.pk)
             item.refresh_from_db(fields=["position"])
+        if audited:
+            _audit_value(item, "picklist_value.restored" if active
+                         else "picklist_value.retired", before, actor)
     return item
 
 
-def picklist_values_reorder(*, item: PicklistValue, value_ids: list[int]) -> None:
+def picklist_values_reorder(*, item: PicklistValue, value_ids: list[int],
+                            actor: User | None = None) -> None:
     """Puts the active values of `item`'s list in the given order; the order must name each
-    of them once (retired values keep their place apart)."""
+    of them once (retired values keep their place apart). Audited with the values' old and
+    new order."""
     with transaction.atomic():
         rows = _siblings(item.tenant_id, item.kind, item.parent)
         current = set(_lock(rows.filter(is_active=True)))
         if len(value_ids) != len(set(value_ids)) or set(value_ids) != current:
             raise Invalid("The order must list every active value of the list exactly once.",
                           field="value_ids")
+        active = rows.filter(is_active=True)
+        old = list(active.order_by("position", "pk").values_list("value", flat=True))
         write_positions(rows, value_ids)
+        audit_change(tenant=item.tenant_id, actor=actor, action="picklist.reordered",
+                     target_type="picklist", target_id=item.kind,
+                     target_label=_noun(item.kind) + (f" under {item.parent}"
+                                                      if item.parent else ""),
+                     before={"order": old},
+                     after={"order": list(active.order_by("position", "pk")
+                                          .values_list("value", flat=True))})
 
 
 def still_named_by(tenant: Tenant, kind: str, value: str) -> list[str]:
@@ -372,7 +418,8 @@ def custom_field_create(*, tenant: Tenant, key: str, label: str, kind: str,
                         required: bool = False, choices: list[str] | None = None,
                         help_text: str = "", show_on_case_page: bool = True,
                         show_on_new_case: bool = True, show_on_web_form: bool = False,
-                        position: int | None = None) -> CustomFieldDefinition:
+                        position: int | None = None,
+                        actor: User | None = None) -> CustomFieldDefinition:
     """Defines a new custom field for the tenant's cases, at `position` or after the active
     fields. The key (lower-case letters, digits, underscores) and the kind are fixed."""
     key = key.strip()
@@ -396,13 +443,22 @@ def custom_field_create(*, tenant: Tenant, key: str, label: str, kind: str,
                 _at_end(CustomFieldDefinition.objects.filter(tenant=tenant),
                         custom_field_ids_in_order(tenant.pk), definition.pk)
                 definition.refresh_from_db(fields=["position"])
+            audit_created(tenant=tenant, actor=actor, action="custom_field.created",
+                          target_type="custom_field", target_id=definition.pk,
+                          target_label=definition.label,
+                          values=audit_snapshot(definition, CUSTOM_FIELD_AUDITED))
     except IntegrityError:
         raise Conflict(f"A custom field with the key {key!r} exists already.") from None
     return definition
 
 
-def custom_field_update(*, definition: CustomFieldDefinition,
-                        changes: dict[str, Any]) -> CustomFieldDefinition:
+CUSTOM_FIELD_AUDITED = ("key", "label", "kind", "required", "choices", "help_text",
+                        "show_on_case_page", "show_on_new_case", "show_on_web_form",
+                        "is_active", "position")
+
+
+def custom_field_update(*, definition: CustomFieldDefinition, changes: dict[str, Any],
+                        actor: User | None = None) -> CustomFieldDefinition:
     """Changes what `FIELD_CHANGES` names. Changing the choices of a picklist field changes
     what new input may pick; cases keep the choice they hold. A retired field is offered
     nowhere and its values stay on the cases; un-retired, it comes back after the active
@@ -422,24 +478,40 @@ def custom_field_update(*, definition: CustomFieldDefinition,
         rows = CustomFieldDefinition.objects.filter(tenant_id=definition.tenant_id)
         _lock(rows)
         order = custom_field_ids_in_order(definition.tenant_id)
+        before = audit_snapshot(definition, CUSTOM_FIELD_AUDITED)
         for name, value in values.items():
             setattr(definition, name, value)
         definition.save()
         if restored and "position" not in values:
             _at_end(rows, order, definition.pk)
             definition.refresh_from_db(fields=["position"])
+        after = audit_snapshot(definition, CUSTOM_FIELD_AUDITED)
+        action = "custom_field.updated"
+        if before["is_active"] != after["is_active"]:
+            action = "custom_field.restored" if after["is_active"] else "custom_field.retired"
+        audit_change(tenant=definition.tenant_id, actor=actor, action=action,
+                     target_type="custom_field", target_id=definition.pk,
+                     target_label=definition.label, before=before, after=after)
     return definition
 
 
-def custom_fields_reorder(*, tenant: Tenant, field_ids: list[int]) -> None:
-    """Puts the tenant's active custom fields in the given order; it must name each once."""
+def custom_fields_reorder(*, tenant: Tenant, field_ids: list[int],
+                          actor: User | None = None) -> None:
+    """Puts the tenant's active custom fields in the given order; it must name each once.
+    Audited with the fields' old and new order (their keys)."""
     with transaction.atomic():
         rows = CustomFieldDefinition.objects.filter(tenant=tenant)
         current = set(_lock(rows.filter(is_active=True)))
         if len(field_ids) != len(set(field_ids)) or set(field_ids) != current:
             raise Invalid("The order must list every active custom field exactly once.",
                           field="field_ids")
+        active = rows.filter(is_active=True).order_by("position", "pk")
+        old = list(active.values_list("key", flat=True))
         write_positions(rows, field_ids)
+        audit_change(tenant=tenant, actor=actor, action="custom_fields.reordered",
+                     target_type="custom_field", target_id="", target_label="Custom fields",
+                     before={"order": old}, after={"order": list(active.values_list(
+                         "key", flat=True))})
 
 
 def _clean_choices(kind: str, choices: list[str]) -> list[str]:

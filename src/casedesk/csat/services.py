@@ -37,7 +37,8 @@ from casedesk.mail.outbox import queue_survey
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import Notice, notices_write
 from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.audit import audit_change, audit_snapshot
+from casedesk.tenancy.models import Membership, Tenant, User
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +202,8 @@ class SettingsChange:
     scale: str | None = None
 
 
-def csat_settings_update(*, tenant: Tenant, change: SettingsChange, now: datetime
-                         ) -> CsatSettings:
+def csat_settings_update(*, tenant: Tenant, change: SettingsChange, now: datetime,
+                         actor: User | None = None) -> CsatSettings:
     """Changes the tenant's survey settings (admins; the caller checks). The delay is 0 to
     14 days in hours; the queues must be the tenant's. Surveys already sent keep their scale."""
     values: dict[str, Any] = {k: v for k, v in change.__dict__.items() if v is not None}
@@ -220,8 +221,13 @@ def csat_settings_update(*, tenant: Tenant, change: SettingsChange, now: datetim
         values["queues"] = sorted(wanted)
     with transaction.atomic():
         config, _ = CsatSettings.objects.select_for_update().get_or_create(tenant=tenant)
+        before = audit_snapshot(config, values)
         for name, value in values.items():
             setattr(config, name, value)
         config.updated_at = now
         config.save()
+        audit_change(tenant=tenant, actor=actor, action="csat_settings.updated",
+                     target_type="tenant", target_id=tenant.pk,
+                     target_label="Satisfaction surveys", before=before,
+                     after=audit_snapshot(config, values))
     return config

@@ -22,7 +22,8 @@ from casedesk.core.schemas import MAX_ID
 from casedesk.mail.checks import checked_flag, checked_text, checked_whole
 from casedesk.mail.models import Mailbox, MailboxSecurity, ProcessedAction
 from casedesk.routing.models import Queue
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.audit import audit_change, audit_deleted, audit_snapshot
+from casedesk.tenancy.models import Tenant, User
 
 MAILBOX_FIELDS = ("name", "host", "port", "security", "ca_certificate", "username",
                   "password", "folder", "processed_action", "move_to", "queue_id",
@@ -164,19 +165,26 @@ def _name_taken(name: str) -> Invalid:
     return Invalid(f"There is already a mailbox named “{name}”.", field="name")
 
 
-def mailbox_create(*, tenant: Tenant, values: dict[str, Any], now: datetime) -> Mailbox:
+def mailbox_create(*, tenant: Tenant, values: dict[str, Any], now: datetime,
+                   actor: User | None = None) -> Mailbox:
     """Adds an IMAP mailbox for the tenant's workers to poll; every setting is checked first
-    and nothing is stored when one is refused."""
+    and nothing is stored when one is refused. Audited, the password masked."""
     _refuse_unknown(values)
     clean = _check_mailbox(tenant, {**MAILBOX_DEFAULTS, **values}, mailbox_id=None)
     try:
         with transaction.atomic():
-            return Mailbox.objects.create(tenant=tenant, created_at=now, **clean)
+            mailbox = Mailbox.objects.create(tenant=tenant, created_at=now, **clean)
+            audit_change(tenant=tenant, actor=actor, action="mailbox.created",
+                         target_type="mailbox", target_id=mailbox.pk, target_label=mailbox.name,
+                         before={}, after=audit_snapshot(mailbox, MAILBOX_FIELDS),
+                         secret=("password",))
+            return mailbox
     except IntegrityError:  # the same name, saved at the same moment
         raise _name_taken(clean["name"]) from None
 
 
-def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
+def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any],
+                   actor: User | None = None) -> Mailbox:
     """Changes the settings given. A blank or missing password keeps the stored one, except
     when the server or username changes: then the password must be given again."""
     _refuse_unknown(changes)
@@ -200,6 +208,12 @@ def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
         try:
             with transaction.atomic():
                 mailbox.save(update_fields=changed)
+                audit_change(tenant=mailbox.tenant_id, actor=actor, action="mailbox.updated",
+                             target_type="mailbox", target_id=mailbox.pk,
+                             target_label=mailbox.name,
+                             before={name: current[name] for name in changed},
+                             after={name: clean[name] for name in changed},
+                             secret=("password",))
         except IntegrityError:
             raise _name_taken(clean["name"]) from None
     if "queue_id" in changed:
@@ -208,6 +222,11 @@ def mailbox_update(*, mailbox: Mailbox, changes: dict[str, Any]) -> Mailbox:
     return mailbox
 
 
-def mailbox_delete(*, mailbox: Mailbox) -> None:
-    """Stops polling the mailbox and forgets its settings; mail already taken in stays."""
-    Mailbox.objects.filter(tenant_id=mailbox.tenant_id, pk=mailbox.pk).delete()
+def mailbox_delete(*, mailbox: Mailbox, actor: User | None = None) -> None:
+    """Stops polling the mailbox and forgets its settings; mail already taken in stays.
+    Audited, the password masked."""
+    with transaction.atomic():
+        audit_deleted(tenant=mailbox.tenant_id, actor=actor, action="mailbox.deleted",
+                      target_type="mailbox", target_id=mailbox.pk, target_label=mailbox.name,
+                      values=audit_snapshot(mailbox, MAILBOX_FIELDS), secret=("password",))
+        Mailbox.objects.filter(tenant_id=mailbox.tenant_id, pk=mailbox.pk).delete()

@@ -18,7 +18,8 @@ from casedesk.core.limits import max_length
 from casedesk.mail.checks import checked_flag, checked_text, checked_whole
 from casedesk.mail.outbox import check_template
 from casedesk.routing.models import Queue
-from casedesk.tenancy.models import StrangerAction, Tenant
+from casedesk.tenancy.audit import audit_change, audit_snapshot
+from casedesk.tenancy.models import StrangerAction, Tenant, User
 
 MAIL_SETTINGS = ("mail_address", "mail_max_bytes", "mail_match_account_by_domain",
                  "mail_from", "mail_from_name", "mail_ack_enabled", "mail_ack_template",
@@ -58,8 +59,10 @@ def _address_owner(tenant: Tenant, address: str) -> str | None:
     return None
 
 
-def mail_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+def mail_settings_update(*, tenant: Tenant, changes: dict[str, Any],
+                         actor: User | None = None) -> Tenant:
     """Changes the tenant's mail settings given; all of them or, when one is refused, none.
+    Audited with old and new values.
 
     The support address must be the tenant's alone, the size limit is 1 to 100 MB and the
     acknowledgement template must compile (it is rendered for every new case from mail)."""
@@ -113,9 +116,13 @@ def mail_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
         clean["mail_ack_template"] = _ack_template(changes["mail_ack_template"])
     if clean:
         with transaction.atomic():
+            before = audit_snapshot(tenant, clean)
             for name, value in clean.items():
                 setattr(tenant, name, value)
             tenant.save(update_fields=list(clean))
+            audit_change(tenant=tenant, actor=actor, action="mail_settings.updated",
+                         target_type="tenant", target_id=tenant.pk, target_label="Mail settings",
+                         before=before, after=audit_snapshot(tenant, clean))
     return tenant
 
 

@@ -24,7 +24,8 @@ from casedesk.core.limits import check_fits
 from casedesk.core.text import check_text
 from casedesk.portal.config import portal_settings
 from casedesk.portal.models import DEFAULT_ACCENT, PortalSettings
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.audit import audit_change, audit_snapshot
+from casedesk.tenancy.models import Tenant, User
 
 LOGO_MAX_BYTES = 1024 * 1024
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -72,7 +73,7 @@ def brand_of(tenant: Tenant) -> Brand:
 
 def portal_branding_change(*, tenant: Tenant, changes: dict[str, Any],
                            logo: UploadedFile[bytes] | None = None, remove_logo: bool = False,
-                           now: datetime) -> PortalSettings:
+                           now: datetime, actor: User | None = None) -> PortalSettings:
     """Changes the portal's name, accent colour, sender name and logo; refuses (Invalid,
     naming the field) a colour that is not `#rrggbb`, a logo that is not a PNG, JPEG or WebP
     by its bytes or is over LOGO_MAX_BYTES, text a column cannot hold. One transaction; a
@@ -100,6 +101,7 @@ def portal_branding_change(*, tenant: Tenant, changes: dict[str, Any],
         if settings.pk is not None:
             settings = PortalSettings.objects.select_for_update().get(pk=settings.pk)
         old_logo = settings.logo.name if settings.logo else ""
+        before = {**audit_snapshot(settings, CHANGEABLE), "logo": bool(old_logo)}
         for name, value in values.items():
             setattr(settings, name, value.lower() if name == "accent_colour" else value)
         if content_type is not None:
@@ -110,6 +112,12 @@ def portal_branding_change(*, tenant: Tenant, changes: dict[str, Any],
         settings.updated_at = now
         settings.save()
         new_logo = settings.logo.name if settings.logo else ""
+        # The logo is told as there or not (and replaced), its file name means nothing.
+        audit_change(tenant=tenant, actor=actor, action="portal_settings.updated",
+                     target_type="tenant", target_id=tenant.pk, target_label="Portal branding",
+                     before=before, after={**audit_snapshot(settings, CHANGEABLE),
+                                           "logo": bool(new_logo)},
+                     detail={"logo_replaced": True} if content_type is not None else None)
         if old_logo and old_logo != new_logo:
             storage = settings.logo.storage
             transaction.on_commit(lambda: storage.delete(old_logo))

@@ -15,7 +15,8 @@ from casedesk.core.errors import Invalid
 from casedesk.portal.config import portal_settings
 from casedesk.portal.models import PortalSettings
 from casedesk.portal.webform import KNOWN_TYPES
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.audit import audit_change, audit_snapshot
+from casedesk.tenancy.models import Tenant, User
 
 MAX_FILES = 20
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -36,8 +37,12 @@ def clean_origin(raw: str) -> str:
     return origin
 
 
-def webform_settings_change(*, tenant: Tenant, changes: dict[str, Any], now: datetime
-                            ) -> PortalSettings:
+WEBFORM_AUDITED = ("form_enabled", "form_categories", "max_files", "max_file_bytes",
+                   "file_types", "only_known_contacts", "embed_origins")
+
+
+def webform_settings_change(*, tenant: Tenant, changes: dict[str, Any], now: datetime,
+                            actor: User | None = None) -> PortalSettings:
     """Saves the form's settings (making the tenant's row when it has none), or Invalid
     naming the field: a category the tenant does not have, a limit out of range, a type
     the form cannot tell, an origin that is not one."""
@@ -65,6 +70,7 @@ def webform_settings_change(*, tenant: Tenant, changes: dict[str, Any], now: dat
         config = portal_settings(tenant)
         if config.pk is not None:
             config = PortalSettings.objects.select_for_update().get(pk=config.pk)
+        before = audit_snapshot(config, WEBFORM_AUDITED)
         config.form_enabled = bool(changes["form_enabled"])
         config.form_categories = wanted
         config.max_files = max_files
@@ -74,6 +80,9 @@ def webform_settings_change(*, tenant: Tenant, changes: dict[str, Any], now: dat
         config.embed_origins = origins
         config.updated_at = now
         config.save()
+        audit_change(tenant=tenant, actor=actor, action="webform_settings.updated",
+                     target_type="tenant", target_id=tenant.pk, target_label="Web form",
+                     before=before, after=audit_snapshot(config, WEBFORM_AUDITED))
     return config
 
 

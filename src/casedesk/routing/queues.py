@@ -38,7 +38,8 @@ from casedesk.core.text import check_texts
 from casedesk.routing.hooks import waiting_by_queue
 from casedesk.routing.models import Queue, Strategy
 from casedesk.routing.selectors import rules_sending_to
-from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.audit import audit_change, audit_created, audit_snapshot
+from casedesk.tenancy.models import Membership, Tenant, User
 
 DEFAULT_QUEUES = (
     ("Support", "First line: questions, how-tos and anything not routed elsewhere."),
@@ -47,6 +48,7 @@ DEFAULT_QUEUES = (
 )
 DETAILS = ("name", "description", "email")
 CHANGEABLE = (*DETAILS, "member_ids", "strategy", "is_active")
+AUDITED = (*DETAILS, "strategy", "is_active")
 
 
 class QueueConflict(Conflict):
@@ -68,16 +70,38 @@ def queues_seed_defaults(tenant: Tenant, *, members: Sequence[Membership] = ()) 
             queue.members.add(*members)
 
 
+def _audit_state(queue: Queue) -> dict[str, Any]:
+    """What the audit log keeps of a queue: its details and its members' addresses."""
+    members = sorted(Membership.objects.filter(queues=queue)
+                     .values_list("user__email", flat=True))
+    return {**audit_snapshot(queue, AUDITED), "members": members}
+
+
+def _audit_update(queue: Queue, before: dict[str, Any], actor: User | None) -> None:
+    after = _audit_state(queue)
+    action = "queue.updated"
+    moved = {k for k in after if before.get(k) != after[k]}
+    if moved == {"members"}:
+        action = "queue.members_changed"
+    elif moved == {"is_active"}:
+        action = "queue.restored" if after["is_active"] else "queue.archived"
+    audit_change(tenant=queue.tenant_id, actor=actor, action=action, target_type="queue",
+                 target_id=queue.pk, target_label=queue.name, before=before, after=after)
+
+
 def queue_join(*, queue: Queue, membership: Membership) -> Queue:
     """`membership` joins `queue` (nothing changes when they are in it already): the one-click
-    way in for a member who belongs to no queue yet."""
+    way in for a member who belongs to no queue yet. Audited as the member's own act."""
     if queue.tenant_id != membership.tenant_id:
         raise Invalid("That queue belongs to another tenant.", field="queue")
     if not queue.is_active:
         raise Conflict(f"The queue {queue.name} is archived: it takes no members.")
     if not membership.is_active:
         raise Conflict("An inactive member cannot join a queue.")
-    queue.members.add(membership)
+    with transaction.atomic():
+        before = _audit_state(queue)
+        queue.members.add(membership)
+        _audit_update(queue, before, membership.user)
     return queue
 
 
@@ -201,7 +225,8 @@ def _refusal_to_archive(queue: Queue) -> str | None:
 # --- writes -------------------------------------------------------------------------------------
 
 def queue_create(*, tenant: Tenant, name: str, description: str = "", email: str = "",
-                 member_ids: Iterable[int] = (), strategy: str = Strategy.MANUAL) -> Queue:
+                 member_ids: Iterable[int] = (), strategy: str = Strategy.MANUAL,
+                 actor: User | None = None) -> Queue:
     """A new, active queue with its members (active members of the tenant), in one
     transaction. A name already used in the tenant (in any case) or an address already
     taking mail in is a QueueConflict naming the field."""
@@ -215,13 +240,17 @@ def queue_create(*, tenant: Tenant, name: str, description: str = "", email: str
             members = _members_of(tenant.pk, member_ids)
             queue = Queue.objects.create(tenant=tenant, strategy=strategy, **details)
             queue.members.set(members)
+            audit_created(tenant=tenant, actor=actor, action="queue.created",
+                          target_type="queue", target_id=queue.pk, target_label=queue.name,
+                          values=_audit_state(queue))
     except IntegrityError:
         raise QueueConflict(f"A queue named “{details['name']}” exists already: choose another "
                             "name.", field="name") from None
     return queue
 
 
-def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
+def queue_update(*, queue: Queue, changes: dict[str, object],
+                 actor: User | None = None) -> Queue:
     """Changes the given fields of `queue` in one transaction: `name`, `description`,
     `email`, `strategy`, `member_ids` (replaces the members, as `queue_set_members`) and
     `is_active` (False archives it and True restores it, as `queue_archive` and
@@ -247,6 +276,7 @@ def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
             # The row as it is now, not as the caller read it: only the fields given change
             # (round-robin's rota, for one, moves under routing's own lock).
             locked = Queue.objects.select_for_update().get(pk=queue.pk, tenant_id=tenant_id)
+            before = _audit_state(locked)
             if "name" in values:
                 _check_name_free(tenant_id, str(values["name"]), queue.pk)
             if values.get("email"):
@@ -262,6 +292,7 @@ def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
                 setattr(locked, field, value)
             if values:
                 locked.save(update_fields=list(values))
+            _audit_update(locked, before, actor)
     except IntegrityError:
         raise QueueConflict(f"A queue named “{values.get('name', queue.name)}” exists already: "
                             "choose another name.", field="name") from None
@@ -270,7 +301,8 @@ def queue_update(*, queue: Queue, changes: dict[str, object]) -> Queue:
     return queue
 
 
-def queue_set_members(*, queue: Queue, member_ids: Iterable[int]) -> Queue:
+def queue_set_members(*, queue: Queue, member_ids: Iterable[int],
+                      actor: User | None = None) -> Queue:
     """Makes the queue's members exactly the members whose user ids are given, in one
     transaction: each an active member of the queue's tenant, or a deactivated one who is in
     the queue already (kept). Any other id — unknown, another tenant's, a deactivated member
@@ -278,17 +310,19 @@ def queue_set_members(*, queue: Queue, member_ids: Iterable[int]) -> Queue:
     with transaction.atomic():
         list(Queue.objects.select_for_update().filter(pk=queue.pk).values_list("pk", flat=True))
         members = _members_of(queue.tenant_id, member_ids, _current_member_ids(queue))
+        before = _audit_state(queue)
         queue.members.set(members)
+        _audit_update(queue, before, actor)
     return queue
 
 
-def queue_archive(*, queue: Queue) -> Queue:
+def queue_archive(*, queue: Queue, actor: User | None = None) -> Queue:
     """Archives the queue (it takes no new cases; see the module's docstring), refused with
     a Conflict while open cases wait in it unowned or an enabled routing rule sends cases to
     it. Archiving an archived queue changes nothing."""
-    return queue_update(queue=queue, changes={"is_active": False})
+    return queue_update(queue=queue, changes={"is_active": False}, actor=actor)
 
 
-def queue_restore(*, queue: Queue) -> Queue:
+def queue_restore(*, queue: Queue, actor: User | None = None) -> Queue:
     """Brings an archived queue back, with the members, address and strategy it had."""
-    return queue_update(queue=queue, changes={"is_active": True})
+    return queue_update(queue=queue, changes={"is_active": True}, actor=actor)

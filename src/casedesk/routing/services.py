@@ -33,10 +33,19 @@ from casedesk.routing.rules import (
     parse_conditions,
 )
 from casedesk.routing.strategies import Agent, choose, normalise_skills, weight
-from casedesk.tenancy.models import Availability, Membership, Tenant
+from casedesk.tenancy.audit import (
+    audit_change,
+    audit_created,
+    audit_deleted,
+    audit_snapshot,
+    updated_action,
+)
+from casedesk.tenancy.models import Availability, Membership, Tenant, User
 from casedesk.tenancy.services import tenant_bump_version
 
 RULE_LIMIT = 1000
+# What the audit log keeps of a rule.
+RULE_AUDITED = ("name", "match", "is_enabled", "conditions", "actions")
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,8 @@ def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = 
 
 
 def rule_create(*, tenant: Tenant, data: RuleInput, now: datetime,
-                position: int | None = None) -> RoutingRule:
-    """A new rule, last in the order unless a position (0 = first) is given."""
+                position: int | None = None, actor: User | None = None) -> RoutingRule:
+    """A new rule, last in the order unless a position (0 = first) is given; audited."""
     spec = rule_spec_from_input(tenant, data)
     with transaction.atomic():
         rules = list(RoutingRule.objects.select_for_update().filter(tenant=tenant))
@@ -100,14 +109,21 @@ def rule_create(*, tenant: Tenant, data: RuleInput, now: datetime,
             _write_order(tenant, placed([r.pk for r in rules], rule.pk, position))
             rule.refresh_from_db(fields=["position"])
         _bump_version(tenant)
+        audit_created(tenant=tenant, actor=actor, action="routing_rule.created",
+                      target_type="routing_rule", target_id=rule.pk, target_label=rule.name,
+                      values={**audit_snapshot(rule, RULE_AUDITED), "position": rule.position})
     return rule
 
 
-def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime) -> RoutingRule:
-    """Changes name, conditions, actions, match or is_enabled; `position` moves the rule."""
+def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime,
+                actor: User | None = None) -> RoutingRule:
+    """Changes name, conditions, actions, match or is_enabled; `position` moves the rule.
+    Audited as `routing_rule.updated` (`routing_rule.enabled` / `.disabled` when only that
+    switch changed)."""
     tenant = rule.tenant
     with transaction.atomic():
         rule = RoutingRule.objects.select_for_update().get(pk=rule.pk, tenant=tenant)
+        before = {**audit_snapshot(rule, RULE_AUDITED), "position": rule.position}
         merged = RuleInput(
             name=changes.get("name", rule.name),
             conditions=changes.get("conditions", rule.conditions),
@@ -132,29 +148,42 @@ def rule_update(*, rule: RoutingRule, changes: dict[str, Any], now: datetime) ->
             _write_order(tenant, placed(order, rule.pk, int(changes["position"])))
             rule.refresh_from_db(fields=["position"])
         _bump_version(tenant)
+        after = {**audit_snapshot(rule, RULE_AUDITED), "position": rule.position}
+        audit_change(tenant=tenant, actor=actor, action=updated_action(
+                         "routing_rule", before, after), target_type="routing_rule",
+                     target_id=rule.pk, target_label=rule.name, before=before, after=after)
     return rule
 
 
-def rule_delete(*, rule: RoutingRule) -> None:
+def rule_delete(*, rule: RoutingRule, actor: User | None = None) -> None:
+    """Deletes the rule, closing up the order; audited."""
     tenant = rule.tenant
     with transaction.atomic():
         list(RoutingRule.objects.select_for_update().filter(tenant=tenant))
+        audit_deleted(tenant=tenant, actor=actor, action="routing_rule.deleted",
+                      target_type="routing_rule", target_id=rule.pk, target_label=rule.name,
+                      values=audit_snapshot(rule, RULE_AUDITED))
         rule.delete()
         _write_order(tenant, list(RoutingRule.objects.filter(tenant=tenant)
                                   .values_list("pk", flat=True)))
         _bump_version(tenant)
 
 
-def rules_reorder(*, tenant: Tenant, rule_ids: list[int]) -> list[RoutingRule]:
-    """Puts the rules in the given order; the list must name every rule of the tenant once."""
+def rules_reorder(*, tenant: Tenant, rule_ids: list[int],
+                  actor: User | None = None) -> list[RoutingRule]:
+    """Puts the rules in the given order; the list must name every rule of the tenant once.
+    Audited with the old and new order (rule ids, first first) when it moved."""
     with transaction.atomic():
-        current = set(RoutingRule.objects.select_for_update().filter(tenant=tenant)
-                      .values_list("pk", flat=True))
-        if len(rule_ids) != len(set(rule_ids)) or set(rule_ids) != current:
+        old_order = list(RoutingRule.objects.select_for_update().filter(tenant=tenant)
+                         .order_by("position", "id").values_list("pk", flat=True))
+        if len(rule_ids) != len(set(rule_ids)) or set(rule_ids) != set(old_order):
             raise Invalid("The order must list every rule of the tenant exactly once.",
                           field="rule_ids")
         _write_order(tenant, rule_ids)
         _bump_version(tenant)
+        audit_change(tenant=tenant, actor=actor, action="routing_rules.reordered",
+                     target_type="routing_rule", target_id="", target_label="Routing rules",
+                     before={"order": old_order}, after={"order": list(rule_ids)})
     return list(RoutingRule.objects.filter(tenant=tenant))
 
 
@@ -187,10 +216,16 @@ def compiled_rules(tenant: Tenant) -> tuple[CompiledRule, ...]:
     return rules
 
 
-def skill_requirements_set(*, tenant: Tenant, requirements: list[tuple[str, str, list[str]]]
-                           ) -> list[SkillRequirement]:
+def _skill_map(tenant: Tenant) -> dict[str, list[str]]:
+    return {f"{r.category}/{r.subcategory}" if r.subcategory else r.category: r.skills
+            for r in SkillRequirement.objects.filter(tenant=tenant)
+            .order_by("category", "subcategory")}
+
+
+def skill_requirements_set(*, tenant: Tenant, requirements: list[tuple[str, str, list[str]]],
+                           actor: User | None = None) -> list[SkillRequirement]:
     """Replaces the tenant's category → skills map with `requirements`
-    ((category, subcategory or "", skills))."""
+    ((category, subcategory or "", skills)); audited."""
     rows: dict[tuple[str, str], SkillRequirement] = {}
     for category, subcategory, skills in requirements:
         check_texts({"requirements": [category, subcategory, *skills]}, ("requirements",))
@@ -208,8 +243,13 @@ def skill_requirements_set(*, tenant: Tenant, requirements: list[tuple[str, str,
         rows[(category.casefold(), subcategory.casefold())] = SkillRequirement(
             tenant=tenant, category=category, subcategory=subcategory, skills=clean)
     with transaction.atomic():
+        old = _skill_map(tenant)
         SkillRequirement.objects.filter(tenant=tenant).delete()
         SkillRequirement.objects.bulk_create(rows.values())
+        audit_change(tenant=tenant, actor=actor, action="skill_requirements.updated",
+                     target_type="skill_requirements", target_id="",
+                     target_label="Skills per category",
+                     before={"skills": old}, after={"skills": _skill_map(tenant)})
     return list(SkillRequirement.objects.filter(tenant=tenant))
 
 

@@ -17,7 +17,14 @@ from casedesk.sla.clock import Calendar
 from casedesk.sla.hooks import clocks_stale
 from casedesk.sla.ical import all_day_events
 from casedesk.sla.models import BusinessCalendar, Holiday
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.audit import (
+    audit_change,
+    audit_created,
+    audit_deleted,
+    audit_record,
+    audit_snapshot,
+)
+from casedesk.tenancy.models import Tenant, User
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -80,8 +87,13 @@ def calendar_of(row: BusinessCalendar) -> Calendar:
     return Calendar(row.time_zone, parse_week(row.week), holiday_dates(holidays))
 
 
+CALENDAR_AUDITED = ("name", "time_zone", "week")
+
+
 def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
-                  calendar: BusinessCalendar | None = None) -> BusinessCalendar:
+                  calendar: BusinessCalendar | None = None,
+                  actor: User | None = None) -> BusinessCalendar:
+    """Creates a calendar, or changes `calendar`; audited with old and new values."""
     name = clean_name(name, "name")
     if not name:
         raise Invalid("A calendar needs a name.", field="name")
@@ -97,10 +109,16 @@ def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
     if taken.exists():
         raise Conflict(f"There is already a calendar named {name!r}.")
     row = calendar or BusinessCalendar(tenant=tenant)
+    before = audit_snapshot(row, CALENDAR_AUDITED) if calendar is not None else {}
     row.name, row.time_zone, row.week = name, time_zone, week
     try:
         with transaction.atomic():
             row.save()
+            audit_change(tenant=tenant, actor=actor,
+                         action="calendar.updated" if calendar is not None
+                         else "calendar.created", target_type="calendar", target_id=row.pk,
+                         target_label=row.name, before=before,
+                         after=audit_snapshot(row, CALENDAR_AUDITED))
     except IntegrityError:  # the same name saved at the same moment by someone else
         raise Conflict(f"There is already a calendar named {name!r}.") from None
     if calendar is not None:
@@ -109,9 +127,10 @@ def calendar_save(*, tenant: Tenant, name: str, time_zone: str, week: Any,
 
 
 def holiday_add(*, calendar: BusinessCalendar, name: str, starts_on: date,
-                ends_on: date | None = None, recompute: bool = True) -> Holiday:
-    """Adds a holiday; the open cases' clocks are recomputed after commit (`recompute=False`
-    leaves that to a caller adding many)."""
+                ends_on: date | None = None, recompute: bool = True,
+                actor: User | None = None) -> Holiday:
+    """Adds a holiday, audited; the open cases' clocks are recomputed after commit
+    (`recompute=False` leaves that, and the audit entry, to a caller adding many)."""
     ends_on = ends_on or starts_on
     if ends_on < starts_on:
         raise Invalid("A holiday ends on or after the day it starts.", field="ends_on")
@@ -119,29 +138,51 @@ def holiday_add(*, calendar: BusinessCalendar, name: str, starts_on: date,
         raise Invalid("A holiday lasts at most a year.", field="ends_on")
     name = clean_name(name, "name")
     check_fits(Holiday, {"name": name})
-    holiday = Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
-                                     name=name, starts_on=starts_on, ends_on=ends_on)
+    with transaction.atomic():
+        holiday = Holiday.objects.create(tenant_id=calendar.tenant_id, calendar=calendar,
+                                         name=name, starts_on=starts_on, ends_on=ends_on)
+        if recompute:
+            audit_created(tenant=calendar.tenant_id, actor=actor, action="holiday.created",
+                          target_type="calendar", target_id=calendar.pk,
+                          target_label=calendar.name, values=_holiday_values(holiday))
     if recompute:
         clocks_stale(calendar.tenant)
     return holiday
 
 
-def calendar_delete(*, calendar: BusinessCalendar, now: datetime) -> None:
+def _holiday_values(holiday: Holiday) -> dict[str, Any]:
+    return {"holiday": holiday.name, "starts_on": holiday.starts_on,
+            "ends_on": holiday.ends_on}
+
+
+def calendar_delete(*, calendar: BusinessCalendar, now: datetime,
+                    actor: User | None = None) -> None:
+    """Deletes the calendar (and its holidays); audited."""
     tenant = calendar.tenant
-    calendar.delete()
+    with transaction.atomic():
+        audit_deleted(tenant=tenant, actor=actor, action="calendar.deleted",
+                      target_type="calendar", target_id=calendar.pk,
+                      target_label=calendar.name,
+                      values=audit_snapshot(calendar, CALENDAR_AUDITED))
+        calendar.delete()
     clocks_stale(tenant)
 
 
-def holiday_delete(*, holiday: Holiday, now: datetime) -> None:
-    tenant = holiday.calendar.tenant
-    holiday.delete()
-    clocks_stale(tenant)
+def holiday_delete(*, holiday: Holiday, now: datetime, actor: User | None = None) -> None:
+    """Deletes the holiday; audited on its calendar."""
+    calendar = holiday.calendar
+    with transaction.atomic():
+        audit_deleted(tenant=calendar.tenant_id, actor=actor, action="holiday.deleted",
+                      target_type="calendar", target_id=calendar.pk,
+                      target_label=calendar.name, values=_holiday_values(holiday))
+        holiday.delete()
+    clocks_stale(calendar.tenant)
 
 
-def holidays_import_ical(*, calendar: BusinessCalendar, text: str, now: datetime
-                         ) -> list[Holiday]:
+def holidays_import_ical(*, calendar: BusinessCalendar, text: str, now: datetime,
+                         actor: User | None = None) -> list[Holiday]:
     """Adds the all-day events of an iCalendar file (RFC 5545) as holidays; events already
-    present (same dates) are skipped."""
+    present (same dates) are skipped. One audit entry lists the holidays added."""
     events = all_day_events(text)
     existing = set(Holiday.objects.filter(calendar=calendar)
                    .values_list("starts_on", "ends_on"))
@@ -154,6 +195,14 @@ def holidays_import_ical(*, calendar: BusinessCalendar, text: str, now: datetime
             added.append(holiday_add(calendar=calendar, name=clipped(Holiday, "name", name),
                                      starts_on=starts_on, ends_on=ends_on, recompute=False))
             existing.add((starts_on, ends_on))
+        if added:
+            audit_record(tenant=calendar.tenant_id, actor=actor, action="holidays.imported",
+                         target_type="calendar", target_id=calendar.pk,
+                         target_label=calendar.name,
+                         changes={"holidays": [None, [
+                             f"{h.name} ({h.starts_on.isoformat()}"
+                             f"{'' if h.ends_on == h.starts_on else ' – ' + h.ends_on.isoformat()})"
+                             for h in added]]})
     if added:
         clocks_stale(calendar.tenant)
     return added

@@ -22,7 +22,8 @@ from casedesk.core.text import check_json_text
 from casedesk.routing.models import Queue
 from casedesk.sla.calendars import clean_name
 from casedesk.sla.models import EscalationRule
-from casedesk.tenancy.models import Membership, Tenant
+from casedesk.tenancy.audit import audit_change, audit_deleted, audit_snapshot, updated_action
+from casedesk.tenancy.models import Membership, Tenant, User
 
 MAX_HOURS = 24 * 365
 
@@ -151,9 +152,13 @@ def parse_actions(raw: Any) -> Actions:
     return actions
 
 
+AUDITED = ("name", "conditions", "actions", "is_enabled")
+
+
 def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetime,
-                         rule: EscalationRule | None = None) -> EscalationRule:
-    """Creates (rule=None) or changes an escalation rule, checked first."""
+                         rule: EscalationRule | None = None,
+                         actor: User | None = None) -> EscalationRule:
+    """Creates (rule=None) or changes an escalation rule, checked first; audited."""
     merged: dict[str, Any] = {"name": rule.name, "conditions": rule.conditions,
                               "actions": rule.actions,
               "is_enabled": rule.is_enabled} if rule is not None else {"is_enabled": True}
@@ -175,6 +180,8 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
         raise Invalid("notify names a user who is not a member of this tenant.",
                       field="actions")
     with transaction.atomic():
+        before = audit_snapshot(rule, AUDITED) if rule is not None else {}
+        action = "escalation_rule.created"
         if rule is None:
             position = EscalationRule.objects.filter(tenant=tenant).count()
             rule = EscalationRule(tenant=tenant, created_at=now, position=position)
@@ -186,9 +193,19 @@ def escalation_rule_save(*, tenant: Tenant, values: dict[str, Any], now: datetim
         rule.is_enabled = bool(merged.get("is_enabled", True))
         rule.updated_at = now
         rule.save()
+        after = audit_snapshot(rule, AUDITED)
+        if before:
+            action = updated_action("escalation_rule", before, after)
+        audit_change(tenant=tenant, actor=actor, action=action,
+                     target_type="escalation_rule", target_id=rule.pk, target_label=rule.name,
+                     before=before, after=after)
     return rule
 
 
-def escalation_rule_delete(*, rule: EscalationRule) -> None:
-    """Deletes an escalation rule (and the record of which cases it escalated)."""
-    rule.delete()
+def escalation_rule_delete(*, rule: EscalationRule, actor: User | None = None) -> None:
+    """Deletes an escalation rule (and the record of which cases it escalated); audited."""
+    with transaction.atomic():
+        audit_deleted(tenant=rule.tenant_id, actor=actor, action="escalation_rule.deleted",
+                      target_type="escalation_rule", target_id=rule.pk,
+                      target_label=rule.name, values=audit_snapshot(rule, AUDITED))
+        rule.delete()

@@ -28,7 +28,14 @@ from casedesk.sla.calendars import DEFAULT_WEEK, calendar_of, clean_name
 from casedesk.sla.clock import ALWAYS, Calendar
 from casedesk.sla.hooks import clocks_stale
 from casedesk.sla.models import BusinessCalendar, SlaPolicy
-from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.audit import (
+    audit_change,
+    audit_created,
+    audit_deleted,
+    audit_snapshot,
+    updated_action,
+)
+from casedesk.tenancy.models import Tenant, User
 
 # Defaults for a new tenant, by priority: (first response, resolution, in business hours).
 DEFAULT_TARGETS = (
@@ -154,7 +161,9 @@ def _check_policy(tenant: Tenant, values: dict[str, Any]) -> None:
         raise Invalid(f"No calendar with id {calendar_id}.", field="calendar_id")
 
 
-def policy_create(*, tenant: Tenant, values: dict[str, Any], now: datetime) -> SlaPolicy:
+def policy_create(*, tenant: Tenant, values: dict[str, Any], now: datetime,
+                  actor: User | None = None) -> SlaPolicy:
+    """A new policy, last in the order; audited."""
     values = {k: v for k, v in values.items() if k in POLICY_FIELDS}
     values.setdefault("conditions", [])
     _check_policy(tenant, values)
@@ -162,11 +171,16 @@ def policy_create(*, tenant: Tenant, values: dict[str, Any], now: datetime) -> S
         position = SlaPolicy.objects.filter(tenant=tenant).count()
         policy = SlaPolicy.objects.create(tenant=tenant, position=position, created_at=now,
                                           updated_at=now, **values)
+        audit_created(tenant=tenant, actor=actor, action="sla_policy.created",
+                      target_type="sla_policy", target_id=policy.pk, target_label=policy.name,
+                      values=audit_snapshot(policy, POLICY_FIELDS))
     clocks_stale(tenant)
     return policy
 
 
-def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) -> SlaPolicy:
+def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime,
+                  actor: User | None = None) -> SlaPolicy:
+    """Changes the policy's fields; `position` moves it. Audited with old and new values."""
     unknown = set(changes) - set(POLICY_FIELDS) - {"position"}
     if unknown:
         raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
@@ -177,6 +191,7 @@ def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) 
         if locked is None:
             raise NotFound("The policy was deleted.")
         policy = locked
+        before = {**audit_snapshot(policy, POLICY_FIELDS), "position": policy.position}
         values = {f: getattr(policy, f) for f in POLICY_FIELDS}
         values.update({k: v for k, v in changes.items() if k != "position"})
         _check_policy(tenant, values)
@@ -187,27 +202,42 @@ def policy_update(*, policy: SlaPolicy, changes: dict[str, Any], now: datetime) 
         if changes.get("position") is not None:
             order = list(SlaPolicy.objects.filter(tenant=tenant).values_list("pk", flat=True))
             _write_policy_order(tenant, placed(order, policy.pk, int(changes["position"])))
+            policy.refresh_from_db(fields=["position"])
+        after = {**audit_snapshot(policy, POLICY_FIELDS), "position": policy.position}
+        audit_change(tenant=tenant, actor=actor,
+                     action=updated_action("sla_policy", before, after),
+                     target_type="sla_policy", target_id=policy.pk, target_label=policy.name,
+                     before=before, after=after)
     clocks_stale(tenant)
     return policy
 
 
-def policy_delete(*, policy: SlaPolicy, now: datetime) -> None:
+def policy_delete(*, policy: SlaPolicy, now: datetime, actor: User | None = None) -> None:
+    """Deletes the policy, closing up the order; audited."""
     tenant = policy.tenant
     with transaction.atomic():
+        audit_deleted(tenant=tenant, actor=actor, action="sla_policy.deleted",
+                      target_type="sla_policy", target_id=policy.pk, target_label=policy.name,
+                      values=audit_snapshot(policy, POLICY_FIELDS))
         policy.delete()
         _write_policy_order(tenant, list(SlaPolicy.objects.filter(tenant=tenant)
                                          .values_list("pk", flat=True)))
     clocks_stale(tenant)
 
 
-def policies_reorder(*, tenant: Tenant, policy_ids: list[int], now: datetime) -> None:
+def policies_reorder(*, tenant: Tenant, policy_ids: list[int], now: datetime,
+                     actor: User | None = None) -> None:
+    """Puts the policies in the given order (every one once); audited when it moved."""
     with transaction.atomic():
-        current = set(SlaPolicy.objects.select_for_update().filter(tenant=tenant)
-                      .values_list("pk", flat=True))
-        if len(policy_ids) != len(set(policy_ids)) or set(policy_ids) != current:
+        old_order = list(SlaPolicy.objects.select_for_update().filter(tenant=tenant)
+                         .order_by("position", "id").values_list("pk", flat=True))
+        if len(policy_ids) != len(set(policy_ids)) or set(policy_ids) != set(old_order):
             raise Invalid("The order must list every policy of the tenant exactly once.",
                           field="policy_ids")
         _write_policy_order(tenant, policy_ids)
+        audit_change(tenant=tenant, actor=actor, action="sla_policies.reordered",
+                     target_type="sla_policy", target_id="", target_label="SLA policies",
+                     before={"order": old_order}, after={"order": list(policy_ids)})
     clocks_stale(tenant)
 
 
@@ -217,7 +247,10 @@ def _write_policy_order(tenant: Tenant, order: list[int]) -> None:
 SLA_SETTINGS = ("sla_pause_when_pending", "sla_sweep_minutes")
 
 
-def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any],
+                        actor: User | None = None) -> Tenant:
+    """Changes the tenant's SLA settings (pausing while pending, the sweep's interval) in one
+    transaction; audited."""
     unknown = set(changes) - set(SLA_SETTINGS)
     if unknown:
         raise Invalid(f"Field {sorted(unknown)[0]!r} cannot be changed.",
@@ -227,9 +260,14 @@ def sla_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
                                 or not 0 <= minutes <= 24 * 60):
         raise Invalid("sla_sweep_minutes is between 0 (off) and 1440.",
                       field="sla_sweep_minutes")
-    for name, value in changes.items():
-        setattr(tenant, name, value)
-    tenant.save(update_fields=list(changes))
+    with transaction.atomic():
+        before = audit_snapshot(tenant, changes)
+        for name, value in changes.items():
+            setattr(tenant, name, value)
+        tenant.save(update_fields=list(changes))
+        audit_change(tenant=tenant, actor=actor, action="sla_settings.updated",
+                     target_type="tenant", target_id=tenant.pk, target_label="SLA settings",
+                     before=before, after=audit_snapshot(tenant, changes))
     if "sla_pause_when_pending" in changes:
         clocks_stale(tenant)
     return tenant

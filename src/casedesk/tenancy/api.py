@@ -112,6 +112,9 @@ class TenantSettingsOut(Schema):
     sla_pause_when_pending: bool
     sla_sweep_minutes: int
     kb_agents_may_draft: bool
+    attachment_max_bytes: int
+    attachment_types: list[str]
+    retention_months: int | None
 
 
 class TenantSettingsPatch(Schema):
@@ -135,6 +138,15 @@ class TenantSettingsPatch(Schema):
         "Run the breach sweep every N minutes (`casedesk worker`); 0: only when asked."))
     kb_agents_may_draft: bool | None = Field(None, description=(
         "Agents may write knowledge-base drafts (managers and admins publish them)."))
+    attachment_max_bytes: int | None = Field(None, ge=1, le=2**31 - 1, description=(
+        "The largest file, in bytes, agents may attach to a reply or note (larger: 413)."))
+    attachment_types: list[Annotated[Text, Field(max_length=150)]] | None = Field(
+        None, max_length=50, description=(
+            "The file types agents may attach, as media types (`application/pdf`) or "
+            "extensions (`.pdf`); a file's type is read from its bytes. Empty: the "
+            "installation's list (`CASEDESK_ATTACHMENT_TYPES`)."))
+    retention_months: int | None = Field(None, ge=1, le=1200, description=(
+        "Anonymise closed cases this many months after they closed; null keeps them."))
 
 
 class TokenIn(Schema):
@@ -175,6 +187,9 @@ def settings_out(tenant: Tenant) -> dict[str, Any]:
         "sla_pause_when_pending": tenant.sla_pause_when_pending,
         "sla_sweep_minutes": tenant.sla_sweep_minutes,
         "kb_agents_may_draft": tenant.kb_agents_may_draft,
+        "attachment_max_bytes": tenant.attachment_max_bytes,
+        "attachment_types": list(tenant.attachment_types or []),
+        "retention_months": tenant.retention_months,
     }
 
 
@@ -302,7 +317,7 @@ def patch_tenant_settings(request: HttpRequest, payload: TenantSettingsPatch) ->
     """Changes the settings sent (admins)."""
     admin = require_admin(request)
     changes = payload.dict(exclude_unset=True)
-    _refuse_nulls(changes)
+    _refuse_nulls(changes, allowed=("retention_months",))
     services.tenant_settings_change(tenant=admin.tenant, changes=changes)
     return settings_out(admin.tenant)
 

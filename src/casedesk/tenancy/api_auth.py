@@ -7,6 +7,7 @@ from ninja.security import HttpBearer
 
 from casedesk.core import clock
 from casedesk.core.errors import PermissionDenied
+from casedesk.core.origin import origin_user_set
 from casedesk.core.throttle import (
     TooManyFailures,
     client_ip,
@@ -37,6 +38,7 @@ class TokenAuth(HttpBearer):
         membership = api_token.membership
         membership.tenant = api_token.tenant
         request.membership = membership  # type: ignore[attr-defined]
+        origin_user_set(membership.user_id, membership.user.email)
         return membership
 
 

@@ -24,6 +24,7 @@ from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.limits import check_fits
 from casedesk.core.text import check_text, is_storable
 from casedesk.tenancy import hooks
+from casedesk.tenancy.audit import audit_created, audit_record
 from casedesk.tenancy.models import Invitation, Membership, Role, Tenant, User
 from casedesk.tenancy.services import clean_member_facts
 
@@ -121,6 +122,15 @@ def _mail(invitation: Invitation, base_url: str, now: datetime) -> None:
                        "try again later.")
 
 
+def _audit_values(invitation: Invitation) -> dict[str, Any]:
+    """What the audit log keeps of an invitation (never its link's nonce)."""
+    return {"email": invitation.email, "role": invitation.role,
+            "manager": invitation.manager.user.email if invitation.manager else None,
+            "skills": invitation.skills, "territory": invitation.territory,
+            "capacity": invitation.capacity, "queue_ids": invitation.queue_ids,
+            "expires_at": invitation.expires_at}
+
+
 def invitation_create(*, tenant: Tenant, actor: User, data: InvitationInput, base_url: str,
                       now: datetime) -> Invitation:
     """Invites `data.email` to the tenant with the role, manager, routing facts and queues
@@ -137,31 +147,43 @@ def invitation_create(*, tenant: Tenant, actor: User, data: InvitationInput, bas
                 tenant=tenant, invited_by=actor, nonce=secrets.token_urlsafe(16), sent_at=now,
                 expires_at=now + timedelta(days=INVITATION_DAYS), created_at=now, **values)
             _mail(invitation, base_url, now)
+            audit_created(tenant=tenant, actor=actor, action="member.invited",
+                          target_type="invitation", target_id=invitation.pk,
+                          target_label=invitation.email, values=_audit_values(invitation))
     except IntegrityError:
         raise Conflict(f"{values['email']} has an open invitation already: resend it or "
                        "withdraw it first.") from None
     return invitation
 
 
-def invitation_resend(*, invitation: Invitation, base_url: str, now: datetime) -> Invitation:
+def invitation_resend(*, invitation: Invitation, base_url: str, now: datetime,
+                      actor: User | None = None) -> Invitation:
     """Mails the invitation again with a new link, good for another 7 days; the earlier link
     stops working."""
     with transaction.atomic():
         locked = _lock_open(invitation)
+        old_expiry = locked.expires_at
         locked.nonce = secrets.token_urlsafe(16)
         locked.sent_at = now
         locked.expires_at = now + timedelta(days=INVITATION_DAYS)
         locked.save(update_fields=["nonce", "sent_at", "expires_at"])
         _mail(locked, base_url, now)
+        audit_record(tenant=locked.tenant_id, actor=actor, action="invitation.resent",
+                     target_type="invitation", target_id=locked.pk, target_label=locked.email,
+                     changes={"expires_at": [old_expiry, locked.expires_at]})
     return locked
 
 
-def invitation_revoke(*, invitation: Invitation, now: datetime) -> Invitation:
-    """Withdraws the invitation: its link stops working."""
+def invitation_revoke(*, invitation: Invitation, now: datetime,
+                      actor: User | None = None) -> Invitation:
+    """Withdraws the invitation: its link stops working. Audited."""
     with transaction.atomic():
         locked = _lock_open(invitation)
         locked.revoked_at = now
         locked.save(update_fields=["revoked_at"])
+        audit_record(tenant=locked.tenant_id, actor=actor, action="invitation.revoked",
+                     target_type="invitation", target_id=locked.pk, target_label=locked.email,
+                     changes={"revoked_at": [None, now]})
     return locked
 
 
@@ -217,6 +239,11 @@ def invitation_accept(*, invitation: Invitation, user: User | None, full_name: s
         locked.accepted_at = now
         locked.accepted_by = existing
         locked.save(update_fields=["accepted_at", "accepted_by"])
+        values = _audit_values(locked)
+        del values["expires_at"]
+        audit_created(tenant=locked.tenant, actor=existing, action="member.joined",
+                      target_type="member", target_id=existing.pk,
+                      target_label=existing.email, values=values)
     return membership
 
 

@@ -16,6 +16,13 @@ from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.limits import check_fits
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import check_text, check_texts, is_storable
+from casedesk.tenancy.audit import (
+    SECRET,
+    audit_change,
+    audit_created,
+    audit_record,
+    audit_snapshot,
+)
 from casedesk.tenancy.availability import MAX_CAPACITY, MAX_TERRITORY_LENGTH, clean_skills
 from casedesk.tenancy.models import ApiToken, Availability, Membership, Role, Tenant, User
 from casedesk.tenancy.tokens import new_token, token_digest, token_display_prefix
@@ -58,7 +65,8 @@ def tenant_add(*, slug: str, name: str, admin_email: str, admin_password: str | 
 
 @transaction.atomic
 def member_add(*, tenant: Tenant, email: str, role: str, full_name: str = "",
-               password: str | None = None) -> tuple[Membership, bool]:
+               password: str | None = None,
+               actor: User | None = None) -> tuple[Membership, bool]:
     """Makes the person with `email` an active member of `tenant` with `role` (the user is
     created when new; a given password is set, after Django's password checks). Answers the
     membership and whether it is new. An existing member's role changes, but the tenant's
@@ -82,8 +90,14 @@ def member_add(*, tenant: Tenant, email: str, role: str, full_name: str = "",
     if current is not None and role != Role.ADMIN and is_last_active_admin(current):
         raise Conflict(f"{email} is the tenant's last active admin: make someone else admin "
                        "first.")
+    before = member_audit_state(current) if current is not None else {}
     membership, created = Membership.objects.update_or_create(
         tenant=tenant, user=user, defaults={"role": role, "is_active": True})
+    after = member_audit_state(membership)
+    audit_change(tenant=tenant, actor=actor,
+                 action="member.added" if created else _member_action(before, after),
+                 target_type="member", target_id=user.pk, target_label=user.email,
+                 before=before, after=after)
     return membership, created
 
 
@@ -95,6 +109,27 @@ def membership_add(*, tenant: Tenant, user: User, role: str = Role.AGENT,
         tenant=tenant, user=user, defaults={"role": role, **facts}
     )
     return membership
+
+
+# What the audit log keeps of a membership; availability is presence, changed all day long,
+# not a change of access.
+MEMBER_AUDITED = ("role", "skills", "territory", "capacity", "is_active")
+
+
+def member_audit_state(membership: Membership) -> dict[str, Any]:
+    manager = membership.manager
+    return {**audit_snapshot(membership, MEMBER_AUDITED),
+            "manager": manager.user.email if manager is not None else None}
+
+
+def _member_action(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """`member.deactivated` / `.reactivated`, `member.role_changed`, else `member.updated`."""
+    moved = {k for k in after if before.get(k) != after[k]}
+    if "is_active" in moved:
+        return "member.reactivated" if after["is_active"] else "member.deactivated"
+    if moved == {"role"}:
+        return "member.role_changed"
+    return "member.updated"
 
 
 MEMBER_FIELDS = ("role", "manager_id", "skills", "territory", "capacity", "availability",
@@ -170,10 +205,16 @@ def membership_update(*, membership: Membership, actor: Membership,
                 and is_last_active_admin(locked):
             raise Conflict(f"{membership.user.email} is the tenant's last active admin: make "
                            "someone else admin first.")
+        before = member_audit_state(locked)
         for name, value in values.items():
             setattr(locked, name, value)
             setattr(membership, name, value)
         locked.save(update_fields=list(values))
+        after = member_audit_state(locked)
+        audit_change(tenant=locked.tenant_id, actor=actor.user,
+                     action=_member_action(before, after), target_type="member",
+                     target_id=membership.user_id, target_label=membership.user.email,
+                     before=before, after=after)
     return membership
 
 
@@ -222,7 +263,8 @@ def is_time_zone(name: str) -> bool:
     return True
 
 
-def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any],
+                           actor: User | None = None) -> Tenant:
     """Changes the tenant's name, time zone (an IANA name: business hours and every page's
     times use it), and routing, re-open and closing settings; `reopen_window_hours` sets the re-open
     window in whole hours."""
@@ -250,10 +292,16 @@ def tenant_settings_update(*, tenant: Tenant, changes: dict[str, Any]) -> Tenant
             raise Invalid(f"reopen_window_hours is from 0 to {MAX_REOPEN_WINDOW_HOURS}.",
                           field="reopen_window_hours")
         values["reopen_window"] = timedelta(hours=hours)
-    for name, value in values.items():
-        setattr(tenant, name, value)
-    if values:
+    if not values:
+        return tenant
+    with transaction.atomic():
+        before = audit_snapshot(tenant, values)
+        for name, value in values.items():
+            setattr(tenant, name, value)
         tenant.save(update_fields=list(values))
+        audit_change(tenant=tenant, actor=actor, action="tenant_settings.updated",
+                     target_type="tenant", target_id=tenant.pk, target_label=tenant.name,
+                     before=before, after=audit_snapshot(tenant, values))
     return tenant
 
 
@@ -263,25 +311,40 @@ class IssuedToken:
     secret: str
 
 
-def token_create(*, membership: Membership, name: str = "") -> IssuedToken:
-    """A new API token acting as `membership`; the secret is returned once and never stored."""
+def token_create(*, membership: Membership, name: str = "",
+                 actor: User | None = None) -> IssuedToken:
+    """A new API token acting as `membership`; the secret is returned once and never stored.
+    Audited with its name and display prefix, never the secret (`actor` defaults to the
+    token's own member, who asked for it)."""
     check_text(name, field="name", label="The token's name")
     secret = new_token()
-    token = ApiToken.objects.create(
-        tenant=membership.tenant,
-        membership=membership,
-        name=name,
-        prefix=token_display_prefix(secret),
-        digest=token_digest(secret),
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            tenant=membership.tenant,
+            membership=membership,
+            name=name,
+            prefix=token_display_prefix(secret),
+            digest=token_digest(secret),
+        )
+        audit_created(tenant=membership.tenant_id, actor=actor or membership.user,
+                      action="token.created", target_type="token", target_id=token.pk,
+                      target_label=name or token.prefix,
+                      values={"name": name, "prefix": token.prefix,
+                              "member": membership.user.email, "secret": SECRET})
     return IssuedToken(token=token, secret=secret)
 
 
-def token_revoke(*, token: ApiToken, now: datetime) -> ApiToken:
-    """Revokes `token`; revoking twice keeps the first time."""
-    if token.revoked_at is None:
-        token.revoked_at = now
-        token.save(update_fields=["revoked_at"])
+def token_revoke(*, token: ApiToken, now: datetime, actor: User | None = None) -> ApiToken:
+    """Revokes `token`; revoking twice keeps the first time (and is audited once)."""
+    with transaction.atomic():
+        # Conditional, so two revocations at once record one.
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+            token.revoked_at = now
+            audit_record(tenant=token.tenant_id, actor=actor, action="token.revoked",
+                         target_type="token", target_id=token.pk,
+                         target_label=token.name or token.prefix,
+                         changes={"revoked_at": [None, now]},
+                         detail={"prefix": token.prefix})
     return token
 
 

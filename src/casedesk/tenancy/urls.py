@@ -3,13 +3,14 @@ the tenant's settings and people, accepting an invitation, password reset."""
 
 from django.urls import path
 
-from casedesk.tenancy import views
+from casedesk.tenancy import audit_views, views
 
 app_name = "tenancy"
 
 urlpatterns = [
     path("settings/", views.settings_home, name="settings"),
     path("settings/people", views.people, name="people"),
+    path("settings/audit", audit_views.audit_log, name="audit"),
     path("settings/people/invite", views.invite, name="invite"),
     path("settings/people/invitations/<int:invitation_id>/resend", views.invitation_resend,
          name="invitation_resend"),

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casedesk.core import clock
+from casedesk.core.origin import process_via
 from casedesk.core.secret_key import configured_secret_key, secret_key_problem
 from casedesk.ops import schedule
 
@@ -29,6 +30,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if problem := secret_key_problem(configured_secret_key()):
             raise CommandError(problem)
+        with process_via("worker"):
+            self._work(options)
+
+    def _work(self, options: dict[str, Any]) -> None:
         argv = ["--queue-name", options["queue_name"], "--interval", str(options["interval"]),
                 "--no-reload"]
         if options["max_tasks"]:
