@@ -18,6 +18,7 @@ from django.test import Client
 from casedesk.automation.macros import MacroInput, macro_create
 from casedesk.automation.models import AutomationRule, WebhookDelivery
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
+from casedesk.cases.attachments import note_add_with_files
 from casedesk.cases.links import link_add
 from casedesk.cases.models import (
     Case,
@@ -27,6 +28,7 @@ from casedesk.cases.models import (
     PicklistValue,
 )
 from casedesk.cases.referrals import assignment_open
+from casedesk.exporter.services import export_request
 from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, category_create
 from casedesk.routing.models import Queue
@@ -294,6 +296,8 @@ class Foreign:
     macro_id: int
     task_id: int
     link_id: int
+    note_attachment_id: int
+    export_id: int
 
 
 @pytest.fixture
@@ -349,6 +353,12 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
     task = task_create(tenant=other_tenant, actor=outsider.user, subject="Globex task",
                        now=NOW, case=case)
     link = link_add(case=case, other=cases[-2], kind="child_of", actor=outsider.user, now=NOW)
+    note_file = note_add_with_files(
+        case=case, actor=outsider.user, body="Globex screenshot", is_public=False, now=NOW,
+        uploads=[SimpleUploadedFile("globex.png", b"\x89PNG\r\n\x1a\n globex", "image/png")]
+    ).attachments.get()
+    export = export_request(tenant=other_tenant, actor=outsider.user, now=NOW,
+                            in_background=False)
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -361,7 +371,7 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         kb_article_id=kb_article.pk, kb_category_id=kb_category.pk,
         kb_attachment_id=kb_attachment.pk, automation_rule_id=automation_rule.pk,
         webhook_id=webhook.pk, delivery_id=delivery.pk, macro_id=macro.pk, task_id=task.pk,
-        link_id=link.pk,
+        link_id=link.pk, note_attachment_id=note_file.pk, export_id=export.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

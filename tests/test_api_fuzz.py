@@ -35,11 +35,14 @@ from schemathesis.checks import (
 from casedesk.automation.macros import MacroInput, macro_create
 from casedesk.automation.models import AutomationRule
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
+from casedesk.cases.attachments import note_add_with_files
 from casedesk.cases.links import link_add
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
 from casedesk.core.priority import Priority
+from casedesk.exporter.jobs import export_job_run
+from casedesk.exporter.services import export_request
 from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, article_update, category_create
 from casedesk.mail.delivery import deliver_due
@@ -176,6 +179,12 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     kb_files = [attachment_add(article=a, upload=SimpleUploadedFile(
         f"shot {a.pk}.png", b"\x89PNG\r\n\x1a\n" + bytes(20), "image/png"), user=admin.user,
         now=NOW) for a in (kb_draft, kb_live)]
+    note_file = note_add_with_files(
+        case=mailed.case, actor=admin.user, body="Screenshot", is_public=False, now=NOW,
+        uploads=[SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + bytes(20), "image/png")]
+    ).attachments.get()
+    export = export_request(tenant=tenant, actor=admin.user, now=NOW, in_background=False)
+    export_job_run(export.pk, NOW)
     # Reports: every case's facts (the scorecard's figures), a month's compliance report.
     facts_refresh()
     compliance_generate(tenant, date(2026, 10, 1), NOW)
@@ -201,7 +210,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "outbound_id": [{"outbound_id": m.pk} for m in outbound],
         "mailbox_id": [{"mailbox_id": b.pk} for b in mailboxes],
         "attachment_id": [{"number": f"CS-{mailed.case.number}", "attachment_id": a.pk}
-                          for a in mailed.case.attachments.all()],
+                          for a in mailed.case.attachments.all()]
+                         + [{"number": f"CS-{mailed.case.number}", "attachment_id": note_file.pk}],
         "key": [{"key": k} for k in ("plan", "seats", "region")],
         "article_id": [{"article_id": a.pk} for a in (kb_draft, kb_live)],
         "category_id": [{"category_id": c.pk} for c in (kb_root, kb_leaf, kb_empty)],
@@ -215,6 +225,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "macro_id": [{"macro_id": m.pk} for m in macros],
         "case_macro": [{"number": n, "macro_id": m.pk} for n in numbers[:2] for m in macros],
         "task_id": [{"task_id": t.pk} for t in tasks],
+        "job_id": [{"job_id": export.pk}],
         # A stored month and one without a report (a 404).
         "month": [{"month": m} for m in ("2026-10", "2026-09")],
     }

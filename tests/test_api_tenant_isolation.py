@@ -11,6 +11,7 @@ endpoint without an isolation check fails `test_every_operation_has_an_isolation
   other tenant's queue, team or agent.
 """
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -33,14 +34,17 @@ from casedesk.cases.models import (
     Case,
     CaseAssignment,
     CaseLink,
+    CaseMerge,
     CustomFieldDefinition,
     Note,
+    NoteAttachment,
     PicklistValue,
     TimelineEvent,
 )
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.csat.models import CsatSettings
 from casedesk.csat.services import survey_answer, survey_comment, survey_send
+from casedesk.exporter.models import ExportJob
 from casedesk.kb.models import (
     Article,
     ArticleAttachment,
@@ -54,6 +58,7 @@ from casedesk.kb.services import article_create, category_create
 from casedesk.mail.ingest import ingest
 from casedesk.mail.models import Attachment, InboundMessage, Mailbox, OutboundMail
 from casedesk.notifications.models import Notification
+from casedesk.privacy.models import Erasure
 from casedesk.reports.compliance_job import compliance_generate
 from casedesk.reports.models import MonthlyCompliance
 from casedesk.reports.rollup import facts_refresh
@@ -63,7 +68,7 @@ from casedesk.sla.escalation import escalation_rule_save
 from casedesk.sla.models import BusinessCalendar, EscalationHit, EscalationRule, Holiday, SlaPolicy
 from casedesk.tasks.models import Task
 from casedesk.tasks.services import task_create
-from casedesk.tenancy.models import ApiToken, Invitation, Membership, Tenant
+from casedesk.tenancy.models import ApiToken, AuditEntry, Invitation, Membership, Tenant
 from tests.api_checks import error, operations
 from tests.conftest import NOW, Api, Foreign
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
@@ -108,6 +113,26 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/cases/{f.case_number}/links/{f.link_id}", None),
         (f"/cases/{mine}/links/{f.link_id}", None),
     ],
+    ("POST", "/cases/{number}/merge"): lambda f, mine: [
+        (f"/cases/{f.case_number}/merge", {"sources": [mine]}),
+        (f"/cases/{mine}/merge", {"sources": [f.case_number]})],
+    ("POST", "/cases/{number}/merge/undo"): lambda f, mine: [
+        (f"/cases/{f.case_number}/merge/undo", {})],
+    ("POST", "/cases/{number}/attachments"): lambda f, mine: [
+        (f"/cases/{f.case_number}/attachments",
+         SimpleUploadedFile("planted.png", b"\x89PNG\r\n\x1a\n planted", "image/png"))],
+    ("GET", "/cases/{number}/note-attachments/{attachment_id}"): lambda f, mine: [
+        (f"/cases/{f.case_number}/note-attachments/{f.note_attachment_id}", None),
+        (f"/cases/{mine}/note-attachments/{f.note_attachment_id}", None)],
+    ("DELETE", "/cases/{number}/note-attachments/{attachment_id}"): lambda f, mine: [
+        (f"/cases/{f.case_number}/note-attachments/{f.note_attachment_id}", None),
+        (f"/cases/{mine}/note-attachments/{f.note_attachment_id}", None)],
+    ("POST", "/contacts/{contact_id}/erase"): lambda f, mine: [
+        (f"/contacts/{f.contact_id}/erase", {})],
+    ("GET", "/exports/{job_id}"): lambda f, mine: [(f"/exports/{f.export_id}", None)],
+    ("GET", "/exports/{job_id}/download"): lambda f, mine: [
+        (f"/exports/{f.export_id}/download", None)],
+    ("DELETE", "/exports/{job_id}"): lambda f, mine: [(f"/exports/{f.export_id}", None)],
     ("GET", "/accounts/{account_id}"): lambda f, mine: [(f"/accounts/{f.account_id}", None)],
     ("PATCH", "/accounts/{account_id}"): lambda f, mine: [
         (f"/accounts/{f.account_id}", {"name": "Hijacked"})],
@@ -326,6 +351,13 @@ LISTS: dict[tuple[str, str], str] = {
     ("GET", "/macros"): "/macros",
     ("GET", "/tasks"): "/tasks",
     ("GET", "/reports/compliance"): "/reports/compliance",
+    ("GET", "/search"): "/search?q=case",
+    ("GET", "/audit"): "/audit",
+    ("GET", "/exports"): "/exports",
+    # Streamed as JSON Lines: one record a line.
+    ("GET", "/export/cases"): "/export/cases?format=jsonl",
+    ("GET", "/export/contacts"): "/export/contacts?format=jsonl",
+    ("GET", "/export/accounts"): "/export/accounts?format=jsonl",
 }
 
 # Creations: a body naming the other tenant's records is refused (422) and makes nothing.
@@ -425,6 +457,7 @@ OWN: dict[tuple[str, str], list[Call]] = {
                                            "events": ["case.created"]})],
     # The month the other tenant has a report of (ours replaces ours only), and the month
     # of their cases (overdue: they would be the worst offenders, were they counted).
+    ("POST", "/exports"): [("/exports", {})],
     ("POST", "/reports/compliance/{month}/generate"): [
         (f"/reports/compliance/{THEIR_MONTH}/generate", {}),
         ("/reports/compliance/2026-11/generate", {})],
@@ -475,6 +508,10 @@ def their_outbound_id(f: Foreign) -> int:
 
 def their_mailbox_id(f: Foreign) -> int:
     return Mailbox.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
+
+
+def their_audit_id(f: Foreign) -> int:
+    return AuditEntry.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
 
 
 def their_attachment_id(f: Foreign) -> int:
@@ -571,6 +608,10 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "tasks": list(Task.objects.filter(tenant=tenant).order_by("pk").values()),
         "compliance": list(MonthlyCompliance.objects.filter(tenant=tenant).order_by("pk")
                            .values()),
+        "note_attachments": list(NoteAttachment.objects.filter(tenant=tenant).values()),
+        "merges": CaseMerge.objects.filter(tenant=tenant).count(),
+        "exports": list(ExportJob.objects.filter(tenant=tenant).values()),
+        "erasures": Erasure.objects.filter(tenant=tenant).count(),
     }
 
 
@@ -604,7 +645,7 @@ def test_the_same_case_number_in_two_tenants_reads_each_tenants_own(admin_api, o
 
 def _ids(body: Any, key: str) -> set[Any]:
     items = body
-    for wrapper in ("items", "requirements", "articles"):
+    for wrapper in ("items", "requirements", "articles", "cases"):
         if isinstance(body, dict) and wrapper in body:
             items = body[wrapper]
     return {item[key] for item in items} if isinstance(items, list) else {body[key]}
@@ -653,10 +694,14 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         survey_answer(survey_id=survey.pk, rating=5, now=NOW)
         survey_comment(survey_id=survey.pk, comment=comment, now=NOW)
     response = admin_api.get(LISTS[operation])
-    assert response.status_code == 200, response.content
-    body = response.json()
+    assert response.status_code == 200
+    if response.streaming:  # an export: JSON Lines
+        text = b"".join(response.streaming_content).decode()
+        body = [json.loads(line) for line in text.splitlines()]
+    else:
+        body = response.json()
+        text = response.content.decode()
     assert body, "an empty answer would prove nothing"
-    text = response.content.decode()
     for marker in ("Globex", "globex", foreign.admin.user.email):
         assert marker not in text, (operation, marker)
     theirs = {
@@ -686,6 +731,12 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/macros": ("id", foreign.macro_id),
         "/tasks": ("id", foreign.task_id),
         "/reports/compliance": ("month", THEIR_MONTH),
+        "/search?q=case": ("number", foreign.case_number),
+        "/audit": ("id", their_audit_id(foreign)),
+        "/exports": ("id", foreign.export_id),
+        "/export/cases?format=jsonl": ("number", foreign.case_number),
+        "/export/contacts?format=jsonl": ("id", foreign.contact_id),
+        "/export/accounts?format=jsonl": ("id", foreign.account_id),
     }[LISTS[operation]]
     assert theirs[1] not in _ids(body, theirs[0])
 

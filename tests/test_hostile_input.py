@@ -35,6 +35,7 @@ from casedesk.automation.models import AutomationRule
 from casedesk.automation.services import RuleInput as AutomationRuleInput
 from casedesk.automation.services import rule_create as automation_rule_create
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
+from casedesk.cases.attachments import note_add_with_files
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.links import link_add
 from casedesk.cases.models import Case, CaseAssignment, CustomFieldDefinition, Note, TimelineEvent
@@ -64,6 +65,10 @@ from casedesk.crm.services import account_create, contact_create
 from casedesk.csat.models import CsatSettings
 from casedesk.csat.services import survey_send
 from casedesk.csat.tokens import survey_token
+from casedesk.exporter.jobs import export_job_run
+from casedesk.exporter.services import export_request
+from casedesk.importer.jobs import Upload, job_create
+from casedesk.importer.mapping import Mapping
 from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, category_create
 from casedesk.mail.delivery import deliver_due
@@ -313,11 +318,18 @@ def test_console_searches_for_nul_find_nothing(desk, tenant, admin, search) -> N
 
 
 @pytest.mark.parametrize("search", ["/cases?q=a%00b", "/cases?type=a%00b&category=a%00b",
-                                    "/cases/board?q=a%00b", "/search?q=a%00b"])
+                                    "/cases/board?q=a%00b"])
 def test_case_filters_with_nul_are_a_form_error(desk, admin, search) -> None:
     response = login(admin).get(search, follow=True)
     assert response.status_code == 200
     assert "Some filters were not understood and were ignored." in response.content.decode()
+
+
+def test_a_search_for_nul_is_a_form_error(desk, admin) -> None:
+    response = login(admin).get("/search?q=a%00b")
+    assert response.status_code == 422
+    assert response.context["form"].errors["q"]
+    assert "search-hit" not in response.content.decode()
 
 
 def test_console_refuses_parameters_that_are_not_unicode(desk, admin) -> None:
@@ -694,6 +706,16 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "logo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"))
     survey = survey_send(case=mailed.case, config=CsatSettings(tenant=tenant), now=NOW)
     assert survey is not None
+    # A note's file (linked from the case page), a finished export (the export page links
+    # its download and offers its deletion) and a checked import (its page, progress, start).
+    note_add_with_files(case=mailed.case, actor=agent.user, body="The screenshot",
+                        is_public=False, now=NOW, uploads=[SimpleUploadedFile(
+                            "shot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")])
+    export_job_run(export_request(tenant=tenant, actor=admin.user, now=NOW,
+                                  in_background=False).pk, NOW)
+    import_job = job_create(tenant=tenant, actor=admin.user, format="csv", mapping=Mapping(),
+               skip_invalid=False, now=NOW, uploads=[Upload(
+                   "cases.csv", b"subject,description\r\nPrinter jam,Tray 2 again\r\n")])
     automation_rules = list(AutomationRule.objects.filter(tenant=tenant)[:2])
     endpoint = endpoint_create(tenant=tenant, now=NOW, data=EndpointInput(
         name="Hook", url="http://127.0.0.1:9/hook", events=["case.created"]))
@@ -749,6 +771,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         # The API's compliance month (the pages' month routes are regular expressions,
         # reached through the links of /reports/compliance).
         "month": ["2026-10"],
+        # The import's pages (the export's are linked from its page).
+        "job_id": [str(import_job.pk)],
     }
 
 

@@ -19,9 +19,11 @@ from casedesk.automation.macros_api import router as macros_router
 from casedesk.automation.rules_api import router as automation_rules_router
 from casedesk.automation.webhooks_api import router as webhooks_router
 from casedesk.cases.api import router as cases_router
+from casedesk.cases.attachments_api import router as note_attachments_router
 from casedesk.cases.config_api import router as config_router
 from casedesk.cases.crm_api import router as crm_cases_router
 from casedesk.cases.links_api import router as case_links_router
+from casedesk.cases.merge_api import router as case_merge_router
 from casedesk.cases.people_api import router as people_cases_router
 from casedesk.cases.sla_api import router as sla_cases_router
 from casedesk.core.errors import DomainError, Invalid
@@ -52,6 +54,7 @@ from casedesk.sla.api import router as sla_router
 from casedesk.tasks.api import router as tasks_router
 from casedesk.tenancy.api import router as tenancy_router
 from casedesk.tenancy.api_auth import TokenAuth
+from casedesk.tenancy.audit_api import router as audit_router
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +103,14 @@ api = CasedeskAPI(
     docs_url="/docs",
 )
 
-for router in (cases_router, case_links_router,
+for router in (cases_router, case_links_router, case_merge_router, note_attachments_router,
                crm_router, crm_cases_router, routing_router, rules_router, sla_router,
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
                csat_router, portal_router, automation_rules_router, webhooks_router,
                macros_router, tasks_router, reports_scorecard_router, reports_compliance_router,
                reports_forecast_router, search_router, importer_router, exporter_router,
-               privacy_router):
+               privacy_router, audit_router):
     api.add_router("", router)
 
 

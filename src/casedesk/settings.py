@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from casedesk.core.secret_key import SecretKeyError, read_secret_key
+from casedesk.core.storage import default_storage_config
 
 # Lets the classes django-stubs types as generic (`admin.ModelAdmin[Case]`, formsets) be
 # subscripted at run time too.
@@ -223,8 +224,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Attachments and other files: local disk under var/media, or S3-compatible object storage
+# with CASEDESK_STORAGE=s3 (README, "Attachments"; core/storage.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_config(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
@@ -356,3 +359,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest file a person may upload (a knowledge-base article's file, kb/attachments.py).
 # Files are streamed to a temporary file as they arrive, not held in memory.
 CASEDESK_UPLOAD_MAX_BYTES = env_int("CASEDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# The file types agents may attach to replies and notes when their tenant lists none
+# (cases/attachments.py): media types or extensions, comma-separated.
+CASEDESK_ATTACHMENT_TYPES = env_list("CASEDESK_ATTACHMENT_TYPES", ",".join([
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
+    "text/csv", "application/zip", "application/json", "docx", "xlsx"]))

@@ -197,7 +197,9 @@ def test_search_goes_to_a_case_number_or_searches_text(tenant, agent):
     assert client.get("/search", {"q": case.display_number})["Location"] == (
         f"/cases/{case.display_number}"
     )
-    assert client.get("/search", {"q": "VAT"})["Location"] == "/cases?q=VAT"
+    words = client.get("/search", {"q": "VAT"})
+    assert words.status_code == 200
+    assert case.display_number in words.content.decode()
 
 
 def test_mention_rings_the_other_agents_bell(tenant, agent, agent2):

@@ -657,16 +657,21 @@ def test_an_admin_reads_and_changes_the_tenant_settings(admin_api, tenant) -> No
                     "routing_enabled": True, "reroute_on_category_change": False,
                     "reopen_limit": 1, "reopen_window_hours": 6,
                     "sla_pause_when_pending": True, "sla_sweep_minutes": 0,
-                    "kb_agents_may_draft": True, "parent_close_needs_children_closed": True}
+                    "kb_agents_may_draft": True, "parent_close_needs_children_closed": True,
+                    "attachment_max_bytes": 20 * 1024 * 1024, "attachment_types": [],
+                    "retention_months": None}
     response = admin_api.patch("/tenant/settings", {
         "routing_enabled": False, "reroute_on_category_change": True, "reopen_limit": 3,
-        "reopen_window_hours": 48, "parent_close_needs_children_closed": False})
+        "reopen_window_hours": 48, "parent_close_needs_children_closed": False,
+        "retention_months": 24})
     body = conforms(response, "PATCH", "/tenant/settings")
     assert body == {"name": tenant.name, "time_zone": "UTC",
                     "routing_enabled": False, "reroute_on_category_change": True,
                     "reopen_limit": 3, "reopen_window_hours": 48,
                     "sla_pause_when_pending": True, "sla_sweep_minutes": 0,
-                    "kb_agents_may_draft": True, "parent_close_needs_children_closed": False}
+                    "kb_agents_may_draft": True, "parent_close_needs_children_closed": False,
+                    "attachment_max_bytes": 20 * 1024 * 1024, "attachment_types": [],
+                    "retention_months": 24}
     stored = Tenant.objects.get(pk=tenant.pk)
     assert (stored.reopen_limit, stored.reopen_window.total_seconds()) == (3, 48 * 3600)
     assert stored.parent_close_needs_children_closed is False

@@ -1,16 +1,21 @@
 """The cases API: thin handlers that parse, fetch through access helpers and call services."""
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.params.functions import Header, Query
 
 from casedesk.cases import creation, ownership, referrals, selectors, services
 from casedesk.cases.access import get_assignment_for_case, get_case_for_member
+from casedesk.cases.attachments import note_add_with_files
 from casedesk.cases.hooks import case_csat, reply_mail
-from casedesk.cases.models import Case, CaseAssignment, IdempotencyKey
+from casedesk.cases.list_sort import DEFAULT_SORT, SORT_HELP, CaseSort
+from casedesk.cases.merge import merged_target
+from casedesk.cases.merge_api import MergeMovedOut
+from casedesk.cases.models import CaseAssignment, IdempotencyKey
 from casedesk.cases.presenters import assignment_out, case_out, event_out, note_out
 from casedesk.cases.schemas import (
     AssignmentCloseIn,
@@ -18,6 +23,7 @@ from casedesk.cases.schemas import (
     AssignmentOut,
     CaseDetailOut,
     CaseIn,
+    CaseListFilters,
     CaseOut,
     CasePage,
     CasePatch,
@@ -34,7 +40,7 @@ from casedesk.core import clock
 from casedesk.core.errors import Invalid, NotFound
 from casedesk.core.limits import max_length
 from casedesk.core.priority import Priority, PriorityName
-from casedesk.core.schemas import MAX_ID, Error, Text
+from casedesk.core.schemas import MAX_ID, Error
 from casedesk.core.text import text_problem
 from casedesk.routing.access import find_queue, get_queue_for_member
 from casedesk.routing.models import Queue
@@ -88,68 +94,73 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseIn,
     return (201 if created else 200), case_out(case, now)
 
 
-@router.get("/cases", response={200: CasePage, **ERRORS}, summary="List cases")
-def list_cases(
-    request: HttpRequest,
-    status: list[StatusName] | None = Query(None, description="Repeat for several."),
-    priority: list[PriorityName] | None = Query(None),
-    queue: str | None = Query(None, max_length=20, description="Queue id, or `none`."),
-    owner: str | None = Query(None, max_length=20, description="User id, `me` or `none`."),
-    account: int | None = Query(None, ge=1, le=MAX_ID),
-    contact: int | None = Query(None, ge=1, le=MAX_ID),
-    type: str | None = Query(None, max_length=max_length(Case, "type")),
-    category: str | None = Query(None, max_length=max_length(Case, "category")),
-    open: bool = Query(False, description="Only cases not resolved or closed."),
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    q: Text | None = Query(None, max_length=200, description="Words in subject or description."),
-    sla: Literal["breached"] | None = Query(None, description=(
-        "`breached`: open cases with an SLA target marked breached by a sweep.")),
-    breaching_within_hours: int | None = Query(None, ge=1, le=720, description=(
-        "Open cases with an SLA clock running that comes due within this many hours "
-        "(overdue ones the sweep has not marked yet included).")),
-    csat: Literal["good", "bad", "rated"] | None = Query(None, description=(
-        "The customer's satisfaction answer: `good` (4 or 5, or good), `bad` (1 or 2, or "
-        "bad), `rated` (any answer).")),
-    has_open_children: bool = Query(False, description=(
-        "Only parent cases with a child case still open (new, open, in progress or pending).")),
-    cursor: str | None = Query(None, max_length=500),
-    limit: int = Query(50, ge=1, le=100),
-) -> Any:
-    """Cases newest first, with cursor pagination: pass `next_cursor` back as `cursor`."""
-    membership = member(request)
-    now = clock.now()
-    queue_id, queue_kw = _id_or_keyword(queue, "queue", ("none",))
-    owner_id, owner_kw = _id_or_keyword(owner, "owner", ("me", "none"))
+def list_filters(membership: Membership, query: CaseListFilters, now: datetime, *,
+                 status: list[StatusName] | None = None,
+                 priority: list[PriorityName] | None = None) -> selectors.CaseFilters:
+    """`CaseFilters` from the list's query parameters, for the list and its export
+    (`exporter`); Invalid (422) for a value that names nothing."""
+    queue_id, queue_kw = _id_or_keyword(query.queue, "queue", ("none",))
+    owner_id, owner_kw = _id_or_keyword(query.owner, "owner", ("me", "none"))
     if owner_kw == "me":
         owner_id = membership.user_id
-    for name, value in (("type", type), ("category", category), ("cursor", cursor)):
+    for name, value in (("type", query.type), ("category", query.category)):
         if value is not None and (problem := text_problem(value)) is not None:
             raise Invalid(f"{name} {problem}.", field=name)
-    for name, moment in (("created_after", created_after), ("created_before", created_before)):
+    for name, moment in (("created_after", query.created_after),
+                         ("created_before", query.created_before)):
         try:
             if moment is not None and moment.tzinfo is not None:
                 moment.astimezone(UTC)  # the database compares in UTC
         except OverflowError:
             raise Invalid(f"{name} is out of range.", field=name) from None
-    filters = selectors.CaseFilters(
+    return selectors.CaseFilters(
         status=list(status) if status else None,
         priority=[Priority.from_name(p) for p in priority] if priority else None,
         queue_id=queue_id, no_queue=queue_kw == "none", owner_id=owner_id,
-        unassigned=owner_kw == "none", account_id=account, contact_id=contact, type=type,
-        category=category, created_after=created_after, created_before=created_before, q=q,
-        open_only=open, sla_breached=sla == "breached",
-        breaching_within_hours=breaching_within_hours, now=now, csat=csat,
-        has_open_children=has_open_children,
+        unassigned=owner_kw == "none", account_id=query.account, contact_id=query.contact,
+        type=query.type, category=query.category, created_after=query.created_after,
+        created_before=query.created_before, q=query.q, open_only=query.open,
+        sla_breached=query.sla == "breached",
+        breaching_within_hours=query.breaching_within_hours, now=now, csat=query.csat,
+        has_open_children=query.has_open_children,
     )
-    page = selectors.case_list(membership.tenant, filters, cursor=cursor, limit=limit)
+
+
+@router.get("/cases", response={200: CasePage, **ERRORS}, summary="List cases")
+def list_cases(
+    request: HttpRequest,
+    filters: CaseListFilters = Query(...),
+    status: list[StatusName] | None = Query(None, description="Repeat for several."),
+    priority: list[PriorityName] | None = Query(None, description="Repeat for several."),
+    sort: CaseSort = Query(DEFAULT_SORT, description=SORT_HELP),
+    cursor: str | None = Query(None, max_length=2000),
+    limit: int = Query(50, ge=1, le=100),
+) -> Any:
+    """Cases in `sort` order (newest first by default), with cursor pagination: pass
+    `next_cursor` back as `cursor` with the same `sort`."""
+    membership = member(request)
+    now = clock.now()
+    if cursor is not None and (problem := text_problem(cursor)) is not None:
+        raise Invalid(f"cursor {problem}.", field="cursor")
+    found = list_filters(membership, filters, now, status=status, priority=priority)
+    page = selectors.case_list(membership.tenant, found, cursor=cursor, limit=limit, sort=sort)
     return {"items": [case_out(c, now) for c in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/cases/{number}", response={200: CaseDetailOut, **ERRORS}, summary="Read a case")
-def get_case(request: HttpRequest, number: str) -> Any:
-    """The case, with the customer's satisfaction answer (`csat`, null when none)."""
+@router.get("/cases/{number}", response={200: CaseDetailOut, 308: MergeMovedOut, **ERRORS},
+            summary="Read a case")
+def get_case(request: HttpRequest, response: HttpResponse, number: str) -> Any:
+    """The case, with the customer's satisfaction answer (`csat`, null when none). A case
+    merged into another answers 308 with the other case's URL in `Location` (its number in
+    `merged_into`); other reads of a merged case answer for it, and changes are a 409."""
     case = get_case_for_member(member(request), number)
+    if case.merged_into_id is not None:
+        target = merged_target(case)
+        response["Location"] = request.build_absolute_uri(
+            request.path[: request.path.rindex("/") + 1] + target.display_number)
+        return 308, {"detail": f"{case.display_number} was merged into "
+                               f"{target.display_number}.",
+                     "merged_into": target.display_number}
     return {**case_out(case, clock.now()), "csat": case_csat(case)}
 
 
@@ -215,20 +226,23 @@ def follow_up_case(request: HttpRequest, number: str, payload: FollowUpIn) -> An
             summary="Notes and replies")
 def list_notes(request: HttpRequest, number: str) -> Any:
     case = get_case_for_member(member(request), number)
-    notes = list(selectors.notes_of(case))
+    notes = list(selectors.notes_of(case).prefetch_related("attachments"))
     mailed = reply_mail(case, [n.pk for n in notes if n.is_public and n.author_id])
-    return [note_out(n, mailed.get(n.pk)) for n in notes]
+    return [note_out(n, mailed.get(n.pk), number=case.display_number) for n in notes]
 
 
 @router.post("/cases/{number}/notes", response={201: NoteOut, **ERRORS},
              summary="Add an internal note or a public reply")
 def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+    """`attachment_ids` names your own pending uploads of this case (422 for any other id);
+    a public reply mails them as attachments, an internal note's files never leave."""
     membership = member(request)
     case = get_case_for_member(membership, number)
-    note = services.case_add_note(case=case, actor=membership.user, body=payload.body,
-                                  is_public=payload.public, now=clock.now())
+    note = note_add_with_files(case=case, actor=membership.user, body=payload.body,
+                               is_public=payload.public, now=clock.now(),
+                               attachment_ids=payload.attachment_ids)
     mailed = reply_mail(case, [note.pk] if note.is_public else [])
-    return 201, note_out(note, mailed.get(note.pk))
+    return 201, note_out(note, mailed.get(note.pk), number=case.display_number)
 
 
 @router.get("/cases/{number}/timeline", response={200: TimelinePage, **ERRORS},
@@ -237,7 +251,9 @@ def timeline(request: HttpRequest, number: str, cursor: str | None = Query(None,
              limit: int = Query(100, ge=1, le=100)) -> Any:
     case = get_case_for_member(member(request), number)
     page = selectors.timeline_page(case, cursor=cursor, limit=limit)
-    return {"items": [event_out(e) for e in page.items], "next_cursor": page.next_cursor}
+    prefetch_related_objects([e.note for e in page.items if e.note is not None], "attachments")
+    return {"items": [event_out(e, number=case.display_number) for e in page.items],
+            "next_cursor": page.next_cursor}
 
 
 @router.post("/cases/{number}/claim", response={200: CaseOut, **ERRORS},

@@ -8,8 +8,10 @@ from pydantic import AfterValidator, Field
 
 from casedesk.cases.models import Case
 from casedesk.cases.writing import MAX_TAG_LENGTH, MAX_TAGS
+from casedesk.core.limits import max_length
 from casedesk.core.priority import PriorityName
 from casedesk.core.schemas import (
+    MAX_ID,
     Id,
     LongText,
     RefOut,
@@ -85,6 +87,9 @@ class TransitionIn(Schema):
 class NoteIn(Schema):
     body: Annotated[Text, Field(min_length=1, max_length=200_000)]
     public: bool = False
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=10, description=(
+        "Files to carry: your own uploads to this case not yet attached "
+        "(`POST /cases/{number}/attachments`). A public reply mails them with it."))
 
 
 class OwnerIn(Schema):
@@ -104,6 +109,35 @@ class AssignmentCloseIn(Schema):
 class FollowUpIn(Schema):
     subject: Annotated[Text, fits(Case, "subject")] | None = None
     description: LongText = ""
+
+
+class CaseListFilters(Schema):
+    """The filters of `GET /cases`, declared once: the list and its export
+    (`GET /export/cases`) read the same query parameters (`cases.api.list_filters`). The
+    two that repeat, `status` and `priority`, are each handler's own parameters:
+    django-ninja names a bad item of a list inside a schema by the schema's parameter
+    (`filters.status.0`) rather than as the client sent it (`status.0`)."""
+
+    queue: str | None = Field(None, max_length=20, description="Queue id, or `none`.")
+    owner: str | None = Field(None, max_length=20, description="User id, `me` or `none`.")
+    account: int | None = Field(None, ge=1, le=MAX_ID)
+    contact: int | None = Field(None, ge=1, le=MAX_ID)
+    type: str | None = Field(None, max_length=max_length(Case, "type"))
+    category: str | None = Field(None, max_length=max_length(Case, "category"))
+    open: bool = Field(False, description="Only cases not resolved or closed.")
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    q: Text | None = Field(None, max_length=200, description="Words in subject or description.")
+    sla: Literal["breached"] | None = Field(None, description=(
+        "`breached`: open cases with an SLA target marked breached by a sweep."))
+    breaching_within_hours: int | None = Field(None, ge=1, le=720, description=(
+        "Open cases with an SLA clock running that comes due within this many hours "
+        "(overdue ones the sweep has not marked yet included)."))
+    csat: Literal["good", "bad", "rated"] | None = Field(None, description=(
+        "The customer's satisfaction answer: `good` (4 or 5, or good), `bad` (1 or 2, or "
+        "bad), `rated` (any answer)."))
+    has_open_children: bool = Field(False, description=(
+        "Only parent cases with a child case still open (new, open, in progress or pending)."))
 
 
 ClockState = Literal["none", "running", "warning", "breached", "met", "paused", "stopped"]
@@ -193,6 +227,18 @@ class NoteMailOut(Schema):
     last_error: str
 
 
+class NoteAttachmentOut(Schema):
+    id: int
+    filename: str = Field(description="Made safe: no path, no control characters.")
+    content_type: str = Field(description="Read from the file's bytes, not its name.")
+    size: int = Field(description="Bytes.")
+    note_id: int | None = Field(description="The note carrying it; null while pending.")
+    pending: bool = Field(description="Uploaded and not attached to a note yet: only its "
+                                      "uploader sees it, and it is removed after a day.")
+    created_at: datetime
+    download_url: str
+
+
 class NoteOut(Schema):
     id: int
     body: str
@@ -202,6 +248,9 @@ class NoteOut(Schema):
     mail: NoteMailOut | None = Field(
         None, description="For an agent's public reply: its mail to the customer (null when "
                           "nobody had an address, and for notes and customers' messages).")
+    attachments: list[NoteAttachmentOut] = Field(
+        default_factory=list, description="The files the note carries (a public reply's went "
+                                          "out with its mail).")
 
 
 class TimelineEventOut(Schema):

@@ -22,10 +22,13 @@ from casedesk.automation.webhook_delivery import deliver_due_webhooks
 from casedesk.cases.sla_sweep import run_due_sweeps
 from casedesk.core import clock
 from casedesk.csat.services import surveys_send_due
+from casedesk.exporter.jobs import exports_due
+from casedesk.importer.jobs import jobs_run_due
 from casedesk.kb.events import self_service_deflections_settle
 from casedesk.mail.delivery import deliver_due
 from casedesk.mail.imap import poll_due_mailboxes
 from casedesk.mail.ingest import process_stuck
+from casedesk.privacy.retention import retention_sweep
 from casedesk.reports.compliance_job import compliance_due
 from casedesk.reports.rollup import facts_refresh
 from casedesk.tasks.services import tasks_notify_overdue
@@ -102,6 +105,22 @@ def _compliance_reports(now: datetime) -> Iterator[str]:
     yield from compliance_due(now)
 
 
+def _imports(now: datetime) -> Iterator[str]:
+    # A backstop to the task each started import enqueues: jobs it missed, or whose worker died.
+    for job in jobs_run_due(now):
+        yield f"Import {job.pk}: {job.status}"
+
+
+def _exports(now: datetime) -> Iterator[str]:
+    yield from exports_due(now)
+
+
+def _retention(now: datetime) -> Iterator[str]:
+    for slug, report in retention_sweep(now).items():
+        yield (f"Retention for {slug}: {report.cases} case(s) and {report.contacts} "
+               "contact(s) anonymised")
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
@@ -111,7 +130,8 @@ def jobs(every_s: float = 30.0) -> list[Job]:
     is no matter. Time rules and the events a sweep left for the rules every 15 seconds at
     most; webhooks every few seconds, like the outbox; overdue tasks every minute; last
     month's SLA compliance report every quarter of an hour (a run finds nothing to do but on
-    the first hours of a month, and catches up after the worker was down)."""
+    the first hours of a month, and catches up after the worker was down); full exports
+    whose task was lost, and expired archives, every minute."""
     return [Job("sla-sweeps", every_s, _sla_sweeps),
             Job("mailboxes", min(every_s, 10.0), _mailboxes),
             Job("mail-out", min(every_s, 5.0), _mail_out),
@@ -121,7 +141,10 @@ def jobs(every_s: float = 30.0) -> list[Job]:
             Job("webhooks", min(every_s, 5.0), _webhooks),
             Job("tasks-overdue", max(every_s, 60.0), _tasks_overdue),
             Job("report-facts", min(every_s, 30.0), _report_facts),
-            Job("compliance-reports", max(every_s, 900.0), _compliance_reports)]
+            Job("compliance-reports", max(every_s, 900.0), _compliance_reports),
+            Job("exports", max(every_s, 60.0), _exports),
+            Job("imports", max(every_s, 60.0), _imports),
+            Job("retention", max(every_s, 900.0), _retention)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:
