@@ -16,7 +16,7 @@ from casedesk.privacy.erasure import ErasureResult, contact_erase
 from casedesk.tenancy.api_auth import require_admin
 
 router = Router(tags=["privacy"])
-ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 class PrivacyErasureOut(Schema):

@@ -15,7 +15,7 @@ from casedesk.search.selectors import FACETS, MAX_LIMIT, MAX_OFFSET, Scope, Sear
 from casedesk.tenancy.api_auth import member
 
 router = Router(tags=["search"])
-ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 @router.get("/search", response={200: SearchOut, **ERRORS}, summary="Search everything")
