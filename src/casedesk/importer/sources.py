@@ -204,6 +204,17 @@ def csv_rows(file: SourceFile) -> tuple[list[str], Iterator[CsvRow | SourceError
     return header, rows()
 
 
+def good_rows(export: Export, file: SourceFile,
+              rows: Iterator[CsvRow | SourceError]) -> Iterator[CsvRow]:
+    """The rows of `csv_rows` that could be read; each one that could not is refused with its
+    place."""
+    for row in rows:
+        if isinstance(row, SourceError):
+            export.refuse(row.where or file.name, row.message)
+        else:
+            yield row
+
+
 def json_records(file: SourceFile) -> Iterator[tuple[Where, Any]]:
     """The records of a JSON file: newline-delimited JSON (one object a line, as Zendesk's
     full export writes), a JSON array, or an object holding arrays by kind (an API page:

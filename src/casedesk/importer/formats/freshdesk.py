@@ -26,6 +26,7 @@ from casedesk.importer.sources import (
     SourceError,
     SourceFile,
     csv_rows,
+    good_rows,
     parse_time,
     split_tags,
 )
@@ -61,10 +62,7 @@ def read(files: list[SourceFile], mapping: Mapping) -> Export:
                 raise SourceError("not a Freshdesk ticket export: no column "
                                   + ", ".join(repr(m) for m in missing), None)
             custom = [h for h in header if h not in STANDARD]
-            for row in rows:
-                if isinstance(row, SourceError):
-                    export.refuse(row.where or file.name, row.message)
-                    continue
+            for row in good_rows(export, file, rows):
                 try:
                     _row(export, row, custom, accounts, contacts)
                 except SourceError as error:

@@ -24,6 +24,7 @@ from casedesk.importer.sources import (
     SourceError,
     SourceFile,
     csv_rows,
+    good_rows,
     parse_time,
     split_tags,
 )
@@ -44,10 +45,7 @@ def read(files: list[SourceFile], mapping: Mapping) -> Export:
             if missing:
                 raise SourceError("no column is mapped to " + ", ".join(missing)
                                   + " (map them with --mapping or on the import page)")
-            for row in rows:
-                if isinstance(row, SourceError):
-                    export.refuse(row.where or file.name, row.message)
-                    continue
+            for row in good_rows(export, file, rows):
                 try:
                     _row(export, row, columns, accounts, contacts)
                 except SourceError as error:

@@ -33,6 +33,7 @@ from casedesk.importer.sources import (
     SourceFile,
     SourceNote,
     csv_rows,
+    good_rows,
     parse_bool,
     parse_time,
 )
@@ -63,11 +64,7 @@ def _rows(export: Export, file: SourceFile, obj: str) -> Iterator[CsvRow]:
     missing = [name for name in REQUIRED[obj] if name not in header]
     if missing:
         raise SourceError(f"{obj}.csv has no column " + ", ".join(repr(m) for m in missing))
-    for row in rows:
-        if isinstance(row, SourceError):
-            export.refuse(row.where or file.name, row.message)
-        else:
-            yield row
+    yield from good_rows(export, file, rows)
 
 
 def read(files: list[SourceFile], mapping: Mapping) -> Export:
