@@ -15,6 +15,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
+from casedesk.assist.similar_api import router as similar_router
+from casedesk.assist.triage_api import router as triage_router
+from casedesk.assist.whatif_api import router as whatif_router
 from casedesk.automation.macros_api import router as macros_router
 from casedesk.automation.rules_api import router as automation_rules_router
 from casedesk.automation.webhooks_api import router as webhooks_router
@@ -110,7 +113,7 @@ for router in (cases_router, case_links_router, case_merge_router, note_attachme
                csat_router, portal_router, automation_rules_router, webhooks_router,
                macros_router, tasks_router, reports_scorecard_router, reports_compliance_router,
                reports_forecast_router, search_router, importer_router, exporter_router,
-               privacy_router, audit_router):
+               privacy_router, audit_router, triage_router, similar_router, whatif_router):
     api.add_router("", router)
 
 

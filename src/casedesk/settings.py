@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "casedesk.importer",
     "casedesk.exporter",
     "casedesk.privacy",
+    "casedesk.assist",
+    "casedesk.mcpserver",
     # The top floor: what puts the apps together.
     "casedesk.demo",
     "casedesk.ops",

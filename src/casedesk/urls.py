@@ -28,5 +28,7 @@ urlpatterns = [
     path("", include("casedesk.importer.urls")),
     path("", include("casedesk.exporter.urls")),
     path("", include("casedesk.privacy.urls")),
+    path("", include("casedesk.assist.urls")),
+    path("", include("casedesk.mcpserver.urls")),
     path("", include("casedesk.console.urls")),
 ]
