@@ -13,7 +13,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         choices=("all", "create", "reads", "pages", "routing", "sla", "mail", "kb", "webform",
-                 "automation", "reports", "search", "export", "import"),
+                 "automation", "reports", "search", "export", "import",
+                 "similar", "whatif", "assist"),
         default="all",
         help="reads: the API's list and inbox pages and the console's pages; pages: only the "
         "console's inbox and case pages; routing: the routing decision with 200 rules; sla: the "
@@ -22,7 +23,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "web-to-case form; automation: what 100 rules add to making a case, and the time-rule "
         "sweep over 1,000,000 open cases; reports: the scorecard and last month's SLA "
         "compliance report at 1,000,000 cases (with their history); search: the search box at "
-        "1,000,000 cases and 5,000,000 notes; export: a streamed export of 1,000,000 cases; "
+        "1,000,000 cases and 5,000,000 notes; similar: the five similar cases of a case at "
+        "1,000,000 cases (and the index's first build); whatif: a 30-day SLA policy and "
+        "routing rule what-if at 1,000,000 cases; assist: training the triage model on "
+        "100,000 synthetic cases and its suggestions' latency, and routing a new case with "
+        "a rule on the model's prediction; "
+        "export: a streamed export of 1,000,000 cases; "
         "import: cases/s importing a vendor's export; create: "
         "only case creation (with routing on, then once with it off).",
     )

@@ -422,7 +422,7 @@ def run(args: argparse.Namespace, db: Database) -> int:
         benches = (
             bench_run.read_tenants()
             if args.only not in ("create", "sla", "mail", "kb", "webform", "automation",
-                                 "import")
+                                 "import", "assist")
             else {}
         )
         if LARGE in benches and args.only in ("all", "reads", "pages", "reports"):
@@ -461,6 +461,22 @@ def run(args: argparse.Namespace, db: Database) -> int:
             from bench.search import run_search
 
             run_search(bench_run.report, benches.get(LARGE), bench_run.settle)
+        if args.only in ("all", "similar"):  # similar cases at 1M cases (bench/similar.py)
+            from bench.similar import run_similar
+
+            run_similar(bench_run.report, benches.get(LARGE), bench_run.settle)
+        if args.only in ("all", "whatif"):  # policy what-if at 1M cases (bench/whatif.py)
+            from bench.whatif import run_whatif
+
+            run_whatif(bench_run.report, benches.get(LARGE), bench_run.settle)
+        if args.only in ("all", "assist"):  # the triage model at 100k cases (bench/assist.py)
+            from bench.assist import run_assist
+
+            run_assist(bench_run.report, bench_run.settle, reload=args.reload)
+        if args.only in ("all", "assist"):  # routing on predictions (bench/triage_routing.py)
+            from bench.triage_routing import run_triage_routing
+
+            run_triage_routing(bench_run.report, bench_run.settle)
         if args.only in ("all", "export"):  # streamed exports (bench/export.py)
             from bench.export import run_export
 

@@ -106,14 +106,17 @@ api = CasedeskAPI(
     docs_url="/docs",
 )
 
+# The what-if router goes before routing's and sla's: their `/{id}` paths would take
+# `/routing/rules/whatif` and `/sla/policies/whatif`.
 for router in (cases_router, case_links_router, case_merge_router, note_attachments_router,
-               crm_router, crm_cases_router, routing_router, rules_router, sla_router,
+               crm_router, crm_cases_router, whatif_router, routing_router, rules_router,
+               sla_router,
                sla_cases_router, tenancy_router, people_cases_router, config_router, mail_router,
                kb_router, kb_case_router, kb_analytics_router, kb_attachments_router,
                csat_router, portal_router, automation_rules_router, webhooks_router,
                macros_router, tasks_router, reports_scorecard_router, reports_compliance_router,
                reports_forecast_router, search_router, importer_router, exporter_router,
-               privacy_router, audit_router, triage_router, similar_router, whatif_router):
+               privacy_router, audit_router, triage_router, similar_router):
     api.add_router("", router)
 
 

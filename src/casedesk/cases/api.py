@@ -47,6 +47,7 @@ from casedesk.routing.models import Queue
 from casedesk.tenancy.access import find_colleague
 from casedesk.tenancy.api_auth import member
 from casedesk.tenancy.models import Membership
+from casedesk.tenancy.token_events import token_event_vias
 
 router = Router(tags=["cases"])
 ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
@@ -252,7 +253,9 @@ def timeline(request: HttpRequest, number: str, cursor: str | None = Query(None,
     case = get_case_for_member(member(request), number)
     page = selectors.timeline_page(case, cursor=cursor, limit=limit)
     prefetch_related_objects([e.note for e in page.items if e.note is not None], "attachments")
-    return {"items": [event_out(e, number=case.display_number) for e in page.items],
+    vias = token_event_vias(case.tenant_id, [e.pk for e in page.items])
+    return {"items": [{**event_out(e, number=case.display_number), "via": vias.get(e.pk, "")}
+                      for e in page.items],
             "next_cursor": page.next_cursor}
 
 

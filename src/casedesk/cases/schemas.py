@@ -263,6 +263,9 @@ class TimelineEventOut(Schema):
     message: str
     note: NoteOut | None
     created_at: datetime
+    via: str = Field("", description=(
+        "How an API token did it, when one did through the MCP server: "
+        "\"MCP · <token name>\"; empty otherwise."))
 
 
 class TimelinePage(Schema):

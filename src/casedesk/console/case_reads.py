@@ -31,6 +31,7 @@ from casedesk.mail.models import OutboundMail
 from casedesk.mail.selectors import mail_of_replies
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Membership, User
+from casedesk.tenancy.token_events import token_event_vias
 
 FIELD_LABELS = {
     "subject": "Subject", "description": "Description", "priority": "Priority",
@@ -82,6 +83,7 @@ class Entry:
     is_agent_reply: bool = False
     mail: OutboundMail | None = None
     files: list[NoteAttachment] = field(default_factory=list)  # what the note carries
+    via: str = ""  # "MCP · <token name>" for what an AI agent did through the MCP server
 
     @property
     def initials(self) -> str:
@@ -377,8 +379,10 @@ def timeline_for(case: Case, *, now: datetime, cursor: str | None = None, limit:
     mailed = mail_of_replies(case, [e.event.note_id for e in entries
                                if e.is_agent_reply and e.event.note_id is not None])
     files = files_of_notes(case, [e.event.note_id for e in entries if e.event.note_id])
+    vias = token_event_vias(case.tenant_id, [e.event.pk for e in entries])
     for entry in entries:
         entry.ago = ago(entry.event.created_at, now)
+        entry.via = vias.get(entry.event.pk, "")
         if entry.is_agent_reply and entry.event.note_id is not None:
             entry.mail = mailed.get(entry.event.note_id)
         if entry.event.note_id is not None:

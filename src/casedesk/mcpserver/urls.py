@@ -1,5 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from casedesk.mcpserver import http
 
 app_name = "mcpserver"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("mcp", http.endpoint, name="endpoint"),
+]

@@ -16,6 +16,8 @@ from datetime import datetime
 
 from django.db import close_old_connections
 
+from casedesk.assist.similar import similar_index_due
+from casedesk.assist.training import training_due
 from casedesk.automation.engine import events_process
 from casedesk.automation.timed import time_rules_sweep
 from casedesk.automation.webhook_delivery import deliver_due_webhooks
@@ -121,6 +123,10 @@ def _retention(now: datetime) -> Iterator[str]:
                "contact(s) anonymised")
 
 
+def _assist_training(now: datetime) -> Iterator[str]:
+    yield from training_due(now)
+
+
 def jobs(every_s: float = 30.0) -> list[Job]:
     """The schedule. Mailboxes are looked at more often than `every_s` (each has its own
     interval); the outbox every few seconds, as a backstop to the task each new message
@@ -144,7 +150,12 @@ def jobs(every_s: float = 30.0) -> list[Job]:
             Job("compliance-reports", max(every_s, 900.0), _compliance_reports),
             Job("exports", max(every_s, 60.0), _exports),
             Job("imports", max(every_s, 60.0), _imports),
-            Job("retention", max(every_s, 900.0), _retention)]
+            Job("retention", max(every_s, 900.0), _retention),
+            # New and edited cases reach the similar-case index within a minute.
+            Job("similar-index", min(every_s, 30.0), similar_index_due),
+            # Each tenant's triage model is retrained daily when it has news; looking every
+            # quarter of an hour spreads tenants over the day and catches up after downtime.
+            Job("assist-training", max(every_s, 900.0), _assist_training)]
 
 
 def run_once(job: Job, now: datetime | None = None) -> list[str]:

@@ -134,7 +134,10 @@ class ConditionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     field: Annotated[Text, Field(max_length=100, description=(
-        f"One of {', '.join(rules.FIELDS)}, or custom.<key> for a custom field."))]
+        f"One of {', '.join(rules.FIELDS)}, or custom.<key> for a custom field. Routing "
+        f"rules also take what the tenant's triage model predicts: "
+        f"{', '.join(rules.PREDICTED_FIELDS)} (the confidences are numbers from 0 to 1, "
+        f"compared with gte, gt, lte, lt; predicted.queue is a queue's name)."))]
     op: Annotated[Text, Field(max_length=20, description=(
         f"One of {', '.join(rules.ALL_OPERATORS)} (which ones a field takes depends on it)."))]
     value: ConditionValue = Field(None, description=(

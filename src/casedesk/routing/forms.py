@@ -22,7 +22,7 @@ from casedesk.core.forms import NumberedRows, add_domain_error
 from casedesk.core.limits import max_length
 from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
-from casedesk.routing.rules import ANY, ID, MAX_CONDITIONS, field_kind
+from casedesk.routing.rules import ANY, ID, MAX_CONDITIONS, NUMBER, RULE_FIELDS, field_kind
 from casedesk.routing.services import RuleInput
 from casedesk.routing.words import NO_VALUE_OPERATORS, ConditionRow, rows_of_conditions, shown
 
@@ -82,10 +82,12 @@ class ConditionFormSet(NumberedRows[ConditionForm]):
 def _scalar(name: str, op: str, text: str) -> Any:
     """A typed value in the type the rules compare: record ids as integers, and for custom
     fields numbers as numbers and true/false as booleans (custom values are stored typed)."""
-    kind = field_kind(name)
+    kind = field_kind(name, RULE_FIELDS)
     text = text.strip()
     if kind == ID and text.isdecimal() and len(text) < 19:
         return int(text)
+    if kind == NUMBER and _NUMBER.match(text) and len(text) < 19:
+        return float(text)
     if kind == ANY and op not in ("contains", "not_contains"):
         if _NUMBER.match(text) and len(text) < 19:
             return float(text) if "." in text else int(text)

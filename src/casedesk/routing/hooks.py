@@ -6,12 +6,16 @@
 - the tenant's latest cases, for trying a rule on them before saving it;
 - the open cases waiting unowned in each queue, for the queues page;
 - the values the cases' fields take (category, subcategory, type, source), suggested by the
-  condition forms.
+  condition forms;
+
+and what the tenant's triage model predicts for a case (`register_predictor`, filled by
+`assist`), for rules that test `predicted.*` fields.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from casedesk.routing.rules import CaseFacts, Prediction
 from casedesk.tenancy.models import Tenant
 
 # (tenant, owner user ids, a case id left out) -> (owner id, priority, open cases) rows
@@ -61,3 +65,23 @@ def waiting_by_queue(tenant: Tenant) -> Mapping[int, int]:
 def case_field_values(tenant: Tenant) -> Mapping[str, list[str]]:
     reader: FieldValuesReader = _reader("field_values")
     return reader(tenant)
+
+
+# --- predictions ------------------------------------------------------------------------------
+# (tenant, the case's facts) -> {target: (value, label, confidence)}; the `assist` app
+# registers its triage model here, so routing rules can test `predicted.*` fields.
+Predictor = Callable[[Tenant, CaseFacts], Mapping[str, Prediction]]
+
+_predictors: list[Predictor] = []
+
+
+def register_predictor(fn: Predictor) -> None:
+    """Sets the predictor (registering again replaces it: one model speaks for a case)."""
+    _predictors[:] = [fn]
+
+
+def predictions_for(tenant: Tenant, facts: CaseFacts) -> Mapping[str, Prediction]:
+    """What the registered predictor says of the case; nothing when none is registered."""
+    if not _predictors:
+        return {}
+    return _predictors[0](tenant, facts)

@@ -27,6 +27,7 @@ ID = "id"
 PRIORITY = "priority"
 LIST = "list"
 ANY = "any"
+NUMBER = "number"  # a prediction's confidence, 0 to 1
 
 FIELDS: dict[str, str] = {
     "category": TEXT,
@@ -50,6 +51,21 @@ FIELDS: dict[str, str] = {
 }
 CUSTOM_PREFIX = "custom."
 
+# What the tenant's triage model predicts for a new case (filled in by `assist` through
+# `routing.hooks.register_predictor`): the value, and how sure the model is of it. Routing
+# rules only: SLA policies and automation rules do not offer them, as their facts carry no
+# predictions.
+PREDICTED_PREFIX = "predicted."
+PREDICTION_TARGETS = ("category", "subcategory", "type", "priority", "queue")
+CONFIDENCE_SUFFIX = "_confidence"
+PREDICTED_FIELDS: dict[str, str] = {
+    **{f"{PREDICTED_PREFIX}{target}": TEXT for target in PREDICTION_TARGETS},
+    **{f"{PREDICTED_PREFIX}{target}{CONFIDENCE_SUFFIX}": NUMBER
+       for target in PREDICTION_TARGETS},
+}
+# What a routing rule may test.
+RULE_FIELDS: dict[str, str] = {**FIELDS, **PREDICTED_FIELDS}
+
 # What a rule about an existing case may test besides: automation's rules run on cases that
 # have a status, a queue and an owner (a new case has none yet, so routing does not offer them).
 CASE_FIELDS: dict[str, str] = {
@@ -59,6 +75,9 @@ CASE_FIELDS: dict[str, str] = {
     "owner.id": ID,
 }
 
+# Every field some rule may test, for compiling a checked condition.
+MATCHED_FIELDS: dict[str, str] = {**CASE_FIELDS, **PREDICTED_FIELDS}
+
 OPERATORS: dict[str, tuple[str, ...]] = {
     TEXT: ("equals", "not_equals", "in", "not_in", "contains", "not_contains", "is_empty",
            "is_set"),
@@ -67,6 +86,7 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     LIST: ("contains", "not_contains", "is_empty", "is_set"),
     ANY: ("equals", "not_equals", "in", "not_in", "contains", "not_contains", "gt", "lt",
           "gte", "lte", "is_empty", "is_set"),
+    NUMBER: ("gte", "gt", "lte", "lt"),
 }
 ALL_OPERATORS = tuple(dict.fromkeys(op for ops in OPERATORS.values() for op in ops))
 
@@ -124,6 +144,11 @@ class AccountFacts:
     territory: str = ""
 
 
+# target -> (value, label, confidence): a prediction as routing reads it. The value of a queue
+# is its id (as text) and its label the queue's name; rules compare the name.
+Prediction = tuple[str, str, float]
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """What routing knows about a case; the same whether it is new or being re-routed."""
@@ -144,10 +169,14 @@ class CaseFacts:
     status: str = ""
     queue_id: int | None = None
     owner_id: int | None = None
+    # Filled only when an enabled rule tests a `predicted.*` field (see `uses_predictions`).
+    predictions: Mapping[str, Prediction] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
         if name.startswith(CUSTOM_PREFIX):
             return self.custom.get(name[len(CUSTOM_PREFIX):])
+        if name.startswith(PREDICTED_PREFIX):
+            return predicted(self.predictions, name)
         if name == "text":
             return f"{self.subject}\n{self.description}"
         if name.startswith("account."):
@@ -167,6 +196,22 @@ class CaseFacts:
         return getattr(self, name)
 
 
+def predicted(predictions: Mapping[str, Prediction], name: str) -> Any:
+    """A `predicted.*` field's value: the predicted value (a queue's name), its confidence,
+    or None when nothing was predicted for that target."""
+    target = name[len(PREDICTED_PREFIX):]
+    wants_confidence = target.endswith(CONFIDENCE_SUFFIX)
+    if wants_confidence:
+        target = target[:-len(CONFIDENCE_SUFFIX)]
+    found = predictions.get(target)
+    if found is None:
+        return None
+    value, label, confidence = found
+    if wants_confidence:
+        return confidence
+    return label if target == "queue" else value
+
+
 def field_kind(name: str, fields: Mapping[str, str] = FIELDS) -> str | None:
     if name.startswith(CUSTOM_PREFIX):
         return ANY if re.fullmatch(r"[a-z][a-z0-9_]{0,49}", name[len(CUSTOM_PREFIX):]) else None
@@ -177,6 +222,18 @@ def uses_account(rules: Sequence[RuleSpec]) -> bool:
     return any(c.field.startswith("account.") for r in rules for c in r.conditions)
 
 
+def uses_predictions(rules: Sequence[RuleSpec]) -> bool:
+    """Whether deciding needs the triage model's predictions (which cost a model call)."""
+    return any(c.field.startswith(PREDICTED_PREFIX) for r in rules for c in r.conditions)
+
+
+def predicted_targets(rules: Sequence[RuleSpec]) -> tuple[str, ...]:
+    """The targets whose prediction the rules test, in `PREDICTION_TARGETS` order."""
+    tested = {c.field[len(PREDICTED_PREFIX):].removesuffix(CONFIDENCE_SUFFIX)
+              for r in rules for c in r.conditions if c.field.startswith(PREDICTED_PREFIX)}
+    return tuple(t for t in PREDICTION_TARGETS if t in tested)
+
+
 def uses_contact(rules: Sequence[RuleSpec]) -> bool:
     return any(c.field in ("contact.email", "contact.domain") for r in rules
                for c in r.conditions)
@@ -185,6 +242,12 @@ def uses_contact(rules: Sequence[RuleSpec]) -> bool:
 # --- checking what an admin wrote ------------------------------------------------------------
 
 def _scalar(value: Any, kind: str, where: str) -> Any:
+    if kind == NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value <= 1):
+            raise Invalid(f"{where}: a confidence is a number from 0 to 1.",
+                          field="conditions")
+        return float(value)
     if kind == PRIORITY:
         return parse_priority(value, where, field="conditions")
     if kind == ID:
@@ -318,7 +381,7 @@ def compile_condition(condition: Condition) -> Predicate:
     """The condition as a function of the facts, with its constants folded once."""
     name, op, value = condition.field, condition.op, condition.value
     get = _getter(name)
-    kind = field_kind(name, CASE_FIELDS)
+    kind = field_kind(name, MATCHED_FIELDS)
 
     if op == "is_empty":
         return lambda facts: _empty(get(facts))

@@ -10,7 +10,13 @@ from typing import Any
 from casedesk.core.priority import PRIORITY_NAMES
 from casedesk.routing.hooks import case_field_values, open_loads, waiting_by_queue
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement
-from casedesk.routing.rules import FALLBACK_DEFAULT, FALLBACK_QUEUES
+from casedesk.routing.rules import (
+    CONFIDENCE_SUFFIX,
+    FALLBACK_DEFAULT,
+    FALLBACK_QUEUES,
+    PREDICTED_PREFIX,
+    PREDICTION_TARGETS,
+)
 from casedesk.routing.services import PreviewRow
 from casedesk.routing.words import actions_in_words, describe_condition
 from casedesk.tenancy.models import Membership, Tenant, User
@@ -189,13 +195,31 @@ def value_suggestions(tenant: Tenant) -> dict[str, list[str]]:
 
 def rule_form_choices(tenant: Tenant) -> dict[str, Any]:
     """The selects and value suggestions of the rule form."""
+    values = value_suggestions(tenant)
     return {
         "queues": list(Queue.objects.filter(tenant=tenant, is_active=True).order_by("name")
                        .values_list("pk", "name")),
         "owners": list(member_names(tenant.pk, active_only=True).items()),
         "priorities": list(PRIORITY_NAMES),
-        "suggestions": value_suggestions(tenant),
+        "suggestions": {**values, **predicted_suggestions(tenant, values)},
     }
+
+
+CONFIDENCE_STEPS = ["0.5", "0.6", "0.7", "0.8", "0.9", "0.95"]
+
+
+def predicted_suggestions(tenant: Tenant, values: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The values the `predicted.*` fields take, for the rule form: those of the fields they
+    predict (`values`, from `value_suggestions`), the queues by name and a few confidence
+    steps."""
+    out = {f"{PREDICTED_PREFIX}{target}": values.get(target, [])
+           for target in ("category", "subcategory", "type", "priority")}
+    out[f"{PREDICTED_PREFIX}queue"] = list(
+        Queue.objects.filter(tenant=tenant, is_active=True).order_by("name")
+        .values_list("name", flat=True))
+    for target in PREDICTION_TARGETS:
+        out[f"{PREDICTED_PREFIX}{target}{CONFIDENCE_SUFFIX}"] = CONFIDENCE_STEPS
+    return out
 
 
 # --- a preview summed up ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ by `routing.queues`). The decisions live in `routing.rules` and `routing.strateg
 module reads and locks what they need and writes the result."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -16,10 +16,11 @@ from casedesk.core.limits import check_fits, fit_problem, max_length
 from casedesk.core.ordering import placed, write_positions
 from casedesk.core.priority import PRIORITY_BY_RUNG
 from casedesk.core.text import check_json_text, check_text, check_texts
-from casedesk.routing.hooks import open_loads, recent_cases
+from casedesk.routing.hooks import open_loads, predictions_for, recent_cases
 from casedesk.routing.models import Queue, RoutingRule, SkillRequirement, Strategy
 from casedesk.routing.rules import (
     FALLBACK_DEFAULT,
+    RULE_FIELDS,
     AccountFacts,
     Actions,
     CaseFacts,
@@ -31,8 +32,11 @@ from casedesk.routing.rules import (
     first_match,
     parse_actions,
     parse_conditions,
+    predicted_targets,
+    uses_predictions,
 )
 from casedesk.routing.strategies import Agent, choose, normalise_skills, weight
+from casedesk.routing.words import predictions_in_words
 from casedesk.tenancy.audit import (
     audit_change,
     audit_created,
@@ -86,7 +90,7 @@ def rule_spec_from_input(tenant: Tenant, data: RuleInput, rule_id: int | None = 
     check_json_text(data.actions, field="actions", label="An action")
     if data.match not in RoutingRule.Match.values:
         raise Invalid("match is all or any.", field="match")
-    conditions = parse_conditions(data.conditions)
+    conditions = parse_conditions(data.conditions, RULE_FIELDS)
     actions = _checked_actions(tenant, data.actions) if check_targets else parse_actions(
         data.actions)
     return RuleSpec(id=rule_id, name=name, conditions=conditions, actions=actions,
@@ -193,7 +197,8 @@ def _write_order(tenant: Tenant, order: list[int]) -> None:
 
 def spec_of(rule: RoutingRule) -> RuleSpec:
     """A stored rule as the router reads it (stored rules were checked when written)."""
-    return RuleSpec(id=rule.pk, name=rule.name, conditions=parse_conditions(rule.conditions),
+    return RuleSpec(id=rule.pk, name=rule.name,
+                    conditions=parse_conditions(rule.conditions, RULE_FIELDS),
                     actions=parse_actions(rule.actions),
                     match_all=rule.match == RoutingRule.Match.ALL)
 
@@ -202,18 +207,31 @@ def spec_of(rule: RoutingRule) -> RuleSpec:
 # routing_version: a change anywhere bumps the version, so a stale copy is never used. The
 # tenant's creation time is part of the key because SQLite may hand a deleted tenant's id to
 # a new one.
-_compiled: dict[int, tuple[tuple[int, object], tuple[CompiledRule, ...]]] = {}
+# With the rules, whether any of them tests a prediction.
+_compiled: dict[int, tuple[tuple[int, object], tuple[CompiledRule, ...], bool]] = {}
 
 
-def compiled_rules(tenant: Tenant) -> tuple[CompiledRule, ...]:
+def _compiled_entry(tenant: Tenant) -> tuple[tuple[CompiledRule, ...], bool]:
     version = (tenant.routing_version, tenant.created_at)
     cached = _compiled.get(tenant.pk)
     if cached is not None and cached[0] == version:
-        return cached[1]
-    rules = compile_rules([spec_of(r) for r in
-                           RoutingRule.objects.filter(tenant=tenant, is_enabled=True)])
-    _compiled[tenant.pk] = (version, rules)
-    return rules
+        return cached[1], cached[2]
+    specs = [spec_of(r) for r in RoutingRule.objects.filter(tenant=tenant, is_enabled=True)]
+    rules, predicting = compile_rules(specs), uses_predictions(specs)
+    _compiled[tenant.pk] = (version, rules, predicting)
+    return rules, predicting
+
+
+def compiled_rules(tenant: Tenant) -> tuple[CompiledRule, ...]:
+    return _compiled_entry(tenant)[0]
+
+
+def with_predictions(tenant: Tenant, facts: CaseFacts) -> CaseFacts:
+    """The facts with what the tenant's triage model predicts for the case (a model call:
+    only for rules that test `predicted.*` fields)."""
+    if facts.predictions:
+        return facts
+    return replace(facts, predictions=dict(predictions_for(tenant, facts)))
 
 
 def _skill_map(tenant: Tenant) -> dict[str, list[str]]:
@@ -339,7 +357,15 @@ def decide(tenant: Tenant, facts: CaseFacts, *, rules: Sequence[CompiledRule] | 
         if route.queue is not None:
             route.via = "given"
             return route
-    rule = first_match(compiled_rules(tenant) if rules is None else rules, facts)
+    if rules is None:
+        rules, predicting = _compiled_entry(tenant)
+    else:
+        predicting = uses_predictions([r.spec for r in rules])
+    # The model is asked only when some rule wants its answer, so creating cases costs
+    # nothing more for tenants whose rules test no prediction.
+    if predicting:
+        facts = with_predictions(tenant, facts)
+    rule = first_match(rules, facts)
     if rule is not None:
         route.rule = rule
         route.priority = rule.actions.priority
@@ -445,6 +471,7 @@ class PreviewRow:
     rule: str  # the rule that would decide, if any
     queue: str  # where the case would go ("" = nowhere)
     owner_id: int | None
+    predicted: str = ""  # what the model predicted, when the rules test predictions
 
 
 def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = None,
@@ -459,6 +486,7 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
         specs.insert(len(specs) if position is None else max(0, min(position, len(specs))),
                      draft)
     rules = compile_rules(specs)
+    predicting = predicted_targets(specs)
     tried = compile_rule(draft)
     queues = {q.pk: q for q in Queue.objects.filter(tenant=tenant)}
     # As routing does: an owner who has been deactivated since the rule was written is
@@ -469,6 +497,8 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
     rows = []
     for case in recent_cases(tenant, limit):
         facts = facts_of_case(case)
+        if predicting:
+            facts = with_predictions(tenant, facts)
         rule = first_match(rules, facts)
         queue_name, owner_id = "", None
         if rule is not None and rule.actions.routes:
@@ -485,7 +515,9 @@ def rule_preview(*, tenant: Tenant, draft: RuleSpec, replacing_id: int | None = 
             category=case.category,
             current_queue=queues[case.queue_id].name if case.queue_id in queues else "",
             matched=tried.predicate(facts), rule=rule.name if rule else "",
-            queue=queue_name, owner_id=owner_id))
+            queue=queue_name, owner_id=owner_id,
+            predicted=(predictions_in_words(facts.predictions, predicting) if predicting
+                       else "")))
     return rows
 
 

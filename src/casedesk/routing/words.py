@@ -5,11 +5,20 @@ Plain functions of their inputs, no query. Routing rules and SLA policies share 
 (`routing.rules`), so their forms and lists share these words too.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from casedesk.core.priority import PRIORITY_BY_RUNG
-from casedesk.routing.rules import ALL_OPERATORS, ANY, CUSTOM_PREFIX, FIELDS, OPERATORS
+from casedesk.routing.rules import (
+    ALL_OPERATORS,
+    ANY,
+    CUSTOM_PREFIX,
+    FIELDS,
+    OPERATORS,
+    Prediction,
+    predicted,
+)
 
 CUSTOM = "custom"  # the field select's value for custom.<key>
 NO_VALUE_OPERATORS = ("is_empty", "is_set")
@@ -33,6 +42,16 @@ FIELD_LABELS: dict[str, str] = {
     "contact.id": "Contact (id)",
     "contact.email": "Contact email",
     "contact.domain": "Contact email domain",
+    "predicted.category": "Predicted category",
+    "predicted.subcategory": "Predicted subcategory",
+    "predicted.type": "Predicted type",
+    "predicted.priority": "Predicted priority",
+    "predicted.queue": "Predicted queue (name)",
+    "predicted.category_confidence": "Predicted category's confidence (0–1)",
+    "predicted.subcategory_confidence": "Predicted subcategory's confidence (0–1)",
+    "predicted.type_confidence": "Predicted type's confidence (0–1)",
+    "predicted.priority_confidence": "Predicted priority's confidence (0–1)",
+    "predicted.queue_confidence": "Predicted queue's confidence (0–1)",
 }
 OPERATOR_LABELS: dict[str, str] = {
     "equals": "is",
@@ -50,9 +69,9 @@ OPERATOR_LABELS: dict[str, str] = {
 }
 
 
-def field_choices() -> list[tuple[str, str]]:
+def field_choices(fields: Mapping[str, str] = FIELDS) -> list[tuple[str, str]]:
     """The field select: the built-in fields, then "Custom field…" (its key typed beside)."""
-    return [(name, FIELD_LABELS.get(name, name)) for name in FIELDS] + [
+    return [(name, FIELD_LABELS.get(name, name)) for name in fields] + [
         (CUSTOM, "Custom field…")]
 
 
@@ -60,9 +79,9 @@ def operator_choices() -> list[tuple[str, str]]:
     return [(op, OPERATOR_LABELS.get(op, op)) for op in ALL_OPERATORS]
 
 
-def operators_by_field() -> dict[str, list[str]]:
+def operators_by_field(fields: Mapping[str, str] = FIELDS) -> dict[str, list[str]]:
     """For the page script, which narrows the operator select to what a field takes."""
-    ops = {name: list(OPERATORS[kind]) for name, kind in FIELDS.items()}
+    ops = {name: list(OPERATORS[kind]) for name, kind in fields.items()}
     ops[CUSTOM] = list(OPERATORS[ANY])
     return ops
 
@@ -124,6 +143,19 @@ def describe_condition(condition: dict[str, Any]) -> str:
              else FIELD_LABELS.get(row.field, row.field))
     op = OPERATOR_LABELS.get(row.op, row.op)
     return f"{label} {op}" if row.op in NO_VALUE_OPERATORS else f"{label} {op} {row.value}"
+
+
+def predictions_in_words(predictions: Mapping[str, Prediction], targets: tuple[str, ...]
+                         ) -> str:
+    """What the model predicted for the targets a rule tests, for the rule's try-out:
+    "category Billing 91% · queue Finance 55%" ("nothing predicted" without a model)."""
+    parts = []
+    for target in targets:
+        value = predicted(predictions, f"predicted.{target}")
+        if value is not None:
+            confidence = predicted(predictions, f"predicted.{target}_confidence")
+            parts.append(f"{target} {value} {round(confidence * 100)}%")
+    return " · ".join(parts) or "nothing predicted"
 
 
 def actions_in_words(actions: dict[str, Any], queues: dict[int, str],

@@ -37,7 +37,8 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ("prefix", "name", "membership", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "name", "membership", "read_only", "created_at", "last_used_at",
+                    "revoked_at")
     list_filter = ("tenant",)
     readonly_fields = ("tenant", "membership", "prefix", "digest", "created_at", "last_used_at")
 

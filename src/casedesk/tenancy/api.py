@@ -151,6 +151,9 @@ class TenantSettingsPatch(Schema):
 
 class TokenIn(Schema):
     name: Annotated[Text, fits(ApiToken, "name")] = ""
+    read_only: bool = Field(False, description=(
+        "The token may read but not change anything: the API answers its writes 403 and "
+        "the MCP server refuses its write tools."))
 
 
 class TokenOut(Schema):
@@ -160,6 +163,7 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    read_only: bool
 
 
 class NewTokenOut(TokenOut):
@@ -331,10 +335,12 @@ def list_tokens(request: HttpRequest) -> Any:
 @router.post("/tokens", response={201: NewTokenOut, **ERRORS})
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     """A new token acting as you; `token` is shown this once."""
-    issued = services.token_create(membership=member(request), name=payload.name)
+    issued = services.token_create(membership=member(request), name=payload.name,
+                                   read_only=payload.read_only)
     t = issued.token
     return 201, {"id": t.pk, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
-                 "last_used_at": None, "revoked_at": None, "token": issued.secret}
+                 "last_used_at": None, "revoked_at": None, "read_only": t.read_only,
+                 "token": issued.secret}
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS})

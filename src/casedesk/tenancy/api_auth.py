@@ -15,30 +15,45 @@ from casedesk.core.throttle import (
     token_failure_record,
     token_wait,
 )
-from casedesk.tenancy.models import Membership
+from casedesk.tenancy.models import ApiToken, Membership
 from casedesk.tenancy.services import token_authenticate
 
+READ_ONLY_REFUSAL = "This token is read-only."
+_READING_METHODS = ("GET", "HEAD", "OPTIONS")
 
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; sets `request.membership` for the handlers.
+
+def bearer_token_check(request: HttpRequest, secret: str) -> ApiToken | None:
+    """The live token for `secret` presented with `request` (membership, user and tenant
+    loaded), None for a bad one; the API and the MCP endpoint both check tokens here.
 
     A client that presented too many bad tokens lately is answered 429 (TooManyFailures)
     before its token is looked at, good or bad, so guessing on stops paying (core.throttle)."""
+    now = clock.now()
+    client = client_key(client_ip(request))
+    wait = token_wait(client, now=now)
+    if wait is not None:
+        raise TooManyFailures(wait)
+    api_token = token_authenticate(secret, now=now)
+    if api_token is None:
+        token_failure_record(client, now=now)
+        return None
+    api_token.membership.tenant = api_token.tenant
+    return api_token
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`; sets `request.membership` for the handlers. A
+    read-only token may only read: any other method is a 403."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        now = clock.now()
-        client = client_key(client_ip(request))
-        wait = token_wait(client, now=now)
-        if wait is not None:
-            raise TooManyFailures(wait)
-        api_token = token_authenticate(token, now=now)
+        api_token = bearer_token_check(request, token)
         if api_token is None:
-            token_failure_record(client, now=now)
             return None
         membership = api_token.membership
-        membership.tenant = api_token.tenant
         request.membership = membership  # type: ignore[attr-defined]
         origin_user_set(membership.user_id, membership.user.email)
+        if api_token.read_only and request.method not in _READING_METHODS:
+            raise PermissionDenied(READ_ONLY_REFUSAL)
         return membership
 
 

@@ -207,9 +207,29 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A read-only token reads through the API and MCP but changes nothing: what an AI agent
+    # that should only look things up is given.
+    read_only = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name or 'token'})"
+
+
+class TokenEvent(models.Model):
+    """A case's timeline event written while an API token acted through MCP: the way in and
+    the token, by the name it had then (a token renamed or revoked later still tells what it
+    did). The event lives in `cases`, a floor above, so it is named by id, not a foreign key;
+    one row per event, written in the event's transaction (`mcpserver` does)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    event_id = models.BigIntegerField(unique=True)
+    via = models.CharField(max_length=10)
+    token = models.ForeignKey(ApiToken, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    token_name = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} via {self.via} ({self.token_name})"
 
 
 class Invitation(models.Model):

@@ -311,9 +311,10 @@ class IssuedToken:
     secret: str
 
 
-def token_create(*, membership: Membership, name: str = "",
+def token_create(*, membership: Membership, name: str = "", read_only: bool = False,
                  actor: User | None = None) -> IssuedToken:
     """A new API token acting as `membership`; the secret is returned once and never stored.
+    A `read_only` token may read but not change anything (API and MCP refuse its writes).
     Audited with its name and display prefix, never the secret (`actor` defaults to the
     token's own member, who asked for it)."""
     check_text(name, field="name", label="The token's name")
@@ -325,12 +326,14 @@ def token_create(*, membership: Membership, name: str = "",
             name=name,
             prefix=token_display_prefix(secret),
             digest=token_digest(secret),
+            read_only=read_only,
         )
         audit_created(tenant=membership.tenant_id, actor=actor or membership.user,
                       action="token.created", target_type="token", target_id=token.pk,
                       target_label=name or token.prefix,
                       values={"name": name, "prefix": token.prefix,
-                              "member": membership.user.email, "secret": SECRET})
+                              "member": membership.user.email, "read_only": read_only,
+                              "secret": SECRET})
     return IssuedToken(token=token, secret=secret)
 
 

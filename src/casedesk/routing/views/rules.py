@@ -23,6 +23,7 @@ from casedesk.routing import selectors, services
 from casedesk.routing.access import get_rule_for_member
 from casedesk.routing.forms import MAX_ROWS, RuleForm, edit_rows, form_action, mark_row_error
 from casedesk.routing.models import RoutingRule
+from casedesk.routing.rules import RULE_FIELDS
 from casedesk.routing.words import (
     CUSTOM,
     NO_VALUE_OPERATORS,
@@ -110,8 +111,8 @@ def _form_context(membership: Membership, form: RuleForm, rule: RoutingRule | No
     return {
         "nav": "routing", "tab": "rules", "form": form, "rows": form.rows, "rule": rule,
         "error_field": form.error_field, "can_edit": membership.is_admin,
-        "fields": field_choices(), "operators": operator_choices(),
-        "ops_by_field": operators_by_field(), "custom_value": CUSTOM,
+        "fields": field_choices(RULE_FIELDS), "operators": operator_choices(),
+        "ops_by_field": operators_by_field(RULE_FIELDS), "custom_value": CUSTOM,
         "no_value_ops": NO_VALUE_OPERATORS, "max_rows": MAX_ROWS,
         "action_url": (reverse("routing:rule", args=[rule.pk]) if rule is not None
                        else reverse("routing:rule_new")),
@@ -169,6 +170,8 @@ def rule_edit(request: PageRequest, rule_id: int) -> HttpResponse:
 def _form_post(request: PageRequest, membership: Membership, rule: RoutingRule | None
                ) -> HttpResponse:
     form = RuleForm(request.POST)
+    if request.POST.get("action") == "edit":  # back from the what-if page, as typed
+        return _render_form(request, _form_context(membership, form, rule))
     action, row = form_action(request.POST)
     extra: dict[str, Any] = {}
     if action in ("add", "remove"):

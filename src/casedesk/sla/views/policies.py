@@ -152,6 +152,8 @@ def _post(request: PageRequest, membership: Membership, policy: SlaPolicy | None
     """A row button re-renders the conditions; saving creates or changes the policy through
     the service, which checks all of it first."""
     form = PolicyForm(request.POST)
+    if request.POST.get("action") == "edit":  # back from the what-if page, as typed
+        return _form_page(request, membership, form, policy)
     if form.apply_row_button():
         return _form_page(request, membership, form, policy, partial=True)
     status = Invalid.status_code

@@ -13,11 +13,14 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", required=True, metavar="SLUG")
         parser.add_argument("--user", required=True, metavar="EMAIL")
         parser.add_argument("--name", default="", help="A label to recognise the token by.")
+        parser.add_argument("--read-only", action="store_true",
+                            help="The token may read but not change anything (API and MCP).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             membership = membership_for(tenant_slug=options["tenant"], email=options["user"])
         except DomainError as error:
             raise CommandError(error.detail) from None
-        issued = token_create(membership=membership, name=options["name"] or "cli")
+        issued = token_create(membership=membership, name=options["name"] or "cli",
+                              read_only=options["read_only"])
         self.stdout.write(issued.secret)
