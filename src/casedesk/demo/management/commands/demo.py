@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.core.secret_key import configured_secret_key, ensure_secret_key_file
+from casedesk.demo.assist_builder import demo_assist_ensure
 from casedesk.demo.builder import DEMO_CASES, demo_build
 
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             result = demo_build(now=clock.now(), cases=options["cases"])
         except DomainError as error:
             raise CommandError(f"The demo tenant could not be built: {error.detail}") from None
+        # Training reads the committed history outside the build's transaction.
+        assist = demo_assist_ensure(result.tenant, now=clock.now())
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Demo tenant {result.tenant.slug!r} ({result.tenant.name}): {result.people} "
@@ -43,6 +46,10 @@ class Command(BaseCommand):
             f"({result.cases_created} added), {result.articles} articles "
             f"({result.articles_created} added) in {seconds:.1f} s."
         )
+        if assist.model_version is not None:
+            self.stdout.write(f"Triage model v{assist.model_version} trained"
+                              f"{'' if assist.usable else ' (not usable: too little history)'}; "
+                              f"{assist.indexed} cases indexed for similar cases.")
         self.stdout.write("Demo logins (email / password):")
         for login in result.logins:
             self.stdout.write(f"  {login.role:<8} {login.email} / {login.password}")
