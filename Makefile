@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test test-sqlite test-postgres bench lint format clean
+.PHONY: install run test test-sqlite test-postgres bench profile lint format clean
 
 $(BIN)/casedesk: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "casedesk needs Python >= 3.12 (none found on PATH or under pyenv)" >&2; exit 1; }
@@ -39,6 +39,10 @@ test: install
 bench: install
 	@mkdir -p var/bench
 	$(BIN)/python -m bench
+
+profile: install
+	@mkdir -p var/bench
+	$(BIN)/python -m bench --profile create
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -33,6 +33,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "only case creation (with routing on, then once with it off).",
     )
     parser.add_argument(
+        "--profile",
+        choices=("create",),
+        help="Instead of the figures: profile case creation (py-spy flame graph, CPU by "
+        "phase, SQL statements and round trips per case) into var/bench/profile-create.*.",
+    )
+    parser.add_argument(
         "--skip-large",
         action="store_true",
         help="Leave out the 1,000,000-case figures (and their load).",

@@ -418,6 +418,13 @@ def _read_json(path: Path) -> dict[str, Any]:
 def run(args: argparse.Namespace, db: Database) -> int:
     log(f"database: {db.origin} ({db.vendor})")
     bench_run = Run(args, db)
+    if getattr(args, "profile", None) == "create":
+        from bench.profile import run_profile_create
+
+        bench_run.settle("profile_create")
+        run_profile_create(bench_run.report, bench_run.api_tenant(), args, db)
+        bench_run.finish()
+        return 0
     try:
         benches = (
             bench_run.read_tenants()
