@@ -38,7 +38,12 @@ def _wait_for(path: Path) -> int:
 def test_a_part_that_ends_stops_the_others_and_fails_the_run(tmp_path: Path) -> None:
     web = tmp_path / "web.pid"
     lines: list[str] = []
-    outcome = supervise([sleeper(web), Part("worker", [PY, "-c", "import sys; sys.exit(3)"])],
+    # The worker ends once the web part is up: ending at once, on a busy machine, it could
+    # have the web part stopped before that wrote its pid (and the check below wait for it).
+    worker = (f"import os, sys, time; [time.sleep(0.05) for _ in iter(lambda: "
+              f"os.path.exists({str(web)!r}) and os.path.getsize({str(web)!r}) > 0, True)]; "
+              "sys.exit(3)")
+    outcome = supervise([sleeper(web), Part("worker", [PY, "-c", worker])],
                         poll_s=0.05, say=lines.append)
     assert outcome.first_to_end == "worker" and outcome.exit_code == 3
     assert outcome.codes["worker"] == 3 and outcome.codes["web"] != 0
