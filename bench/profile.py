@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
-from django.db.backends.signals import connection_created
 
 from bench import scenarios
 from bench.database import BENCH_DIR
@@ -191,7 +190,10 @@ class SqlCounts:
 
 
 def count_sql(trace: str, cases: int) -> SqlCounts:
-    """Statements and round trips in a libpq trace (frontend messages `F`, backend `B`)."""
+    """Statements and round trips in a libpq trace (frontend messages `F`, backend `B`). A
+    statement is a simple `Query` or an extended-protocol `Execute` (psycopg prepares a
+    statement it has run a few times, and then sends only Bind/Execute: by kind those count
+    as `prepared`, their text being named once in an earlier `Parse`)."""
     statements = round_trips = transactions = 0
     kinds: Counter[str] = Counter()
     for line in trace.splitlines():
@@ -199,18 +201,17 @@ def count_sql(trace: str, cases: int) -> SqlCounts:
         if len(parts) < 3:
             continue
         direction, message = parts[0], parts[2].strip()
-        text = parts[3].strip().strip('"') if len(parts) > 3 else ""
         if direction == "B" and message == "ReadyForQuery":
             round_trips += 1
         elif direction == "F" and message == "Query":
-            verb = text.split(None, 1)[0].upper() if text else ""
+            text = parts[3].strip().strip('"') if len(parts) > 3 else ""
+            verb = text.split(None, 1)[0].upper() if text else "?"
             if verb == "BEGIN":
                 transactions += 1
             kinds[verb] += 1
             statements += 1
-        elif direction == "F" and message == "Parse":
-            query = parts[3].split('"')[3] if parts[3].count('"') >= 4 else ""
-            kinds[query.split(None, 1)[0].upper() if query else "?"] += 1
+        elif direction == "F" and message == "Execute":
+            kinds["prepared"] += 1
             statements += 1
     per = max(cases, 1)
     return SqlCounts(cases, round(statements / per, 2), round(round_trips / per, 2),
@@ -219,44 +220,45 @@ def count_sql(trace: str, cases: int) -> SqlCounts:
 
 
 def trace_creations(bench: BenchTenant, bodies: list[bytes], token: str) -> SqlCounts:
-    """Posts `IN_PROCESS_CASES` bodies through the whole Django stack in this process, with
-    libpq tracing every connection opened meanwhile."""
+    """Posts `IN_PROCESS_CASES` bodies through the whole Django stack in this process, on one
+    database connection traced by libpq. Django closes a request's connection when it ends;
+    that is switched off meanwhile, because libpq buffers a trace per connection and a closed
+    connection's last lines would be lost."""
+    from django.core import signals
+    from django.db import close_old_connections
     from django.test import Client
-
-    handle = tempfile.NamedTemporaryFile("w+", suffix=".pqtrace", delete=False)  # noqa: SIM115
-
-    def trace(sender: Any, connection: Any, **kwargs: Any) -> None:
-        raw = connection.connection
-        raw.pgconn.trace(handle.fileno())
-        raw.pgconn.set_trace_flags(psycopg_flags())
-
-    def psycopg_flags() -> Any:
-        from psycopg import pq
-
-        return pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE
+    from psycopg import pq
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     # Warm: the first requests import and fill per-process caches the server keeps too.
     for body in bodies[:20]:
         client.post("/api/v1/cases", body, content_type="application/json")
-    connection.close()
-    connection_created.connect(trace)
+    handle = tempfile.NamedTemporaryFile("w+", suffix=".pqtrace", delete=False)  # noqa: SIM115
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     try:
-        for body in bodies[20 : 20 + IN_PROCESS_CASES]:
-            response = client.post("/api/v1/cases", body, content_type="application/json")
-            if response.status_code != 201:
-                raise RuntimeError(f"creating a case answered {response.status_code}: "
-                                   f"{response.content[:300]!r}")
+        connection.ensure_connection()
+        raw = connection.connection.pgconn
+        raw.trace(handle.fileno())
+        raw.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            for body in bodies[20 : 20 + IN_PROCESS_CASES]:
+                response = client.post("/api/v1/cases", body, content_type="application/json")
+                if response.status_code != 201:
+                    raise RuntimeError(f"creating a case answered {response.status_code}: "
+                                       f"{response.content[:300]!r}")
+        finally:
+            raw.untrace()
     finally:
-        connection_created.disconnect(trace)
-        if connection.connection is not None:
-            connection.connection.pgconn.untrace()
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
         connection.close()
-    handle.flush()
     handle.seek(0)
     text = handle.read()
     handle.close()
     os.unlink(handle.name)
+    # Kept beside the flame graph: the protocol messages of the traced creations.
+    (BENCH_DIR / "profile-create.pqtrace").write_text(text, encoding="utf-8")
     return count_sql(text, IN_PROCESS_CASES)
 
 

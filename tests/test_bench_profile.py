@@ -61,6 +61,7 @@ F\t4\tSync
 B\t4\tParseComplete
 B\t5\tReadyForQuery\t T
 F\t21\tParse\t "" "SELECT 1" 0
+F\t9\tExecute\t "" 0
 F\t4\tSync
 B\t5\tReadyForQuery\t T
 F\t11\tQuery\t "COMMIT"
@@ -73,4 +74,4 @@ def test_sql_is_counted_per_case_from_a_libpq_trace() -> None:
     assert counts.round_trips == 2.0  # 4 waits for the server, over 2 cases
     assert counts.statements == 2.0  # BEGIN, the insert, the select, COMMIT
     assert counts.transactions == 0.5
-    assert counts.by_kind == {"BEGIN": 0.5, "INSERT": 0.5, "SELECT": 0.5, "COMMIT": 0.5}
+    assert counts.by_kind == {"prepared": 1.0, "BEGIN": 0.5, "COMMIT": 0.5}
