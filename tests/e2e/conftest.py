@@ -192,6 +192,26 @@ def log_in(live_server: Any) -> LogIn:
     return run
 
 
+Settle = Callable[[Page], Page]
+
+
+@pytest.fixture
+def settle() -> Settle:
+    """Waits until the panels a page loads after itself (htmx `load` triggers) have arrived.
+
+    They change the layout: a click aimed before then can land on whatever moved under it,
+    which actionability checks cannot see because the element was stable when they ran.
+    """
+
+    def run(page: Page) -> Page:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+        return page
+
+    return run
+
+
 @pytest.fixture
 def second_page(new_context: Callable[..., BrowserContext]) -> Callable[[], Page]:
     """A page in a separate browser context (its own cookies: another user's session)."""

@@ -13,7 +13,7 @@ from casedesk.cases.services import case_add_note
 from casedesk.notifications.models import Notification, NotificationKind
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW
-from tests.e2e.conftest import LogIn
+from tests.e2e.conftest import LogIn, Settle
 from tests.factories import AccountFactory, make_case
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +58,7 @@ def test_mention_rings_the_other_agents_bell_without_a_reload(
     tenant: Tenant,
     agent: Membership,
     agent2: Membership,
+    settle: Settle,
 ) -> None:
     case = make_case(tenant, subject="Refund stuck in approval", owner_id=agent.user_id)
 
@@ -68,6 +69,7 @@ def test_mention_rings_the_other_agents_bell_without_a_reload(
 
     alice = log_in(page, agent)
     alice.goto(f"{live_server.url}/cases/{case.display_number}")
+    settle(alice)
     composer = alice.get_by_test_id("composer")
     composer.fill("@bob please check")
     alice.locator("#composer .composer-foot button").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from casedesk.cases.models import Note, NoteAttachment
 from casedesk.tenancy.models import Membership, Tenant
 from tests.cases.test_attachments import PDF
-from tests.e2e.conftest import LogIn
+from tests.e2e.conftest import LogIn, Settle
 from tests.e2e.test_kb_attachments import png
 from tests.factories import make_case
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 def test_attach_files_to_a_note_and_see_a_refusal_in_place(
         page: Page, live_server: Any, log_in: LogIn, tenant: Tenant, agent: Membership,
-        tmp_path: Path) -> None:
+        tmp_path: Path, settle: Settle) -> None:
     case = make_case(tenant, subject="Printer jams", owner_id=agent.user_id)
     shot, invoice = tmp_path / "jam.png", tmp_path / "invoice.pdf"
     shot.write_bytes(png(20, 10))
@@ -31,6 +31,7 @@ def test_attach_files_to_a_note_and_see_a_refusal_in_place(
     urllib.request.urlopen(f"{live_server.url}/login/", timeout=120).read()
     log_in(page, agent)
     page.goto(f"{live_server.url}/cases/{case.display_number}")
+    settle(page)
     page.get_by_test_id("composer").fill("Photos of the jam.")
     page.get_by_test_id("composer-files").set_input_files([str(shot), str(invoice)])
     page.locator("#composer .composer-foot button").click()

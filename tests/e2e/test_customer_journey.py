@@ -19,7 +19,7 @@ from casedesk.portal.webform import MIN_FILL_SECONDS
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import Clock
 from tests.csat.helpers import links_of, survey_mail
-from tests.e2e.conftest import LogIn
+from tests.e2e.conftest import LogIn, Settle
 from tests.portal.helpers import link_token
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 
 def test_form_portal_reply_answer_resolve_survey_rating(
     page: Page, new_context: Callable[..., BrowserContext], live_server: Any, log_in: LogIn,
-    tenant: Tenant, agent: Membership, clock: Clock,
+    tenant: Tenant, agent: Membership, clock: Clock, settle: Settle,
 ) -> None:
     customer = new_context().new_page()  # the customer's own browser: no agent session
     customer.goto(f"{live_server.url}/portal/{tenant.slug}/new")
@@ -58,6 +58,7 @@ def test_form_portal_reply_answer_resolve_survey_rating(
     log_in(page, agent)
     page.goto(f"{live_server.url}/cases/{case.display_number}")
     expect(page.get_by_test_id("timeline")).to_contain_text("It is the HP in room 4.")
+    settle(page)
     page.get_by_label("Public reply").check()
     page.get_by_test_id("composer").fill("Replaced the roller: please try again.")
     page.get_by_role("button", name="Send reply").click()

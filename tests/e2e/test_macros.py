@@ -11,7 +11,7 @@ from casedesk.cases.models import Case
 from casedesk.core.priority import Priority
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW
-from tests.e2e.conftest import LogIn
+from tests.e2e.conftest import LogIn, Settle
 from tests.factories import ContactFactory, make_case
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def test_apply_a_macro_from_the_case_page(page: Page, live_server: Any, log_in: LogIn,
                                           tenant: Tenant, manager: Membership,
-                                          agent: Membership) -> None:
+                                          agent: Membership, settle: Settle) -> None:
     contact = ContactFactory(tenant=tenant, name="Dana Scully")
     case = make_case(tenant, subject="Production is down", contact_id=contact.pk,
                      priority=Priority.NORMAL, owner_id=agent.user_id)
@@ -29,6 +29,7 @@ def test_apply_a_macro_from_the_case_page(page: Page, live_server: Any, log_in: 
 
     log_in(page, agent)
     page.goto(f"{live_server.url}/cases/{case.display_number}")
+    settle(page)
     page.get_by_test_id("macros-menu").click()
     page.get_by_test_id("macro-option").filter(has_text="Major incident").click()
     preview = page.get_by_test_id("macro-preview")

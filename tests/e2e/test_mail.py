@@ -14,7 +14,7 @@ from casedesk.mail.ingest import store_raw
 from casedesk.mail.models import InboundStatus, OutboundKind, OutboundMail
 from casedesk.tenancy.models import Membership, Tenant
 from tests.conftest import NOW
-from tests.e2e.conftest import LogIn
+from tests.e2e.conftest import LogIn, Settle
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ def customer_mail() -> bytes:
 
 def test_a_manager_reprocesses_a_quarantined_message_and_an_agent_answers_it(
     page: Page, live_server: Any, log_in: LogIn, tenant: Tenant, manager: Membership,
-    agent: Membership, mailoutbox: list[Any],
+    agent: Membership, mailoutbox: list[Any], settle: Settle,
 ) -> None:
     tenant.mail_address = "support@acme.test"
     tenant.save(update_fields=["mail_address"])
@@ -59,6 +59,7 @@ def test_a_manager_reprocesses_a_quarantined_message_and_an_agent_answers_it(
     log_in(page, agent)
     page.goto(f"{live_server.url}/cases/{number}")
     expect(page.get_by_role("heading", name=re.compile("Invoice 42 is wrong"))).to_be_visible()
+    settle(page)
     composer = page.locator("#composer")
     composer.get_by_label("Public reply").check()
     page.get_by_test_id("composer").fill("We have corrected the VAT rate.")
