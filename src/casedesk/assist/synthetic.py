@@ -62,6 +62,7 @@ from casedesk.cases.models import (
     TimelineEvent,
 )
 from casedesk.cases.numbering import next_case_numbers
+from casedesk.cases.picklists import fields_changed
 from casedesk.core.priority import Priority
 from casedesk.crm.models import Account, Contact
 from casedesk.routing.models import Queue
@@ -258,6 +259,7 @@ def _picklists_ensure(tenant: Tenant) -> None:
         if (kind, parent, value) not in have
     ]
     PicklistValue.objects.bulk_create(rows, ignore_conflicts=True)
+    fields_changed(tenant.pk, tenant)
 
 
 def _contacts(tenant: Tenant) -> list[tuple[int, int]]:

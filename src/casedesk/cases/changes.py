@@ -25,11 +25,19 @@ _done_hooks: list[ChangeDone] = []
 # to that mark when the change fails (its transaction, or savepoint, is rolled back).
 Scope = tuple[Callable[[], object], Callable[[object], object]]
 _scopes: list[Scope] = []
+_end_hooks: list[ChangeDone] = []
 
 
 def on_change_done(hook: ChangeDone) -> None:
     if hook not in _done_hooks:
         _done_hooks.append(hook)
+
+
+def on_change_end(hook: ChangeDone) -> None:
+    """`hook()` at the end of the outermost change, after the `on_change_done` hooks (and
+    what their rules wrote), before it commits."""
+    if hook not in _end_hooks:
+        _end_hooks.append(hook)
 
 
 def on_change_scope(mark: Callable[[], object], undo: Callable[[object], object]) -> None:
@@ -56,6 +64,8 @@ def case_change() -> Iterator[None]:
                 yield
                 if depth == 0:
                     for hook in _done_hooks:
+                        hook()
+                    for hook in _end_hooks:
                         hook()
             finally:
                 _state.depth = depth

@@ -99,7 +99,7 @@ def _plan(tenant: Tenant, data: CaseInput, *, specs: list[Any], linked: Linked |
     values = asdict(data)
     check_case_text(values)
     if data.type or data.category or data.subcategory:  # else there is nothing to check
-        picklists = Picklists(tenant)
+        picklists = Picklists.of(tenant)
         picklists.check(PicklistKind.TYPE, data.type)
         picklists.check(PicklistKind.CATEGORY, data.category)
         picklists.check(PicklistKind.SUBCATEGORY, data.subcategory, parent=data.category)
@@ -113,6 +113,8 @@ def _plan(tenant: Tenant, data: CaseInput, *, specs: list[Any], linked: Linked |
     route = facts = None
     if tenant.routing_enabled and data.owner_id is None:
         facts = _new_case_facts(values, tags, custom_fields, linked)
+        if queues is None and linked.queue is not None:
+            queues = {("given", linked.queue.pk): linked.queue}  # read by check_references
         route = decide(tenant, facts, given_queue_id=data.queue_id, queues=queues)
     return _Plan(data, values, tags, custom_fields, linked, route, facts)
 
@@ -138,11 +140,15 @@ def _build(tenant: Tenant, actor: User | None, plan: _Plan, number: int, now: da
         custom_fields=plan.custom_fields, follow_up_of_id=data.follow_up_of_id,
         status=Status.NEW, created_at=now, updated_at=now, status_changed_at=now,
     )
-    # The records just read: the SLA policies match on them without reading again.
+    # The records just read: the SLA policies, the rules and the answer use them without
+    # reading again.
     if plan.linked.account is not None:
         case.account = plan.linked.account
     if plan.linked.contact is not None:
         case.contact = plan.linked.contact
+    queue = route.queue if route is not None else plan.linked.queue
+    if queue is not None and queue.pk == queue_id:
+        case.queue = queue
     sla_start(case)
     return case
 
@@ -243,14 +249,15 @@ def _new_case_facts(values: dict[str, Any], tags: list[str], custom_fields: dict
 
 
 def _idempotent_replay(tenant: Tenant, key: str, digest: str) -> Case | None:
-    record = (IdempotencyKey.objects.select_related("case__tenant")
-              .filter(tenant=tenant, key=key).first())
+    # Nearly every key is new: two columns, and the case only for a replay.
+    record = (IdempotencyKey.objects.filter(tenant=tenant, key=key)
+              .values_list("request_digest", "case_id").first())
     if record is None:
         return None
-    if record.request_digest != digest:
+    if record[0] != digest:
         raise Invalid("This Idempotency-Key was used for a different request; "
                       "use a new key for a new case.", field="Idempotency-Key")
-    return record.case
+    return Case.objects.select_related("tenant").get(pk=record[1])
 
 
 def case_follow_up_create(*, case: Case, actor: User | None, now: datetime,

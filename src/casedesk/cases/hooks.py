@@ -19,12 +19,14 @@ in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN
   in their own transaction (mail, threaded on the customer's message) ask it.
 """
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
 
+from casedesk.cases.changes import in_case_change, on_change_end, on_change_scope
 from casedesk.cases.models import Case, Note, TimelineEvent
 
 PublicReplyHook = Callable[[Case, Note, datetime], object]
@@ -48,6 +50,7 @@ _timeline_hooks: list[TimelineHook] = []
 _ack_deciders: list[AckDecider] = []
 _touched_hooks: list[TouchedHook] = []
 _merge_hooks: list[tuple[str, MergeMover, MergeRestorer]] = []
+_local = threading.local()
 CSAT_FILTERS = ("good", "bad", "rated")
 
 
@@ -118,10 +121,45 @@ def timeline_written(events: list[TimelineEvent]) -> None:
 
 def cases_touched(tenant_id: int, case_ids: list[int]) -> None:
     """Tells the apps that keep something per case (reports' facts) that these cases of the
-    tenant changed, in the changing transaction."""
-    if case_ids:
+    tenant changed, in the changing transaction. Inside a change they are told once, at its
+    end: a new case, its routing and its rules' doings are one mark, not three."""
+    if not case_ids:
+        return
+    if in_case_change():
+        _touched_pending().setdefault(tenant_id, set()).update(case_ids)
+        return
+    for hook in _touched_hooks:
+        hook(tenant_id, case_ids)
+
+
+def _touched_pending() -> dict[int, set[int]]:
+    pending: dict[int, set[int]] | None = getattr(_local, "touched", None)
+    if pending is None:
+        pending = _local.touched = {}
+    return pending
+
+
+def _touched_flush() -> None:
+    pending = _touched_pending()
+    while pending:
+        tenant_id, case_ids = pending.popitem()
         for hook in _touched_hooks:
-            hook(tenant_id, case_ids)
+            hook(tenant_id, sorted(case_ids))
+
+
+def _touched_mark() -> bool:
+    return in_case_change()
+
+
+def _touched_undo(nested: object) -> None:
+    # A nested change rolled back to its savepoint leaves its marks: a case marked for
+    # nothing is only looked at again. The outermost one's failure forgets them all.
+    if not nested:
+        _touched_pending().clear()
+
+
+on_change_end(_touched_flush)
+on_change_scope(_touched_mark, _touched_undo)
 
 
 def acknowledgement_wanted(case: Case) -> bool:

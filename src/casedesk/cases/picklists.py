@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from casedesk.cases.customfields import FieldKind, FieldSpec
 from casedesk.cases.hooks import cases_touched
@@ -62,10 +63,60 @@ def picklists_seed_defaults(tenant: Tenant) -> None:
         rows.append(PicklistValue(tenant=tenant, kind=PicklistKind.SUB_STATUS, value=value,
                                   parent=status.value, position=position))
     PicklistValue.objects.bulk_create(rows, ignore_conflicts=True)
+    fields_changed(tenant.pk, tenant)
+
+
+# Each process keeps the picklists and custom fields a tenant's new cases are checked
+# against: tenant id -> ((fields_version, created_at), what was read). Every write of either
+# moves `Tenant.fields_version` on (`fields_changed`), so a copy is used only while the
+# tenant row read with the request says it is current.
+_picklists_cache: dict[int, tuple[tuple[int, Any], "Picklists"]] = {}
+_fields_cache: dict[int, tuple[tuple[int, Any], list[CustomFieldDefinition]]] = {}
+
+
+def fields_changed(tenant_id: int, tenant: Tenant | None = None) -> None:
+    """Called in the writing transaction: other processes see the new version with the
+    commit; this one forgets its copies now and again at the commit (one read in between
+    saw the uncommitted change). A saved or deleted row calls it by itself (`_row_changed`,
+    so the admin site and tests' fixtures count too); set-based writes call it."""
+    Tenant.objects.filter(pk=tenant_id).update(fields_version=F("fields_version") + 1)
+    if tenant is not None:
+        tenant.fields_version += 1
+
+    def forget() -> None:
+        _picklists_cache.pop(tenant_id, None)
+        _fields_cache.pop(tenant_id, None)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _row_changed(sender: type, instance: PicklistValue | CustomFieldDefinition,
+                 **_: Any) -> None:
+    fields_changed(instance.tenant_id)
+
+
+post_save.connect(_row_changed, sender=PicklistValue, dispatch_uid="picklist-saved")
+post_delete.connect(_row_changed, sender=PicklistValue, dispatch_uid="picklist-deleted")
+post_save.connect(_row_changed, sender=CustomFieldDefinition, dispatch_uid="field-saved")
+post_delete.connect(_row_changed, sender=CustomFieldDefinition, dispatch_uid="field-deleted")
+
+
+def _version(tenant: Tenant) -> tuple[int, Any]:
+    return tenant.fields_version, tenant.created_at
 
 
 class Picklists:
     """A tenant's active picklist values, loaded in one query, for validating a case."""
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> "Picklists":
+        """All the tenant's active values, from this process's copy while it is current.
+        Shared: only read it."""
+        cached = _picklists_cache.get(tenant.pk)
+        if cached is None or cached[0] != _version(tenant):
+            cached = _picklists_cache[tenant.pk] = (_version(tenant), cls(tenant))
+        return cached[1]
 
     def __init__(self, tenant: Tenant, kinds: tuple[str, ...] | None = None) -> None:
         self.values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -122,10 +173,14 @@ def field_specs(tenant: Tenant, *, source: str = "") -> list[FieldSpec]:
             return False
         return definition.show_on_new_case
 
+    cached = _fields_cache.get(tenant.pk)
+    if cached is None or cached[0] != _version(tenant):
+        cached = _fields_cache[tenant.pk] = (_version(tenant), list(
+            CustomFieldDefinition.objects.filter(tenant=tenant, is_active=True)))
     return [
         FieldSpec(key=d.key, label=d.label, kind=FieldKind(d.kind), required=d.required,
                   choices=tuple(d.choices), on_new_case=asked(d))
-        for d in CustomFieldDefinition.objects.filter(tenant=tenant, is_active=True)
+        for d in cached[1]
     ]
 
 
@@ -336,6 +391,7 @@ def picklist_values_reorder(*, item: PicklistValue, value_ids: list[int],
         active = rows.filter(is_active=True)
         old = list(active.order_by("position", "pk").values_list("value", flat=True))
         write_positions(rows, value_ids)
+        fields_changed(item.tenant_id)
         audit_change(tenant=item.tenant_id, actor=actor, action="picklist.reordered",
                      target_type="picklist", target_id=item.kind,
                      target_label=_noun(item.kind) + (f" under {item.parent}"
@@ -508,6 +564,7 @@ def custom_fields_reorder(*, tenant: Tenant, field_ids: list[int],
         active = rows.filter(is_active=True).order_by("position", "pk")
         old = list(active.values_list("key", flat=True))
         write_positions(rows, field_ids)
+        fields_changed(tenant.pk, tenant)
         audit_change(tenant=tenant, actor=actor, action="custom_fields.reordered",
                      target_type="custom_field", target_id="", target_label="Custom fields",
                      before={"order": old}, after={"order": list(active.values_list(

@@ -109,7 +109,7 @@ def case_update(*, case: Case, actor: User | None, changes: dict[str, Any], now:
         check_case_text(values)
         merged = {name: values.get(name, getattr(case, attr))
                   for name, attr in EDITABLE_FIELDS.items()}
-        picklists = Picklists(case.tenant)
+        picklists = Picklists.of(case.tenant)
         for kind in ("type", "category", "subcategory", "sub_status"):
             if kind in values or (kind == "subcategory" and "category" in values):
                 parent = {"subcategory": merged["category"], "sub_status": case.status

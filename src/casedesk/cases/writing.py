@@ -92,6 +92,7 @@ class Linked:
 
     account: Account | None = None
     contact: Contact | None = None
+    queue: Queue | None = None
 
 
 def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: bool
@@ -109,7 +110,8 @@ def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: b
     contact = None
     linked: list[tuple[str, Contact | Deal | None]] = []
     if values.get("contact_id") is not None:
-        contact = Contact.objects.filter(tenant=tenant, pk=values["contact_id"]).first()
+        contact = (Contact.objects.select_related("account")
+                   .filter(tenant=tenant, pk=values["contact_id"]).first())
         linked.append(("contact", contact))
     if values.get("deal_id") is not None:
         linked.append(("deal", Deal.objects.filter(tenant=tenant,
@@ -125,9 +127,11 @@ def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: b
         values["account_id"] = account_id = record.account_id
         account_given = True
     queue_id = values.get("queue_id")
-    if queue_id is not None and not Queue.objects.filter(tenant=tenant, pk=queue_id,
-                                                         is_active=True).exists():
-        raise Invalid(f"No active queue with id {queue_id}.", field="queue_id")
+    queue = None
+    if queue_id is not None:
+        queue = Queue.objects.filter(tenant=tenant, pk=queue_id, is_active=True).first()
+        if queue is None:
+            raise Invalid(f"No active queue with id {queue_id}.", field="queue_id")
     owner_id = values.get("owner_id")
     if owner_id is not None and not Membership.objects.filter(
         tenant=tenant, user_id=owner_id, is_active=True, user__is_active=True
@@ -135,8 +139,11 @@ def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: b
         raise Invalid(f"No active member of this tenant has user id {owner_id}.",
                       field="owner_id")
     if account_id is not None and (account is None or account.pk != account_id):
-        account = Account.objects.filter(tenant=tenant, pk=account_id).first()
-    return Linked(account=account, contact=contact)
+        if contact is not None and contact.account_id == account_id:
+            account = contact.account  # read with the contact
+        else:
+            account = Account.objects.filter(tenant=tenant, pk=account_id).first()
+    return Linked(account=account, contact=contact, queue=queue)
 
 
 def check_case_text(values: dict[str, Any]) -> None:

@@ -101,6 +101,9 @@ class Tenant(models.Model):
     routing_version = models.PositiveIntegerField(default=0)
     # Moved on by every write of an automation rule or webhook endpoint (as routing_version).
     automation_version = models.PositiveIntegerField(default=0)
+    # Moved on by every write of a picklist value or custom field definition (as
+    # routing_version): new cases are checked against each process's copy of them.
+    fields_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
