@@ -8,6 +8,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from whitenoise.compress import Compressor
 
 from casedesk.core.secret_key import SecretKeyError, read_secret_key
 from casedesk.core.storage import default_storage_config
@@ -230,8 +231,11 @@ STATIC_ROOT = VAR_DIR / "static"
 # with CASEDESK_STORAGE=s3 (README, "Attachments"; core/storage.py).
 STORAGES = {
     "default": default_storage_config(os.environ),
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "casedesk.core.static_storage.StaticFilesStorage"},
 }
+# Source maps are for developers' tools, and the largest files collected (the API docs'
+# bundles): not worth compressing at every first start.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 MEDIA_ROOT = VAR_DIR / "media"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

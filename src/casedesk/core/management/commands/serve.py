@@ -47,12 +47,14 @@ class Command(BaseCommand):
             "--limit-request-line", str(LIMIT_REQUEST_LINE),
             "--limit-request-fields", str(LIMIT_REQUEST_FIELDS),
             "--limit-request-field_size", str(LIMIT_REQUEST_FIELD_SIZE),
-            "--access-logfile", "-" if settings.DEBUG else "/dev/null",
             "--graceful-timeout", "20",
             "--timeout", "60",
             # Several servers may share a machine (web, bench, tests): no shared socket path.
             "--no-control-socket",
         ]
+        if settings.DEBUG:
+            # Off otherwise: gunicorn formats a line per request even for /dev/null.
+            argv += ["--access-logfile", "-"]
         self.stdout.write(f"casedesk serving on http://{options['host']}:{options['port']} "
                           f"({workers} workers)")
         self.stdout.flush()
