@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.http import HttpRequest
 
 from casedesk.core.errors import DomainError
@@ -129,6 +130,22 @@ def token_wait(client: str, *, now: datetime, policy: Policy | None = None) -> i
         return None
     failures, last_failure_at = rows[0]
     return retry_after(failures, last_failure_at, now=now, policy=policy)
+
+
+def failure_columns(client: str) -> dict[str, Any]:
+    """`client`'s run of failures as two columns to add to another query (`annotate`), so
+    the lookup of a presented token reads them in the same statement."""
+    run = ApiAuthFailures.objects.filter(client=client)
+    return {"auth_failures": Subquery(run.values("failures")[:1]),
+            "auth_last_failure_at": Subquery(run.values("last_failure_at")[:1])}
+
+
+def token_wait_of(failures: int | None, last_failure_at: datetime | None, *, now: datetime,
+                  policy: Policy | None = None) -> int | None:
+    """`token_wait` for a run read with `failure_columns` (None, None: no run)."""
+    if failures is None:
+        return None
+    return retry_after(failures, last_failure_at, now=now, policy=policy or policy_from_settings())
 
 
 def token_failure_record(client: str, *, now: datetime, policy: Policy | None = None) -> int:

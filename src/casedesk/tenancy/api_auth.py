@@ -8,13 +8,7 @@ from ninja.security import HttpBearer
 from casedesk.core import clock
 from casedesk.core.errors import PermissionDenied
 from casedesk.core.origin import origin_user_set
-from casedesk.core.throttle import (
-    TooManyFailures,
-    client_ip,
-    client_key,
-    token_failure_record,
-    token_wait,
-)
+from casedesk.core.throttle import client_ip, client_key, token_failure_record
 from casedesk.tenancy.models import ApiToken, Membership
 from casedesk.tenancy.services import token_authenticate
 
@@ -27,13 +21,11 @@ def bearer_token_check(request: HttpRequest, secret: str) -> ApiToken | None:
     loaded), None for a bad one; the API and the MCP endpoint both check tokens here.
 
     A client that presented too many bad tokens lately is answered 429 (TooManyFailures)
-    before its token is looked at, good or bad, so guessing on stops paying (core.throttle)."""
+    whether its token is good or bad, so guessing on stops paying (core.throttle); its run
+    of failures is read with the token, in one statement."""
     now = clock.now()
     client = client_key(client_ip(request))
-    wait = token_wait(client, now=now)
-    if wait is not None:
-        raise TooManyFailures(wait)
-    api_token = token_authenticate(secret, now=now)
+    api_token = token_authenticate(secret, now=now, client=client)
     if api_token is None:
         token_failure_record(client, now=now)
         return None

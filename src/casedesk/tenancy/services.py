@@ -16,6 +16,7 @@ from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.limits import check_fits
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import check_text, check_texts, is_storable
+from casedesk.core.throttle import TooManyFailures, failure_columns, token_wait, token_wait_of
 from casedesk.tenancy.audit import (
     SECRET,
     audit_change,
@@ -351,17 +352,33 @@ def token_revoke(*, token: ApiToken, now: datetime, actor: User | None = None) -
     return token
 
 
-def token_authenticate(secret: str, *, now: datetime) -> ApiToken | None:
-    """The live token for `secret`, with membership, user and tenant loaded; None otherwise."""
+def token_authenticate(secret: str, *, now: datetime, client: str | None = None
+                       ) -> ApiToken | None:
+    """The live token for `secret`, with membership, user and tenant loaded; None otherwise.
+
+    With `client` (`core.throttle.client_key`), a client held back for presenting too many
+    bad tokens lately is refused (TooManyFailures) before its token counts, good or bad; its
+    run of failures is read in the statement that looks the token up."""
     try:
         digest = token_digest(secret)
     except UnicodeError:
-        return None
-    # Every API request runs this: slicing instead of .first() keeps ORDER BY (and its
-    # compilation) out of a lookup by a unique column.
-    rows = list(ApiToken.objects.select_related("membership__user", "tenant")
-                .filter(digest=digest, revoked_at__isnull=True)[:1])
-    token = rows[0] if rows else None
+        digest = None
+    token = None
+    if digest is not None:
+        # Every API request runs this: slicing instead of .first() keeps ORDER BY (and its
+        # compilation) out of a lookup by a unique column.
+        found = (ApiToken.objects.select_related("membership__user", "tenant")
+                 .filter(digest=digest, revoked_at__isnull=True))
+        if client is not None:
+            found = found.annotate(**failure_columns(client))
+        rows = list(found[:1])
+        token = rows[0] if rows else None
+    if client is not None:
+        wait = (token_wait_of(getattr(token, "auth_failures", None),
+                              getattr(token, "auth_last_failure_at", None), now=now)
+                if token is not None else token_wait(client, now=now))
+        if wait is not None:
+            raise TooManyFailures(wait)
     if token is None or not token.membership.is_active or not token.membership.user.is_active:
         return None
     # Writing on every request would put a row lock on the hot path; a minute is fine-grained
