@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casedesk.core import throttle
 from casedesk.core.models import ApiAuthFailures
-from casedesk.tenancy.models import Membership
+from casedesk.tenancy.models import ApiToken, Membership
 from casedesk.tenancy.services import token_create
 from tests.api_checks import spec
 from tests.conftest import NOW, Clock, login
@@ -217,6 +217,8 @@ def test_a_request_with_a_good_token_writes_nothing(agent, clock: Clock) -> None
     assert writes == []
     throttle_reads = [q for q in queries if ApiAuthFailures._meta.db_table in q["sql"]]
     assert len(throttle_reads) == 1
+    # ... in the statement that looks the token up: one round trip, not two.
+    assert ApiToken._meta.db_table in throttle_reads[0]["sql"]
     assert not ApiAuthFailures.objects.exists()
 
 
