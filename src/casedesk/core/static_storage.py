@@ -29,11 +29,11 @@ def compressed_up_to_date(path: str) -> list[str]:
     return []
 
 
-class _OnceCompressor(Compressor):
+class _OnceCompressor(Compressor):  # type: ignore[misc]  # whitenoise has no type hints
     def compress(self, path: str) -> list[str]:
         return compressed_up_to_date(path) or list(super().compress(path))
 
 
-class StaticFilesStorage(CompressedStaticFilesStorage):
+class StaticFilesStorage(CompressedStaticFilesStorage):  # type: ignore[misc]  # as above
     def create_compressor(self, **kwargs: Any) -> Compressor:
         return _OnceCompressor(**kwargs)
