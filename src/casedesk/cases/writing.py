@@ -64,8 +64,14 @@ TEXT_FIELDS = ("subject", "description", "type", "category", "subcategory", "sub
 def lock_case(case: Case) -> Case:
     """The case re-read under a row lock, so concurrent changes queue instead of clobbering.
     A case merged into another (`cases.merge`) takes no more changes: Conflict, naming it."""
+    # The caller's tenant, when it has read it, is the request's (or batch's) own: reading
+    # its 40 columns again with every change costs more than the lock itself.
+    tenant = case._state.fields_cache.get("tenant")
+    related = ("contact",) if isinstance(tenant, Tenant) else ("tenant", "contact")
     locked = (Case.objects.select_for_update(of=("self",))
-              .select_related("tenant", "contact").get(pk=case.pk, tenant_id=case.tenant_id))
+              .select_related(*related).get(pk=case.pk, tenant_id=case.tenant_id))
+    if isinstance(tenant, Tenant):
+        locked.tenant = tenant
     if locked.merged_into_id is not None:
         number = (Case.objects.filter(tenant_id=locked.tenant_id, pk=locked.merged_into_id)
                   .values_list("number", flat=True).first())
