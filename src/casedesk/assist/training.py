@@ -24,19 +24,24 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 
-from casedesk.assist import triage
 from casedesk.assist.models import TriageModel
-from casedesk.assist.triage import Example, Suggestion, TriageInput, TriageModelData
+from casedesk.assist.triage_types import Example, Suggestion, TriageInput
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, PicklistKind
 from casedesk.cases.picklists import Picklists
 from casedesk.core.priority import Priority
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    # The model itself (NumPy, SciPy, scikit-learn: about a second to import) is imported
+    # where it trains or is read, not by every process that loads the app's API.
+    from casedesk.assist.triage import TriageModelData
 
 __all__ = [
     "Suggestion",
@@ -193,6 +198,8 @@ def train(tenant: Tenant, *, now: datetime, trigger: str) -> TriageModel:
 
 
 def _run(tenant: Tenant, row: TriageModel) -> TriageModel:
+    from casedesk.assist import triage
+
     started = time.perf_counter()
     try:
         examples = _history(tenant)
@@ -350,6 +357,8 @@ def _loaded(tenant: Tenant) -> tuple[int, TriageModelData] | None:
     )
     if not blob:
         return None
+    from casedesk.assist import triage
+
     try:
         loaded = (newest, triage.loads(bytes(blob)))
     except ValueError:

@@ -38,6 +38,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import SGDClassifier
 
+from casedesk.assist.triage_types import Example, TriageInput
+
 TARGETS = ("category", "subcategory", "type", "priority", "queue")
 
 # Held-out share: the newest fifth of the history, as in use the model sees what is newer.
@@ -67,39 +69,6 @@ SGD_ALPHA = 1e-4
 MIN_EPOCHS, MAX_EPOCHS = 3, 10
 SGD_SAMPLE_PASSES = 100_000
 FORMAT = 1
-
-
-@dataclass(frozen=True)
-class TriageInput:
-    """What triage reads of a case, new or existing."""
-
-    subject: str
-    description: str = ""
-    source: str = ""
-    account_tier: str = ""
-    account_segment: str = ""
-    contact_domain: str = ""
-    language: str = ""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One predicted field. `value` is the picklist value, the priority's rung name, or the
-    queue's id as str; `label` what the agent reads."""
-
-    target: str
-    value: str
-    label: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Example:
-    """A past case as training reads it: its input and its known values per target ("" when
-    it has none; such a case teaches nothing about that target)."""
-
-    data: TriageInput
-    labels: Mapping[str, str]
 
 
 @dataclass

@@ -31,10 +31,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import authres
 import authres.dmarc
+
+if TYPE_CHECKING:
+    from casedesk.mail.parsing.message import ParsedMessage
+    from casedesk.tenancy.models import Tenant
 
 PASS, FAIL, UNKNOWN = "pass", "fail", ""
 MAX_SUMMARY = 500
@@ -52,6 +56,13 @@ class AuthVerdict:
 
 
 NOT_REPORTED = AuthVerdict(UNKNOWN, "")
+
+
+def authentication(tenant: Tenant, parsed: ParsedMessage) -> AuthVerdict:
+    """The sender authentication the receiving server reported for a message's From domain,
+    from the Authentication-Results header the tenant trusts."""
+    return sender_authentication(parsed.authentication_results, parsed.from_address,
+                                 trusted_ids(tenant.mail_authserv_ids))
 
 
 def trusted_ids(setting: str) -> frozenset[str]:

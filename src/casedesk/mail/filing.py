@@ -8,7 +8,7 @@ unique per tenant: a message delivered twice (or by two channels at once) makes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -18,7 +18,7 @@ from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.hooks import acknowledgement_wanted
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.merge import merged_target
-from casedesk.cases.models import Case, Source
+from casedesk.cases.models import Case, Participant, Source
 from casedesk.cases.services import CustomerMessage, case_customer_reply
 from casedesk.cases.writing import LANGUAGE_TAG
 from casedesk.core.errors import Conflict
@@ -28,7 +28,7 @@ from casedesk.mail.models import AckWithheld, Attachment, InboundMessage, Inboun
 from casedesk.mail.outbox import own_addresses, queue_acknowledgement
 from casedesk.mail.parsing.message import ParsedMessage
 from casedesk.mail.parsing.quoting import split_quoted
-from casedesk.mail.threading import add_participants, add_sender, find_thread
+from casedesk.mail.threading import add_sender, find_thread, participant_rows
 from casedesk.routing.models import Queue
 from casedesk.tenancy.models import Tenant
 
@@ -59,6 +59,27 @@ def with_storable_ids(parsed: ParsedMessage) -> ParsedMessage:
     return parsed
 
 
+@dataclass
+class Pending:
+    """The rows filing writes beside the case change (thread keys, attachments, the people a
+    message copied), kept until the end of the transaction so that filing many messages
+    writes each kind in one statement."""
+
+    thread_keys: list[ThreadKey] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+
+    def write(self) -> None:
+        """Inserts them; a Message-ID taken in meanwhile by another delivery raises
+        IntegrityError (unique per tenant), which rolls the filing back."""
+        if self.thread_keys:
+            ThreadKey.objects.bulk_create(self.thread_keys)
+        if self.attachments:
+            Attachment.objects.bulk_create(self.attachments)
+        if self.participants:
+            Participant.objects.bulk_create(self.participants, ignore_conflicts=True)
+
+
 def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *,
                  oversized: bool, queue_id: int | None, thread: Case | None,
                  stranger_of: Case | None, accepted: bool = False, search: bool = True
@@ -70,29 +91,11 @@ def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *
     tenant = stored.tenant
     try:
         with transaction.atomic():
-            filed = _file(tenant, parsed, stored, now, oversized=oversized, queue_id=queue_id,
-                          thread=thread, stranger_of=stranger_of, search=search)
-            case = filed.case
-            if parsed.message_id:
-                ThreadKey.objects.create(tenant=tenant, message_id=parsed.message_id,
-                                         case=case, created_at=now)
-            keep_attachments(tenant, case, stored, parsed, now)
-            stored.ack_withheld = AckWithheld.NONE
-            own = own_addresses(tenant)
-            if accepted and not filed.created:
-                add_sender(case, parsed, now, own=own)
-            if not parsed.is_automatic:
-                if filed.trusted and not accepted:
-                    add_participants(case, parsed, now, own=own)
-                if filed.created and acknowledgement_wanted(case):
-                    stored.ack_withheld = queue_acknowledgement(
-                        case=case, address=parsed.from_address, now=now, own=own,
-                        answering=parsed.message_id).withheld
-            stored.status = InboundStatus.PROCESSED
-            stored.case = case
-            stored.note_id = filed.note_id
-            stored.processed_at = now
-            stored.error = ""
+            pending = Pending()
+            filed = file_into(stored, parsed, now, pending, oversized=oversized,
+                              queue_id=queue_id, thread=thread, stranger_of=stranger_of,
+                              accepted=accepted, search=search, own=own_addresses(tenant))
+            pending.write()
             stored.save(update_fields=READ_FIELDS)
     except IntegrityError:
         # The same Message-ID filed at the same moment by another delivery.
@@ -100,7 +103,39 @@ def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *
         if known is None:
             raise
         return mark_duplicate(stored, known.case, now)
-    return Ingested(InboundStatus.PROCESSED, stored, case, filed.created)
+    return Ingested(InboundStatus.PROCESSED, stored, filed.case, filed.created)
+
+
+def file_into(stored: InboundMessage, parsed: ParsedMessage, now: datetime, pending: Pending,
+              *, oversized: bool, queue_id: int | None, thread: Case | None,
+              stranger_of: Case | None, own: set[str], accepted: bool = False,
+              search: bool = True) -> Filed:
+    """`file_message`'s work inside the caller's transaction: the case change now, the rows
+    beside it into `pending`, what became of the message onto `stored` (which the caller
+    saves). Batch mode runs it for many replies in one transaction."""
+    filed = _file(stored.tenant, parsed, stored, now, oversized=oversized, queue_id=queue_id,
+                  thread=thread, stranger_of=stranger_of, search=search)
+    case = filed.case
+    if parsed.message_id:
+        pending.thread_keys.append(ThreadKey(tenant=stored.tenant, message_id=parsed.message_id,
+                                             case=case, created_at=now))
+    pending.attachments += attachment_rows(stored.tenant, case, stored, parsed, now)
+    stored.ack_withheld = AckWithheld.NONE
+    if accepted and not filed.created:
+        add_sender(case, parsed, now, own=own)
+    if not parsed.is_automatic:
+        if filed.trusted and not accepted:
+            pending.participants += participant_rows(case, parsed, now, own=own)
+        if filed.created and acknowledgement_wanted(case):
+            stored.ack_withheld = queue_acknowledgement(
+                case=case, address=parsed.from_address, now=now, own=own,
+                answering=parsed.message_id).withheld
+    stored.status = InboundStatus.PROCESSED
+    stored.case = case
+    stored.note_id = filed.note_id
+    stored.processed_at = now
+    stored.error = ""
+    return filed
 
 
 def mark_duplicate(stored: InboundMessage, case: Case | None, now: datetime) -> Ingested:
@@ -133,7 +168,9 @@ def _contact_for(tenant: Tenant, parsed: ParsedMessage) -> Contact | None:
 
 
 @dataclass(frozen=True)
-class _Filed:
+class Filed:
+    """Where filing put a message."""
+
     case: Case
     created: bool  # a new case, rather than a message on one
     note_id: int | None
@@ -142,7 +179,7 @@ class _Filed:
 
 def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
           oversized: bool, queue_id: int | None = None, thread: Case | None = None,
-          stranger_of: Case | None = None, search: bool = True) -> _Filed:
+          stranger_of: Case | None = None, search: bool = True) -> Filed:
     """Files a message: on `thread` (the case its headers answer, when the caller knows it),
     else on the case `find_thread` finds (unless `search` is off), else as a new case —
     linked to `stranger_of`, the case it answers when its sender takes no part in it."""
@@ -161,21 +198,21 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
                                   automatic=parsed.is_automatic)
         try:
             case, note = case_customer_reply(case=thread, message=message, now=now)
-            return _Filed(case, False, note.pk, True)
+            return Filed(case, False, note.pk, True)
         except Conflict:
             if thread.status != Status.CLOSED:
                 raise
             # Closed past its reopen window (or limit): a follow-up case, linked.
-            return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=thread),
+            return Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=thread),
                           True, None, True)
     if stranger_of is not None:
         stranger_of = merged_target(stranger_of)
         notice += (f"\n\n[This message answers {stranger_of.display_number}, but its sender "
                    "takes no part in that case, so it was filed as a new case linked to it. "
                    "The people it copied were not added.]")
-        return _Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=stranger_of),
+        return Filed(_new_case(tenant, parsed, now, notice=notice, follow_up_of=stranger_of),
                       True, None, False)
-    return _Filed(_new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None,
+    return Filed(_new_case(tenant, parsed, now, notice=notice, queue_id=queue_id), True, None,
                   True)
 
 
@@ -215,10 +252,10 @@ def _new_case(tenant: Tenant, parsed: ParsedMessage, now: datetime, *, notice: s
     return case
 
 
-def keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
-                     parsed: ParsedMessage, now: datetime) -> None:
-    """Stores the message's attachments on the case; one too large is recorded without its
-    content (`dropped`)."""
+def attachment_rows(tenant: Tenant, case: Case, stored: InboundMessage,
+                    parsed: ParsedMessage, now: datetime) -> list[Attachment]:
+    """The message's attachments on the case, their content saved in storage, their rows for
+    the caller to insert; one too large is recorded without its content (`dropped`)."""
     rows = []
     for part in parsed.attachments:
         row = Attachment(tenant=tenant, case=case, message=stored, filename=part.filename,
@@ -229,4 +266,12 @@ def keep_attachments(tenant: Tenant, case: Case, stored: InboundMessage,
         if not part.truncated:
             row.file.save(part.filename, ContentFile(part.content), save=False)
         rows.append(row)
-    Attachment.objects.bulk_create(rows)
+    return rows
+
+
+def keep_glimpse(stored: InboundMessage, parsed: ParsedMessage) -> None:
+    """What the inbound list shows of a message, kept as far as each column holds."""
+    stored.message_id = clipped(InboundMessage, "message_id", parsed.message_id)
+    stored.sender = clipped(InboundMessage, "sender", parsed.from_address)
+    stored.subject = clipped(InboundMessage, "subject", parsed.subject)
+    stored.is_automatic = parsed.is_automatic

@@ -15,30 +15,30 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 
-from casedesk.cases.creation import case_create_many
-from casedesk.cases.hooks import acknowledgement_wanted
-from casedesk.cases.models import Case, Participant
-from casedesk.cases.writing import Linked
-from casedesk.core.limits import clipped, fit_problem
-from casedesk.crm.models import Account, Contact
-from casedesk.mail.authresults import AuthVerdict, sender_authentication, trusted_ids
+from casedesk.mail.authresults import authentication
+from casedesk.mail.batch import (
+    REPLY_RUN,
+    file_fresh,
+    file_replies,
+    fresh_messages,
+    plain_replies,
+    read_all,
+    refs_of,
+)
 from casedesk.mail.filing import (
-    READ_FIELDS,
     Ingested,
-    case_input,
     file_message,
-    keep_attachments,
-    live_queue_ids,
+    keep_glimpse,
     mark_duplicate,
     with_storable_ids,
 )
 from casedesk.mail.holding import hold, quarantine
-from casedesk.mail.models import AckWithheld, InboundMessage, InboundStatus, ThreadKey
-from casedesk.mail.outbox import own_addresses, queue_acknowledgements
+from casedesk.mail.models import InboundMessage, InboundStatus, ThreadKey
+from casedesk.mail.outbox import own_addresses
 from casedesk.mail.parsing.message import ParsedMessage, Unparseable, parse_message
-from casedesk.mail.threading import case_token_pattern, participant_rows, takes_part
+from casedesk.mail.threading import takes_part
 from casedesk.tenancy.models import StrangerAction, Tenant
 
 # How the quarantine reason of mail whose sender authentication failed begins: such mail is
@@ -69,12 +69,14 @@ BATCH_CHUNK = 200
 
 def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: str = "pipe",
                  queue_id: int | None = None) -> list[Ingested]:
-    """Batch mode (an mbox import, a poll that fetched many): every message is stored in one
-    transaction first. The ones that simply open a new case are then filed together, a chunk
-    at a time through `case_create_many`; all the others (replies, duplicates, unreadable
-    mail, loops) one by one through `process`, after them and in their order, so a reply finds
-    the case its original opened earlier in the batch. A chunk that fails as a whole (a
-    concurrent delivery of one of its messages, say) is filed one by one as well."""
+    """Batch mode (an mbox import, a poll that fetched many), with the outcome of taking the
+    messages in one by one (`mail.batch`): every message is stored in one transaction first,
+    and read once. The ones that simply open a new case are then filed together, a chunk at a
+    time through `case_create_many`; the others follow in their order, so a reply finds the
+    case its original opened earlier in the batch: runs of plain replies together (one
+    transaction per run), everything else (duplicates, strangers, unreadable mail, loops) one
+    by one through `process`. A chunk or run that fails as a whole (a concurrent delivery of
+    one of its messages, say) is filed one by one as well."""
     with transaction.atomic():
         stored = InboundMessage.objects.bulk_create([
             InboundMessage(tenant=tenant, raw=raw, size=len(raw),
@@ -83,170 +85,70 @@ def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: s
             for raw in raws])
     for row in stored:
         row.tenant = tenant
+    readings = read_all(tenant, stored)
     done: dict[int, Ingested] = {}
-    fresh = _fresh(tenant, stored)
+    fresh = fresh_messages(tenant, stored, readings)
     for start in range(0, len(fresh), BATCH_CHUNK):
         chunk = fresh[start:start + BATCH_CHUNK]
         try:
-            done.update(_file_fresh(tenant, chunk, now))
+            done.update(file_fresh(tenant, chunk, now))
         except Exception:  # noqa: BLE001 - each of them goes the one-by-one way below
             log.warning("Filing %d new messages together failed; filing them one by one",
                         len(chunk), exc_info=True)
-    return [done.get(row.pk) or process(row, now=now) for row in stored]
-
-
-def _fresh(tenant: Tenant, stored: list[InboundMessage]
-           ) -> list[tuple[InboundMessage, ParsedMessage]]:
-    """The messages of a batch that open a new case and need nothing else decided one at a
-    time: readable, within the size limit, not from the desk itself, answering nothing the
-    desk (or the batch) knows, with no case token, and not taken in before."""
-    parsed: list[tuple[InboundMessage, ParsedMessage]] = []
-    for row in stored:
-        raw = bytes(row.raw)
-        if len(raw) > tenant.mail_max_bytes:
+            _unfiled([row for row, _ in chunk])
+    rest = [row for row in stored if row.pk not in done]
+    at = 0
+    while at < len(rest):
+        run = plain_replies(tenant, rest[at:at + REPLY_RUN], readings, now)
+        if not run:
+            done[rest[at].pk] = process(rest[at], now=now, parsed=readings.get(rest[at].pk))
+            at += 1
             continue
         try:
-            parsed.append((row, with_storable_ids(parse_message(raw))))
-        except Exception:  # noqa: BLE001 - `process` quarantines it with the reason
-            continue
-    batch_ids = {p.message_id for _, p in parsed if p.message_id}
-    mentioned = batch_ids | {ref for _, p in parsed for ref in (*p.in_reply_to, *p.references)}
-    known = set(ThreadKey.objects.filter(tenant=tenant, message_id__in=mentioned)
-                .values_list("message_id", flat=True)) if mentioned else set()
-    own = own_addresses(tenant)
-    token = case_token_pattern(tenant.case_prefix)
-    seen: set[str] = set()
-    fresh = []
-    for row, p in parsed:
-        refs = {*p.in_reply_to, *p.references}
-        # Anything answering a case goes one by one, where its sender is checked.
-        if (p.from_address.lower() in own or token.search(p.subject)
-                or refs & (known | batch_ids)
-                or (p.message_id and (p.message_id in known or p.message_id in seen))):
-            continue
-        verdict = authentication(tenant, p)
-        if verdict.failed and tenant.mail_quarantine_failed_auth:
-            continue  # quarantined one by one, with the reason
-        row.auth_verdict, row.auth_summary = verdict.verdict, verdict.summary
-        if p.message_id:
-            seen.add(p.message_id)
-        fresh.append((row, p))
-    return fresh
+            done.update(file_replies(tenant, run, now))
+        except Exception:  # noqa: BLE001 - each of them goes the one-by-one way
+            log.warning("Filing %d replies together failed; filing them one by one",
+                        len(run), exc_info=True)
+            _unfiled([reply.message for reply in run])
+            done.update({reply.message.pk: process(reply.message, now=now, parsed=reply.parsed)
+                         for reply in run})
+        at += len(run)
+    return [done[row.pk] for row in stored]
 
 
-def _save_readings(rows: list[InboundMessage]) -> None:
-    """Saves what reading filled in on many stored messages in one batch of statements
-    (Django's bulk_update builds a CASE per field and row, and costs more than the filing)."""
-    meta = InboundMessage._meta
-    fields = [f for name in READ_FIELDS for f in meta.concrete_fields if f.name == name]
-    quote = connection.ops.quote_name
-    columns = [str(f.column) for f in fields]
-    sql = (f"UPDATE {quote(meta.db_table)} SET "
-           + ", ".join(f"{quote(column)} = %s" for column in columns)
-           + f" WHERE {quote(str(meta.pk.column if meta.pk else 'id'))} = %s")
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-              + [row.pk] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _contacts_for(tenant: Tenant, parsed: list[ParsedMessage]) -> dict[str, Contact]:
-    """The senders' contacts by address, made for those the tenant does not know yet."""
-    addresses = {p.from_address.lower() for p in parsed if "@" in p.from_address
-                 and fit_problem(Contact, "email", p.from_address) is None}
-    contacts = {c.email: c for c in Contact.objects.filter(tenant=tenant, email__in=addresses)
-                .select_related("account")}
-    missing = {p.from_address.lower(): p.from_name for p in parsed
-               if p.from_address.lower() in addresses - contacts.keys()}
-    if missing:
-        accounts: dict[str, Account] = {}
-        if tenant.mail_match_account_by_domain:
-            domains = {a.rpartition("@")[2] for a in missing}
-            accounts = {a.domain: a for a in Account.objects.filter(tenant=tenant,
-                                                                     domain__in=domains)}
-        Contact.objects.bulk_create([
-            Contact(tenant=tenant, email=address, name=clipped(Contact, "name", name),
-                    account=accounts.get(address.rpartition("@")[2]))
-            for address, name in missing.items()], ignore_conflicts=True)
-        contacts.update({c.email: c for c in Contact.objects.filter(
-            tenant=tenant, email__in=missing.keys()).select_related("account")})
-    return contacts
-
-
-def _file_fresh(tenant: Tenant, items: list[tuple[InboundMessage, ParsedMessage]],
-                now: datetime) -> dict[int, Ingested]:
-    """Files new-case messages together, in one transaction."""
-    with transaction.atomic():
-        contacts = _contacts_for(tenant, [p for _, p in items])
-        live = live_queue_ids(tenant, {row.queue_id for row, _ in items})
-        inputs = []
-        for row, p in items:
-            contact = contacts.get(p.from_address.lower())
-            data = case_input(p, contact)
-            data.queue_id = row.queue_id if row.queue_id in live else None
-            linked = Linked(contact=contact, account=contact.account if contact else None)
-            inputs.append((data, linked))
-        cases = case_create_many(tenant=tenant, actor=None, items=inputs, now=now)
-        ThreadKey.objects.bulk_create([
-            ThreadKey(tenant=tenant, message_id=p.message_id, case=case, created_at=now)
-            for (_, p), case in zip(items, cases, strict=True) if p.message_id])
-        own = own_addresses(tenant)
-        participants: list[Participant] = []
-        acks: list[tuple[Case, str, str]] = []
-        acked: list[InboundMessage] = []
-        for (row, p), case in zip(items, cases, strict=True):
-            keep_attachments(tenant, case, row, p, now)
-            if not p.is_automatic:
-                # The sender of a new case is its contact: the people it copies take part.
-                participants += participant_rows(case, p, now, own=own)
-                if acknowledgement_wanted(case):
-                    acks.append((case, p.from_address, p.message_id))
-                    acked.append(row)
-            _glimpse(row, p)
-            row.status, row.case, row.note_id = InboundStatus.PROCESSED, case, None
-            row.processed_at, row.error, row.ack_withheld = now, "", AckWithheld.NONE
-        Participant.objects.bulk_create(participants, ignore_conflicts=True)
-        outcomes = queue_acknowledgements(acks, tenant=tenant, now=now, own=own)
-        for row, outcome in zip(acked, outcomes, strict=True):
-            row.ack_withheld = outcome.withheld
-        _save_readings([row for row, _ in items])
-    return {row.pk: Ingested(InboundStatus.PROCESSED, row, case, True)
-            for (row, _), case in zip(items, cases, strict=True)}
-
-
-def _glimpse(stored: InboundMessage, parsed: ParsedMessage) -> None:
-    """What the inbound list shows of a message, kept as far as each column holds."""
-    stored.message_id = clipped(InboundMessage, "message_id", parsed.message_id)
-    stored.sender = clipped(InboundMessage, "sender", parsed.from_address)
-    stored.subject = clipped(InboundMessage, "subject", parsed.subject)
-    stored.is_automatic = parsed.is_automatic
+def _unfiled(rows: list[InboundMessage]) -> None:
+    """Forgets what a rolled-back filing set on the messages in memory."""
+    for row in rows:
+        row.status, row.case, row.note_id = InboundStatus.RECEIVED, None, None
+        row.processed_at, row.error = None, ""
 
 
 def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = None,
-            accept_failed_auth: bool = False) -> Ingested:
+            accept_failed_auth: bool = False, parsed: ParsedMessage | None = None) -> Ingested:
     """Reads a stored message and files it; safe to run again on a quarantined message (the
     admin's "re-process" button) or after a crash. A new case goes to `queue_id`, else to
     the queue the message was delivered for, else where routing puts it. With
     `accept_failed_auth` (the re-process button: a person looked at it) a message whose
     sender authentication failed is filed even where the tenant quarantines such mail; the
-    verdict stays on it, and so does the warning."""
+    verdict stays on it, and so does the warning. `parsed`: the message as batch mode read it
+    already (within the size limit)."""
     tenant = stored.tenant
     if queue_id is None:
         queue_id = stored.queue_id
-    raw = bytes(stored.raw)
-    oversized = len(raw) > tenant.mail_max_bytes
-    try:
-        parsed = with_storable_ids(parse_message(
-            raw, max_attachment_bytes=0 if oversized else None))
-    except Unparseable as error:
-        return quarantine(stored, f"Unreadable: {error}")
-    except Exception as error:  # a parser bug must not lose the message either
-        return quarantine(stored, f"Parser failure: {type(error).__name__}: {error}")
-    _glimpse(stored, parsed)
+    oversized = len(stored.raw) > tenant.mail_max_bytes
+    if parsed is None:
+        try:
+            parsed = with_storable_ids(parse_message(
+                bytes(stored.raw), max_attachment_bytes=0 if oversized else None))
+        except Unparseable as error:
+            return quarantine(stored, f"Unreadable: {error}")
+        except Exception as error:  # a parser bug must not lose the message either
+            return quarantine(stored, f"Parser failure: {type(error).__name__}: {error}")
+    keep_glimpse(stored, parsed)
     verdict = authentication(tenant, parsed)
     stored.auth_verdict, stored.auth_summary = verdict.verdict, verdict.summary
     # One read answers both "taken in before?" and "which case does it answer?".
-    refs = [r for r in [*parsed.in_reply_to, *parsed.references] if r][-50:]
+    refs = refs_of(parsed)
     keys = {key.message_id: key for key in ThreadKey.objects.filter(
         tenant=tenant, message_id__in=[parsed.message_id, *refs] if parsed.message_id else refs,
     ).select_related("case").order_by("created_at")} if parsed.message_id or refs else {}
@@ -270,13 +172,6 @@ def process(stored: InboundMessage, *, now: datetime, queue_id: int | None = Non
             return hold(stored, stranger_of, now)
     return file_message(stored, parsed, now, oversized=oversized, queue_id=queue_id,
                         thread=thread, stranger_of=stranger_of)
-
-
-def authentication(tenant: Tenant, parsed: ParsedMessage) -> AuthVerdict:
-    """The sender authentication the receiving server reported for the From domain, from the
-    Authentication-Results header the tenant trusts (see `mail.authresults`)."""
-    return sender_authentication(parsed.authentication_results, parsed.from_address,
-                                 trusted_ids(tenant.mail_authserv_ids))
 
 
 STUCK_AFTER = timedelta(minutes=5)

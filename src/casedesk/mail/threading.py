@@ -128,15 +128,6 @@ def participant_rows(case: Case, parsed: ParsedMessage, now: datetime, *,
     return rows
 
 
-def add_participants(case: Case, parsed: ParsedMessage, now: datetime, *,
-                     own: set[str]) -> None:
-    """Makes the people a message copied participants of the case: only for a message whose
-    sender takes part in the case (the caller's check)."""
-    rows = participant_rows(case, parsed, now, own=own)
-    if rows:
-        Participant.objects.bulk_create(rows, ignore_conflicts=True)
-
-
 def add_sender(case: Case, parsed: ParsedMessage, now: datetime, *, own: set[str]) -> None:
     """Makes a message's sender a participant of the case (a manager accepted their message
     onto it), unless they are its contact or the desk itself."""

@@ -10,23 +10,28 @@ bearer token first (401 JSON otherwise), then hands the request to the SDK's
 `StreamableHTTPSessionManager` through a small ASGI bridge run by asgiref's
 `async_to_sync`; the tools' database work comes back to this request's thread
 (`sync_to_async(thread_sensitive=True)`), on its connection and transaction.
+
+The SDK (and the server built on it) is imported on the first MCP request, not when the URLs
+load: it costs about 0.4 s to import, which every process that loads the URLs (the system
+checks of every command, each web worker) would pay for an endpoint most never serve.
 """
 
-import threading
-from typing import Any
+from __future__ import annotations
 
-import anyio
+import threading
+from typing import TYPE_CHECKING, Any
+
 from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from mcp.server.mcpserver import MCPServer
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 from casedesk.core.origin import origin
 from casedesk.core.throttle import TooManyFailures
 from casedesk.mcpserver.caller import Caller, calling_as
-from casedesk.mcpserver.server import build_server
 from casedesk.tenancy.api_auth import bearer_token_check
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
 
 UNAUTHENTICATED = "Send an API token: Authorization: Bearer <token>."
 BAD_TOKEN = "The API token is not valid (unknown, revoked, or its member is inactive)."
@@ -40,6 +45,8 @@ _servers = threading.local()
 def _server() -> MCPServer:
     server: MCPServer | None = getattr(_servers, "server", None)
     if server is None:
+        from casedesk.mcpserver.server import build_server
+
         server = _servers.server = build_server()
     return server
 
@@ -110,6 +117,9 @@ async def _exchange(
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """One HTTP exchange with the SDK's stateless transport: the request's body in, the
     whole answer (JSON mode: never a stream) out."""
+    import anyio
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
     manager = StreamableHTTPSessionManager(
         app=server._lowlevel_server,  # noqa: SLF001
         stateless=True,

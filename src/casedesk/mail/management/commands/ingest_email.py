@@ -25,6 +25,9 @@ EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_TEMPFAIL = 0, 64, 65, 66, 75
 
 class Command(BaseCommand):
     help = "Takes in one raw RFC 5322 message (a file, or - for standard input)."
+    # An MTA runs this once per message: the system checks (which load every URL and API
+    # module, and what they import) are `casedesk check`'s and the server's work.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tenant", required=True, metavar="SLUG")
