@@ -23,7 +23,6 @@ from casedesk.reports.compliance_job import (
     parse_month,
     stored_report,
 )
-from casedesk.reports.compliance_pdf import render_pdf
 from casedesk.reports.models import MonthlyCompliance
 from casedesk.reports.views.compliance import csv_download
 from casedesk.tenancy.api_auth import require_manager
@@ -176,6 +175,8 @@ def get_compliance_pdf(request: HttpRequest,
                        month: str = Path(..., max_length=20, description=MONTH_HELP)) -> Any:
     membership = require_manager(request)
     row, report = _stored(membership, month)
+    from casedesk.reports.compliance_pdf import render_pdf  # fpdf: loaded when a PDF is asked
+
     response = HttpResponse(render_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="sla-compliance-{month_slug(row.month)}.pdf"')

@@ -38,7 +38,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 FloatArray = npt.NDArray[np.float64]
 ForecastMethod = Literal["weekly_ets", "profile", "none"]
@@ -383,6 +382,10 @@ def _weekly_forecast(totals: FloatArray, steps: int) -> tuple[FloatArray, FloatA
     if float(np.ptp(totals)) == 0.0:
         # Identical weeks (a desk with no cases at all, say) leave ETS nothing to fit.
         return np.full(steps, float(totals[-1])), np.zeros(steps)
+    # statsmodels (with pandas and scipy) loads in about a second: only where it fits, not
+    # in every process that loads the URLs.
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     has_trend = totals.size >= TREND_MIN_WEEKS
     model = ETSModel(
         totals, error="add", trend="add" if has_trend else None, damped_trend=has_trend

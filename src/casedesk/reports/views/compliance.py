@@ -39,7 +39,6 @@ from casedesk.reports.compliance_job import (
     parse_month,
     stored_report,
 )
-from casedesk.reports.compliance_pdf import render_pdf
 from casedesk.reports.models import MonthlyCompliance
 from casedesk.tenancy.models import Membership, Tenant
 from casedesk.tenancy.web import PageRequest, member, member_required, require_manager
@@ -242,6 +241,8 @@ def compliance_month(request: PageRequest, month: str) -> HttpResponse:
 def compliance_pdf(request: PageRequest, month: str) -> HttpResponse:
     membership = require_manager(member(request))
     _, report = _stored(membership, month)
+    from casedesk.reports.compliance_pdf import render_pdf  # fpdf: loaded when a PDF is asked
+
     response = HttpResponse(render_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="sla-compliance-{month_slug(report.month)}.pdf"')
