@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from email.utils import formataddr, make_msgid
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.template import Context, Engine, TemplateSyntaxError
 
@@ -355,15 +355,32 @@ def ack_refusal(tenant: Tenant, address: str, now: datetime) -> str:
     `mail_ack_tenant_per_hour` for the whole tenant: From is forged at will, so a flood from
     many made-up senders would otherwise make the desk mail as many strangers. Both are soft
     limits: two deliveries at the same instant may both take the last place."""
-    sent = OutboundMail.objects.filter(
-        tenant=tenant, recipient=address.lower(), kind=OutboundKind.ACKNOWLEDGEMENT,
-        created_at__gt=now - ACK_WINDOW).count()
+    cap = tenant.mail_ack_tenant_per_hour
+    sent, sent_by_tenant = _acks_last_hour(tenant, address.lower(), now, cap=max(cap, 0))
     if sent >= tenant.mail_ack_per_hour:
         return AckWithheld.SENDER
-    cap = tenant.mail_ack_tenant_per_hour
-    if tenant_acks_last_hour(tenant, now, cap=cap) >= cap:
+    if sent_by_tenant >= cap:
         return AckWithheld.TENANT
     return AckWithheld.NONE
+
+
+def _acks_last_hour(tenant: Tenant, recipient: str, now: datetime, *, cap: int
+                    ) -> tuple[int, int]:
+    """(to `recipient`, by the whole tenant up to `cap`) acknowledgements of the last hour,
+    in one statement: every new case asks, so it is one round trip, not two. The same index
+    ranges as `tenant_acks_last_hour`."""
+    table = connection.ops.quote_name(OutboundMail._meta.db_table)
+    since = connection.ops.adapt_datetimefield_value(now - ACK_WINDOW)
+    kind = str(OutboundKind.ACKNOWLEDGEMENT)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {table} WHERE tenant_id = %s AND kind = %s"
+            f" AND recipient = %s AND created_at > %s),"
+            f" (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE tenant_id = %s AND kind = %s"
+            f" AND created_at > %s LIMIT %s) recent)",
+            [tenant.pk, kind, recipient, since, tenant.pk, kind, since, cap])
+        row = cursor.fetchone()
+    return int(row[0]), int(row[1])
 
 
 def ack_allowed(tenant: Tenant, address: str, now: datetime) -> bool:
