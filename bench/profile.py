@@ -164,7 +164,7 @@ def flame_svg(stacks: Counter[tuple[str, ...]], title: str, width: int = 1600) -
 
 def _sample(server: Server, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [_py_spy(), "record", "--pid", str(server.pid), "--subprocesses", "--nonblocking",
+        [_py_spy(), "record", "--pid", str(server.pid), "--subprocesses", "--nonblocking", "--gil",
          "--rate", str(SAMPLE_RATE), "--duration", str(int(seconds)), "--format", "raw",
          "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
