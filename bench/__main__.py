@@ -14,7 +14,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--only",
         choices=("all", "create", "reads", "pages", "routing", "sla", "mail", "kb", "webform",
                  "automation", "reports", "search", "export", "import",
-                 "similar", "whatif", "assist"),
+                 "similar", "whatif", "assist", "mixed"),
         default="all",
         help="reads: the API's list and inbox pages and the console's pages; pages: only the "
         "console's inbox and case pages; routing: the routing decision with 200 rules; sla: the "
@@ -29,7 +29,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "100,000 synthetic cases and its suggestions' latency, and routing a new case with "
         "a rule on the model's prediction; "
         "export: a streamed export of 1,000,000 cases; "
-        "import: cases/s importing a vendor's export; create: "
+        "import: cases/s importing a vendor's export; mixed: 50 agents working in the "
+        "console while 100 cases/s arrive by API and mail (locust, --mixed-duration); create: "
         "only case creation (with routing on, then once with it off).",
     )
     parser.add_argument(
@@ -59,6 +60,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=5.0, help="Seconds, not counted.")
     parser.add_argument("--duration", type=float, default=20.0, help="Measured seconds.")
+    parser.add_argument(
+        "--mixed-duration",
+        type=float,
+        default=300.0,
+        help="Measured seconds of the mixed load (after its 30 s warm-up).",
+    )
     parser.add_argument(
         "--reads", type=int, default=500, help="Measured requests per read benchmark."
     )

@@ -10,10 +10,10 @@ from typing import Any, Protocol
 
 from django.db import connection
 
-from bench import database, loader, scenarios
+from bench import database, loader, regression, scenarios
 from bench.database import Database
 from bench.loader import BenchTenant, log
-from bench.results import Report, machine, wait_for_quiet
+from bench.results import TARGETS, Report, machine, wait_for_quiet
 from bench.server import Server, running
 from casedesk.tenancy.models import Tenant
 
@@ -359,6 +359,9 @@ class Run:
     # --- report ----------------------------------------------------------------------------
 
     def finish(self) -> Path:
+        # Before writing: the regressions go into the results file too (bench/regression.py).
+        for line in regression.check(self.report, database.BENCH_DIR, self.db.vendor, TARGETS):
+            print(line, flush=True)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT version()"
@@ -429,7 +432,7 @@ def run(args: argparse.Namespace, db: Database) -> int:
         benches = (
             bench_run.read_tenants()
             if args.only not in ("create", "sla", "mail", "kb", "webform", "automation",
-                                 "import", "assist")
+                                 "import", "assist", "mixed")
             else {}
         )
         if LARGE in benches and args.only in ("all", "reads", "pages", "reports"):
@@ -495,6 +498,11 @@ def run(args: argparse.Namespace, db: Database) -> int:
             run_import(bench_run.report, bench_run.db)
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
+        if args.only in ("all", "mixed"):  # agents at work while cases arrive (bench/mixed.py)
+            from bench.mixed import run_mixed
+
+            run_mixed(bench_run.report, bench_run.db, bench_run.settle,
+                      duration_s=args.mixed_duration, reload=args.reload)
     except Exception as exc:
         # What was measured before the failure is still worth keeping.
         bench_run.report.details["failed"] = f"{type(exc).__name__}: {exc}"
