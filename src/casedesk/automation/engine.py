@@ -57,6 +57,7 @@ from casedesk.core.errors import DomainError
 from casedesk.routing.rules import CompiledRule
 from casedesk.routing.services import facts_of_case
 from casedesk.tenancy.models import Tenant
+from casedesk.tenancy.versioned import TenantCache
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +92,16 @@ class Listening:
         return [pair for pair in self.rules if pair[0].trigger == trigger]
 
 
-_listening: dict[int, tuple[tuple[int, Any], Listening]] = {}
+_listening: TenantCache[Listening] = TenantCache("automation_version")
 
 
 def listening(tenant: Tenant) -> Listening:
-    version = (tenant.automation_version, tenant.created_at)
-    cached = _listening.get(tenant.pk)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    """The tenant's enabled rules and webhook subscriptions (this process's copy while
+    current: tenancy/versioned.py)."""
+    return _listening.get(tenant, lambda: _listening_to(tenant))
+
+
+def _listening_to(tenant: Tenant) -> Listening:
     rules = []
     time_rules: dict[int, tuple[Rule, CompiledRule]] = {}
     for row in AutomationRule.objects.filter(tenant=tenant, is_enabled=True).order_by(
@@ -116,9 +119,7 @@ def listening(tenant: Tenant) -> Listening:
     for subscribed in WebhookEndpoint.objects.filter(tenant=tenant, is_enabled=True
                                                      ).values_list("events", flat=True):
         events.update(e for e in subscribed or () if isinstance(e, str))
-    found = Listening(tuple(rules), frozenset(events), time_rules)
-    _listening[tenant.pk] = (version, found)
-    return found
+    return Listening(tuple(rules), frozenset(events), time_rules)
 
 
 # --- events as triggers see them ---------------------------------------------------------------

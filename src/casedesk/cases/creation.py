@@ -257,7 +257,7 @@ def _idempotent_replay(tenant: Tenant, key: str, digest: str) -> Case | None:
     if record[0] != digest:
         raise Invalid("This Idempotency-Key was used for a different request; "
                       "use a new key for a new case.", field="Idempotency-Key")
-    return Case.objects.select_related("tenant").get(pk=record[1])
+    return Case.objects.select_related("tenant").get(pk=record[1], tenant=tenant)
 
 
 def case_follow_up_create(*, case: Case, actor: User | None, now: datetime,

@@ -28,6 +28,7 @@ from casedesk.routing.selectors import rules_in_order, skill_requirements
 from casedesk.sla.selectors import policies_in_order
 from casedesk.tenancy.audit import audit_change, audit_created, audit_snapshot
 from casedesk.tenancy.models import Tenant, User
+from casedesk.tenancy.versioned import TenantCache
 
 DEFAULT_TYPES = ("Question", "Bug", "Feature Request", "Billing", "Onboarding", "Other")
 DEFAULT_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -67,11 +68,10 @@ def picklists_seed_defaults(tenant: Tenant) -> None:
 
 
 # Each process keeps the picklists and custom fields a tenant's new cases are checked
-# against: tenant id -> ((fields_version, created_at), what was read). Every write of either
-# moves `Tenant.fields_version` on (`fields_changed`), so a copy is used only while the
-# tenant row read with the request says it is current.
-_picklists_cache: dict[int, tuple[tuple[int, Any], "Picklists"]] = {}
-_fields_cache: dict[int, tuple[tuple[int, Any], list[CustomFieldDefinition]]] = {}
+# against (tenancy/versioned.py); every write of either moves `Tenant.fields_version` on
+# (`fields_changed`).
+_picklists_cache: TenantCache["Picklists"] = TenantCache("fields_version")
+_fields_cache: TenantCache[list[CustomFieldDefinition]] = TenantCache("fields_version")
 
 
 def fields_changed(tenant_id: int, tenant: Tenant | None = None) -> None:
@@ -84,8 +84,8 @@ def fields_changed(tenant_id: int, tenant: Tenant | None = None) -> None:
         tenant.fields_version += 1
 
     def forget() -> None:
-        _picklists_cache.pop(tenant_id, None)
-        _fields_cache.pop(tenant_id, None)
+        _picklists_cache.forget(tenant_id)
+        _fields_cache.forget(tenant_id)
 
     forget()
     transaction.on_commit(forget)
@@ -102,10 +102,6 @@ post_save.connect(_row_changed, sender=CustomFieldDefinition, dispatch_uid="fiel
 post_delete.connect(_row_changed, sender=CustomFieldDefinition, dispatch_uid="field-deleted")
 
 
-def _version(tenant: Tenant) -> tuple[int, Any]:
-    return tenant.fields_version, tenant.created_at
-
-
 class Picklists:
     """A tenant's active picklist values, loaded in one query, for validating a case."""
 
@@ -113,10 +109,7 @@ class Picklists:
     def of(cls, tenant: Tenant) -> "Picklists":
         """All the tenant's active values, from this process's copy while it is current.
         Shared: only read it."""
-        cached = _picklists_cache.get(tenant.pk)
-        if cached is None or cached[0] != _version(tenant):
-            cached = _picklists_cache[tenant.pk] = (_version(tenant), cls(tenant))
-        return cached[1]
+        return _picklists_cache.get(tenant, lambda: cls(tenant))
 
     def __init__(self, tenant: Tenant, kinds: tuple[str, ...] | None = None) -> None:
         self.values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -173,14 +166,12 @@ def field_specs(tenant: Tenant, *, source: str = "") -> list[FieldSpec]:
             return False
         return definition.show_on_new_case
 
-    cached = _fields_cache.get(tenant.pk)
-    if cached is None or cached[0] != _version(tenant):
-        cached = _fields_cache[tenant.pk] = (_version(tenant), list(
-            CustomFieldDefinition.objects.filter(tenant=tenant, is_active=True)))
+    definitions = _fields_cache.get(tenant, lambda: list(
+        CustomFieldDefinition.objects.filter(tenant=tenant, is_active=True)))
     return [
         FieldSpec(key=d.key, label=d.label, kind=FieldKind(d.kind), required=d.required,
                   choices=tuple(d.choices), on_new_case=asked(d))
-        for d in cached[1]
+        for d in definitions
     ]
 
 

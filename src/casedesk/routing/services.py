@@ -46,6 +46,7 @@ from casedesk.tenancy.audit import (
 )
 from casedesk.tenancy.models import Availability, Membership, Tenant, User
 from casedesk.tenancy.services import tenant_bump_version
+from casedesk.tenancy.versioned import TenantCache
 
 RULE_LIMIT = 1000
 # What the audit log keeps of a rule.
@@ -203,23 +204,17 @@ def spec_of(rule: RoutingRule) -> RuleSpec:
                     match_all=rule.match == RoutingRule.Match.ALL)
 
 
-# Each process keeps the compiled rules of the tenants it served, keyed by the tenant's
-# routing_version: a change anywhere bumps the version, so a stale copy is never used. The
-# tenant's creation time is part of the key because SQLite may hand a deleted tenant's id to
-# a new one.
-# With the rules, whether any of them tests a prediction.
-_compiled: dict[int, tuple[tuple[int, object], tuple[CompiledRule, ...], bool]] = {}
+# Each process keeps the compiled rules of the tenants it served (tenancy/versioned.py), with
+# whether any of them tests a prediction.
+_compiled: TenantCache[tuple[tuple[CompiledRule, ...], bool]] = TenantCache("routing_version")
 
 
 def _compiled_entry(tenant: Tenant) -> tuple[tuple[CompiledRule, ...], bool]:
-    version = (tenant.routing_version, tenant.created_at)
-    cached = _compiled.get(tenant.pk)
-    if cached is not None and cached[0] == version:
-        return cached[1], cached[2]
-    specs = [spec_of(r) for r in RoutingRule.objects.filter(tenant=tenant, is_enabled=True)]
-    rules, predicting = compile_rules(specs), uses_predictions(specs)
-    _compiled[tenant.pk] = (version, rules, predicting)
-    return rules, predicting
+    def load() -> tuple[tuple[CompiledRule, ...], bool]:
+        specs = [spec_of(r) for r in RoutingRule.objects.filter(tenant=tenant, is_enabled=True)]
+        return compile_rules(specs), uses_predictions(specs)
+
+    return _compiled.get(tenant, load)
 
 
 def compiled_rules(tenant: Tenant) -> tuple[CompiledRule, ...]:

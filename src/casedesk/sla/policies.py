@@ -36,6 +36,7 @@ from casedesk.tenancy.audit import (
     updated_action,
 )
 from casedesk.tenancy.models import Tenant, User
+from casedesk.tenancy.versioned import TenantCache
 
 # Defaults for a new tenant, by priority: (first response, resolution, in business hours).
 DEFAULT_TARGETS = (
@@ -101,25 +102,21 @@ class TenantPolicies:
     rules: tuple[CompiledRule, ...]
     targets: dict[int, Targets]
 
-# Each process keeps every tenant's policies, compiled, with their calendars and holidays,
-# keyed by the tenant's sla_version (bumped with every change of policies, calendars,
-# holidays or settings, see _recompute_later) and creation time (SQLite may reuse a deleted
-# tenant's id).
-_cache: dict[int, tuple[tuple[int, object], TenantPolicies]] = {}
+# Each process keeps every tenant's policies, compiled, with their calendars and holidays
+# (tenancy/versioned.py); sla_version moves with every change of policies, calendars,
+# holidays or settings (see _recompute_later).
+_cache: TenantCache[TenantPolicies] = TenantCache("sla_version")
 
 
 def tenant_policies(tenant: Tenant) -> TenantPolicies:
-    key = (tenant.sla_version, tenant.created_at)
-    cached = _cache.get(tenant.pk)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    policies = list(SlaPolicy.objects.filter(tenant=tenant, is_enabled=True)
-                    .select_related("calendar").prefetch_related("calendar__holidays"))
-    loaded = TenantPolicies(policies={p.pk: p for p in policies},
-                            rules=compile_rules([_spec(p) for p in policies]),
-                            targets={p.pk: Targets.of(p) for p in policies})
-    _cache[tenant.pk] = (key, loaded)
-    return loaded
+    def load() -> TenantPolicies:
+        policies = list(SlaPolicy.objects.filter(tenant=tenant, is_enabled=True)
+                        .select_related("calendar").prefetch_related("calendar__holidays"))
+        return TenantPolicies(policies={p.pk: p for p in policies},
+                              rules=compile_rules([_spec(p) for p in policies]),
+                              targets={p.pk: Targets.of(p) for p in policies})
+
+    return _cache.get(tenant, load)
 
 
 def policy_for(tenant: Tenant, facts: CaseFacts) -> tuple[SlaPolicy | None, Targets | None]:
