@@ -62,6 +62,7 @@ from casedesk.assist.models import (
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.models import Case, Note
 from casedesk.core import clock
+from casedesk.core.rows import insert_values
 from casedesk.kb.suggestions import query_terms
 from casedesk.kb.vocabulary import root
 from casedesk.tenancy.models import Tenant
@@ -302,12 +303,11 @@ def cases_mark_dirty(tenant_id: int, case_ids: list[int]) -> None:
     write none, such as an erasure's redaction, an import or a renamed category). Most
     touches leave the text alone; the job sees that from the digest and moves on."""
     at = clock.now()
-    SimilarDirty.objects.bulk_create(
+    insert_values(
+        SimilarDirty, ("tenant", "case", "marked_at"),
         # In id order, as every writer locks its rows: two changes never wait on each other.
-        [SimilarDirty(case_id=pk, tenant_id=tenant_id, marked_at=at) for pk in sorted(case_ids)],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
+        [(tenant_id, pk, at) for pk in sorted(case_ids)],
+        connection, on_conflict="ON CONFLICT DO NOTHING")
 
 
 def _add_frequencies(tenant_id: int, counts: Mapping[int, int], documents: int) -> None:

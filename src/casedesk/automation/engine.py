@@ -54,6 +54,7 @@ from casedesk.cases.changes import case_change, in_case_change
 from casedesk.cases.models import Case, EventKind, TimelineEvent
 from casedesk.cases.timeline import event, timeline_write
 from casedesk.core.errors import DomainError
+from casedesk.core.rows import insert
 from casedesk.routing.rules import CompiledRule
 from casedesk.routing.services import facts_of_case
 from casedesk.tenancy.models import Tenant
@@ -409,9 +410,9 @@ def _log_run(case: Case, rule: Rule, trigger: str, now: datetime, outcome: str, 
              done: list[str], error: str = "") -> RuleRun:
     summary = "; ".join(done)
     assert rule.id is not None
-    run = RuleRun.objects.create(tenant_id=case.tenant_id, rule_id=rule.id, case=case,
-                                 trigger=trigger, outcome=outcome, summary=summary[:4000],
-                                 error=error[:2000], created_at=now)
+    run = RuleRun(tenant_id=case.tenant_id, rule_id=rule.id, case=case, trigger=trigger,
+                  outcome=outcome, summary=summary[:4000], error=error[:2000], created_at=now)
+    insert([run], connection)
     if outcome == RunOutcome.DONE:
         message = f"Rule “{rule.name}”: {summary}."
     else:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from casedesk.cases.changes import case_change
 from casedesk.cases.customfields import clean_custom_fields
@@ -42,6 +42,7 @@ from casedesk.cases.writing import (
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.limits import check_fits, clipped
 from casedesk.core.priority import Priority
+from casedesk.core.rows import insert
 from casedesk.routing.models import Queue
 from casedesk.routing.rules import CaseFacts
 from casedesk.routing.services import (
@@ -191,7 +192,7 @@ def case_create(*, tenant: Tenant, actor: User | None, data: CaseInput, now: dat
     try:
         with case_change():
             case = _build(tenant, actor, plan, next_case_number(tenant), now)
-            case.save(force_insert=True)
+            insert([case], connection)
             timeline_write(_creation_events(case, actor, plan, now))
             if case.owner_id is not None:
                 notify_owner(case, actor, now)

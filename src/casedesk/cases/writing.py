@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+
 from casedesk.cases.lifecycle import (
     CaseState,
     ReopenPolicy,
@@ -32,6 +34,7 @@ from casedesk.cases.timeline import event
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.limits import check_fits
 from casedesk.core.priority import Priority
+from casedesk.core.rows import Columns
 from casedesk.core.text import check_texts, one_line
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.notifications.models import NotificationKind
@@ -101,6 +104,48 @@ class Linked:
     queue: Queue | None = None
 
 
+_ACCOUNT = Columns(Account, "a")
+_CONTACT = Columns(Contact, "c")
+_CONTACT_ACCOUNT = Columns(Account, "ca")
+_QUEUE = Columns(Queue, "q")
+_linked_sql: dict[str, str] = {}
+
+
+def _read_linked(tenant_id: int, account_id: int | None, contact_id: int | None,
+                 queue_id: int | None) -> tuple[Account | None, Contact | None, Queue | None]:
+    """The tenant's account, contact (with its account) and active queue the ids name, in
+    one statement written once per process (`core.rows`: every new case makes this read);
+    None for an id that is None or names no such record."""
+    sql = _linked_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        parts = (_ACCOUNT, _CONTACT, _CONTACT_ACCOUNT, _QUEUE)
+        tenant, pk = quote("tenant_id"), quote("id")
+        sql = _linked_sql[connection.vendor] = (
+            f"SELECT {', '.join(part.select(connection) for part in parts)}"
+            " FROM (SELECT 1 AS one) one_row"
+            f" LEFT JOIN {quote(_ACCOUNT.table)} a ON a.{tenant} = %s AND a.{pk} = %s"
+            f" LEFT JOIN {quote(_CONTACT.table)} c ON c.{tenant} = %s AND c.{pk} = %s"
+            f" LEFT JOIN {quote(_CONTACT_ACCOUNT.table)} ca"
+            f" ON ca.{pk} = c.{quote('account_id')}"
+            f" LEFT JOIN {quote(_QUEUE.table)} q ON q.{tenant} = %s AND q.{pk} = %s"
+            f" AND q.{quote('is_active')}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, account_id, tenant_id, contact_id, tenant_id,
+                             queue_id])
+        row = cursor.fetchone()
+    at_contact = _ACCOUNT.width
+    at_contact_account = at_contact + _CONTACT.width
+    at_queue = at_contact_account + _CONTACT_ACCOUNT.width
+    account = _ACCOUNT.take(row, 0, connection) if row[0] is not None else None
+    contact = (_CONTACT.take(row, at_contact, connection) if row[at_contact] is not None
+               else None)
+    if contact is not None and row[at_contact_account] is not None:
+        contact.account = _CONTACT_ACCOUNT.take(row, at_contact_account, connection)
+    queue = _QUEUE.take(row, at_queue, connection) if row[at_queue] is not None else None
+    return account, contact, queue
+
+
 def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: bool
                       ) -> Linked:
     """Refuses ids that do not name a record of this tenant, and links that disagree.
@@ -108,16 +153,13 @@ def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: b
     A contact or deal brings its account along unless the caller named the account itself.
     """
     account_id = values.get("account_id")
-    account = None
-    if account_id is not None:
-        account = Account.objects.filter(tenant=tenant, pk=account_id).first()
-        if account is None:
-            raise Invalid(f"No account with id {account_id}.", field="account_id")
-    contact = None
+    queue_id = values.get("queue_id")
+    account, contact, queue = _read_linked(tenant.pk, account_id, values.get("contact_id"),
+                                           queue_id)
+    if account_id is not None and account is None:
+        raise Invalid(f"No account with id {account_id}.", field="account_id")
     linked: list[tuple[str, Contact | Deal | None]] = []
     if values.get("contact_id") is not None:
-        contact = (Contact.objects.select_related("account")
-                   .filter(tenant=tenant, pk=values["contact_id"]).first())
         linked.append(("contact", contact))
     if values.get("deal_id") is not None:
         linked.append(("deal", Deal.objects.filter(tenant=tenant,
@@ -132,12 +174,8 @@ def check_references(tenant: Tenant, values: dict[str, Any], *, account_given: b
                           f"not {account_id}.", field=f"{name}_id")
         values["account_id"] = account_id = record.account_id
         account_given = True
-    queue_id = values.get("queue_id")
-    queue = None
-    if queue_id is not None:
-        queue = Queue.objects.filter(tenant=tenant, pk=queue_id, is_active=True).first()
-        if queue is None:
-            raise Invalid(f"No active queue with id {queue_id}.", field="queue_id")
+    if queue_id is not None and queue is None:
+        raise Invalid(f"No active queue with id {queue_id}.", field="queue_id")
     owner_id = values.get("owner_id")
     if owner_id is not None and not Membership.objects.filter(
         tenant=tenant, user_id=owner_id, is_active=True, user__is_active=True

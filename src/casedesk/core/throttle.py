@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 
 from casedesk.core.errors import DomainError
@@ -132,17 +132,20 @@ def token_wait(client: str, *, now: datetime, policy: Policy | None = None) -> i
     return retry_after(failures, last_failure_at, now=now, policy=policy)
 
 
-def failure_columns(client: str) -> dict[str, Any]:
-    """`client`'s run of failures as two columns to add to another query (`annotate`), so
-    the lookup of a presented token reads them in the same statement."""
-    run = ApiAuthFailures.objects.filter(client=client)
-    return {"auth_failures": Subquery(run.values("failures")[:1]),
-            "auth_last_failure_at": Subquery(run.values("last_failure_at")[:1])}
+def failure_columns_sql(connection: BaseDatabaseWrapper) -> str:
+    """A client's run of failures as two columns for the statement that looks a presented
+    token up (two scalar subqueries, each taking the client as one parameter): its failures
+    and its last failure."""
+    quote = connection.ops.quote_name
+    table = quote(ApiAuthFailures._meta.db_table)
+    return ", ".join(
+        f"(SELECT {quote(column)} FROM {table} WHERE {quote('client')} = %s)"
+        for column in ("failures", "last_failure_at"))
 
 
 def token_wait_of(failures: int | None, last_failure_at: datetime | None, *, now: datetime,
                   policy: Policy | None = None) -> int | None:
-    """`token_wait` for a run read with `failure_columns` (None, None: no run)."""
+    """`token_wait` for a run read with `failure_columns_sql` (None, None: no run)."""
     if failures is None:
         return None
     return retry_after(failures, last_failure_at, now=now, policy=policy or policy_from_settings())

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from casedesk.cases.models import Case, EventKind, Note, TimelineEvent
+from casedesk.core.rows import insert_values
 from casedesk.csat.models import Survey
 from casedesk.reports.facts import DONE_STATUSES, FactInputs, case_facts, owner_set_by
 from casedesk.reports.models import CaseFact, FactStale
@@ -41,9 +42,9 @@ _CLAIM_KINDS = (EventKind.CLAIMED, EventKind.OWNER_CHANGED, EventKind.ROUTED)
 def facts_mark_stale(tenant_id: int, case_ids: list[int]) -> None:
     """Marks the cases' facts for refreshing, in the caller's transaction (the hook
     `cases.hooks.on_cases_touched`)."""
-    FactStale.objects.bulk_create(
-        [FactStale(case_id=pk, tenant_id=tenant_id) for pk in case_ids],
-        update_conflicts=True, unique_fields=["case"], update_fields=["tenant"])
+    insert_values(FactStale, ("case", "tenant"), [(pk, tenant_id) for pk in case_ids],
+                  connection, on_conflict="ON CONFLICT (case_id) DO UPDATE"
+                  " SET tenant_id = EXCLUDED.tenant_id")
 
 
 def facts_refresh(*, batch: int = BATCH, limit: int | None = None) -> int:

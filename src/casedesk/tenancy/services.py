@@ -9,14 +9,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from casedesk.core.errors import Conflict, Invalid, NotFound
 from casedesk.core.limits import check_fits
+from casedesk.core.models import ApiAuthFailures
+from casedesk.core.rows import Columns, converted
 from casedesk.core.schemas import MAX_ID
 from casedesk.core.text import check_text, check_texts, is_storable
-from casedesk.core.throttle import TooManyFailures, failure_columns, token_wait, token_wait_of
+from casedesk.core.throttle import (
+    TooManyFailures,
+    failure_columns_sql,
+    token_wait,
+    token_wait_of,
+)
 from casedesk.tenancy.audit import (
     SECRET,
     audit_change,
@@ -352,6 +359,59 @@ def token_revoke(*, token: ApiToken, now: datetime, actor: User | None = None) -
     return token
 
 
+_TOKEN = Columns(ApiToken, "t")
+_TOKEN_MEMBER = Columns(Membership, "m")
+_TOKEN_USER = Columns(User, "u")
+_TOKEN_TENANT = Columns(Tenant, "n")
+_token_sql: dict[tuple[str, bool], str] = {}
+
+
+def _live_token_sql(with_client: bool) -> str:
+    """The token lookup with its membership, user and tenant, and with `with_client` the
+    client's run of failures: written once per process (see `core.rows`)."""
+    key = (connection.vendor, with_client)
+    sql = _token_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        parts: list[Columns[Any]] = [_TOKEN, _TOKEN_MEMBER, _TOKEN_USER, _TOKEN_TENANT]
+        columns = ", ".join(part.select(connection) for part in parts)
+        if with_client:
+            columns += ", " + failure_columns_sql(connection)
+        sql = _token_sql[key] = (
+            f"SELECT {columns} FROM {quote(_TOKEN.table)} t"
+            f" JOIN {quote(_TOKEN_MEMBER.table)} m ON m.{quote('id')} = t.{quote('membership_id')}"
+            f" JOIN {quote(_TOKEN_USER.table)} u ON u.{quote('id')} = m.{quote('user_id')}"
+            f" JOIN {quote(_TOKEN_TENANT.table)} n ON n.{quote('id')} = t.{quote('tenant_id')}"
+            f" WHERE t.{quote('digest')} = %s AND t.{quote('revoked_at')} IS NULL")
+    return sql
+
+
+def _live_token(digest: str, client: str | None) -> tuple[ApiToken | None, int | None,
+                                                          datetime | None]:
+    """The unrevoked token with `digest` (membership, user and tenant loaded; the
+    membership's tenant is the token's), and `client`'s run of failures read with it."""
+    params = [client, client, digest] if client is not None else [digest]
+    with connection.cursor() as cursor:
+        cursor.execute(_live_token_sql(client is not None), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, None, None
+    token = _TOKEN.take(row, 0, connection)
+    member = _TOKEN_MEMBER.take(row, _TOKEN.width, connection)
+    at = _TOKEN.width + _TOKEN_MEMBER.width
+    member.user = _TOKEN_USER.take(row, at, connection)
+    at += _TOKEN_USER.width
+    token.tenant = _TOKEN_TENANT.take(row, at, connection)
+    at += _TOKEN_TENANT.width
+    if member.tenant_id == token.tenant_id:
+        member.tenant = token.tenant
+    token.membership = member
+    if client is None:
+        return token, None, None
+    return token, row[at], converted(ApiAuthFailures, "last_failure_at", row[at + 1],
+                                     connection)
+
+
 def token_authenticate(secret: str, *, now: datetime, client: str | None = None
                        ) -> ApiToken | None:
     """The live token for `secret`, with membership, user and tenant loaded; None otherwise.
@@ -363,20 +423,11 @@ def token_authenticate(secret: str, *, now: datetime, client: str | None = None
         digest = token_digest(secret)
     except UnicodeError:
         digest = None
-    token = None
-    if digest is not None:
-        # Every API request runs this: slicing instead of .first() keeps ORDER BY (and its
-        # compilation) out of a lookup by a unique column.
-        found = (ApiToken.objects.select_related("membership__user", "tenant")
-                 .filter(digest=digest, revoked_at__isnull=True))
-        if client is not None:
-            found = found.annotate(**failure_columns(client))
-        rows = list(found[:1])
-        token = rows[0] if rows else None
+    token, failures, last_failure_at = (_live_token(digest, client) if digest is not None
+                                        else (None, None, None))
     if client is not None:
-        wait = (token_wait_of(getattr(token, "auth_failures", None),
-                              getattr(token, "auth_last_failure_at", None), now=now)
-                if token is not None else token_wait(client, now=now))
+        wait = (token_wait_of(failures, last_failure_at, now=now) if token is not None
+                else token_wait(client, now=now))
         if wait is not None:
             raise TooManyFailures(wait)
     if token is None or not token.membership.is_active or not token.membership.user.is_active:
