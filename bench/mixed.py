@@ -4,8 +4,13 @@ while new cases arrive through the API and by mail, all at once, against the rea
 - AGENTS agents sign in through the login form and work as a person does: the inbox polls
   every 15 s, the bell every 5 s, an open case page reports presence every 4 s; each agent
   takes a case from the inbox (claiming it first when nobody owns it), opens its page (and
-  the panels the page loads after it), reads, writes an internal note or moves the case on,
-  and goes back to the inbox (bench/locustfiles/mixed_users.py has the think times).
+  whatever the page loads after it: since the case page renders its panels and records the
+  agent's presence itself, nothing), reads, writes an internal note or moves the case on,
+  and goes back to the inbox (bench/locustfiles/mixed_users.py has the think times). The
+  polls send what the page shows, as the browser does: the bell its count (`?seen=N`), the
+  presence poll the digest of its notice (`seen`); each answers 204 while that is unchanged.
+  After a note or a move the page asks its panels again, as the answer's
+  `casedesk:case-changed` makes the browser do (`changed_panels`).
 - ARRIVALS_PER_S new cases a second arrive, MAIL_SHARE of them as mail sent over SMTP to
   `casedesk smtpd` (one connection per message, as from many senders) and the rest as
   `POST /api/v1/cases` with bearer tokens (the creation figure's bodies), each sender paced
@@ -71,14 +76,16 @@ CONFIG_ENV = "CASEDESK_MIXED_CONFIG"
 PAGES: dict[str, str] = {
     "inbox": "GET /inbox/cases, the whole page (after sign-in and after each case)",
     "inbox_poll": "GET /inbox/cases as htmx's 15 s poll (the inbox body)",
-    "inbox_panels": "the panel the inbox page loads after it (tasks due today)",
+    "inbox_panels": "what the inbox page loads after it: nothing since the page renders its "
+    "tasks due today",
     "case_page": "GET /cases/<number>",
-    "case_panels": "the panels the case page loads after it (hx-trigger=load)",
+    "case_panels": "what the case page asks again after a note or a move (casedesk:case-changed:"
+    " its panels; the page itself renders them, nothing loads after it)",
     "note": "POST /cases/<number>/notes, an internal note",
     "claim": "POST /cases/<number>/claim of an unowned inbox case",
     "transition": "POST /cases/<number>/transition",
-    "bell": "GET /notifications/bell, every 5 s",
-    "presence": "POST /cases/<number>/presence, every 4 s on a case page",
+    "bell": "GET /notifications/bell?seen=<count shown>, every 5 s (204: unchanged)",
+    "presence": "POST /cases/<number>/presence, every 4 s on a case page (204: unchanged)",
     "api_create": "POST /api/v1/cases",
     "mail": "one message over SMTP to casedesk smtpd",
 }
@@ -156,6 +163,10 @@ _TAG = re.compile(r"<[a-z][^>]*>", re.S)
 _HX_GET = re.compile(r'hx-get="([^"]+)"')
 _CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrfmiddlewaretoken" value="([^"]+)"')
 _MOVE = re.compile(r'data-testid="move-([a-z_]+)"')
+_BELL = re.compile(r'hx-get="(/notifications/bell[^"]*)"')
+_BASIS = re.compile(r'data-basis="([^"]*)"')
+_CASE_CHANGED = "casedesk:case-changed"
+_PRESENCE_SEEN = re.compile(r'data-seen="([^"]*)"')
 _STATUS = re.compile(r'class="pill status-([a-z_]+)"')
 # Closing needs every assignment closed and re-opening has its limits: agents move cases
 # forward and leave those to the cases that need them.
@@ -181,6 +192,36 @@ def load_panels(body: str) -> list[str]:
         if found and 'hx-trigger="load' in tag:
             urls.append(html.unescape(found.group(1)))
     return urls
+
+
+def changed_panels(page: str, answer: str) -> list[str]:
+    """What the browser asks again after an action answered that the case changed
+    (`casedesk:case-changed` after the answer's swap): each element listening for it, in the
+    answer's swapped-in parts (the side column's cards) or else in the page, once each; the
+    suggested articles with the basis they show (kb/case_panel.js)."""
+    urls: dict[str, None] = {}
+    for body in (answer, page):
+        for tag in _TAG.findall(body):
+            found = _HX_GET.search(tag)
+            if found and _CASE_CHANGED in tag:
+                urls.setdefault(html.unescape(found.group(1)), None)
+    basis = _BASIS.search(page)
+    return [
+        f"{url}?basis={basis.group(1)}" if basis and "/suggestions" in url else url for url in urls
+    ]
+
+
+def bell_url(body: str) -> str | None:
+    """What the page's bell polls: its URL carries the count it shows."""
+    found = _BELL.search(body)
+    return html.unescape(found.group(1)) if found else None
+
+
+def presence_seen(body: str) -> str:
+    """The digest of the collision notice the case page (or its last poll) shows; the
+    page's script sends it with the next poll."""
+    found = _PRESENCE_SEEN.search(body)
+    return found.group(1) if found else ""
 
 
 def csrf_token(body: str) -> str:

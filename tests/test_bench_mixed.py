@@ -14,7 +14,9 @@ from bench.mixed import (
     PAGES,
     Plan,
     Row,
+    bell_url,
     case_moves,
+    changed_panels,
     classify,
     csrf_token,
     figures,
@@ -22,6 +24,7 @@ from bench.mixed import (
     load_panels,
     pacing,
     plan_for,
+    presence_seen,
     read_stats,
     run_mixed,
 )
@@ -134,13 +137,29 @@ def test_the_agents_read_the_real_pages(tenant: Any, agent: Membership, support_
         case.refresh_from_db()
         assert rows[case.display_number] is (case.owner_id is None)
     assert csrf_token(inbox)
-    assert load_panels(inbox)  # the tasks due today
+    assert load_panels(inbox) == []  # the tasks due today come with the page
+
+    bell = bell_url(inbox)
+    assert bell is not None
+    assert browser.get(bell, headers={"HX-Request": "true"}).status_code == 204
 
     page = browser.get(f"/cases/{quote(mine.display_number)}").content.decode()
-    panels = load_panels(page)
-    assert panels and all(url.startswith("/") for url in panels)
-    assert all(browser.get(url, headers={"HX-Request": "true"}).status_code == 200
-               for url in panels)
+    # The page renders its panels and records the presence: it loads nothing after it.
+    assert load_panels(page) == []
+    seen = presence_seen(page)
+    assert seen
+    polled = browser.post(f"/cases/{quote(mine.display_number)}/presence",
+                          {"typing": "", "seen": seen}, headers={"HX-Request": "true"})
+    assert polled.status_code == 204
+    # After a note the page asks its panels again, each once.
+    answer = browser.post(f"/cases/{quote(mine.display_number)}/notes",
+                          {"visibility": "internal", "body": "Looked"},
+                          headers={"HX-Request": "true"}).content.decode()
+    again = changed_panels(page, answer)
+    assert len(again) == len(set(again)) == 6
+    assert any("/suggestions?basis=" in url for url in again)
+    assert all(browser.get(url, headers={"HX-Request": "true"}).status_code in (200, 204)
+               for url in again)
     assert case_moves(page)
     assert "closed" not in case_moves(page)
 

@@ -28,11 +28,14 @@ from bench.mixed import (
     RESENT,
     SIGN_IN_GRACE_S,
     Plan,
+    bell_url,
     case_moves,
+    changed_panels,
     classify,
     csrf_token,
     inbox_rows,
     load_panels,
+    presence_seen,
 )
 from geventhttpclient.response import HTTPConnectionClosed
 from locust import FastHttpUser, User, between, constant_throughput, events, task
@@ -61,6 +64,8 @@ INBOX_POLL_S, BELL_S, PRESENCE_S = 15.0, 5.0, 4.0
 CLAIM_SHARE = 0.4  # of work items that start by claiming an unowned case
 NOTE_SHARE = 0.6  # of worked cases that get a note; the others are moved on
 HTMX = {"HX-Request": "true"}
+# htmx answers a 204 by leaving the page alone: the polls' "nothing changed".
+POLLED = (200, 204)
 
 _agents = itertools.cycle(CONFIG["agents"])
 _tokens = itertools.cycle(CONFIG["tokens"])
@@ -136,6 +141,8 @@ class Agent(FastHttpUser):
         self.csrf = ""
         self.rows: list[tuple[str, bool]] = []
         self.case: str | None = None
+        self.bell_path = "/notifications/bell"
+        self.seen = ""  # the presence notice's digest, as the case page's script sends it
         self.sign_in()
         self.inbox()
         self.loops = [
@@ -196,6 +203,7 @@ class Agent(FastHttpUser):
         if outcome == "ok":
             self.csrf = csrf_token(body) or self.csrf
             self.rows = inbox_rows(body)
+            self.bell_path = bell_url(body) or self.bell_path
             for url in load_panels(body):
                 self.call("GET", url, "inbox_panels", headers=HTMX)
 
@@ -205,17 +213,32 @@ class Agent(FastHttpUser):
             self.rows = inbox_rows(body)
 
     def bell(self) -> None:
-        self.call("GET", "/notifications/bell", "bell", headers=HTMX)
+        outcome, body = self.call("GET", self.bell_path, "bell", expected=POLLED, headers=HTMX)
+        if outcome == "ok" and body:
+            self.bell_path = bell_url(body) or self.bell_path
 
     def presence(self) -> None:
-        if self.case is not None:
-            self.call("POST", f"/cases/{self.case}/presence", "presence", headers=HTMX)
+        number = self.case
+        if number is None:
+            return
+        outcome, body = self.call(
+            "POST",
+            f"/cases/{number}/presence",
+            "presence",
+            expected=POLLED,
+            headers=HTMX,
+            data={"typing": "", "seen": self.seen},
+        )
+        if outcome == "ok" and body and self.case == number:
+            self.seen = presence_seen(body)
 
     def open_case(self, number: str) -> str | None:
         outcome, body = self.call("GET", f"/cases/{number}", "case_page")
         if outcome != "ok":
             return None
         self.case = number
+        self.seen = presence_seen(body)
+        self.bell_path = bell_url(body) or self.bell_path
         for url in load_panels(body):
             self.call("GET", url, "case_panels", headers=HTMX)
         return body
@@ -240,30 +263,39 @@ class Agent(FastHttpUser):
         if page is None:
             return
         gevent.sleep(random.uniform(*READ_S))
-        if random.random() < NOTE_SHARE or not self.move(number, page):
-            self.call(
+        answer = None
+        if random.random() >= NOTE_SHARE:
+            answer = self.move(number, page)
+        if answer is None:
+            outcome, body = self.call(
                 "POST",
                 f"/cases/{number}/notes",
                 "note",
                 headers=HTMX,
                 data={"visibility": "internal", "body": random.choice(CONFIG["notes"])},
             )
+            answer = body if outcome == "ok" else ""
+        if answer:
+            for url in changed_panels(page, answer):
+                self.call("GET", url, "case_panels", expected=POLLED, headers=HTMX)
         gevent.sleep(random.uniform(*AFTER_S))
         self.case = None
         self.inbox()
 
-    def move(self, number: str, page: str) -> bool:
-        """One of the moves the page offers (`case_moves`); resolving carries its note. False
-        when the page offers none."""
+    def move(self, number: str, page: str) -> str | None:
+        """One of the moves the page offers (`case_moves`); resolving carries its note. Its
+        answer ("" when refused), None when the page offers no move."""
         moves = case_moves(page)
         if not moves:
-            return False
+            return None
         to = random.choice(moves)
         data = {"to": to}
         if to == "resolved":
             data["note"] = "Fixed and confirmed with the customer."
-        self.call("POST", f"/cases/{number}/transition", "transition", headers=HTMX, data=data)
-        return True
+        outcome, body = self.call(
+            "POST", f"/cases/{number}/transition", "transition", headers=HTMX, data=data
+        )
+        return body if outcome == "ok" else ""
 
 
 class Integration(FastHttpUser):

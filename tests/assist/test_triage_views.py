@@ -26,12 +26,17 @@ def apply_url(case: Case) -> str:
     return f"/cases/{case.display_number}/triage/apply"
 
 
-def test_the_case_page_has_the_triage_slot(tenant: Tenant, agent: Membership) -> None:
+def test_the_case_page_comes_with_the_triage_panel(tenant: Tenant, agent: Membership) -> None:
     case = make_case(tenant, **BILLING)
-    page = login(agent).get(f"/cases/{case.display_number}")
+    browser = login(agent)
+    page = browser.get(f"/cases/{case.display_number}")
     assert page.status_code == 200
-    assert f'hx-get="{panel_url(case)}"'.encode() in page.content
+    assert b'data-testid="triage-panel"' in page.content
+    assert f'hx-get="{panel_url(case)}"'.encode() not in page.content
     assert b"assist/triage.js" in page.content
+    # The page read again by the panel's script (htmx): the slot loads itself.
+    again = browser.get(f"/cases/{case.display_number}", headers={"HX-Request": "true"})
+    assert f'hx-get="{panel_url(case)}"'.encode() in again.content
 
 
 def test_without_a_usable_model_the_panel_shows_a_muted_line(

@@ -82,7 +82,7 @@ def test_case_changes_tell_the_panel_to_look_again(agent, tenant) -> None:
     response = login(agent).post(f"/cases/CS-{case.number}/fields/subject",
                                  {"value": "Invoice missing"}, **HX)
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "casedesk:case-changed"
+    assert response["HX-Trigger-After-Settle"] == "casedesk:case-changed"
 
 
 def test_opening_counts_once_and_shows_the_article(agent, agent2, tenant, articles) -> None:

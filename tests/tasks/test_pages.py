@@ -143,10 +143,12 @@ def test_due_today_is_mine_until_midnight_in_the_tenants_zone(
         "Overdue since yesterday", "Tonight"]
 
 
-def test_the_inbox_loads_due_today_and_the_nav_links_tasks(agent: Membership,
-                                                           clock: Clock) -> None:
+def test_the_inbox_comes_with_due_today_and_the_nav_links_tasks(agent: Membership,
+                                                                clock: Clock) -> None:
     page = login(agent).get("/inbox/cases").content.decode()
-    assert 'hx-get="/tasks/due-today"' in page
+    assert 'data-testid="due-today"' in page  # rendered with the page, not loaded after it
+    assert 'hx-get="/tasks/due-today"' in page  # and loaded again when a task changes
+    assert 'hx-trigger="load' not in page
     assert 'href="/tasks"' in page
 
 

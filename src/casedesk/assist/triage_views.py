@@ -1,8 +1,8 @@
 """The triage pages: the case page's "Suggested triage" panel with its one-click apply, and
 the admins' `/settings/assist` (the model's versions, their measured accuracy, "Train now").
 
-The case page loads the panel after itself (it costs a model call) into a slot of its side
-column. Applying posts a form: with htmx the panel answers in place and sends
+The case page renders the panel with itself (`triage_panel_html`) in its side column.
+Applying posts a form: with htmx the panel answers in place and sends
 `casedesk:case-changed` (the other panels look again) and `casedesk:triage-applied` (the
 panel's script refreshes the case's details and timeline); without JavaScript it goes back
 to the case page with a message.
@@ -11,7 +11,9 @@ to the case page with a message.
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.assist import triage_services
@@ -35,16 +37,24 @@ PARTIAL_HEADER = "X-Case-Partial"
 APPLIED_EVENTS = '{"casedesk:case-changed": null, "casedesk:triage-applied": null}'
 
 
-def _panel(
-    request: PageRequest, case: Case, *, flash: str = "", error: str = "", status: int = 200
-) -> HttpResponse:
-    context = {
+def _panel_context(case: Case, *, flash: str = "", error: str = "") -> dict[str, object]:
+    return {
         "case": case,
         "triage": triage_services.case_triage(case),
         "flash": flash,
         "error": error,
     }
-    return render(request, PANEL, context, status=status)
+
+
+def _panel(
+    request: PageRequest, case: Case, *, flash: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(request, PANEL, _panel_context(case, flash=flash, error=error), status=status)
+
+
+def triage_panel_html(request: PageRequest, case: Case) -> SafeString:
+    """The panel's content; the case page renders it with itself."""
+    return render_to_string(PANEL, _panel_context(case), request)
 
 
 @member_required

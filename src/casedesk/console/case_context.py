@@ -17,7 +17,6 @@ from casedesk.cases.lifecycle import case_age
 from casedesk.cases.models import AssignmentStatus, Case, CaseAssignment, PicklistKind
 from casedesk.cases.picklists import Picklists
 from casedesk.console import case_fields, case_reads, sla_reads
-from casedesk.console.presence import presence_others
 from casedesk.core import clock
 from casedesk.mail.selectors import case_attachments
 from casedesk.routing.models import Queue
@@ -73,7 +72,6 @@ def page_context(request: PageRequest, case: Case, *, editing: str | None = None
         "age": timesince(now - age, now) if age.total_seconds() >= 60 else "less than a minute",
         "dates": _dates(case, now),
         "sla": sla_reads.case_clocks(case, now, _zone(case)),
-        "viewers": presence_others(case=case, user=membership.user, now=now),
         "errors": {},
         "posted": {},
     }

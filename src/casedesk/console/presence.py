@@ -2,15 +2,20 @@
 
 The page polls every few seconds; each poll upserts the member's `CasePresence` row and reads
 the others'. A row not refreshed for `SEEN_FOR` means the member left; `typing_at` within
-`TYPING_FOR` means they are writing in the composer.
+`TYPING_FOR` means they are writing in the composer. The page sends back the digest of what
+its notice shows (`presence_digest`), so a poll that would show the same answers with nothing.
 """
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from casedesk.cases.access import parse_case_number
 from casedesk.cases.models import Case
 from casedesk.console.models import CasePresence
-from casedesk.tenancy.models import User
+from casedesk.core.errors import NotFound
+from casedesk.tenancy.models import Membership, User
 
 SEEN_FOR = timedelta(seconds=15)
 TYPING_FOR = timedelta(seconds=8)
@@ -23,6 +28,19 @@ class Viewer:
     user_id: int
     name: str
     is_typing: bool
+
+
+def presence_case(membership: Membership, number: str) -> Case:
+    """The case shown as `number` in the member's tenant, as `get_case_for_member` finds it
+    (NotFound for anything else, another tenant's case too), with only its keys: the polls,
+    many a second, need nothing more, and the case's joined row costs more than the poll."""
+    tenant = membership.tenant
+    parsed = parse_case_number(number, tenant.case_prefix)
+    found = (list(Case.objects.filter(tenant=tenant, number=parsed).only("id", "tenant_id")[:1])
+             if parsed is not None else [])
+    if not found:
+        raise NotFound(f"No case {number} in this tenant.")
+    return found[0]
 
 
 def presence_touch(*, case: Case, user: User, is_typing: bool, now: datetime) -> None:
@@ -54,3 +72,10 @@ def presence_others(*, case: Case, user: User, now: datetime) -> list[Viewer]:
     return [Viewer(user_id=row.user_id, name=row.user.display_name,
                    is_typing=row.typing_at is not None and row.typing_at >= now - TYPING_FOR)
             for row in rows]
+
+
+def presence_digest(viewers: Sequence[Viewer]) -> str:
+    """A short digest of what the collision notice shows: who, under which name, typing or
+    not. Never empty, so "nobody else" has a digest too."""
+    shown = "|".join(f"{v.user_id}:{int(v.is_typing)}:{v.name}" for v in viewers)
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]

@@ -12,7 +12,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.cases.access import get_case_for_member
@@ -190,11 +192,17 @@ def task_delete(request: PageRequest, task_id: int) -> HttpResponse:
 @require_GET
 def due_today(request: PageRequest) -> HttpResponse:
     """The inbox's panel: my open tasks due before the end of today (overdue included)."""
+    return HttpResponse(due_today_html(request))
+
+
+def due_today_html(request: PageRequest) -> SafeString:
+    """The panel's content; the inbox page renders it with itself the first time."""
     membership = member(request)
     now = clock.now()
     tasks = selectors.tasks_due_by(membership, end_of_day(now, timezone.get_current_timezone()))
-    return render(request, "tasks/due_today.html",
-                  {"rows": _rows(membership, tasks, now), "here": "/inbox/cases"})
+    return render_to_string("tasks/due_today.html",
+                            {"rows": _rows(membership, tasks, now), "here": "/inbox/cases"},
+                            request)
 
 
 def _case_form(membership: Membership, case: Case, data: Any = None) -> TaskForm:
@@ -203,13 +211,27 @@ def _case_form(membership: Membership, case: Case, data: Any = None) -> TaskForm
                     prefix=f"case-task-{case.number}")
 
 
+CASE_PANEL = "tasks/case_panel.html"
+
+
+def _case_panel_context(membership: Membership, case: Case, form: TaskForm) -> dict[str, Any]:
+    return {"case": case, "form": form,
+            "rows": _rows(membership, selectors.tasks_of_case(case), clock.now()),
+            "here": f"/cases/{case.display_number}"}
+
+
+def case_panel_html(request: PageRequest, case: Case) -> SafeString:
+    """The case page's tasks panel as it first shows, for the case page to render with
+    itself (console), instead of a request of its own."""
+    membership = member(request)
+    context = _case_panel_context(membership, case, _case_form(membership, case))
+    return render_to_string(CASE_PANEL, context, request)
+
+
 def _case_panel(request: PageRequest, membership: Membership, case: Case, form: TaskForm, *,
                 status: int = 200) -> HttpResponse:
-    now = clock.now()
-    context = {"case": case, "form": form,
-               "rows": _rows(membership, selectors.tasks_of_case(case), now),
-               "here": f"/cases/{case.display_number}"}
-    response = render(request, "tasks/case_panel.html", context, status=status)
+    response = render(request, CASE_PANEL, _case_panel_context(membership, case, form),
+                      status=status)
     if status >= 400:
         response[PARTIAL_HEADER] = "1"  # swapped in all the same (console's case.js)
     return response

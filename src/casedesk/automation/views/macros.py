@@ -2,18 +2,20 @@
 member's own), the macro form, and the case page's macro panel (`/cases/<number>/macros`).
 
 Managers and admins change shared macros; every member reads them and manages their own
-personal ones. The panel is loaded by the case page into the slot above the composer: a
-menu of the member's active macros (searchable), a macro's preview on the case, and "Apply",
-after which htmx is sent to the case page again (`HX-Redirect`) so every part of it shows
-the new state. Without JavaScript the same URLs answer as pages and the apply form posts,
-then redirects with a message."""
+personal ones. The case page renders the panel with itself (`case_macros_html`) in the slot
+above the composer: a menu of the member's active macros (searchable), a macro's preview on
+the case, and "Apply", after which htmx is sent to the case page again (`HX-Redirect`) so
+every part of it shows the new state. Without JavaScript the same URLs answer as pages and
+the apply form posts, then redirects with a message."""
 
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.automation import macros, templating
@@ -167,9 +169,11 @@ def _save(request: PageRequest, membership: Membership, form: MacroForm, macro: 
 
 # --- the case page's panel --------------------------------------------------------------------
 
-def _panel_context(request: PageRequest, case: Case, **extra: Any) -> dict[str, Any]:
+def _panel_context(request: PageRequest, case: Case, *, q: str | None = None,
+                   **extra: Any) -> dict[str, Any]:
     membership = member(request)
-    q = search_term(request.GET.get("q"))
+    if q is None:
+        q = search_term(request.GET.get("q"))
     total = macros.macros_for_member(membership, active_only=True).count()
     shown = macros.macros_for_member(membership, active_only=True, q=q)[:SHOWN]
     return {"nav": "cases", "case": case, "macros": list(shown), "q": q,
@@ -188,11 +192,18 @@ def case_macros(request: PageRequest, number: str) -> HttpResponse:
     return render(request, PANEL_TEMPLATE, context)
 
 
+def case_macros_html(request: PageRequest, case: Case) -> SafeString:
+    """The case page's macro menu, closed, as the page renders it with itself."""
+    context = _panel_context(request, case, q="", embedded=True)
+    return render_to_string(f"{PANEL_TEMPLATE}#panel", context, request)
+
+
 def _preview(request: PageRequest, case: Case, macro: Macro, *, error: str = "",
              status: int = 200) -> HttpResponse:
     preview = macros.macro_preview(macro=macro, case=case, now=clock.now())
-    extra = {"macro": macro, "preview": preview, "error": error,
-             "changes": [line for line in preview.lines if line.field != "reply"]}
+    extra: dict[str, Any] = {
+        "macro": macro, "preview": preview, "error": error,
+        "changes": [line for line in preview.lines if line.field != "reply"]}
     if request.htmx:
         response = render(request, f"{PANEL_TEMPLATE}#preview",
                           {"case": case, **extra}, status=status)

@@ -1,19 +1,22 @@
 """The case page's "Linked cases" panel: the case's links by role, a form to link another
 case and a remove button per link.
 
-The panel loads itself into the case page (htmx, like the tasks panel) and reloads when the
-case changes; adding and removing are plain posts answered with a redirect to the case page
+The case page renders the panel with itself (`links_panel_html`) and loads it again (htmx)
+when the case changes; adding and removing are plain posts answered with a redirect to the case page
 and a message, so the timeline shows the new event at once.
 """
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.cases import links
 from casedesk.cases.access import get_case_for_member, get_link_for_case
 from casedesk.cases.forms import CaseLinkForm
+from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.schemas import MAX_ID
@@ -24,8 +27,13 @@ from casedesk.tenancy.web import PageRequest, member, member_required
 @require_GET
 def links_panel(request: PageRequest, number: str) -> HttpResponse:
     case = get_case_for_member(member(request), number)
-    return render(request, "cases/partials/_links_panel.html", {
-        "case": case, "links": links.links_of(case), "form": CaseLinkForm()})
+    return HttpResponse(links_panel_html(request, case))
+
+
+def links_panel_html(request: PageRequest, case: Case) -> SafeString:
+    """The panel's content; the case page renders it with itself the first time."""
+    return render_to_string("cases/partials/_links_panel.html", {
+        "case": case, "links": links.links_of(case), "form": CaseLinkForm()}, request)
 
 
 @member_required

@@ -52,8 +52,10 @@ def _done(request: PageRequest, number: str, message: str, *,
                            reset_composer=reset_composer)
     response = render_case(request, case, f"{TEMPLATE}#refresh", context)
     response["HX-Reswap"] = "none"
-    # What the case says may have changed: the suggested articles look again.
-    response["HX-Trigger"] = CASE_CHANGED
+    # What the case says may have changed: the panels look again. After the settle, so the
+    # event reaches the side column's cards this answer swapped in (which wait for it instead
+    # of loading themselves), and each panel asks once.
+    response["HX-Trigger-After-Settle"] = CASE_CHANGED
     return response
 
 

@@ -1,6 +1,13 @@
 """The case page (`/cases/<number>`) and its polls: the collision notice and the `@` mention
 completion. Its actions (edits, moves, notes, referrals) are in `case_actions`.
+
+The page comes with its panels (`case_panels`) and with the collision notice, my presence
+already recorded: opening a case is one request. The presence poll that follows answers 204
+while the notice would not change.
 """
+
+from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -10,12 +17,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.cases.access import get_case_for_member
 from casedesk.cases.merge import merged_target
+from casedesk.cases.models import Case
 from casedesk.console import case_reads
 from casedesk.console.case_context import TEMPLATE, page_context, render_case
-from casedesk.console.presence import presence_leave, presence_others, presence_touch
+from casedesk.console.case_panels import case_panels
+from casedesk.console.presence import (
+    presence_case,
+    presence_digest,
+    presence_leave,
+    presence_others,
+    presence_touch,
+)
 from casedesk.console.views import case_actions
 from casedesk.core import clock
 from casedesk.core.errors import Invalid
+from casedesk.tenancy.models import User
 from casedesk.tenancy.web import PageRequest, member, member_required
 
 
@@ -41,21 +57,37 @@ def case_detail(request: PageRequest, number: str) -> HttpResponse:
         return HttpResponse(error.detail, status=error.status_code)
     if request.htmx and cursor:
         return render_case(request, case, f"{TEMPLATE}#timeline-page", context)
+    if not request.htmx:
+        # The page as a browser opens it. An htmx request for the whole page (the triage
+        # panel's script reads the header and details from it) gets the panels' slots,
+        # which load themselves, and records no presence.
+        membership = member(request)
+        now = clock.now()
+        presence_touch(case=case, user=membership.user, is_typing=False, now=now)
+        context.update(_presence(case, membership.user, now),
+                       panels=case_panels(request, case))
     return render_case(request, case, TEMPLATE, context)
+
+
+def _presence(case: Case, user: User, now: datetime) -> dict[str, Any]:
+    viewers = presence_others(case=case, user=user, now=now)
+    return {"viewers": viewers, "presence_seen": presence_digest(viewers)}
 
 
 @member_required
 @require_POST
 def case_presence(request: PageRequest, number: str) -> HttpResponse:
     """The collision poll: records that I have the case open (typing when `typing` is set)
-    and answers with who else has."""
+    and answers with who else has; 204 when that is what the page shows (`seen`)."""
     membership = member(request)
-    case = get_case_for_member(membership, number)
+    case = presence_case(membership, number)
     now = clock.now()
     presence_touch(case=case, user=membership.user, is_typing=bool(request.POST.get("typing")),
                    now=now)
-    viewers = presence_others(case=case, user=membership.user, now=now)
-    return render(request, f"{TEMPLATE}#presence", {"viewers": viewers})
+    context = _presence(case, membership.user, now)
+    if request.POST.get("seen") == context["presence_seen"]:
+        return HttpResponse(status=204)
+    return render(request, f"{TEMPLATE}#presence", context)
 
 
 @member_required
@@ -63,8 +95,7 @@ def case_presence(request: PageRequest, number: str) -> HttpResponse:
 def case_presence_leave(request: PageRequest, number: str) -> HttpResponse:
     """Sent by the page as it unloads, so the others stop seeing me at once."""
     membership = member(request)
-    case = get_case_for_member(membership, number)
-    presence_leave(case=case, user=membership.user)
+    presence_leave(case=presence_case(membership, number), user=membership.user)
     return HttpResponse(status=204)
 
 

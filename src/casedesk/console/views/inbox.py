@@ -13,6 +13,7 @@ from casedesk.core.redirects import redirect_back
 from casedesk.routing.access import get_queue_for_member
 from casedesk.routing.models import Queue
 from casedesk.routing.queues import queue_join
+from casedesk.tasks.views import due_today_html
 from casedesk.tenancy.web import PageRequest, member, member_required
 
 INBOX_SIZE = 50
@@ -47,7 +48,8 @@ def inbox(request: PageRequest) -> HttpResponse:
         return redirect("console:inbox")
     if request.htmx:
         return render(request, "console/inbox.html#inbox-body", context)
-    return render(request, "console/inbox.html", context)
+    # The tasks panel comes with the page instead of a request of its own.
+    return render(request, "console/inbox.html", {**context, "due_today": due_today_html(request)})
 
 
 @member_required

@@ -2,9 +2,10 @@
 the target) or the case to merge this one into, a confirmation lists what moves, and the
 target's page shows a banner with Undo while the merge can be taken back.
 
-The panel (banner and the Merge… form) loads into the case page with htmx, like the linked
-cases; the merge page itself (`/cases/<number>/merge`) works with plain form posts: step
-`preview` shows what moves or the form's errors, step `confirm` merges and opens the target.
+The panel (banner and the Merge… form) comes with the case page (`merge_panel_html`) and
+loads again with htmx when the case changes, like the linked cases; the merge page itself
+(`/cases/<number>/merge`) works with plain form posts: step `preview` shows what moves or
+the form's errors, step `confirm` merges and opens the target.
 """
 
 import re
@@ -14,7 +15,9 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.cases.access import get_case_for_member
@@ -94,8 +97,13 @@ def merge_panel(request: PageRequest, number: str) -> HttpResponse:
     """The case page's merge banner (recent merges into this case, with Undo while it can
     be taken back) and its Merge… form."""
     case = get_case_for_member(member(request), number)
-    return render(request, PANEL, {"case": case, "merges": merges_into(case, clock.now()),
-                                   "form": MergeForm(), "window_hours": _hours()})
+    return HttpResponse(merge_panel_html(request, case))
+
+
+def merge_panel_html(request: PageRequest, case: Case) -> SafeString:
+    """The panel's content; the case page renders it with itself the first time."""
+    return render_to_string(PANEL, {"case": case, "merges": merges_into(case, clock.now()),
+                                    "form": MergeForm(), "window_hours": _hours()}, request)
 
 
 def _hours() -> int:

@@ -17,9 +17,13 @@ from casedesk.tenancy.web import SESSION_TENANT, PageRequest, member, member_req
 
 @member_required
 def bell(request: PageRequest) -> HttpResponse:
-    """The bell with its unread count: polled by every page, so it updates without a reload."""
-    return render(request, "console/partials/_bell.html",
-                  {"unread_count": unread_count(member(request))})
+    """The bell with its unread count: polled by every page, so it updates without a reload.
+    The poll says the count it shows (`seen`); while that is still the count the answer is
+    204 and htmx leaves the bell alone."""
+    count = unread_count(member(request))
+    if request.GET.get("seen") == str(count):
+        return HttpResponse(status=204)
+    return render(request, "console/partials/_bell.html", {"unread_count": count})
 
 
 @member_required

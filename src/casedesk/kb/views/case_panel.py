@@ -2,12 +2,12 @@
 case with their scores, an article opened in place (counted as `suggestion_opened`), its
 link or text put into a public reply, and "this article solved it".
 
-The case page loads the panel after the page itself (it costs a search) and asks again when
-something on the case changed (`casedesk:case-changed`, which the case page's actions send)
-and every minute, for mail that arrived meanwhile. Each answer carries a basis: a digest of
-the words the suggestions were searched with. A request whose basis is still the case's
-gets a 204 and the panel stays as it is, so suggestions are searched (and recorded as shown)
-only when what the case says changed.
+The case page renders the panel with itself (`case_panel_html`, called by the console) and
+asks again when something on the case changed (`casedesk:case-changed`, which the case
+page's actions send) and every minute, for mail that arrived meanwhile. Each answer carries
+a basis: a digest of the words the suggestions were searched with. A request whose basis is
+still the case's gets a 204 and the panel stays as it is, so suggestions are searched (and
+recorded as shown) only when what the case says changed.
 
 Without JavaScript the panel's forms post normally: opening goes to the article's page,
 "solved it" back to the case page with a message."""
@@ -17,7 +17,9 @@ import hashlib
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.cases.access import get_case_for_member
@@ -28,7 +30,6 @@ from casedesk.core.redirects import site_base
 from casedesk.kb import access, events
 from casedesk.kb.models import Article, ArticleStatus, KbEvent, KbEventKind, Visibility
 from casedesk.kb.suggestions import (
-    Suggestion,
     latest_customer_message,
     query_text,
     suggest_for_case,
@@ -59,11 +60,17 @@ def _solved_ids(case: Case) -> set[int]:
     ).values_list("article_id", flat=True))
 
 
-def _panel(request: PageRequest, case: Case, suggestions: list[Suggestion],
-           basis: str) -> HttpResponse:
-    context = {"case": case, "suggestions": suggestions, "basis": basis,
+def case_panel_html(request: PageRequest, case: Case, *, basis: str | None = None
+                    ) -> SafeString:
+    """The panel's content, its suggestions recorded as shown. The case page renders it with
+    itself the first time; `basis`, when the caller computed it already."""
+    membership = member(request)
+    suggestions = suggest_for_case(case, limit=SHOWN)
+    events.record_suggestions_shown(case, suggestions, membership.user, clock.now())
+    context = {"case": case, "suggestions": suggestions,
+               "basis": basis if basis is not None else suggestion_basis(case),
                "solved_ids": _solved_ids(case)}
-    return render(request, PANEL, context)
+    return render_to_string(PANEL, context, request)
 
 
 def _reader(request: PageRequest, case: Case, article: Article, *, flash: str = "",
@@ -80,14 +87,11 @@ def _reader(request: PageRequest, case: Case, article: Article, *, flash: str = 
 @require_GET
 def case_suggestions(request: PageRequest, number: str) -> HttpResponse:
     """The panel; 204 when `basis` is still the case's (nothing to refresh)."""
-    membership = member(request)
-    case = get_case_for_member(membership, number)
+    case = get_case_for_member(member(request), number)
     basis = suggestion_basis(case)
     if request.GET.get("basis") == basis:
         return HttpResponse(status=204)
-    suggestions = suggest_for_case(case, limit=SHOWN)
-    events.record_suggestions_shown(case, suggestions, membership.user, clock.now())
-    return _panel(request, case, suggestions, basis)
+    return HttpResponse(case_panel_html(request, case, basis=basis))
 
 
 def _shown_at(request: PageRequest) -> tuple[float, int]:

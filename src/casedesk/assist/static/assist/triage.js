@@ -10,7 +10,9 @@
   var PARTS = ["#case-header", "section[aria-labelledby=\"details-title\"]", "#case-timeline"];
 
   document.body.addEventListener("casedesk:triage-applied", function () {
-    fetch(window.location.pathname, { credentials: "same-origin" })
+    // As an htmx request: the page without its panels (this one answered already) and
+    // without recording a visit.
+    fetch(window.location.pathname, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         if (!html) { return; }

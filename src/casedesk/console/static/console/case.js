@@ -23,11 +23,15 @@
     }
   });
 
-  // The presence poll says whether I am typing: the composer has text that changed lately.
+  // The presence poll says whether I am typing (the composer has text that changed lately)
+  // and which notice the page shows: the server answers 204 while it would show the same.
   document.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "presence") {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "presence") {
       var typing = composerText() && Date.now() - lastTyped < TYPING_FRESH_MS;
       event.detail.parameters.typing = typing ? "1" : "";
+      var shown = elt.querySelector("[data-seen]");
+      if (shown) event.detail.parameters.seen = shown.dataset.seen;
     }
   });
 
