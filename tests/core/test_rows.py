@@ -124,3 +124,30 @@ def test_insert_values_writes_plain_rows_and_applies_the_conflict_clause(tenant)
                   connection)
     stored = {r.client: (r.failures, r.last_failure_at) for r in ApiAuthFailures.objects.all()}
     assert stored == {client: (n, at) for client, n, at in failures}
+
+
+def test_related_reads_what_select_related_reads(tenant, agent) -> None:
+    from casedesk.core.rows import Related
+    from casedesk.routing.models import Queue
+
+    account = Account.objects.create(tenant=tenant, name="Globex")
+    queue = Queue.objects.create(tenant=tenant, name="Billing")
+    full = Case.objects.create(tenant=tenant, number=11, subject="Linked", account=account,
+                               queue=queue, owner=agent.user, created_at=NOW, updated_at=NOW,
+                               status_changed_at=NOW)
+    bare = Case.objects.create(tenant=tenant, number=12, subject="Alone", created_at=NOW,
+                               updated_at=NOW, status_changed_at=NOW)
+    loader = Related(Case, ["account", "queue", "owner", "contact"])
+    where = 't0."tenant_id" = %s AND t0."number" = %s'
+    for case in (full, bare):
+        read = loader.first(connection, where, [tenant.pk, case.number])
+        orm = Case.objects.select_related("account", "queue", "owner", "contact").get(pk=case.pk)
+        assert _fields(read) == _fields(orm)
+        for name in ("account", "queue", "owner", "contact"):
+            assert name in read._state.fields_cache  # loaded, never read again
+            mine, theirs = getattr(read, name), getattr(orm, name)
+            assert (None if mine is None else _fields(mine)) == (
+                None if theirs is None else _fields(theirs))
+    assert loader.first(connection, where, [tenant.pk, 999]) is None
+    with pytest.raises(ValueError):
+        Related(Case, ["subject"])

@@ -12,12 +12,14 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casedesk.core.errors import NotFound, PermissionDenied
 from casedesk.core.pages import HtmxRequest
 from casedesk.core.redirects import MAX_TARGET
+from casedesk.core.rows import Related
 from casedesk.tenancy.models import Membership
 
 
@@ -28,6 +30,8 @@ class PageRequest(HtmxRequest):
 
 
 SESSION_TENANT = "casedesk_tenant_id"
+_MEMBERSHIP = Related(Membership, ["tenant", "user"])
+_CHOSEN = 't0."user_id" = %s AND t0."is_active" = %s AND t0."tenant_id" = %s'
 
 
 def memberships_of(request: HttpRequest) -> list[Membership]:
@@ -43,7 +47,10 @@ def current_membership(request: HttpRequest) -> Membership | None:
     qs = Membership.objects.select_related("tenant", "user").filter(
         user_id=request.user.pk, is_active=True)
     chosen = request.session.get(SESSION_TENANT)
-    membership = qs.filter(tenant_id=chosen).first() if chosen else None
+    membership = None
+    if isinstance(chosen, int):
+        # Every page and poll reads it: by hand-written SQL (`core.rows`).
+        membership = _MEMBERSHIP.first(connection, _CHOSEN, [request.user.pk, True, chosen])
     if membership is None:
         membership = qs.order_by("tenant__name").first()
         if membership is not None:
