@@ -9,6 +9,10 @@ committed, or rolled back, together with the change that set it off.
 The timeline's writer tells `on_timeline_written` hooks of every event it writes; whether
 those events are inside a change (`in_case_change`) tells a hook whether the change's end
 will come (a single case's change) or not (a set-based sweep writing events on its own).
+
+Batch mode files many changes one after another in one transaction (`case_change_run()`):
+each is still the outermost change for its rules, while the `on_change_end` hooks (marks
+written once per transaction) run once, at the end of the run.
 """
 
 import threading
@@ -48,7 +52,15 @@ def on_change_scope(mark: Callable[[], object], undo: Callable[[object], object]
 
 
 def in_case_change() -> bool:
-    return getattr(_state, "depth", 0) > 0
+    """Whether a change (or a run of them) is under way: what is told at a change's end will
+    be told before the transaction commits."""
+    return getattr(_state, "depth", 0) > 0 or getattr(_state, "run", False)
+
+
+def changes_begun() -> int:
+    """How many changes this thread has begun, nested ones included: a caller holding cases
+    across changes learns whether anything else may have changed them meanwhile."""
+    return getattr(_state, "begun", 0)
 
 
 @contextmanager
@@ -56,6 +68,7 @@ def case_change() -> Iterator[None]:
     """A transaction for one change of cases; the outermost runs the `on_change_done` hooks
     after its body, before it commits."""
     depth = getattr(_state, "depth", 0)
+    _state.begun = changes_begun() + 1
     marks = [(undo, mark()) for mark, undo in _scopes]
     try:
         with transaction.atomic():
@@ -65,10 +78,42 @@ def case_change() -> Iterator[None]:
                 if depth == 0:
                     for hook in _done_hooks:
                         hook()
-                    for hook in _end_hooks:
-                        hook()
+                    if not getattr(_state, "run", False):
+                        for hook in _end_hooks:
+                            hook()
             finally:
                 _state.depth = depth
+    except BaseException:
+        for undo, token in marks:
+            undo(token)
+        raise
+
+
+@contextmanager
+def case_change_run() -> Iterator[None]:
+    """One transaction for many changes of cases made one after another (batch mode's
+    replies). Each change inside runs its `on_change_done` hooks (the rules) at its own end,
+    as it would alone; the `on_change_end` hooks run once, at the end of the run, still before
+    it commits. Inside a change or another run it only joins the transaction."""
+    if in_case_change():
+        with transaction.atomic():
+            yield
+        return
+    marks = [(undo, mark()) for mark, undo in _scopes]
+    try:
+        with transaction.atomic():
+            _state.run = True
+            try:
+                yield
+                # As at the end of a change (what the hooks change joins it): events written
+                # between the changes, if any, still meet the rules, then the marks.
+                _state.depth = 1
+                for hook in _done_hooks:
+                    hook()
+                for hook in _end_hooks:
+                    hook()
+            finally:
+                _state.run, _state.depth = False, 0
     except BaseException:
         for undo, token in marks:
             undo(token)

@@ -7,11 +7,14 @@ timeline events together (the timeline doubles as the automation event log), and
 input with a DomainError before anything is written.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from casedesk.cases.changes import case_change
+from django.db import connection
+
+from casedesk.cases.changes import case_change, changes_begun
 from casedesk.cases.customfields import clean_custom_fields
 from casedesk.cases.hooks import public_reply_made
 from casedesk.cases.lifecycle import (
@@ -45,6 +48,7 @@ from casedesk.cases.writing import (
 from casedesk.core.errors import Conflict, Invalid
 from casedesk.core.limits import clipped
 from casedesk.core.priority import Priority
+from casedesk.core.rows import insert
 from casedesk.core.text import check_text
 from casedesk.notifications.models import NotificationKind
 from casedesk.notifications.services import notify
@@ -53,7 +57,7 @@ from casedesk.routing.services import (
     decide,
     facts_of_case,
 )
-from casedesk.tenancy.models import Membership, User
+from casedesk.tenancy.models import Membership, Tenant, User
 
 # Fields a PATCH may change, and the model attribute each writes.
 EDITABLE_FIELDS = {
@@ -263,17 +267,67 @@ class CustomerMessage:
     automatic: bool = False  # an auto-reply, bounce or list mail: recorded, changes nothing
 
 
-def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
-                        ) -> tuple[Case, Note]:
+class LockedCases:
+    """Cases locked together for customers' replies filed one after another in the caller's
+    transaction (batch mode's runs of replies, inside `case_change_run()`): one locking read
+    for all of them instead of one per reply.
+
+    A case is handed to a reply as held (the row read under its lock, changed since only by
+    the replies filed through this holder) as long as no other change began in between; once
+    one did (a rule's, a follow-up case), every case is read again under its lock when next
+    taken, as a single reply reads it."""
+
+    def __init__(self, tenant: Tenant, case_ids: Iterable[int]) -> None:
+        wanted = sorted(set(case_ids))
+        # Locked in id order, as every multi-case change does, so no two wait on each other.
+        found = (Case.objects.select_for_update(of=("self",)).select_related("contact")
+                 .filter(tenant=tenant, pk__in=wanted).order_by("pk")) if wanted else []
+        self._held: dict[int, Case] = {}
+        for case in found:
+            case.tenant = tenant
+            # A case merged away meanwhile is left to `lock_case`, which refuses it.
+            if case.merged_into_id is None:
+                self._held[case.pk] = case
+        self._seen = changes_begun()
+
+    def take(self, case: Case) -> Case:
+        """The case to change, locked; called at the start of the reply's change."""
+        if changes_begun() != self._seen + 1:
+            self._held.clear()
+        held = self._held.pop(case.pk, None)
+        self._seen = changes_begun()
+        return held if held is not None else lock_case(case)
+
+    def keep(self, case: Case) -> None:
+        """The case as the reply left it, held for the next reply on it (unless another change
+        ran inside the reply's own: its rules')."""
+        if changes_begun() == self._seen:
+            self._held[case.pk] = case
+
+
+def _changed_columns(case: Case, before: dict[str, Any]) -> list[str]:
+    return [name for name, value in before.items() if getattr(case, name) != value]
+
+
+def _columns(case: Case) -> dict[str, Any]:
+    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields
+            if not f.primary_key}
+
+
+def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime,
+                        locked: LockedCases | None = None) -> tuple[Case, Note]:
     """Adds a customer's message to an open or resolved case, or to a closed case inside its
     reopen window, and moves the case as the lifecycle says: waiting on the customer → in
     progress, resolved or closed → open (a closed case only within its reopen limit and
     window). An automatic message is recorded and moves nothing. A closed case that may no
-    longer re-open refuses (Conflict): the caller makes a follow-up case instead."""
+    longer re-open refuses (Conflict): the caller makes a follow-up case instead.
+    `locked`: the cases the caller locked for its run of replies (see `LockedCases`)."""
     for name in ("body", "author_email", "author_name", "quoted"):
         check_text(getattr(message, name), field=name)
     with case_change():
-        case = lock_case(case)
+        case = locked.take(case) if locked is not None else lock_case(case)
+        # The row as read under the lock: only the columns the reply changes are written.
+        before = _columns(case)
         target: Status | None = None
         if not message.automatic:
             target = {Status.PENDING_CUSTOMER: Status.IN_PROGRESS, Status.RESOLVED: Status.OPEN,
@@ -287,11 +341,12 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
                 raise Conflict(refusal.detail) from None
         elif case.status == Status.CLOSED and not message.automatic:
             raise Conflict(f"{case.display_number} is closed.")
-        note = Note.objects.create(
+        note = Note(
             tenant_id=case.tenant_id, case=case, author=None, body=message.body,
             is_public=True, author_email=clipped(Note, "author_email", message.author_email),
             author_name=clipped(Note, "author_name", message.author_name),
             quoted=message.quoted, created_at=now)
+        insert([note], connection)
         who = message.author_name or message.author_email or "The customer"
         events = [event(case, None, EventKind.CUSTOMER_REPLIED, now, note=note,
                          message=f"{who} wrote" + (" (automatic reply)."
@@ -302,10 +357,12 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime
         if not message.automatic:
             sla_customer_wrote(case, now)
         case.updated_at = now
-        case.save()
+        case.save(update_fields=_changed_columns(case, before))
         timeline_write(events)
         if case.owner_id is not None and not message.automatic:
             notify(case=case, recipients=[case.owner_id], actor=None,
                    kind=NotificationKind.CUSTOMER_REPLY, now=now,
                    message=f"{case.display_number}: {who} replied: {message.body[:200]}")
+    if locked is not None:
+        locked.keep(case)
     return case, note

@@ -3,10 +3,11 @@ same outcome as taking them in one by one.
 
 Each message is read once. New-case messages are filed a chunk at a time through
 `case_create_many`. Plain replies (answering a case their sender takes part in, nothing else
-to decide) are filed a run at a time in one transaction: each goes through the same
-`case_customer_reply` as a single message, and their thread keys, attachments, participants
-and readings are written in one statement each. Anything else is left to `process`, one by
-one and in the batch's order.
+to decide) are filed a run at a time in one transaction (`case_change_run`): each goes
+through the same `case_customer_reply` as a single message, as its own change, with the run's
+cases locked by one read (`LockedCases`); their thread keys, attachments, participants and
+readings, and the cases' marks for reports, are written in one statement each. Anything else
+is left to `process`, one by one and in the batch's order.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from casedesk.cases.changes import case_change_run
 from casedesk.cases.creation import case_create_many
 from casedesk.cases.hooks import acknowledgement_wanted
 from casedesk.cases.models import Case
+from casedesk.cases.services import LockedCases
 from casedesk.cases.writing import Linked
 from casedesk.core.limits import clipped, fit_problem
 from casedesk.crm.models import Account, Contact
@@ -236,16 +239,19 @@ def plain_replies(tenant: Tenant, window: list[InboundMessage],
 
 
 def file_replies(tenant: Tenant, replies: list[Reply], now: datetime) -> dict[int, Ingested]:
-    """Files a run of plain replies in one transaction, each as `file_message` would."""
+    """Files a run of plain replies in one transaction, each as `file_message` would: their
+    cases locked with one read, each reply its own change (its rules run at its end), the
+    cases' marks for reports written once for the run."""
     own = own_addresses(tenant)
-    with transaction.atomic():
+    with case_change_run():
+        locked = LockedCases(tenant, [reply.case.pk for reply in replies])
         pending = Pending()
         results = {}
         for reply in replies:
             keep_glimpse(reply.message, reply.parsed)
             filed = file_into(reply.message, reply.parsed, now, pending, oversized=False,
                               queue_id=reply.message.queue_id, thread=reply.case,
-                              stranger_of=None, own=own)
+                              stranger_of=None, own=own, locked=locked)
             results[reply.message.pk] = Ingested(InboundStatus.PROCESSED, reply.message,
                                                  filed.case, filed.created)
         pending.write()

@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.hooks import acknowledgement_wanted
 from casedesk.cases.lifecycle import Status
 from casedesk.cases.merge import merged_target
 from casedesk.cases.models import Case, Participant, Source
-from casedesk.cases.services import CustomerMessage, case_customer_reply
+from casedesk.cases.services import CustomerMessage, LockedCases, case_customer_reply
 from casedesk.cases.writing import LANGUAGE_TAG
 from casedesk.core.errors import Conflict
 from casedesk.core.limits import clipped, fit_problem
+from casedesk.core.rows import insert
 from casedesk.crm.models import Account, Contact
 from casedesk.mail.models import AckWithheld, Attachment, InboundMessage, InboundStatus, ThreadKey
 from casedesk.mail.outbox import own_addresses, queue_acknowledgement
@@ -72,10 +73,11 @@ class Pending:
     def write(self) -> None:
         """Inserts them; a Message-ID taken in meanwhile by another delivery raises
         IntegrityError (unique per tenant), which rolls the filing back."""
+        # `core.rows.insert`: SQL made once per process (more rows go through bulk_create).
         if self.thread_keys:
-            ThreadKey.objects.bulk_create(self.thread_keys)
+            insert(self.thread_keys, connection)
         if self.attachments:
-            Attachment.objects.bulk_create(self.attachments)
+            insert(self.attachments, connection)
         if self.participants:
             Participant.objects.bulk_create(self.participants, ignore_conflicts=True)
 
@@ -109,12 +111,13 @@ def file_message(stored: InboundMessage, parsed: ParsedMessage, now: datetime, *
 def file_into(stored: InboundMessage, parsed: ParsedMessage, now: datetime, pending: Pending,
               *, oversized: bool, queue_id: int | None, thread: Case | None,
               stranger_of: Case | None, own: set[str], accepted: bool = False,
-              search: bool = True) -> Filed:
+              search: bool = True, locked: LockedCases | None = None) -> Filed:
     """`file_message`'s work inside the caller's transaction: the case change now, the rows
     beside it into `pending`, what became of the message onto `stored` (which the caller
-    saves). Batch mode runs it for many replies in one transaction."""
+    saves). Batch mode runs it for many replies in one transaction, their cases `locked`
+    together."""
     filed = _file(stored.tenant, parsed, stored, now, oversized=oversized, queue_id=queue_id,
-                  thread=thread, stranger_of=stranger_of, search=search)
+                  thread=thread, stranger_of=stranger_of, search=search, locked=locked)
     case = filed.case
     if parsed.message_id:
         pending.thread_keys.append(ThreadKey(tenant=stored.tenant, message_id=parsed.message_id,
@@ -179,7 +182,8 @@ class Filed:
 
 def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: datetime, *,
           oversized: bool, queue_id: int | None = None, thread: Case | None = None,
-          stranger_of: Case | None = None, search: bool = True) -> Filed:
+          stranger_of: Case | None = None, search: bool = True,
+          locked: LockedCases | None = None) -> Filed:
     """Files a message: on `thread` (the case its headers answer, when the caller knows it),
     else on the case `find_thread` finds (unless `search` is off), else as a new case —
     linked to `stranger_of`, the case it answers when its sender takes no part in it."""
@@ -197,7 +201,8 @@ def _file(tenant: Tenant, parsed: ParsedMessage, stored: InboundMessage, now: da
                                   author_name=parsed.from_name, quoted=quoted,
                                   automatic=parsed.is_automatic)
         try:
-            case, note = case_customer_reply(case=thread, message=message, now=now)
+            case, note = case_customer_reply(case=thread, message=message, now=now,
+                                             locked=locked)
             return Filed(case, False, note.pk, True)
         except Conflict:
             if thread.status != Status.CLOSED:

@@ -15,8 +15,9 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from casedesk.core.rows import MAX_INSERT_ROWS, insert
 from casedesk.mail.authresults import authentication
 from casedesk.mail.batch import (
     REPLY_RUN,
@@ -77,14 +78,13 @@ def ingest_batch(*, tenant: Tenant, raws: list[bytes], now: datetime, channel: s
     transaction per run), everything else (duplicates, strangers, unreadable mail, loops) one
     by one through `process`. A chunk or run that fails as a whole (a concurrent delivery of
     one of its messages, say) is filed one by one as well."""
+    stored = [InboundMessage(tenant=tenant, raw=raw, size=len(raw),
+                             sha256=hashlib.sha256(raw).hexdigest(), channel=channel,
+                             received_at=now, queue_id=queue_id) for raw in raws]
     with transaction.atomic():
-        stored = InboundMessage.objects.bulk_create([
-            InboundMessage(tenant=tenant, raw=raw, size=len(raw),
-                           sha256=hashlib.sha256(raw).hexdigest(), channel=channel,
-                           received_at=now, queue_id=queue_id)
-            for raw in raws])
-    for row in stored:
-        row.tenant = tenant
+        # In statements of `core.rows.insert`'s size, written once per process.
+        for start in range(0, len(stored), MAX_INSERT_ROWS):
+            insert(stored[start:start + MAX_INSERT_ROWS], connection)
     readings = read_all(tenant, stored)
     done: dict[int, Ingested] = {}
     fresh = fresh_messages(tenant, stored, readings)
