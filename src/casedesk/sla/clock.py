@@ -26,7 +26,10 @@ MINUTES_PER_DAY = 24 * 60
 # How far ahead a due time is looked for: a calendar with no business time for a year (a
 # misconfigured one) yields no due time rather than an endless search.
 HORIZON = timedelta(days=400)
-_CHUNK = timedelta(days=14)
+# A due time is searched for in windows that start small and double: most targets (hours, a
+# few days) end in the first one, and a window costs in proportion to its days.
+_FIRST_CHUNK = timedelta(days=2)
+_LAST_CHUNK = timedelta(days=32)
 
 Interval = tuple[datetime, datetime]  # UTC, half-open [start, end)
 
@@ -211,13 +214,15 @@ def due(calendar: Calendar, start: datetime, target: timedelta,
     remaining = target
     chunk_start = start
     limit = start + HORIZON
+    chunk = _FIRST_CHUNK
     while chunk_start < limit:
-        chunk_end = min(chunk_start + _CHUNK, limit)
+        chunk_end = min(chunk_start + chunk, limit)
         for a, b in _subtract(open_intervals(calendar, chunk_start, chunk_end), pauses):
             if b - a >= remaining:
                 return a + remaining
             remaining -= b - a
         chunk_start = chunk_end
+        chunk = min(chunk * 2, _LAST_CHUNK)
     return None
 
 
