@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
@@ -211,6 +212,20 @@ def due(calendar: Calendar, start: datetime, target: timedelta,
         return start
     if calendar is ALWAYS and not pauses:
         return start + target
+    if not pauses:
+        # New cases made together start at the same instant under a few policies (a batch of
+        # mail, an import): their due times repeat.
+        return _due_unpaused(calendar, start, target)
+    return _due(calendar, start, target, pauses)
+
+
+@lru_cache(maxsize=4096)
+def _due_unpaused(calendar: Calendar, start: datetime, target: timedelta) -> datetime | None:
+    return _due(calendar, start, target, ())
+
+
+def _due(calendar: Calendar, start: datetime, target: timedelta,
+         pauses: Sequence[Interval]) -> datetime | None:
     remaining = target
     chunk_start = start
     limit = start + HORIZON
