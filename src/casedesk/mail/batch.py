@@ -39,7 +39,8 @@ from casedesk.mail.filing import (
 )
 from casedesk.mail.models import AckWithheld, InboundMessage, InboundStatus, ThreadKey
 from casedesk.mail.outbox import own_addresses, queue_acknowledgements
-from casedesk.mail.parsing.message import ParsedMessage, parse_message
+from casedesk.mail.parsing.many import parse_many
+from casedesk.mail.parsing.message import ParsedMessage
 from casedesk.mail.threading import case_token_pattern, participant_rows
 from casedesk.tenancy.models import Tenant
 
@@ -53,15 +54,11 @@ MAX_REFS = 50
 def read_all(tenant: Tenant, stored: list[InboundMessage]) -> dict[int, ParsedMessage]:
     """Each stored message read once, by its id; an oversized or unreadable one is left out
     (`process` reads it its own way and quarantines what it cannot read, with the reason)."""
+    rows = [row for row in stored if len(row.raw) <= tenant.mail_max_bytes]
     readings = {}
-    for row in stored:
-        raw = bytes(row.raw)
-        if len(raw) > tenant.mail_max_bytes:
-            continue
-        try:
-            readings[row.pk] = with_storable_ids(parse_message(raw))
-        except Exception:  # noqa: BLE001 - `process` quarantines it with the reason
-            continue
+    for row, parsed in zip(rows, parse_many([bytes(row.raw) for row in rows]), strict=True):
+        if parsed is not None:
+            readings[row.pk] = with_storable_ids(parsed)
     return readings
 
 
