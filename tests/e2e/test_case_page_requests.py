@@ -9,20 +9,12 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from casedesk.tenancy.models import Membership, Tenant
+from tests.console.test_case_page_polls import PANELS
 from tests.e2e.conftest import LogIn
 from tests.factories import make_case
 
 pytestmark = pytest.mark.e2e
 
-PANELS = (
-    "merge-panel",
-    "tasks-panel",
-    "kb-panel",
-    "macros-panel",
-    "triage-panel",
-    "similar-panel",
-    "links-panel",
-)
 
 
 def test_opening_a_case_is_one_request_and_the_polls_answer_204(

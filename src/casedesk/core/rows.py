@@ -213,10 +213,15 @@ class Related[M: Model]:
             at += columns.width
         return obj
 
+    def all(self, connection: BaseDatabaseWrapper, where: str, params: Sequence[Any],
+            tail: str = "") -> list[M]:
+        """Every row `where` (with `params`) finds, in the order `tail` gives."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql(connection, where, tail), list(params))
+            return [self.take(row, connection) for row in cursor.fetchall()]
+
     def first(self, connection: BaseDatabaseWrapper, where: str, params: Sequence[Any],
               tail: str = "") -> M | None:
         """The first row `where` (with `params`) finds, or None."""
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql(connection, where, tail), list(params))
-            row = cursor.fetchone()
-        return self.take(row, connection) if row is not None else None
+        found = self.all(connection, where, params, f"{tail} LIMIT 1".strip())
+        return found[0] if found else None

@@ -112,12 +112,9 @@ _DONE_ORDER = f'ORDER BY t0."done_at" DESC, t0."id" DESC LIMIT {CASE_PANEL_LIMIT
 
 def tasks_of_case(case: Case) -> list[Task]:
     """The case's tasks: open ones by due time, then the done ones, latest done first."""
-    found: list[Task] = []
-    for is_done, order in ((False, _OPEN_ORDER), (True, _DONE_ORDER)):
-        with connection.cursor() as cursor:
-            cursor.execute(_OF_CASE.sql(connection, _OF_CASE_WHERE, order),
-                           [case.tenant_id, case.pk, is_done])
-            found.extend(_OF_CASE.take(row, connection) for row in cursor.fetchall())
+    found = [task for is_done, order in ((False, _OPEN_ORDER), (True, _DONE_ORDER))
+             for task in _OF_CASE.all(connection, _OF_CASE_WHERE,
+                                      [case.tenant_id, case.pk, is_done], order)]
     for task in found:
         Task.case.field.set_cached_value(task, case)
     return found
