@@ -28,7 +28,9 @@ from casedesk.cases.crm_api import router as crm_cases_router
 from casedesk.cases.links_api import router as case_links_router
 from casedesk.cases.merge_api import router as case_merge_router
 from casedesk.cases.people_api import router as people_cases_router
+from casedesk.calls.api import router as calls_router
 from casedesk.cases.sla_api import router as sla_cases_router
+from casedesk.chat.api import router as chat_router
 from casedesk.core.errors import DomainError, Invalid
 from casedesk.core.management.commands.serve import (
     LIMIT_REQUEST_FIELD_SIZE,
@@ -54,6 +56,7 @@ from casedesk.routing.api import router as routing_router
 from casedesk.routing.api import rules_router
 from casedesk.search.api import router as search_router
 from casedesk.sla.api import router as sla_router
+from casedesk.slack.api import router as slack_router
 from casedesk.tasks.api import router as tasks_router
 from casedesk.tenancy.api import router as tenancy_router
 from casedesk.tenancy.api_auth import TokenAuth
@@ -116,7 +119,8 @@ for router in (cases_router, case_links_router, case_merge_router, note_attachme
                csat_router, portal_router, automation_rules_router, webhooks_router,
                macros_router, tasks_router, reports_scorecard_router, reports_compliance_router,
                reports_forecast_router, search_router, importer_router, exporter_router,
-               privacy_router, audit_router, triage_router, similar_router):
+               privacy_router, audit_router, triage_router, similar_router, calls_router,
+               chat_router, slack_router):
     api.add_router("", router)
 
 

@@ -74,6 +74,9 @@ class CaseInput:
     tags: list[str] = field(default_factory=list)
     custom_fields: dict[str, Any] = field(default_factory=dict)
     follow_up_of_id: int | None = None
+    # False: routing picks the queue only, and the channel offers the case to an agent
+    # itself (a chat is pushed to someone who accepts it, not given to the queue's pick).
+    assign: bool = True
 
     def digest(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=str)
@@ -127,7 +130,8 @@ def _build(tenant: Tenant, actor: User | None, plan: _Plan, number: int, now: da
     data, values, route = plan.data, plan.values, plan.route
     queue_id, owner_id, priority, tags = data.queue_id, data.owner_id, data.priority, plan.tags
     if route is not None and plan.facts is not None:
-        assign_in_queue(tenant, route, plan.facts)
+        if data.assign:
+            assign_in_queue(tenant, route, plan.facts)
         queue_id = route.queue.pk if route.queue is not None else None
         owner_id = route.owner_id
         priority = route.priority or priority

@@ -3,6 +3,9 @@ in its `AppConfig.ready()`; cases call them, and so never import the app (DESIGN
 
 - `on_public_reply`: an agent's public reply was written; the hook runs inside the same
   transaction (mail queues the reply's mail in the outbox here).
+- `on_reply_carrier`: a channel that carries an agent's public reply itself (a live chat,
+  a Slack thread) instead of mail: asked in turn, the first that takes it ends the asking,
+  and then the `on_public_reply` hooks (mail) are not called.
 - `on_reply_mail_read`: what became of the mail of some replies, as the API shows it
   (`{"status": ..., ...}` by note id).
 - `on_csat_read`: the customer's satisfaction answer on a case, as `GET /cases/{number}`
@@ -30,6 +33,8 @@ from casedesk.cases.changes import in_case_change, on_change_end, on_change_scop
 from casedesk.cases.models import Case, Note, TimelineEvent
 
 PublicReplyHook = Callable[[Case, Note, datetime], object]
+# (case, note, now) → True when the channel took the reply to the customer.
+ReplyCarrier = Callable[[Case, Note, datetime], bool]
 ReplyMailReader = Callable[[Case, list[int]], dict[int, dict[str, Any]]]
 CsatReader = Callable[[Case], dict[str, Any] | None]
 # (tenant id, answer, answered since, answered until) → a condition on cases.
@@ -43,6 +48,7 @@ MergeMover = Callable[[int, int, int], dict[str, list[int]]]
 MergeRestorer = Callable[[int, int, dict[str, list[int]]], object]
 
 _public_reply_hooks: list[PublicReplyHook] = []
+_reply_carriers: list[ReplyCarrier] = []
 _reply_mail_readers: list[ReplyMailReader] = []
 _csat_readers: list[CsatReader] = []
 _csat_filters: list[CsatFilter] = []
@@ -57,6 +63,11 @@ CSAT_FILTERS = ("good", "bad", "rated")
 def on_public_reply(hook: PublicReplyHook) -> None:
     if hook not in _public_reply_hooks:
         _public_reply_hooks.append(hook)
+
+
+def on_reply_carrier(carrier: ReplyCarrier) -> None:
+    if carrier not in _reply_carriers:
+        _reply_carriers.append(carrier)
 
 
 def on_reply_mail_read(reader: ReplyMailReader) -> None:
@@ -180,6 +191,9 @@ def csat_condition(tenant_id: int, answer: str, *, since: datetime | None = None
 
 
 def public_reply_made(case: Case, note: Note, now: datetime) -> None:
+    for carrier in _reply_carriers:
+        if carrier(case, note, now):
+            return
     for hook in _public_reply_hooks:
         hook(case, note, now)
 

@@ -293,6 +293,8 @@ class EventKind(models.TextChoices):
     MERGED_INTO = "merged_into"  # on a case merged away: into which case
     MERGED_FROM = "merged_from"  # on the target: which case was merged into it
     MERGE_UNDONE = "merge_undone"
+    CALL_LOGGED = "call_logged"  # a phone call, with its note (`calls`)
+    CHAT = "chat"  # a live chat handed over, accepted, missed or ended (`chat`)
 
 
 class TimelineEvent(TenantScoped):

@@ -256,6 +256,9 @@ def mentions_in(tenant_id: int, body: str) -> list[int]:
     return find_mentions(body, members)
 
 
+CHANNEL_WORDS = {"chat": " in chat", "slack": " in Slack"}
+
+
 @dataclass
 class CustomerMessage:
     """What a customer wrote, from any channel (mail, portal)."""
@@ -265,6 +268,7 @@ class CustomerMessage:
     author_name: str = ""
     quoted: str = ""
     automatic: bool = False  # an auto-reply, bounce or list mail: recorded, changes nothing
+    channel: str = ""  # "chat", "slack": shown on the timeline ("… wrote in chat.")
 
 
 class LockedCases:
@@ -348,9 +352,10 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime,
             quoted=message.quoted, created_at=now)
         insert([note], connection)
         who = message.author_name or message.author_email or "The customer"
+        where = CHANNEL_WORDS.get(message.channel, "")
         events = [event(case, None, EventKind.CUSTOMER_REPLIED, now, note=note,
-                         message=f"{who} wrote" + (" (automatic reply)."
-                                                   if message.automatic else "."))]
+                         message=f"{who} wrote{where}" + (" (automatic reply)."
+                                                          if message.automatic else "."))]
         if plan is not None:
             events.append(apply_plan(case, plan, None, now,
                                       message=f"Moved by {who}'s reply."))

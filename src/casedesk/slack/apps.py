@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SlackConfig(AppConfig):
+    name = "casedesk.slack"
+    label = "slack"
