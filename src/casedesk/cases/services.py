@@ -364,7 +364,8 @@ def case_customer_reply(*, case: Case, message: CustomerMessage, now: datetime,
         case.updated_at = now
         case.save(update_fields=_changed_columns(case, before))
         timeline_write(events)
-        if case.owner_id is not None and not message.automatic:
+        # In a live chat the owner is reading along: no notice per message.
+        if case.owner_id is not None and not message.automatic and message.channel != "chat":
             notify(case=case, recipients=[case.owner_id], actor=None,
                    kind=NotificationKind.CUSTOMER_REPLY, now=now,
                    message=f"{case.display_number}: {who} replied: {message.body[:200]}")

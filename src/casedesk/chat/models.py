@@ -59,6 +59,11 @@ class Chat(TenantScoped):
     visitor_email = models.EmailField(max_length=254)
     visitor_ip = models.GenericIPAddressField(null=True, blank=True)
     page_url = models.CharField(max_length=1000, blank=True)
+    # The widget's anonymous key of this visitor (kept in the frame's storage): their
+    # article reads and this chat's case count in the knowledge base's deflection figures.
+    visitor_key = models.CharField(max_length=64, blank=True)
+    # The visitor's stream or poll was last heard: a chat whose visitor is long gone ends.
+    visitor_seen_at = models.DateTimeField(null=True, blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -66,7 +71,8 @@ class Chat(TenantScoped):
     bot_article = models.ForeignKey("kb.Article", null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     last_seq = models.PositiveIntegerField(default=0)
-    # The highest `seq` each side has seen on screen: read state.
+    # The highest `seq` each side has seen on screen: read state (sent live as an ephemeral
+    # "read", never stored as an event: a stored one would itself be read, and so on).
     visitor_read_seq = models.PositiveIntegerField(default=0)
     agent_read_seq = models.PositiveIntegerField(default=0)
     # Typing, for the polling fallback (the live path sends it without storing).
@@ -83,6 +89,12 @@ class Chat(TenantScoped):
             models.Index(fields=["tenant", "state", "created_at"], name="chat_tenant_state"),
             models.Index(fields=["agent", "state"], name="chat_agent_state"),
             models.Index(fields=["case"], name="chat_case"),
+            # The worker's look for chats whose visitor has gone.
+            models.Index(fields=["state", "visitor_seen_at"], name="chat_state_seen"),
+            # The start throttle: recent chats from one address.
+            models.Index(fields=["tenant", "visitor_ip", "created_at"], name="chat_ip_time"),
+            models.Index(fields=["tenant", "visitor_email", "created_at"],
+                         name="chat_email_time"),
         ]
 
     def __str__(self) -> str:
@@ -99,8 +111,7 @@ class Author(models.TextChoices):
 class ChatEventKind(models.TextChoices):
     MESSAGE = "message"  # text, and maybe a file (`attachment`)
     ARTICLES = "articles"  # the bot's answer: an article and "did this solve it?"
-    STATE = "state"  # the chat moved (data: {"state", "agent"})
-    READ = "read"  # a side read up to data["seq"]
+    STATE = "state"  # the chat moved (data: {"state", "agent_name"})
 
 
 class ChatEvent(TenantScoped):

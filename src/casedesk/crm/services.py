@@ -5,7 +5,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 from casedesk.core.errors import Conflict, Invalid
-from casedesk.core.limits import check_fits
+from casedesk.core.limits import check_fits, clipped
 from casedesk.core.text import check_texts
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.tenancy.models import Tenant
@@ -64,6 +64,25 @@ def contact_create(*, tenant: Tenant, email: str, **fields: Any) -> Contact:
     changes = _contact_changes(tenant, {"email": email, **fields})
     return _save(Contact(tenant=tenant), changes,
                  duplicate=f"A contact with the email {changes['email']} exists already.")
+
+
+def contact_for_email(tenant: Tenant, email: str, name: str) -> Contact:
+    """The contact with `email`, made (with `name`, and the account of the address's domain
+    when the tenant matches mail that way) when there is none; a known contact's name is
+    kept. For channels where a customer gives their address themselves (web form, chat)."""
+    contact = Contact.objects.filter(tenant=tenant, email=email).first()
+    if contact is not None:
+        return contact
+    account = None
+    if tenant.mail_match_account_by_domain:
+        account = Account.objects.filter(tenant=tenant,
+                                         domain=email.rpartition("@")[2]).first()
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(tenant=tenant, email=email, account=account,
+                                          name=clipped(Contact, "name", name))
+    except IntegrityError:  # made at the same moment by another post
+        return Contact.objects.get(tenant=tenant, email=email)
 
 
 def contact_update(*, contact: Contact, changes: dict[str, Any]) -> Contact:

@@ -135,6 +135,34 @@ def record_self_service_read(article: Article, visitor: str, now: datetime) -> K
     return record_view(article, visitor=visitor, now=now)
 
 
+def record_self_service_deflection(article: Article, visitor: str, now: datetime
+                                   ) -> KbEvent | None:
+    """A visitor said a published public article answered their question (the chat widget's
+    "this answered it", the chatbot's "yes"): their read counts as a deflection now, without
+    waiting for the window. Once per (visitor, article): None when counted before, by this
+    or by the settling job."""
+    visitor = _visitor(visitor)
+    if not visitor:
+        raise Invalid("A self-service deflection needs the visitor's key.", field="visitor")
+    if article.visibility != Visibility.PUBLIC or article.status != ArticleStatus.PUBLISHED:
+        raise Conflict("Only a published public article deflects in self-service.")
+    with transaction.atomic():
+        # Serialised per tenant, as the settling job is, so the pair is counted once.
+        list(Tenant.objects.select_for_update().filter(pk=article.tenant_id)
+             .values_list("pk", flat=True))
+        if KbEvent.objects.filter(kind=KbEventKind.SELF_SERVICE_DEFLECTION,
+                                  tenant_id=article.tenant_id, visitor=visitor,
+                                  article=article).exists():
+            return None
+        if not KbEvent.objects.filter(kind=KbEventKind.VIEW, tenant_id=article.tenant_id,
+                                      visitor=visitor, article=article).exists():
+            KbEvent.objects.create(tenant_id=article.tenant_id, kind=KbEventKind.VIEW,
+                                   article=article, visitor=visitor, created_at=now)
+        return KbEvent.objects.create(tenant_id=article.tenant_id,
+                                      kind=KbEventKind.SELF_SERVICE_DEFLECTION,
+                                      article=article, visitor=visitor, created_at=now)
+
+
 def self_service_deflections_settle(now: datetime) -> int:
     """Records a SELF_SERVICE_DEFLECTION for each (visitor, article) read at least
     `DEFLECTION_WINDOW` ago with no case from that visitor within the window after a read of

@@ -22,6 +22,7 @@ from casedesk.automation.engine import events_process
 from casedesk.automation.timed import time_rules_sweep
 from casedesk.automation.webhook_delivery import deliver_due_webhooks
 from casedesk.cases.sla_sweep import run_due_sweeps
+from casedesk.chat.services import offers_expire
 from casedesk.core import clock
 from casedesk.csat.services import surveys_send_due
 from casedesk.exporter.jobs import exports_due
@@ -33,6 +34,7 @@ from casedesk.mail.ingest import process_stuck
 from casedesk.privacy.retention import retention_sweep
 from casedesk.reports.compliance_job import compliance_due
 from casedesk.reports.rollup import facts_refresh
+from casedesk.slack.delivery import slack_due
 from casedesk.tasks.services import tasks_notify_overdue
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,12 @@ def _kb_deflections(now: datetime) -> Iterator[str]:
     settled = self_service_deflections_settle(now)
     if settled:
         yield f"Knowledge base: {settled} self-service deflection(s) counted"
+
+
+def _chat_offers(now: datetime) -> Iterator[str]:
+    expired = offers_expire(now=now)
+    if expired:
+        yield f"Chat: {expired} offer(s) not answered in time passed on"
 
 
 def _csat_surveys(now: datetime) -> Iterator[str]:
@@ -142,9 +150,14 @@ def jobs(every_s: float = 30.0) -> list[Job]:
             Job("mailboxes", min(every_s, 10.0), _mailboxes),
             Job("mail-out", min(every_s, 5.0), _mail_out),
             Job("kb-deflections", max(every_s, 60.0), _kb_deflections),
+            # An offer's timeout is seconds: the agents' consoles also expire their
+            # tenant's offers when they poll, so a busy worker delays nobody much.
+            Job("chat-offers", min(every_s, 2.0), _chat_offers),
             Job("csat-surveys", max(every_s, 60.0), _csat_surveys),
             Job("automation", min(every_s, 15.0), _automation),
             Job("webhooks", min(every_s, 5.0), _webhooks),
+            # Messages for Slack threads every few seconds, like the outbox.
+            Job("slack", min(every_s, 5.0), slack_due),
             Job("tasks-overdue", max(every_s, 60.0), _tasks_overdue),
             Job("report-facts", min(every_s, 30.0), _report_facts),
             Job("compliance-reports", max(every_s, 900.0), _compliance_reports),

@@ -27,7 +27,7 @@ from typing import Any
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.customfields import FieldKind, FieldSpec, clean_value
@@ -39,7 +39,8 @@ from casedesk.core.files import KNOWN_TYPES as KNOWN_TYPES
 from casedesk.core.files import real_type as real_type
 from casedesk.core.limits import check_fits, clipped, fit_problem
 from casedesk.core.text import check_text, is_storable
-from casedesk.crm.models import Account, Contact
+from casedesk.crm.models import Contact
+from casedesk.crm.services import contact_for_email
 from casedesk.kb import events
 from casedesk.kb.attachments import clean_filename
 from casedesk.mail.models import Attachment
@@ -294,25 +295,6 @@ class Submitted:
         return self.case.display_number if self.case is not None else ""
 
 
-def _contact(tenant: Tenant, email: str, name: str) -> Contact:
-    """The contact with `email`, made (with `name`, and the account of the address's domain
-    when the tenant matches mail that way) when there is none; a known contact's name is
-    kept."""
-    contact = Contact.objects.filter(tenant=tenant, email=email).first()
-    if contact is not None:
-        return contact
-    account = None
-    if tenant.mail_match_account_by_domain:
-        account = Account.objects.filter(tenant=tenant,
-                                         domain=email.rpartition("@")[2]).first()
-    try:
-        with transaction.atomic():
-            return Contact.objects.create(tenant=tenant, email=email, account=account,
-                                          name=clipped(Contact, "name", name))
-    except IntegrityError:  # made at the same moment by another post
-        return Contact.objects.get(tenant=tenant, email=email)
-
-
 def _is_spam(data: WebFormInput, now: datetime) -> bool:
     if data.honeypot.strip():
         return True
@@ -378,7 +360,7 @@ def submit(*, tenant: Tenant, data: WebFormInput, now: datetime) -> Submitted:
     saved: list[str] = []
     try:
         with transaction.atomic():
-            contact = _contact(tenant, email, data.name.strip())
+            contact = contact_for_email(tenant, email, data.name.strip())
             case, created = case_create(
                 tenant=tenant, actor=None, now=now,
                 idempotency_key=f"webform-{stamp.key}" if stamp is not None else None,
