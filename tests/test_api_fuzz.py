@@ -35,6 +35,8 @@ from schemathesis.checks import (
 from casedesk.automation.macros import MacroInput, macro_create
 from casedesk.automation.models import AutomationRule
 from casedesk.automation.webhooks import EndpointInput, endpoint_create, endpoint_send_test
+from casedesk.calls.domain import CallInput
+from casedesk.calls.services import call_log
 from casedesk.cases.attachments import note_add_with_files
 from casedesk.cases.links import link_add
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue
@@ -176,6 +178,11 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     tasks = [task_create(tenant=tenant, actor=admin.user, subject="Ring back", now=NOW,
                          case=fresh, due_at=NOW),
              task_create(tenant=tenant, actor=admin.user, subject="Private", now=NOW)]
+    calls = [call_log(case=fresh, actor=agent.user, now=NOW, data=CallInput(
+                 direction="inbound", number="+44 20 7946 0958", duration_seconds=312,
+                 notes="Asked for the invoice again")),
+             call_log(case=fresh, actor=admin.user, now=NOW, data=CallInput(
+                 direction="outbound", number="555 0100", outcome="no_answer"))]
     kb_files = [attachment_add(article=a, upload=SimpleUploadedFile(
         f"shot {a.pk}.png", b"\x89PNG\r\n\x1a\n" + bytes(20), "image/png"), user=admin.user,
         now=NOW) for a in (kb_draft, kb_live)]
@@ -225,6 +232,7 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "macro_id": [{"macro_id": m.pk} for m in macros],
         "case_macro": [{"number": n, "macro_id": m.pk} for n in numbers[:2] for m in macros],
         "task_id": [{"task_id": t.pk} for t in tasks],
+        "call_id": [{"call_id": c.pk} for c in calls],
         "job_id": [{"job_id": export.pk}],
         # A stored month and one without a report (a 404).
         "month": [{"month": m} for m in ("2026-10", "2026-09")],

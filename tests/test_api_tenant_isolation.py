@@ -30,6 +30,9 @@ from casedesk.automation.models import (
     WebhookEndpoint,
 )
 from casedesk.automation.webhooks import EndpointInput, endpoint_create
+from casedesk.calls.domain import CallInput
+from casedesk.calls.models import Call as PhoneCall
+from casedesk.calls.services import call_log
 from casedesk.cases.models import (
     Case,
     CaseAssignment,
@@ -313,6 +316,10 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
         (f"/tasks/{f.task_id}", {"subject": "Hijacked", "is_done": True})],
     ("DELETE", "/tasks/{task_id}"): lambda f, mine: [(f"/tasks/{f.task_id}", None)],
     ("GET", "/cases/{number}/tasks"): lambda f, mine: [(f"/cases/{f.case_number}/tasks", None)],
+    ("GET", "/cases/{number}/calls"): lambda f, mine: [(f"/cases/{f.case_number}/calls", None)],
+    ("POST", "/cases/{number}/calls"): lambda f, mine: [
+        (f"/cases/{f.case_number}/calls", {"direction": "inbound", "number": "555 0100"})],
+    ("GET", "/calls/{call_id}"): lambda f, mine: [(f"/calls/{their_call_id(f)}", None)],
     # A month only the other tenant has a stored compliance report of.
     ("GET", "/reports/compliance/{month}"): lambda f, mine: [
         (f"/reports/compliance/{THEIR_MONTH}", None)],
@@ -449,6 +456,11 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
     ("POST", "/tasks"): lambda f: [("/tasks", {"subject": "x", field: value}) for field, value in (
         ("account_id", f.account_id), ("contact_id", f.contact_id),
         ("owner_id", f.admin.user_id), ("case", f.case_number))],
+    ("POST", "/calls"): lambda f: [
+        ("/calls", {"direction": "inbound", "number": "555 0100",
+                    "case": {"subject": "x", field: value}}) for field, value in (
+            ("account_id", f.account_id), ("contact_id", f.contact_id), ("deal_id", f.deal_id),
+            ("queue_id", f.queue_id), ("owner_id", f.admin.user_id))],
 }
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
@@ -533,6 +545,11 @@ def their_audit_id(f: Foreign) -> int:
     return AuditEntry.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
 
 
+def their_call_id(f: Foreign) -> int:
+    """The other tenant's call (`foreign_call`)."""
+    return PhoneCall.objects.filter(tenant=f.tenant).values_list("pk", flat=True).get()
+
+
 def their_attachment_id(f: Foreign) -> int:
     return Attachment.objects.filter(tenant=f.tenant).values_list("pk", flat=True)[0]
 
@@ -565,6 +582,14 @@ def foreign_reports(foreign: Foreign) -> Foreign:
 def foreign_mail(foreign: Foreign) -> Foreign:
     mail_records(foreign.tenant, "Globex")
     Tenant.objects.filter(pk=foreign.tenant.pk).update(mail_address="help@globex.test")
+    return foreign
+
+
+@pytest.fixture
+def foreign_call(foreign: Foreign) -> Foreign:
+    """A call logged on the other tenant's case."""
+    call_log(case=Case.objects.get(pk=foreign.case_pk), actor=foreign.admin.user, now=NOW,
+             data=CallInput(direction="inbound", number="555 0100", notes="Globex call"))
     return foreign
 
 
@@ -625,6 +650,7 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
                            .values()),
         "macros": list(Macro.objects.filter(tenant=tenant).values()),
         "tasks": list(Task.objects.filter(tenant=tenant).order_by("pk").values()),
+        "calls": list(PhoneCall.objects.filter(tenant=tenant).order_by("pk").values()),
         "compliance": list(MonthlyCompliance.objects.filter(tenant=tenant).order_by("pk")
                            .values()),
         "note_attachments": list(NoteAttachment.objects.filter(tenant=tenant).values()),
@@ -644,7 +670,7 @@ def send(api: Api, method: str, path: str, body: Any) -> Any:
 
 @pytest.mark.parametrize("operation", sorted(BY_ID), ids=" ".join)
 def test_another_tenants_record_is_not_found(operation, foreign, foreign_mail, foreign_reports,
-                                            admin_api, tenant) -> None:
+                                            foreign_call, admin_api, tenant) -> None:
     mine = f"CS-{make_case(tenant).number}"
     before = foreign_state(foreign)
     for path, body in BY_ID[operation](foreign, mine):

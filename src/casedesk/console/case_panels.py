@@ -1,7 +1,7 @@
 """The case page's panels rendered with the page itself.
 
-Each panel belongs to its app (tasks, knowledge base, macros, triage, similar cases, links,
-merge) and is also a fragment of its own, which the page asks for again when the case
+Each panel belongs to its app (tasks, calls, knowledge base, macros, triage, similar cases,
+links, merge) and is also a fragment of its own, which the page asks for again when the case
 changes (`casedesk:case-changed`). Rendering their first content here saves the browser one
 request per panel, each paying the signed-in request's floor (session, user, membership)
 and the case's lookup again, on every opening of a case.
@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from casedesk.assist.similar_views import similar_panel_html
 from casedesk.assist.triage_views import triage_panel_html
 from casedesk.automation.views.macros import case_macros_html
+from casedesk.calls.views import calls_panel_html
 from casedesk.cases.models import Case
 from casedesk.cases.views.links import links_panel_html
 from casedesk.console.views.merge import merge_panel_html
@@ -25,6 +26,7 @@ def case_panels(request: PageRequest, case: Case) -> dict[str, SafeString]:
     return {
         "merge": merge_panel_html(request, case),
         "tasks": tasks_panel_html(request, case),
+        "calls": calls_panel_html(request, case),
         "kb": kb_panel_html(request, case),
         "macros": case_macros_html(request, case),
         "triage": triage_panel_html(request, case),

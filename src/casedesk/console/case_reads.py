@@ -12,6 +12,8 @@ from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from casedesk.calls.domain import duration_text, outcome_text
+from casedesk.calls.models import Direction, Outcome
 from casedesk.cases import selectors
 from casedesk.cases.attachments import files_of_notes
 from casedesk.cases.lifecycle import (
@@ -278,9 +280,30 @@ def _entry(event: TimelineEvent, case: Case, names: Names, custom_labels: dict[s
         entry.text = "created a follow-up case"
         if isinstance(event.new_value, int):
             entry.link_number = f"{case.tenant.case_prefix}-{event.new_value}"
+    elif kind == EventKind.CALL_LOGGED:
+        _call_logged(entry, event)
     else:
         entry.text = event.message
     return entry
+
+
+def _call_logged(entry: Entry, event: TimelineEvent) -> None:
+    """A phone call logged on the case: which way, the number, how long and how it ended;
+    its notes (internal: never mailed) as the entry's body."""
+    call = event.new_value if isinstance(event.new_value, dict) else {}
+    direction, number, outcome = call.get("direction"), call.get("number"), call.get("outcome")
+    if direction in Direction.values and isinstance(number, str) and outcome in Outcome.values:
+        way = "from" if direction == Direction.INBOUND else "to"
+        bits = [f"logged an {direction} call {way} {number}"]
+        duration = call.get("duration_seconds")
+        if isinstance(duration, int) and duration > 0:
+            bits.append(duration_text(duration))
+        entry.text = " · ".join([*bits, outcome_text(outcome)])
+    else:
+        entry.text = event.message
+    notes = call.get("notes")
+    if isinstance(notes, str) and notes.strip():
+        entry.body = note_html(notes)
 
 
 def _routed(entry: Entry, event: TimelineEvent, names: Names) -> None:
