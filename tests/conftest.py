@@ -28,6 +28,7 @@ from casedesk.cases.models import (
     PicklistValue,
 )
 from casedesk.cases.referrals import assignment_open
+from casedesk.chat.models import Chat, ChatOffer, ChatState
 from casedesk.exporter.services import export_request
 from casedesk.kb.attachments import attachment_add
 from casedesk.kb.services import article_create, article_publish, category_create
@@ -298,6 +299,8 @@ class Foreign:
     link_id: int
     note_attachment_id: int
     export_id: int
+    chat_public_id: str  # an active chat of the other tenant's admin
+    chat_offer_id: int  # a chat offered to the other tenant's admin
 
 
 @pytest.fixture
@@ -359,6 +362,18 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
     ).attachments.get()
     export = export_request(tenant=other_tenant, actor=outsider.user, now=NOW,
                             in_background=False)
+    # Chats: one the other tenant's admin is in, one offered to them (rows as the services
+    # leave them; made directly, so the other tenant's case numbers stay as they are).
+    chat = Chat.objects.create(
+        tenant=other_tenant, state=ChatState.ACTIVE, visitor_name="Globex visitor",
+        visitor_email="visitor@globex-customer.example", case=case, agent=outsider.user,
+        created_at=NOW, accepted_at=NOW)
+    waiting = Chat.objects.create(
+        tenant=other_tenant, state=ChatState.WAITING, visitor_name="Globex visitor",
+        visitor_email="visitor@globex-customer.example", case=cases[-2], created_at=NOW)
+    chat_offer = ChatOffer.objects.create(tenant=other_tenant, chat=waiting,
+                                          agent=outsider.user, created_at=NOW,
+                                          expires_at=NOW + timedelta(days=3650))
     assert not Case.objects.filter(tenant=tenant, number=case.number).exists()
     yield Foreign(
         tenant=other_tenant, admin=outsider, case_number=f"CS-{case.number}",
@@ -372,6 +387,7 @@ def foreign(other_tenant: Tenant, outsider: Membership, tenant: Tenant) -> Itera
         kb_attachment_id=kb_attachment.pk, automation_rule_id=automation_rule.pk,
         webhook_id=webhook.pk, delivery_id=delivery.pk, macro_id=macro.pk, task_id=task.pk,
         link_id=link.pk, note_attachment_id=note_file.pk, export_id=export.pk,
+        chat_public_id=str(chat.public_id), chat_offer_id=chat_offer.pk,
     )
     # Whatever the test did through the other tenant's API, the foreign records stay put.
     assert CaseAssignment.objects.get(pk=assignment.pk).status == "open"

@@ -42,6 +42,14 @@ from casedesk.cases.links import link_add
 from casedesk.cases.models import CustomFieldDefinition, PicklistValue
 from casedesk.cases.referrals import assignment_open
 from casedesk.cases.services import case_add_note, case_transition
+from casedesk.chat.models import ChatOffer
+from casedesk.chat.services import (
+    VisitorStart,
+    agent_status_set,
+    chat_settings_update,
+    chat_start,
+    offer_accept,
+)
 from casedesk.core.priority import Priority
 from casedesk.exporter.jobs import export_job_run
 from casedesk.exporter.services import export_request
@@ -192,6 +200,14 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     ).attachments.get()
     export = export_request(tenant=tenant, actor=admin.user, now=NOW, in_background=False)
     export_job_run(export.pk, NOW)
+    # Chats: one the admin took, one offered to the admin (nobody else takes chats).
+    chat_settings_update(tenant=tenant, actor=None, now=NOW, changes={"enabled": True})
+    agent_status_set(tenant=tenant, user=admin.user, available=True, now=NOW)
+    chats = [chat_start(tenant=tenant, now=NOW, visitor=VisitorStart(
+        name=f"Visitor {i}", email=f"visitor{i}@customer.example", message="Invoice question",
+        ip=f"203.0.113.{i + 1}")) for i in range(2)]
+    offer_accept(offer=ChatOffer.objects.get(chat=chats[0]), user=admin.user, now=NOW)
+    chat_offers = list(ChatOffer.objects.filter(tenant=tenant).order_by("pk"))
     # Reports: every case's facts (the scorecard's figures), a month's compliance report.
     facts_refresh()
     compliance_generate(tenant, date(2026, 10, 1), NOW)
@@ -234,6 +250,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "task_id": [{"task_id": t.pk} for t in tasks],
         "call_id": [{"call_id": c.pk} for c in calls],
         "job_id": [{"job_id": export.pk}],
+        "public_id": [{"public_id": str(c.public_id)} for c in chats],
+        "offer_id": [{"offer_id": o.pk} for o in chat_offers],
         # A stored month and one without a report (a 404).
         "month": [{"month": m} for m in ("2026-10", "2026-09")],
     }

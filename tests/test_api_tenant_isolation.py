@@ -44,6 +44,7 @@ from casedesk.cases.models import (
     PicklistValue,
     TimelineEvent,
 )
+from casedesk.chat.models import AgentChatStatus, Chat, ChatEvent, ChatOffer, ChatSettings
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.csat.models import CsatSettings
 from casedesk.csat.services import survey_answer, survey_comment, survey_send
@@ -328,10 +329,21 @@ BY_ID: dict[tuple[str, str], Callable[[Foreign, str], list[Call]]] = {
     ("GET", "/reports/compliance/{month}/csv"): lambda f, mine: [
         (f"/reports/compliance/{THEIR_MONTH}/csv", None),
         (f"/reports/compliance/{THEIR_MONTH}/csv?part=offenders", None)],
+    ("GET", "/chats/{public_id}"): lambda f, mine: [(f"/chats/{f.chat_public_id}", None)],
+    ("POST", "/chats/{public_id}/messages"): lambda f, mine: [
+        (f"/chats/{f.chat_public_id}/messages", {"body": "Planted", "client_id": "planted"})],
+    ("POST", "/chats/{public_id}/end"): lambda f, mine: [
+        (f"/chats/{f.chat_public_id}/end", {})],
+    ("POST", "/chat/offers/{offer_id}/accept"): lambda f, mine: [
+        (f"/chat/offers/{f.chat_offer_id}/accept", {})],
+    ("POST", "/chat/offers/{offer_id}/decline"): lambda f, mine: [
+        (f"/chat/offers/{f.chat_offer_id}/decline", {})],
 }
 
 # Lists: what they answer must hold none of the other tenant's records.
 LISTS: dict[tuple[str, str], str] = {
+    ("GET", "/chats"): "/chats",
+    ("GET", "/chat/offers"): "/chat/offers",
     ("GET", "/cases"): "/cases",
     ("GET", "/inbox/cases"): "/inbox/cases",
     ("GET", "/accounts"): "/accounts",
@@ -465,6 +477,10 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
 OWN: dict[tuple[str, str], list[Call]] = {
+    ("PUT", "/chat/status"): [("/chat/status", {"available": True})],
+    ("GET", "/chat/settings"): [("/chat/settings", None)],
+    ("PATCH", "/chat/settings"): [("/chat/settings", {
+        "enabled": True, "allowed_origins": ["https://www.acme.test"], "chats_per_agent": 4})],
     ("GET", "/tenant/settings"): [("/tenant/settings", None)],
     ("PATCH", "/tenant/settings"): [("/tenant/settings", {"reroute_on_category_change": False,
                                                           "reopen_limit": 2,
@@ -657,6 +673,11 @@ def foreign_state(f: Foreign) -> dict[str, Any]:
         "merges": CaseMerge.objects.filter(tenant=tenant).count(),
         "exports": list(ExportJob.objects.filter(tenant=tenant).values()),
         "erasures": Erasure.objects.filter(tenant=tenant).count(),
+        "chats": list(Chat.objects.filter(tenant=tenant).order_by("pk").values()),
+        "chat_events": ChatEvent.objects.filter(tenant=tenant).count(),
+        "chat_offers": list(ChatOffer.objects.filter(tenant=tenant).order_by("pk").values()),
+        "chat_settings": list(ChatSettings.objects.filter(tenant=tenant).values()),
+        "chat_status": list(AgentChatStatus.objects.filter(tenant=tenant).values()),
     }
 
 
@@ -779,6 +800,8 @@ def test_lists_hold_only_this_tenants_records(operation, foreign, foreign_mail, 
         "/search?q=case": ("number", foreign.case_number),
         "/audit": ("id", their_audit_id(foreign)),
         "/exports": ("id", foreign.export_id),
+        "/chats": ("id", foreign.chat_public_id),
+        "/chat/offers": ("id", foreign.chat_offer_id),
         "/export/cases?format=jsonl": ("number", foreign.case_number),
         "/export/contacts?format=jsonl": ("id", foreign.contact_id),
         "/export/accounts?format=jsonl": ("id", foreign.account_id),

@@ -3,6 +3,8 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -264,6 +266,15 @@ SECURE_CSP: dict[str, list[str] | bool] = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Where browsers reach `casedesk live` (the chat's real-time streams), when not at this site's
+# own `/live/` (a reverse proxy routes it there): its origin, e.g. https://live.desk.example
+# or http://127.0.0.1:8001 (`casedesk run` sets it for its own live server).
+CASEDESK_LIVE_URL = env_str("CASEDESK_LIVE_URL").strip().rstrip("/")
+if CASEDESK_LIVE_URL:
+    _live = urlsplit(CASEDESK_LIVE_URL)
+    if _live.scheme in ("http", "https") and _live.netloc:
+        cast(list[str], SECURE_CSP["connect-src"]).append(f"{_live.scheme}://{_live.netloc}")
 
 # Behind TLS (a reverse proxy that terminates HTTPS): CASEDESK_HTTPS=1 makes cookies Secure,
 # sends HSTS, trusts the proxy's X-Forwarded-Proto (the proxy must set it, overwriting what

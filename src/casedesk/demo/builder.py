@@ -25,6 +25,7 @@ from casedesk.cases.ownership import case_change_owner, case_claim
 from casedesk.cases.picklists import picklists_seed_defaults
 from casedesk.cases.referrals import assignment_close, assignment_open
 from casedesk.cases.services import case_add_note, case_transition, case_update
+from casedesk.chat.services import chat_settings, chat_settings_update
 from casedesk.core import clock
 from casedesk.crm.models import Account, Contact, Deal
 from casedesk.crm.services import (
@@ -146,6 +147,7 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
         automation_ensure(tenant, memberships[content.STAFF[0].email], now=now,
                           created=created)
         csat_history_ensure(tenant, now=now)
+        _chat_ensure(tenant, now=now)
     # The reports read facts the worker keeps; the demo's are made now, so the scorecard
     # shows the history before the worker first runs. The worker makes last month's SLA
     # compliance report only for tenants that existed then: the demo's history is older than
@@ -163,6 +165,17 @@ def demo_build(*, now: datetime, cases: int = DEMO_CASES) -> DemoResult:
 
 
 COMPLIANCE_MONTHS = 3
+# Where `make run` serves the demo: sites there may embed the chat widget.
+DEMO_CHAT_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
+
+
+def _chat_ensure(tenant: Tenant, *, now: datetime) -> None:
+    """The chat widget on, with the chatbot, for a site on this machine; left as an admin
+    set it once the demo has run before."""
+    if chat_settings(tenant).allowed_origins:
+        return
+    chat_settings_update(tenant=tenant, actor=None, now=now, changes={
+        "enabled": True, "bot_enabled": True, "allowed_origins": DEMO_CHAT_ORIGINS})
 
 
 def compliance_history_ensure(tenant: Tenant, *, now: datetime) -> None:

@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from casedesk.cases.hooks import cases_touched
 from casedesk.cases.models import Case, Note, Participant, Source
+from casedesk.chat.models import Chat, ChatAttachment
 from casedesk.crm.models import Contact
 from casedesk.csat.models import Survey
 from casedesk.kb.models import KbEvent
@@ -120,6 +121,9 @@ def erasure_preview(contact: Contact) -> dict[str, int]:
         .count(),
         "portal_sign_ins": SignInLink.objects.filter(contact=contact).count()
         + PortalSession.objects.filter(contact=contact).count(),
+        "chats": Chat.objects.filter(tenant_id=tenant_id).filter(
+            Q(visitor_email__iexact=contact.email) | Q(case_id__in=found.own_case_ids))
+        .count(),
     }
 
 
@@ -175,10 +179,20 @@ def _erase_own_data(contact: Contact, found: _Found, terms: Terms,
     counts["web_form_posts"] = WebFormSubmission.objects.filter(
         tenant_id=tenant_id, email__iexact=email).update(email="", client="")
     counts["kb_events"] = _forget_visitors(tenant_id, found.own_case_ids)
+    counts["chats"] = _erase_chats(tenant_id, email, found)
     Contact.objects.filter(pk=contact.pk).update(
         name=label, email=erased_email(contact.pk), phone="", is_portal_admin=False,
         last_portal_visit_at=None, updated_at=now)
     return {k: v for k, v in counts.items() if v}
+
+
+def _erase_chats(tenant_id: int, email: str, found: _Found) -> int:
+    """Their live chats go whole (transcript, files, offers): what they said there is on
+    their cases as their messages, erased above."""
+    chats = Chat.objects.filter(tenant_id=tenant_id).filter(
+        Q(visitor_email__iexact=email) | Q(case_id__in=found.own_case_ids))
+    rows_delete_with_files(list(ChatAttachment.objects.filter(chat__in=chats)))
+    return chats.delete()[1].get(Chat._meta.label, 0)
 
 
 def _their_attachments(tenant_id: int, found: _Found) -> list[Attachment]:

@@ -33,6 +33,7 @@ PREVIEW_LABELS = {
     "mail_sent": "Mail sent to them (address and text removed)",
     "surveys": "Satisfaction surveys (comment and address removed; the rating stays)",
     "portal_sign_ins": "Portal sign-in links and sessions (deleted)",
+    "chats": "Their live chats: transcripts and files (deleted)",
 }
 
 
