@@ -25,6 +25,7 @@ PANELS = (
     "triage-panel",
     "similar-panel",
     "links-panel",
+    "calls-panel",
 )
 _SEEN = re.compile(r'data-seen="([^"]+)"')
 _BELL = re.compile(r'hx-get="(/notifications/bell\?seen=\d+)"')
@@ -60,7 +61,7 @@ def test_the_panels_come_with_the_page_and_nothing_loads_after_it(agent, case, c
         assert f'data-testid="{testid}"' in page, testid
     assert 'hx-trigger="load' not in page
     # They still load again when the case changes.
-    assert page.count("casedesk:case-changed from:body") == 5
+    assert page.count("casedesk:case-changed from:body") == 6
     # The macro menu comes closed, as it did when loaded by htmx.
     assert re.search(r'<details class="macros-menu"\s*>', page)
 
@@ -80,7 +81,7 @@ def test_an_htmx_request_for_the_whole_page_lets_the_panels_load_themselves(
     """The triage panel's script reads the header and details from such a page."""
     page = login(agent).get(url(case), **HX).content.decode()
     assert 'data-testid="tasks-panel"' not in page
-    assert page.count('hx-trigger="load') == 8  # the seven panels and the presence
+    assert page.count('hx-trigger="load') == 9  # the eight panels and the presence
     assert not CasePresence.objects.filter(case=case).exists()
 
 

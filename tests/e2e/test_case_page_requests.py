@@ -34,7 +34,7 @@ def test_opening_a_case_is_one_request_and_the_polls_answer_204(
     (poll,) = [r for r in asked if r.url.endswith("/presence")]
     assert poll.method == "POST" and "seen=" in (poll.post_data or "")
     assert all(
-        not re.search(r"/(tasks|links|similar|triage|macros|panel|suggestions)\b", r.url)
+        not re.search(r"/(tasks|links|similar|triage|macros|panel|suggestions|calls)\b", r.url)
         for r in asked
     ), [r.url for r in asked]
     # The panels kept what the page brought.
@@ -67,4 +67,4 @@ def test_after_a_note_each_panel_is_asked_once(
         expect(page.get_by_test_id(testid)).to_be_visible()
     page.wait_for_timeout(500)
     panels = [u for u in asked if "/bell" not in u]
-    assert len(panels) == len(set(panels)) == 6, panels
+    assert len(panels) == len(set(panels)) == 7, panels
