@@ -76,6 +76,9 @@ from casedesk.tenancy.models import ApiToken, AuditEntry, Invitation, Membership
 from tests.api_checks import error, operations
 from tests.conftest import NOW, Api, Foreign
 from tests.factories import AccountFactory, ContactFactory, DealFactory, make_case
+from tests.slack.conftest import SECRET as SLACK_SECRET
+from tests.slack.conftest import TOKEN as SLACK_TOKEN
+from tests.slack.conftest import slack_api  # noqa: F401 (a fixture)
 
 Call = tuple[str, Any]  # (path, body)
 THEIR_MONTH = "2026-10"  # the other tenant has an SLA compliance report of it; we have none
@@ -477,6 +480,10 @@ CREATIONS: dict[tuple[str, str], Callable[[Foreign], list[Call]]] = {
 
 # Operations on the caller's own tenant or membership: they leave the other tenant alone.
 OWN: dict[tuple[str, str], list[Call]] = {
+    ("GET", "/slack/installation"): [("/slack/installation", None)],
+    ("PUT", "/slack/installation"): [("/slack/installation", {
+        "signing_secret": SLACK_SECRET, "bot_token": SLACK_TOKEN})],
+    ("DELETE", "/slack/installation"): [("/slack/installation", None)],
     ("PUT", "/chat/status"): [("/chat/status", {"available": True})],
     ("GET", "/chat/settings"): [("/chat/settings", None)],
     ("PATCH", "/chat/settings"): [("/chat/settings", {
@@ -843,7 +850,7 @@ def test_creations_refuse_another_tenants_ids(operation, foreign, admin_api, ten
 @pytest.mark.parametrize("operation", sorted(OWN), ids=" ".join)
 def test_operations_on_my_own_tenant_leave_the_other_alone(operation, foreign, foreign_mail,
                                                            foreign_reports, admin_api, admin,
-                                                           clock) -> None:
+                                                           clock, slack_api) -> None:  # noqa: F811
     mine = make_case(admin.tenant, now=NOW)
     clock.advance(days=30)
     before = foreign_state(foreign)
