@@ -1,5 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
 
 app_name = "chat"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("casedesk.chat.agent_urls")),
+    path("", include("casedesk.chat.visitor_urls")),
+]
