@@ -48,6 +48,15 @@ from casedesk.cases.picklists import (
 from casedesk.cases.referrals import assignment_close, assignment_open
 from casedesk.cases.selectors import CaseFilters, case_list
 from casedesk.cases.services import case_add_note, case_transition, case_update
+from casedesk.chat.models import ChatOffer, OfferState
+from casedesk.chat.services import (
+    VisitorStart,
+    agent_message,
+    agent_status_set,
+    chat_settings_update,
+    chat_start,
+    offer_accept,
+)
 from casedesk.console.models import SavedView
 from casedesk.console.saved_views import saved_view_save
 from casedesk.core.errors import Invalid
@@ -727,6 +736,19 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
     tasks = [task_create(tenant=tenant, actor=agent.user, subject="Ring back", now=NOW,
                          case=fresh, due_at=NOW),
              task_create(tenant=tenant, actor=admin.user, subject="Private", now=NOW)]
+    # Live chat: one chat with the admin (a file in it, linked from its window), one offered
+    # to the admin and waiting.
+    chat_settings_update(tenant=tenant, actor=None, now=NOW, changes={
+        "enabled": True, "allowed_origins": ["https://www.acme.test"]})
+    agent_status_set(tenant=tenant, user=admin.user, available=True, now=NOW)
+    chats = [chat_start(tenant=tenant, now=NOW, visitor=VisitorStart(
+        name=f"Vera {n}", email=f"vera{n}@customer.test", message="The printer jams again"))
+        for n in range(2)]
+    active = offer_accept(offer=ChatOffer.objects.get(chat=chats[0]), user=admin.user, now=NOW)
+    agent_message(chat=active, user=admin.user, body="Here is the manual", now=NOW,
+                  upload=SimpleUploadedFile("manual.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+                                            "image/png"))
+    offer = ChatOffer.objects.get(chat=chats[1], state=OfferState.PENDING)
     # Reports: every case's facts (the scorecard's figures), a month's compliance report.
     facts_refresh()
     compliance_generate(tenant, date(2026, 10, 1), NOW)
@@ -773,6 +795,8 @@ def world(tenant: Tenant, admin: Membership, agent: Membership, agent2: Membersh
         "month": ["2026-10"],
         # The import's pages (the export's are linked from its page).
         "job_id": [str(import_job.pk)],
+        "public_id": [str(c.public_id) for c in chats],
+        "offer_id": [str(offer.pk)],
     }
 
 
