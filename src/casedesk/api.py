@@ -21,6 +21,7 @@ from casedesk.assist.whatif_api import router as whatif_router
 from casedesk.automation.macros_api import router as macros_router
 from casedesk.automation.rules_api import router as automation_rules_router
 from casedesk.automation.webhooks_api import router as webhooks_router
+from casedesk.calls.api import router as calls_router
 from casedesk.cases.api import router as cases_router
 from casedesk.cases.attachments_api import router as note_attachments_router
 from casedesk.cases.config_api import router as config_router
@@ -28,7 +29,6 @@ from casedesk.cases.crm_api import router as crm_cases_router
 from casedesk.cases.links_api import router as case_links_router
 from casedesk.cases.merge_api import router as case_merge_router
 from casedesk.cases.people_api import router as people_cases_router
-from casedesk.calls.api import router as calls_router
 from casedesk.cases.sla_api import router as sla_cases_router
 from casedesk.chat.api import router as chat_router
 from casedesk.core.errors import DomainError, Invalid

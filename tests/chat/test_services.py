@@ -8,7 +8,7 @@ import pytest
 from casedesk.cases.models import Case, EventKind, Note, Source, TimelineEvent
 from casedesk.cases.services import case_add_note
 from casedesk.chat import selectors, services
-from casedesk.chat.models import ChatEvent, ChatOffer, ChatState, OfferState
+from casedesk.chat.models import ChatOffer, ChatState, OfferState
 from casedesk.chat.services import VisitorStart
 from casedesk.chat.tokens import chat_from_token, chat_token
 from casedesk.core.errors import Conflict, Invalid, NotFound, PermissionDenied
