@@ -14,7 +14,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--only",
         choices=("all", "create", "reads", "pages", "routing", "sla", "mail", "kb", "webform",
                  "automation", "reports", "search", "export", "import",
-                 "similar", "whatif", "assist", "mixed"),
+                 "similar", "whatif", "assist", "mixed", "chat"),
         default="all",
         help="reads: the API's list and inbox pages and the console's pages; pages: only the "
         "console's inbox and case pages; routing: the routing decision with 200 rules; sla: the "
@@ -30,7 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "a rule on the model's prediction; "
         "export: a streamed export of 1,000,000 cases; "
         "import: cases/s importing a vendor's export; mixed: 50 agents working in the "
-        "console while 100 cases/s arrive by API and mail (locust, --mixed-duration); create: "
+        "console while 100 cases/s arrive by API and mail (locust, --mixed-duration); chat: 200 "
+        "live chats at once, a message from each side every 4-6 s for 60 s, through "
+        "`casedesk serve` and `casedesk live` (PostgreSQL); create: "
         "only case creation (with routing on, then once with it off).",
     )
     parser.add_argument(

@@ -46,6 +46,13 @@ TARGETS: dict[str, tuple[str, float]] = {
     },
     "mixed_load_errors": ("<=", 0.0),
     "mixed_load_arrivals_pct": (">=", 95.0),
+    # Live chat (bench/chat.py): 200 chats at once, from a post's start to the other side's
+    # stream; every message exactly once and in order.
+    "chat_delivery_p99": ("<=", 500.0),
+    "chat_lost": ("<=", 0.0),
+    "chat_out_of_order": ("<=", 0.0),
+    "chat_duplicates": ("<=", 0.0),
+    "chat_post_errors": ("<=", 0.0),
     # The console's HTML pages; the plain names are the 1M tenant's.
     **{
         f"{page}_p50{size}": ("<=", 50.0)

@@ -432,7 +432,7 @@ def run(args: argparse.Namespace, db: Database) -> int:
         benches = (
             bench_run.read_tenants()
             if args.only not in ("create", "sla", "mail", "kb", "webform", "automation",
-                                 "import", "assist", "mixed")
+                                 "import", "assist", "mixed", "chat")
             else {}
         )
         if LARGE in benches and args.only in ("all", "reads", "pages", "reports"):
@@ -498,6 +498,11 @@ def run(args: argparse.Namespace, db: Database) -> int:
             run_import(bench_run.report, bench_run.db)
         if args.only in ("all", "create"):
             bench_run.create(bench_run.api_tenant())
+        if args.only in ("all", "chat"):  # 200 live chats at once (bench/chat.py)
+            from bench.chat import run_chat
+
+            bench_run.settle("chat")
+            run_chat(bench_run.report, bench_run.db, database.BENCH_DIR)
         if args.only in ("all", "mixed"):  # agents at work while cases arrive (bench/mixed.py)
             from bench.mixed import run_mixed
 
