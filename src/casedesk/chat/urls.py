@@ -5,4 +5,5 @@ app_name = "chat"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("casedesk.chat.agent_urls")),
     path("", include("casedesk.chat.visitor_urls")),
+    path("", include("casedesk.chat.live_urls")),
 ]
