@@ -1,8 +1,10 @@
-"""Every change of a chat: one function per change, one transaction, `now` passed in.
+"""Every change of a chat: one function per change, one transaction, `now` passed in. The one
+module callers use: the settings (`chat.config`) and the offers to agents (`chat.offering`)
+are written there and named here too.
 
-A chat's events are numbered under the chat row's lock (`_append`), so both sides see them in
-one order, and each is published (`chat.live.publish`) in the same transaction: PostgreSQL
-delivers the notification at commit, never for a change that rolled back. Once a chat has a
+A chat's events are numbered under the chat row's lock (`chat.log.append`), so both sides see
+them in one order, and each is published (`chat.live.publish`) in the same transaction:
+PostgreSQL delivers the notification at commit, never for a change that rolled back. Once a
 case, its messages are written to the case through the case services in the same
 transaction: the visitor's as the customer's replies, the agent's as public replies, which
 the chat carries to the visitor instead of mail (`carry_reply`, registered with
@@ -18,27 +20,26 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 
 from casedesk.cases.attachments import check_file
 from casedesk.cases.changes import case_change
 from casedesk.cases.creation import CaseInput, case_create
 from casedesk.cases.models import Case, EventKind, Note, Source
-from casedesk.cases.ownership import case_change_owner, case_claim
 from casedesk.cases.services import CustomerMessage, case_add_note, case_customer_reply
 from casedesk.cases.timeline import event, timeline_write
 from casedesk.cases.writing import lock_case
 from casedesk.chat import bot, live, selectors
+from casedesk.chat.config import chat_settings, chat_settings_update, clean_origin
+from casedesk.chat.log import agent_ids, append, case_line, lock, save_state, state_event
 from casedesk.chat.models import (
     OPEN_STATES,
-    AgentChatStatus,
     Author,
     Chat,
     ChatAttachment,
@@ -49,8 +50,16 @@ from casedesk.chat.models import (
     ChatState,
     OfferState,
 )
-from casedesk.chat.offers import ChatAgent, next_agent
-from casedesk.chat.presenters import event_json, offer_json
+from casedesk.chat.offering import (
+    SEEN_EVERY,
+    agent_seen,
+    agent_status_set,
+    offer_accept,
+    offer_decline,
+    offer_next,
+    pending_offer,
+    withdraw_offers,
+)
 from casedesk.chat.text import MAX_MESSAGE, plain
 from casedesk.core.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from casedesk.core.files import human_size
@@ -60,10 +69,16 @@ from casedesk.crm.services import contact_for_email
 from casedesk.kb import events as kb_events
 from casedesk.kb.models import Article, ArticleStatus, Visibility
 from casedesk.kb.search import search_articles
-from casedesk.routing.models import Queue, Strategy
-from casedesk.routing.services import facts_of_case, required_skills
-from casedesk.routing.strategies import normalise_skills
-from casedesk.tenancy.models import Membership, Tenant, User
+from casedesk.tenancy.models import Tenant, User
+
+__all__ = [
+    "CHATS_PER_ADDRESS", "MESSAGES_PER_WINDOW", "MESSAGE_WINDOW", "START_WINDOW",
+    "VISITOR_GONE", "Throttled", "VisitorStart", "agent_message", "agent_seen",
+    "agent_status_set", "bot_answer", "carry_reply", "chat_end", "chat_settings",
+    "chat_settings_update", "chat_start", "chats_of_case", "clean_origin", "mark_read",
+    "offer_accept", "offer_decline", "offers_expire", "pending_offer", "public_article_url",
+    "record_article_read", "record_deflection", "typing", "visitor_message", "visitor_seen",
+]
 
 # Floods: a visitor may start CHATS_PER_ADDRESS chats from one address (or one email) per
 # START_WINDOW, and send MESSAGES_PER_WINDOW messages per MESSAGE_WINDOW in a chat.
@@ -74,11 +89,7 @@ MESSAGE_WINDOW = timedelta(seconds=10)
 # A chat whose visitor has not been heard from (stream or poll) for this long has ended.
 VISITOR_GONE = timedelta(minutes=10)
 BOT_CANDIDATES = 3
-MAX_ORIGINS = 20
-SEEN_EVERY = timedelta(seconds=15)  # heartbeats closer together than this write nothing
 log = logging.getLogger(__name__)
-SETTINGS_FIELDS = {"enabled", "allowed_origins", "bot_enabled", "bot_min_score",
-                   "offer_timeout_seconds", "chats_per_agent", "greeting", "offline_message"}
 
 
 class Throttled(DomainError):
@@ -89,145 +100,6 @@ class Throttled(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
-
-
-# --- settings ---------------------------------------------------------------------------------
-
-
-def chat_settings(tenant: Tenant) -> ChatSettings:
-    found = ChatSettings.objects.filter(tenant=tenant).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return ChatSettings.objects.create(tenant=tenant)
-    except IntegrityError:  # made at the same moment by another request
-        return ChatSettings.objects.get(tenant=tenant)
-
-
-def clean_origin(raw: str) -> str:
-    """`scheme://host[:port]` as a browser names an origin, or Invalid. https only, but
-    for a site on this machine (localhost, 127.0.0.1), which may be plain http."""
-    text = raw.strip().rstrip("/")
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host or parts.path or parts.query \
-            or parts.fragment or parts.username or parts.password:
-        raise Invalid(f"{raw.strip()[:100]!r} is not a site's origin: write it as "
-                      "https://www.example.com (scheme and host, an optional port, no path).",
-                      field="allowed_origins")
-    if parts.scheme == "http" and host not in ("localhost", "127.0.0.1", "[::1]", "::1"):
-        raise Invalid(f"{text} is not https: the widget is embedded only in https sites "
-                      "(or on localhost).", field="allowed_origins")
-    try:
-        port = parts.port
-    except ValueError:
-        raise Invalid(f"{text} has a port that is not a number from 1 to 65535.",
-                      field="allowed_origins") from None
-    netloc = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
-
-
-def _bounded(value: Any, field: str, low: int, high: int, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise Invalid(f"{label} must be a whole number from {low} to {high}.", field=field)
-    return value
-
-
-def chat_settings_update(*, tenant: Tenant, actor: User | None, changes: dict[str, Any],
-                         now: datetime) -> ChatSettings:
-    unknown = set(changes) - SETTINGS_FIELDS
-    if unknown:
-        raise Invalid(f"Unknown setting: {', '.join(sorted(unknown))}.", field=min(unknown))
-    settings = chat_settings(tenant)
-    values = dict(changes)
-    if "allowed_origins" in values:
-        raw = values["allowed_origins"]
-        if isinstance(raw, str):
-            raw = raw.split()
-        if not isinstance(raw, list) or not all(isinstance(o, str) for o in raw):
-            raise Invalid("List the sites as origins, one per line.", field="allowed_origins")
-        origins = list(dict.fromkeys(clean_origin(o) for o in raw if o.strip()))
-        if len(origins) > MAX_ORIGINS:
-            raise Invalid(f"At most {MAX_ORIGINS} sites may embed the widget.",
-                          field="allowed_origins")
-        values["allowed_origins"] = origins
-    for name in ("enabled", "bot_enabled"):
-        if name in values and not isinstance(values[name], bool):
-            raise Invalid("Give true or false.", field=name)
-    if "bot_min_score" in values:
-        _bounded(values["bot_min_score"], "bot_min_score", 0, 100, "The chatbot's minimum score")
-    if "offer_timeout_seconds" in values:
-        _bounded(values["offer_timeout_seconds"], "offer_timeout_seconds", 10, 300,
-                 "The offer timeout (seconds)")
-    if "chats_per_agent" in values:
-        _bounded(values["chats_per_agent"], "chats_per_agent", 1, 20, "Chats per agent")
-    for name, limit in (("greeting", 300), ("offline_message", 500)):
-        if name in values:
-            if not isinstance(values[name], str):
-                raise Invalid("Give a text.", field=name)
-            text = plain(check_text(values[name], field=name))
-            if len(text) > limit:
-                raise Invalid(f"At most {limit} characters.", field=name)
-            values[name] = text
-    with transaction.atomic():
-        settings = ChatSettings.objects.select_for_update().get(pk=settings.pk)
-        for name, value in values.items():
-            setattr(settings, name, value)
-        settings.save()
-    return settings
-
-
-# --- events -------------------------------------------------------------------------------------
-
-
-def _lock(chat: Chat) -> Chat:
-    locked = Chat.objects.select_for_update().get(pk=chat.pk, tenant_id=chat.tenant_id)
-    tenant = chat._state.fields_cache.get("tenant")
-    if isinstance(tenant, Tenant):
-        locked.tenant = tenant
-    return locked
-
-
-def _agent_ids(chat: Chat) -> list[int]:
-    return [chat.agent_id] if chat.agent_id is not None else []
-
-
-def _append(chat: Chat, kind: str, author: str, now: datetime, *, body: str = "",
-            author_name: str = "", user: User | None = None, data: dict[str, Any] | None = None,
-            note: Note | None = None, client_id: str = "") -> ChatEvent:
-    """The chat's next event; `chat` is locked by the caller, and its `last_seq` saved here."""
-    chat.last_seq += 1
-    row = ChatEvent.objects.create(
-        tenant_id=chat.tenant_id, chat=chat, seq=chat.last_seq, kind=kind, author=author,
-        author_name=author_name, user=user, body=body, data=data or {}, note=note,
-        client_id=client_id, created_at=now)
-    Chat.objects.filter(pk=chat.pk).update(last_seq=chat.last_seq)
-    live.publish(tenant_id=chat.tenant_id, chat_id=str(chat.public_id),
-                 agent_ids=_agent_ids(chat), event=event_json(row))
-    return row
-
-
-def _state_event(chat: Chat, now: datetime, body: str, *, agent_name: str = "") -> ChatEvent:
-    return _append(chat, ChatEventKind.STATE, Author.SYSTEM, now, body=body,
-                   data={"state": chat.state, "agent_name": agent_name})
-
-
-def _save_state(chat: Chat, *fields: str) -> None:
-    chat.save(update_fields=["state", *fields])
-
-
-def _case_note(case_id: int | None, tenant: Tenant, message: str, now: datetime,
-               actor: User | None = None) -> None:
-    """A line on the chat's case timeline (kind `chat`)."""
-    if case_id is None:
-        return
-    with case_change():
-        case = lock_case(Case(pk=case_id, tenant_id=tenant.pk, tenant=tenant))
-        timeline_write([event(case, actor, EventKind.CHAT, now, message=message)])
-
-
-# --- the visitor --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -351,11 +223,11 @@ def chat_start(*, tenant: Tenant, visitor: VisitorStart, now: datetime) -> Chat:
             page_url=page_url, visitor_key=visitor_key, created_at=now, visitor_seen_at=now,
             bot_article=pick[0] if pick else None)
         chat.tenant = tenant
-        _append(chat, ChatEventKind.MESSAGE, Author.VISITOR, now, body=message,
+        append(chat, ChatEventKind.MESSAGE, Author.VISITOR, now, body=message,
                 author_name=name, client_id=client_id)
         if pick is not None:
             article, score = pick
-            _append(chat, ChatEventKind.ARTICLES, Author.BOT, now,
+            append(chat, ChatEventKind.ARTICLES, Author.BOT, now,
                     body=f"This article may answer your question: {article.title}. "
                          "Did this solve it?",
                     data={"articles": [{"id": article.pk, "title": article.title,
@@ -392,81 +264,15 @@ def _hand_over(chat: Chat, settings: ChatSettings, now: datetime, *,
     chat.case = case
     chat.state = ChatState.WAITING
     chat.handed_over_at = now
-    _save_state(chat, "case", "handed_over_at")
+    save_state(chat, "case", "handed_over_at")
     # What the visitor wrote to the bot after the question joins the case as their replies.
     for written in later:
         _, note = case_customer_reply(case=case, now=now, message=CustomerMessage(
             body=written.body or "(a file)", author_email=chat.visitor_email,
             author_name=chat.visitor_name, channel="chat"))
         ChatEvent.objects.filter(pk=written.pk).update(note=note)
-    _state_event(chat, now, "Looking for an agent for you…")
-    _offer_next(chat, settings, now)
-
-
-def _offer_candidates(chat: Chat, case: Case, now: datetime
-                      ) -> tuple[list[ChatAgent], Queue | None]:
-    tenant = chat.tenant
-    online = selectors.online_agent_ids(tenant, now)
-    if not online:
-        return [], None
-    queue = Queue.objects.filter(tenant=tenant, pk=case.queue_id).first() if case.queue_id \
-        else None
-    members = list(Membership.objects.filter(tenant=tenant, user_id__in=online, is_active=True,
-                                             user__is_active=True))
-    if queue is not None:
-        in_queue = set(queue.members.filter(pk__in=[m.pk for m in members])
-                       .values_list("pk", flat=True))
-        # Nobody of the queue takes chats now: anyone who does, before the visitor is sent
-        # to mail.
-        if in_queue:
-            members = [m for m in members if m.pk in in_queue]
-    loads = selectors.active_chat_counts(tenant, [m.user_id for m in members])
-    return [ChatAgent(user_id=m.user_id, active_chats=loads.get(m.user_id, 0), available=True,
-                      skills=normalise_skills(m.skills if isinstance(m.skills, list) else []),
-                      territory=m.territory) for m in members], queue
-
-
-def _offer_next(chat: Chat, settings: ChatSettings, now: datetime) -> ChatOffer | None:
-    """Offers the locked, waiting chat to the next agent; nobody left: the chat is missed
-    and its case answered by email."""
-    assert chat.case_id is not None
-    case = Case.objects.select_related("account", "contact").get(pk=chat.case_id)
-    agents, queue = _offer_candidates(chat, case, now)
-    passed = set(ChatOffer.objects.filter(chat=chat).values_list("agent_id", flat=True))
-    strategy = queue.strategy if queue is not None else Strategy.LOAD_BALANCED
-    last = (ChatOffer.objects.filter(tenant_id=chat.tenant_id).order_by("-created_at", "-pk")
-            .values_list("agent_id", flat=True).first())
-    skills = required_skills(chat.tenant, facts_of_case(case)) \
-        if strategy == Strategy.SKILLS else frozenset()
-    territory = case.account.territory if case.account_id and case.account else ""
-    choice = next_agent(strategy, agents, chats_per_agent=settings.chats_per_agent,
-                        passed=passed, last_user_id=last, required_skills=skills,
-                        territory=territory)
-    if choice.user_id is None:
-        _missed(chat, settings, now, why=choice.reason)
-        return None
-    offer = ChatOffer.objects.create(
-        tenant_id=chat.tenant_id, chat=chat, agent_id=choice.user_id, created_at=now,
-        expires_at=now + timedelta(seconds=settings.offer_timeout_seconds))
-    offer.chat = chat
-    chat.case = case
-    live.publish(tenant_id=chat.tenant_id, chat_id=str(chat.public_id),
-                 agent_ids=[choice.user_id],
-                 ephemeral={"kind": "offer", "to": "agents",
-                            "offer": offer_json(offer, question=case.description[:500])})
-    return offer
-
-
-def _missed(chat: Chat, settings: ChatSettings, now: datetime, *, why: str) -> None:
-    chat.state = ChatState.MISSED
-    chat.ended_at = now
-    chat.ended_by = "system"
-    _save_state(chat, "ended_at", "ended_by")
-    message = settings.offline_message or ChatSettings._meta.get_field(
-        "offline_message").get_default()
-    _state_event(chat, now, f"{message} We will write to {chat.visitor_email}.")
-    _case_note(chat.case_id, chat.tenant, f"Nobody took the chat ({why}): the customer was "
-               "told they will be answered by email.", now)
+    state_event(chat, now, "Looking for an agent for you…")
+    offer_next(chat, settings, now)
 
 
 def _open(chat: Chat) -> None:
@@ -534,14 +340,14 @@ def visitor_message(*, chat: Chat, body: str, now: datetime, client_id: str = ""
     _open(chat)
     _message_throttle(chat, now)
     with _files_kept_only_on_commit(), transaction.atomic():
-        chat = _lock(chat)
+        chat = lock(chat)
         _open(chat)
         replay = _replayed(chat, client_id)
         if replay is not None:
             return replay
         data = _attachment_data(_store_upload(chat, upload, Author.VISITOR, now)) \
             if upload is not None else {}
-        written = _append(chat, ChatEventKind.MESSAGE, Author.VISITOR, now, body=text,
+        written = append(chat, ChatEventKind.MESSAGE, Author.VISITOR, now, body=text,
                           author_name=chat.visitor_name, data=data, client_id=client_id)
         Chat.objects.filter(pk=chat.pk).update(visitor_typing_at=None, visitor_seen_at=now)
         if chat.state == ChatState.BOT:
@@ -579,7 +385,7 @@ def agent_message(*, chat: Chat, user: User, body: str, now: datetime, client_id
     if chat.state != ChatState.ACTIVE or chat.case_id is None:
         raise Conflict("This chat is not active.")
     with _files_kept_only_on_commit(), transaction.atomic():
-        chat = _lock(chat)
+        chat = lock(chat)
         if chat.state != ChatState.ACTIVE or chat.agent_id != user.pk:
             raise Conflict("This chat is not active.")
         replay = _replayed(chat, client_id)
@@ -618,7 +424,7 @@ def carry_reply(case: Case, note: Note, now: datetime) -> bool:
             return False
         chat = found
     author = note.author
-    written = _append(chat, ChatEventKind.MESSAGE, Author.AGENT, now,
+    written = append(chat, ChatEventKind.MESSAGE, Author.AGENT, now,
                       body=carrying["body"] if carrying is not None else plain(note.body),
                       author_name=author.display_name if author is not None else "",
                       user=author, note=note,
@@ -639,19 +445,19 @@ def bot_answer(*, chat: Chat, solved: bool, now: datetime) -> Chat:
     """The visitor's answer to "did this solve it?": yes ends the chat as deflected (the
     article counts as a self-service deflection), no hands it over with the article noted."""
     with transaction.atomic():
-        chat = _lock(chat)
+        chat = lock(chat)
         if chat.state != ChatState.BOT:
             raise Conflict("The chatbot is not waiting for an answer in this chat.")
         if solved:
             chat.state = ChatState.DEFLECTED
             chat.ended_at = now
             chat.ended_by = "visitor"
-            _save_state(chat, "ended_at", "ended_by")
+            save_state(chat, "ended_at", "ended_by")
             article = Article.objects.filter(pk=chat.bot_article_id).first() \
                 if chat.bot_article_id else None
             if article is not None and chat.visitor_key:
                 kb_events.record_self_service_deflection(article, chat.visitor_key, now)
-            _state_event(chat, now, "Glad that helped! The chat has ended.")
+            state_event(chat, now, "Glad that helped! The chat has ended.")
         else:
             _bot_declined(chat, now)
     return chat
@@ -690,7 +496,7 @@ def typing(*, chat: Chat, side: str, typing: bool, now: datetime) -> None:
     with transaction.atomic():
         Chat.objects.filter(pk=chat.pk).update(**{column: now if typing else None})
         live.publish(tenant_id=chat.tenant_id, chat_id=str(chat.public_id),
-                     agent_ids=_agent_ids(chat),
+                     agent_ids=agent_ids(chat),
                      ephemeral={"kind": "typing", "side": side, "typing": bool(typing)})
 
 
@@ -708,7 +514,7 @@ def mark_read(*, chat: Chat, side: str, seq: int, now: datetime) -> None:
             **{column: seq})
         if moved:
             live.publish(tenant_id=chat.tenant_id, chat_id=str(chat.public_id),
-                         agent_ids=_agent_ids(chat),
+                         agent_ids=agent_ids(chat),
                          ephemeral={"kind": "read", "side": side, "seq": seq})
 
 
@@ -724,118 +530,22 @@ def chat_end(*, chat: Chat, by: str, now: datetime, user: User | None = None) ->
     if by not in ("visitor", "agent", "system"):
         raise Invalid("Say who ends the chat.", field="by")
     with transaction.atomic():
-        chat = _lock(chat)
+        chat = lock(chat)
         if by == "agent" and (user is None or chat.agent_id != user.pk):
             raise PermissionDenied("Only the agent who took this chat ends it.")
         if chat.state not in OPEN_STATES:
             return chat
-        _withdraw_offers(chat, now)
+        withdraw_offers(chat, now)
         chat.state = ChatState.ENDED
         chat.ended_at = now
         chat.ended_by = by
-        _save_state(chat, "ended_at", "ended_by")
+        save_state(chat, "ended_at", "ended_by")
         who = {"visitor": chat.visitor_name or "The visitor",
                "agent": user.display_name if user is not None else "The agent",
                "system": "casedesk (the visitor had gone)"}[by]
-        _state_event(chat, now, f"{who} ended the chat.")
-        _case_note(chat.case_id, chat.tenant, f"Chat ended by {who}.", now, actor=user)
+        state_event(chat, now, f"{who} ended the chat.")
+        case_line(chat.case_id, chat.tenant, f"Chat ended by {who}.", now, actor=user)
     return chat
-
-
-def _withdraw_offers(chat: Chat, now: datetime) -> None:
-    pending = list(ChatOffer.objects.filter(chat=chat, state=OfferState.PENDING))
-    if not pending:
-        return
-    ChatOffer.objects.filter(pk__in=[o.pk for o in pending]).update(
-        state=OfferState.WITHDRAWN, answered_at=now)
-    for offer in pending:
-        live.publish(tenant_id=chat.tenant_id, chat_id=str(chat.public_id),
-                     agent_ids=[offer.agent_id],
-                     ephemeral={"kind": "offer_gone", "to": "agents", "offer_id": offer.pk})
-
-
-# --- the agents ---------------------------------------------------------------------------------
-
-
-def agent_status_set(*, tenant: Tenant, user: User, available: bool, now: datetime
-                     ) -> AgentChatStatus:
-    if not isinstance(available, bool):
-        raise Invalid("Give true or false.", field="available")
-    if not Membership.objects.filter(tenant=tenant, user=user, is_active=True).exists():
-        raise PermissionDenied("Only members of the desk take chats.")
-    with transaction.atomic():
-        status, _ = AgentChatStatus.objects.select_for_update().get_or_create(
-            tenant=tenant, user=user, defaults={"available": available, "seen_at": now})
-        status.available = available
-        status.seen_at = now
-        status.save(update_fields=["available", "seen_at"])
-    return status
-
-
-def agent_seen(*, tenant: Tenant, user: User | int, now: datetime) -> None:
-    """The agent's console is there (its stream or poll): they count as online while
-    available (at most one write per SEEN_EVERY)."""
-    user_id = user if isinstance(user, int) else user.pk
-    AgentChatStatus.objects.filter(tenant=tenant, user_id=user_id).exclude(
-        seen_at__gt=now - SEEN_EVERY).update(seen_at=now)
-
-
-def _offer_locked(offer: ChatOffer, user: User) -> tuple[ChatOffer, Chat]:
-    chat = Chat.objects.select_for_update().get(pk=offer.chat_id, tenant_id=offer.tenant_id)
-    offer = ChatOffer.objects.select_for_update().get(pk=offer.pk)
-    if offer.agent_id != user.pk:
-        raise PermissionDenied("This chat was offered to someone else.")
-    return offer, chat
-
-
-def offer_accept(*, offer: ChatOffer, user: User, now: datetime) -> Chat:
-    """The agent takes the offered chat: it becomes theirs and so does its case."""
-    with transaction.atomic():
-        offer, chat = _offer_locked(offer, user)
-        chat.tenant = Tenant.objects.get(pk=chat.tenant_id)
-        if offer.state != OfferState.PENDING or offer.expires_at <= now:
-            raise Conflict("This offer has expired or was withdrawn." if offer.state in (
-                OfferState.PENDING, OfferState.EXPIRED, OfferState.WITHDRAWN) else
-                f"This offer was {offer.state} already.")
-        if chat.state != ChatState.WAITING or chat.case_id is None:
-            raise Conflict("This chat is no longer waiting for an agent.")
-        offer.state = OfferState.ACCEPTED
-        offer.answered_at = now
-        offer.save(update_fields=["state", "answered_at"])
-        chat.state = ChatState.ACTIVE
-        chat.agent = user
-        chat.accepted_at = now
-        _save_state(chat, "agent", "accepted_at")
-        case = Case.objects.get(pk=chat.case_id)
-        case.tenant = chat.tenant
-        membership = Membership.objects.select_related("user").get(tenant_id=chat.tenant_id,
-                                                                   user=user)
-        if case.owner_id != user.pk:
-            try:
-                case_claim(case=case, membership=membership, now=now)
-            except (PermissionDenied, Conflict):
-                # Not of the case's queue, or someone claimed it meanwhile: the chat's agent
-                # owns its case all the same.
-                case_change_owner(case=case, actor=user, owner=user, now=now)
-        _case_note(chat.case_id, chat.tenant, f"Chat accepted by {user.display_name}.", now,
-                   actor=user)
-        _state_event(chat, now, f"{user.display_name} joined the chat.",
-                     agent_name=user.display_name)
-    return chat
-
-
-def offer_decline(*, offer: ChatOffer, user: User, now: datetime) -> None:
-    """The agent passes: the chat is offered to the next one."""
-    with transaction.atomic():
-        offer, chat = _offer_locked(offer, user)
-        if offer.state != OfferState.PENDING:
-            raise Conflict(f"This offer was {offer.state} already.")
-        offer.state = OfferState.DECLINED
-        offer.answered_at = now
-        offer.save(update_fields=["state", "answered_at"])
-        if chat.state == ChatState.WAITING:
-            chat.tenant = Tenant.objects.get(pk=chat.tenant_id)
-            _offer_next(chat, chat_settings(chat.tenant), now)
 
 
 def offers_expire(*, now: datetime, tenant: Tenant | None = None) -> int:
@@ -862,20 +572,13 @@ def offers_expire(*, now: datetime, tenant: Tenant | None = None) -> int:
             expired += 1
             if chat.state == ChatState.WAITING:
                 chat.tenant = Tenant.objects.get(pk=chat.tenant_id)
-                _offer_next(chat, chat_settings(chat.tenant), now)
+                offer_next(chat, chat_settings(chat.tenant), now)
     gone = Chat.objects.filter(state__in=OPEN_STATES, visitor_seen_at__lt=now - VISITOR_GONE)
     if tenant is not None:
         gone = gone.filter(tenant=tenant)
     for chat in list(gone.select_related("tenant")[:200]):
         chat_end(chat=chat, by="system", now=now)
     return expired
-
-
-def pending_offer(*, tenant: Tenant, offer_id: int, user: User) -> ChatOffer:
-    offer = ChatOffer.objects.select_related("chat").filter(tenant=tenant, pk=offer_id).first()
-    if offer is None or offer.agent_id != user.pk:
-        raise NotFound("No such offer.")
-    return offer
 
 
 def chats_of_case(case: Case) -> Sequence[Chat]:
