@@ -27,7 +27,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -595,16 +595,45 @@ def summarise(
     )
 
 
+Measure = Callable[[str, Callable[[], ChatResult]], ChatResult]
+
+
 def run_chat(
-    report: Report, db: Database, log_dir: Path, plan: Plan | None = None
+    report: Report,
+    db: Database,
+    log_dir: Path,
+    plan: Plan | None = None,
+    measure: Measure | None = None,
 ) -> ChatResult | None:
     """Sets the chats up, starts both servers, runs the client, adds the figures (None and a
-    note in `report.skipped` on SQLite)."""
+    note in `report.skipped` on SQLite). `measure` is the suite's (`Run.measure`): it runs
+    again when other work took much of the machine, and keeps the quietest attempt's
+    timings; losses and disorder count from every attempt."""
     plan = plan or Plan()
     if db.vendor != "postgresql":
         report.skipped.append("chat: needs PostgreSQL (LISTEN/NOTIFY between the servers)")
         log("chat: skipped, needs PostgreSQL")
         return None
+    attempts: list[ChatResult] = []
+
+    def attempt() -> ChatResult:
+        attempts.append(measure_once(db, log_dir, plan))
+        return attempts[-1]
+
+    result = measure("chat", attempt) if measure is not None else attempt()
+    for other in attempts:
+        for name in ("lost", "duplicates", "out_of_order", "post_errors"):
+            setattr(result, name, max(getattr(result, name), getattr(other, name)))
+    figures(report, result)
+    report.details["chat"] = result.__dict__
+    report.details["chat_attempts"] = [
+        {k: getattr(r, k) for k in ("p50_ms", "p99_ms", "other_load_pct", "lost")} for r in attempts
+    ]
+    return result
+
+
+def measure_once(db: Database, log_dir: Path, plan: Plan) -> ChatResult:
+    """One run: chats set up, both servers started, the client's minute."""
     setup = prepare(plan)
     with (
         running(db, plan.web_workers, log_dir) as web,
@@ -620,10 +649,9 @@ def run_chat(
         f"chat: {result.messages} messages in {result.seconds} s, delivery p50 "
         f"{result.p50_ms} ms p99 {result.p99_ms} ms, lost {result.lost}, out of order "
         f"{result.out_of_order}, duplicates {result.duplicates}, post errors "
-        f"{result.post_errors} ({plan.web_workers} web workers, {plan.live_workers} live)"
+        f"{result.post_errors}, other work {result.other_load_pct} % of the CPUs "
+        f"({plan.web_workers} web workers, {plan.live_workers} live)"
     )
-    figures(report, result)
-    report.details["chat"] = result.__dict__
     return result
 
 

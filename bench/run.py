@@ -501,8 +501,8 @@ def run(args: argparse.Namespace, db: Database) -> int:
         if args.only in ("all", "chat"):  # 200 live chats at once (bench/chat.py)
             from bench.chat import run_chat
 
-            bench_run.settle("chat")
-            run_chat(bench_run.report, bench_run.db, database.BENCH_DIR)
+            run_chat(bench_run.report, bench_run.db, database.BENCH_DIR,
+                     measure=bench_run.measure)
         if args.only in ("all", "mixed"):  # agents at work while cases arrive (bench/mixed.py)
             from bench.mixed import run_mixed
 

@@ -79,6 +79,28 @@ def test_the_figures_and_their_targets() -> None:
     assert all(f.met is not False for f in report.figures)
 
 
+def test_a_retried_run_keeps_the_quietest_timings_and_every_loss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tally = Tally()
+    tally.sent["m"] = Sent(chat="c", side="agent", started=0.0, ok=True)
+    noisy = summarise(Plan(), tally, 60.0, {}, 40.0)  # lost 1
+    tally.arrivals["m"] = [0.05]
+    quiet = summarise(Plan(), tally, 60.0, {}, 1.0)
+    runs = iter([noisy, quiet])
+    monkeypatch.setattr(bench_chat, "measure_once", lambda db, log_dir, plan: next(runs))
+
+    def measure(phase: str, attempt: Any) -> Any:
+        first, second = attempt(), attempt()
+        return min(first, second, key=lambda r: r.other_load_pct)
+
+    report = Report()
+    db = Database(url="postgres://x/y", vendor="postgresql", origin="test")
+    result = run_chat(report, db, tmp_path, measure=measure)
+    assert result is not None and result.p50_ms == 50.0 and result.lost == 1
+    assert len(report.details["chat_attempts"]) == 2
+
+
 @pytest.mark.django_db
 def test_the_benchmark_needs_postgresql(tmp_path: Path) -> None:
     report = Report()
