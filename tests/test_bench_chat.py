@@ -10,7 +10,6 @@ from bench import chat as bench_chat
 from bench.chat import Plan, Sent, Tally, run_chat, summarise
 from bench.database import Database
 from bench.results import TARGETS, Report
-from django.urls import NoReverseMatch, reverse
 
 from tests.chat.livekit import TEST_KEY, database_url
 from tests.conftest import postgres_only
@@ -109,14 +108,6 @@ def test_the_benchmark_needs_postgresql(tmp_path: Path) -> None:
     assert report.skipped and "PostgreSQL" in report.skipped[0]
 
 
-def _streams_routed() -> bool:
-    try:
-        reverse("chat:live_chat_stream", args=["x"])
-    except NoReverseMatch:
-        return False
-    return True
-
-
 @postgres_only
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
@@ -129,18 +120,6 @@ def test_a_tiny_chat_load_runs_against_both_servers(
     monkeypatch.setenv("CASEDESK_VAR_DIR", str(tmp_path))
     # Tokens are signed here and checked by the servers: one key.
     monkeypatch.setenv("CASEDESK_SECRET_KEY", TEST_KEY)
-    if not _streams_routed():
-        # Until `chat/urls.py` includes the streams, the servers take the tests' URLconf.
-        original = bench_chat.server_environment
-
-        def with_streams(db: Database) -> dict[str, str]:
-            env = original(db)
-            env["DJANGO_SETTINGS_MODULE"] = "tests.chat.live_settings"
-            env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-            return env
-
-        monkeypatch.setattr(bench_chat, "server_environment", with_streams)
-        monkeypatch.setattr("bench.server.server_environment", with_streams)
     report = Report()
     db = Database(url=database_url(), vendor="postgresql", origin="test")
     plan = Plan(

@@ -1,5 +1,6 @@
-"""Settings of a `casedesk live` (or `casedesk serve`) process a live test starts: the test
-suite's, on the database DATABASE_URL names (the test database), with the streams' URLs."""
+"""Settings of a `casedesk live` process a live test starts: the test suite's (its key, so
+the tokens the test signs are good), on the database DATABASE_URL names (the test
+database)."""
 
 import os
 
@@ -8,4 +9,3 @@ from casedesk.test_settings import *  # noqa: F403
 
 DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
 DATABASE_ROUTERS: list[str] = []
-ROOT_URLCONF = "tests.chat.live_urlconf"

@@ -22,9 +22,6 @@ from casedesk.tenancy.models import Membership
 from tests.chat.livekit import active_chat, chat_on, start_chat
 from tests.conftest import NOW
 
-URLS = "tests.chat.live_urlconf"
-
-
 # --- the wire format ---------------------------------------------------------------------------
 
 
@@ -104,7 +101,6 @@ def chatting(tenant, agent):
     return chat
 
 
-@pytest.mark.urls(URLS)
 def test_the_stream_replays_what_came_after_the_last_event_id(client, chatting) -> None:
     response = client.get(
         f"/live/chat/{chatting.public_id}/stream",
@@ -124,7 +120,6 @@ def test_the_stream_replays_what_came_after_the_last_event_id(client, chatting) 
     assert [f["id"] for f in everything[1:]] == list(range(1, chatting.last_seq + 1))
 
 
-@pytest.mark.urls(URLS)
 def test_the_stream_tells_the_services_the_visitor_is_there(client, chatting, clock) -> None:
     clock.advance(minutes=5)
     assert _stream(client, chatting, after=chatting.last_seq).status_code == 200
@@ -132,7 +127,6 @@ def test_the_stream_tells_the_services_the_visitor_is_there(client, chatting, cl
     assert chatting.visitor_seen_at == clock.now
 
 
-@pytest.mark.urls(URLS)
 def test_a_token_of_another_chat_or_none_is_refused(client, tenant, chatting) -> None:
     other = start_chat(tenant, email="otto@customer.test", ip="203.0.113.10")
     for token in (chat_token(other), "", "forged.token"):
@@ -148,13 +142,11 @@ def test_a_token_of_another_chat_or_none_is_refused(client, tenant, chatting) ->
     ).status_code in (403, 404)
 
 
-@pytest.mark.urls(URLS)
 def test_a_bad_last_event_id_is_refused(client, chatting) -> None:
     response = _stream(client, chatting, headers={"Last-Event-ID": "soon"})
     assert response.status_code == 422
 
 
-@pytest.mark.urls(URLS)
 def test_an_ended_chat_sends_its_end_then_stops_the_browser(client, chatting, agent) -> None:
     services.chat_end(chat=chatting, by="agent", user=agent.user, now=NOW)
     chatting.refresh_from_db()
@@ -164,7 +156,6 @@ def test_an_ended_chat_sends_its_end_then_stops_the_browser(client, chatting, ag
     assert response.status_code == 204  # EventSource stops reconnecting
 
 
-@pytest.mark.urls(URLS)
 def test_only_get_and_the_preflight_are_answered(client, chatting) -> None:
     url = f"/live/chat/{chatting.public_id}/stream"
     assert client.post(url).status_code == 405
@@ -173,7 +164,6 @@ def test_only_get_and_the_preflight_are_answered(client, chatting) -> None:
     assert "Last-Event-ID" in preflight["Access-Control-Allow-Headers"]
 
 
-@pytest.mark.urls(URLS)
 def test_the_agent_stream_answers_a_snapshot_of_offers_and_active_chats(
     client, tenant, agent, agent2, chatting, clock
 ) -> None:
@@ -198,7 +188,6 @@ def test_the_agent_stream_answers_a_snapshot_of_offers_and_active_chats(
     assert [o["id"] for o in theirs["offers"]] == [offer.pk] and theirs["chats"] == []
 
 
-@pytest.mark.urls(URLS)
 def test_the_agent_stream_refuses_a_bad_token_or_a_former_member(
     client, agent, other_tenant
 ) -> None:
@@ -208,7 +197,6 @@ def test_the_agent_stream_refuses_a_bad_token_or_a_former_member(
     assert client.get("/live/agent/stream", {"token": agent_stream_token(agent)}).status_code == 403
 
 
-@pytest.mark.urls(URLS)
 def test_a_waiting_chat_streams_to_its_visitor_too(client, tenant) -> None:
     chat_on(tenant)
     chat = start_chat(tenant)  # nobody online: missed, its end in the replay

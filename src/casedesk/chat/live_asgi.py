@@ -20,6 +20,8 @@ from django.core.handlers.exception import response_for_exception
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 
+from casedesk.core.origin import process_via_set
+
 LIVE_PREFIX = "/live/"
 LIVE_URLCONF = "casedesk.chat.live_urls"
 
@@ -57,4 +59,8 @@ class LiveHandler(ASGIHandler):
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
 django.setup(set_prefix=False)
+# What the streams write (presence, offers moved on) came in over the web, also in the worker
+# processes `--workers` starts, which run no `casedesk` command; the streams' database
+# threads inherit no request context, so this process-wide default is what they show.
+process_via_set("web")
 application = LiveHandler()
